@@ -1,0 +1,1 @@
+print("acsquirk-bench: not yet")

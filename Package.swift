@@ -1,0 +1,71 @@
+// swift-tools-version: 6.2
+// acsquirk: a registry of vendor-confirmed PCIe isolation facts, checked against live
+// config space through libpci and turned into Linux ACS quirks, static ACS tables and patches.
+import PackageDescription
+
+let package = Package(
+    name: "acsquirk",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "acsquirk", targets: ["acsquirk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // libpci's headers and library (Debian: libpci-dev).
+        .systemLibrary(name: "CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+        // A real C target: libpci calls wrapped so that the fatal error hook longjmps back.
+        .target(name: "CPCIShim", dependencies: ["CLibPCI"]),
+        // Pure value types: addresses, config space, capabilities, ACS. No I/O.
+        .target(name: "PCIConfig"),
+        // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
+        .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
+        // The quirk registry: schema, YAML loading with locations, lint, kernel import.
+        .target(name: "Registry", dependencies: [
+            "PCIConfig", "PCIAccess",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Bus tree and Linux's pci_device_group(), step by step.
+        .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
+        // Kernel-tree analysis, C quirk stubs, patches.
+        .target(name: "KernelOutput", dependencies: [
+            "Registry", "PCIConfig",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // ACS extended capability bytes and their placement.
+        .target(name: "StaticACS", dependencies: ["PCIConfig"]),
+        // Registry against devices (check), scaffolding (new), the whole pipeline (run).
+        .target(name: "Pipeline", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",
+        ]),
+        .executableTarget(name: "acsquirk", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Rainbow", package: "Rainbow"),
+        ]),
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "Topology", "Registry"],
+                          path: "Benchmarks/acsquirk-bench"),
+
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ], path: "Tests/TestSupport"),
+        .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
+        .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
+        .testTarget(name: "StaticACSTests", dependencies: ["StaticACS", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Pipeline", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
+        ]),
+    ]
+)

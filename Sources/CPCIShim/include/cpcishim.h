@@ -1,0 +1,52 @@
+/*
+ * cpcishim: libpci 3.9 calls wrapped so that libpci's fatal error hook (which would call
+ * exit(1)) longjmps back into the wrapper and becomes an error code with libpci's message.
+ * See libpci.md section 1.7. Every wrapper returns 0 on success and -1 on a libpci error,
+ * with the message copied into errbuf (NUL-terminated, truncated to errlen).
+ * One pci_access per thread; the jump target is thread-local and never crosses a Swift frame.
+ */
+#ifndef CPCISHIM_H
+#define CPCISHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pci_access;
+struct pci_dev;
+
+/* Allocate a pci_access. method: 0 = live (linux-sysfs), 1 = dump (dump_path required).
+ * sysfs_path may be NULL (default /sys/bus/pci). ids_path may be NULL (libpci's default).
+ * hwdb lookups are always disabled so that names depend only on the pci.ids file.
+ * On failure returns NULL and fills errbuf; nothing needs freeing. */
+struct pci_access *cpcishim_open(int method, const char *dump_path, const char *sysfs_path,
+                                 const char *ids_path, char *errbuf, size_t errlen);
+void cpcishim_close(struct pci_access *a);
+
+/* The device list head (after open, which already scanned). Order is libpci's, not sorted. */
+struct pci_dev *cpcishim_first(struct pci_access *a);
+struct pci_dev *cpcishim_next(struct pci_dev *d);
+
+/* Identity of a device as libpci knows it (from the bus scan). */
+void cpcishim_location(struct pci_dev *d, int *domain, int *bus, int *dev, int *func);
+
+/* Read up to 4096 bytes of config space into buf (filled with 0xff first).
+ * Returns the number of bytes that were really readable (a multiple of 64 from 0 to 4096,
+ * probed the way lspci does: 64, 128 for CardBus, 256, 4096), or -1 on error. */
+int cpcishim_read_config(struct pci_access *a, struct pci_dev *d, uint8_t *buf, int header_type_hint,
+                         char *errbuf, size_t errlen);
+
+/* pci_lookup_name with fixed arguments. flags are PCI_LOOKUP_* values.
+ * Returns 0 and fills out (NUL-terminated) or -1 with errbuf filled (e.g. corrupt pci.ids). */
+int cpcishim_lookup_name(struct pci_access *a, char *out, size_t outlen, int flags,
+                         int arg1, int arg2, int arg3, int arg4, char *errbuf, size_t errlen);
+
+/* Whether the id file failed to load (names then fall back to numbers). */
+int cpcishim_id_load_failed(struct pci_access *a);
+
+/* IOMMU group string from sysfs for a live device (NULL when unknown). */
+const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *errbuf, size_t errlen);
+
+/* libpci version string. */
+const char *cpcishim_version(void);
+
+#endif

@@ -1,0 +1,195 @@
+#include "cpcishim.h"
+
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct guard {
+	jmp_buf jb;
+	char msg[512];
+} guard;
+
+static _Thread_local guard *current_guard;
+
+static void PCI_NONRET error_trampoline(char *msg, ...)
+{
+	va_list ap;
+	guard *g = current_guard;
+
+	va_start(ap, msg);
+	if (g) {
+		vsnprintf(g->msg, sizeof(g->msg), msg, ap);
+		va_end(ap);
+		longjmp(g->jb, 1);
+	}
+	fputs("pcilib (unguarded): ", stderr);
+	vfprintf(stderr, msg, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static void warning_sink(char *msg, ...)
+{
+	(void)msg;
+}
+
+static void debug_sink(char *msg, ...)
+{
+	(void)msg;
+}
+
+static void copy_msg(char *errbuf, size_t errlen, const char *msg)
+{
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s", msg);
+}
+
+/* GUARDED(body): run body with the error hook armed; on a libpci error copy the message
+ * and run fail. The jump crosses only libpci and this file's frames. */
+#define GUARDED(a, errbuf, errlen, body, fail) do {                     \
+	guard g_;                                                           \
+	guard *prev_ = current_guard;                                       \
+	(a)->error = error_trampoline;                                      \
+	(a)->warning = warning_sink;                                        \
+	(a)->debug = debug_sink;                                            \
+	if (setjmp(g_.jb)) {                                                \
+		current_guard = prev_;                                          \
+		copy_msg(errbuf, errlen, g_.msg);                               \
+		fail;                                                           \
+	} else {                                                            \
+		current_guard = &g_;                                            \
+		body;                                                           \
+		current_guard = prev_;                                          \
+	}                                                                   \
+} while (0)
+
+struct pci_access *cpcishim_open(int method, const char *dump_path, const char *sysfs_path,
+				 const char *ids_path, char *errbuf, size_t errlen)
+{
+	struct pci_access *a = pci_alloc();
+	volatile int failed = 0;
+
+	if (!a) {
+		copy_msg(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	a->error = error_trampoline;
+	a->warning = warning_sink;
+	a->debug = debug_sink;
+	if (method == 1) {
+		a->method = PCI_ACCESS_DUMP;
+		if (!dump_path) {
+			copy_msg(errbuf, errlen, "dump: File name not given.");
+			pci_cleanup(a);
+			return NULL;
+		}
+		pci_set_param(a, "dump.name", (char *)dump_path);
+	} else {
+		a->method = PCI_ACCESS_SYS_BUS_PCI;
+		if (sysfs_path)
+			pci_set_param(a, "sysfs.path", (char *)sysfs_path);
+	}
+	pci_set_param(a, "hwdb.disable", "1");
+	if (ids_path)
+		pci_set_name_list_path(a, strdup(ids_path), 1);
+	GUARDED(a, errbuf, errlen, { pci_init(a); pci_scan_bus(a); }, failed = 1);
+	if (failed) {
+		pci_cleanup(a);
+		return NULL;
+	}
+	return a;
+}
+
+void cpcishim_close(struct pci_access *a)
+{
+	if (a)
+		pci_cleanup(a);
+}
+
+struct pci_dev *cpcishim_first(struct pci_access *a)
+{
+	return a->devices;
+}
+
+struct pci_dev *cpcishim_next(struct pci_dev *d)
+{
+	return d->next;
+}
+
+void cpcishim_location(struct pci_dev *d, int *domain, int *bus, int *dev, int *func)
+{
+	*domain = d->domain;
+	*bus = d->bus;
+	*dev = d->dev;
+	*func = d->func;
+}
+
+int cpcishim_read_config(struct pci_access *a, struct pci_dev *d, uint8_t *buf, int header_type_hint,
+			 char *errbuf, size_t errlen)
+{
+	volatile int size = 0;
+	volatile int failed = 0;
+
+	(void)header_type_hint;
+	memset(buf, 0xff, 4096);
+	GUARDED(a, errbuf, errlen, {
+		/* Probe readable size as lspci does (ls-kernel / lspci.c scan_device). */
+		if (pci_read_block(d, 0, buf, 64)) {
+			size = 64;
+			if ((buf[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS &&
+			    pci_read_block(d, 64, buf + 64, 64))
+				size = 128;
+			if (pci_read_block(d, 64, buf + 64, 192)) {
+				size = 256;
+				if (pci_read_block(d, 256, buf + 256, 4096 - 256))
+					size = 4096;
+			}
+		}
+	}, failed = 1);
+	return failed ? -1 : size;
+}
+
+int cpcishim_lookup_name(struct pci_access *a, char *out, size_t outlen, int flags,
+			 int arg1, int arg2, int arg3, int arg4, char *errbuf, size_t errlen)
+{
+	volatile int failed = 0;
+	char *r = NULL;
+
+	out[0] = 0;
+	GUARDED(a, errbuf, errlen, {
+		r = pci_lookup_name(a, out, (int)outlen, flags | PCI_LOOKUP_NO_HWDB, arg1, arg2, arg3, arg4);
+	}, failed = 1);
+	if (failed)
+		return -1;
+	if (r && r != out)
+		snprintf(out, outlen, "%s", r);
+	if (!r)
+		out[0] = 0;
+	return 0;
+}
+
+int cpcishim_id_load_failed(struct pci_access *a)
+{
+	return a->id_load_failed;
+}
+
+const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *errbuf, size_t errlen)
+{
+	volatile int failed = 0;
+	char *r = NULL;
+
+	GUARDED(a, errbuf, errlen, {
+		pci_fill_info(d, PCI_FILL_IOMMU_GROUP);
+		r = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
+	}, failed = 1);
+	return failed ? NULL : r;
+}
+
+const char *cpcishim_version(void)
+{
+	return PCILIB_VERSION;
+}

@@ -1,0 +1,126 @@
+/// PCI Express Device/Port Type: bits 7:4 of the PCI Express Capabilities register
+/// (PCIe Base Specification §7.5.3.2; Linux `PCI_EXP_TYPE_*` in include/uapi/linux/pci_regs.h).
+public enum PCIExpressPortType: Hashable, Sendable, CustomStringConvertible, Codable {
+    case endpoint                // 0x0
+    case legacyEndpoint          // 0x1
+    case rootPort                // 0x4
+    case upstreamPort            // 0x5
+    case downstreamPort          // 0x6
+    case pcieToPCIBridge         // 0x7
+    case pciToPCIeBridge         // 0x8
+    case rcIntegratedEndpoint    // 0x9 (RCiEP)
+    case rcEventCollector        // 0xa
+    case other(UInt8)
+
+    public init(rawValue: UInt8) {
+        switch rawValue {
+        case 0x0: self = .endpoint
+        case 0x1: self = .legacyEndpoint
+        case 0x4: self = .rootPort
+        case 0x5: self = .upstreamPort
+        case 0x6: self = .downstreamPort
+        case 0x7: self = .pcieToPCIBridge
+        case 0x8: self = .pciToPCIeBridge
+        case 0x9: self = .rcIntegratedEndpoint
+        case 0xa: self = .rcEventCollector
+        default: self = .other(rawValue)
+        }
+    }
+
+    public var rawValue: UInt8 {
+        switch self {
+        case .endpoint: 0x0
+        case .legacyEndpoint: 0x1
+        case .rootPort: 0x4
+        case .upstreamPort: 0x5
+        case .downstreamPort: 0x6
+        case .pcieToPCIBridge: 0x7
+        case .pciToPCIeBridge: 0x8
+        case .rcIntegratedEndpoint: 0x9
+        case .rcEventCollector: 0xa
+        case let .other(v): v
+        }
+    }
+
+    /// The name lspci prints after "Express (vN)" (ls-caps.c `cap_express`).
+    public var lspciName: String {
+        switch self {
+        case .endpoint: "Endpoint"
+        case .legacyEndpoint: "Legacy Endpoint"
+        case .rootPort: "Root Port"
+        case .upstreamPort: "Upstream Port"
+        case .downstreamPort: "Downstream Port"
+        case .pcieToPCIBridge: "PCI-Express to PCI/PCI-X Bridge"
+        case .pciToPCIeBridge: "PCI/PCI-X to PCI-Express Bridge"
+        case .rcIntegratedEndpoint: "Root Complex Integrated Endpoint"
+        case .rcEventCollector: "Root Complex Event Collector"
+        case let .other(v): "Unknown type \(v)"
+        }
+    }
+
+    /// A stable machine name: `endpoint`, `legacy-endpoint`, `root-port`, `upstream-port`,
+    /// `downstream-port`, `pcie-to-pci-bridge`, `pci-to-pcie-bridge`, `rciep`, `rc-event-collector`,
+    /// `type-N`.
+    public var description: String {
+        switch self {
+        case .endpoint: "endpoint"
+        case .legacyEndpoint: "legacy-endpoint"
+        case .rootPort: "root-port"
+        case .upstreamPort: "upstream-port"
+        case .downstreamPort: "downstream-port"
+        case .pcieToPCIBridge: "pcie-to-pci-bridge"
+        case .pciToPCIeBridge: "pci-to-pcie-bridge"
+        case .rcIntegratedEndpoint: "rciep"
+        case .rcEventCollector: "rc-event-collector"
+        case let .other(v): "type-\(v)"
+        }
+    }
+
+    public init?(name: String) {
+        let all: [PCIExpressPortType] = [.endpoint, .legacyEndpoint, .rootPort, .upstreamPort, .downstreamPort,
+                                         .pcieToPCIBridge, .pciToPCIeBridge, .rcIntegratedEndpoint, .rcEventCollector]
+        guard let t = all.first(where: { $0.description == name }) else { return nil }
+        self = t
+    }
+
+    /// Root ports and switch downstream ports: the ports that forward peer-to-peer traffic
+    /// between devices below them and that ACS SV/RR/CR/UF apply to.
+    public var isDownstreamFacingPort: Bool { self == .rootPort || self == .downstreamPort }
+
+    public init(from decoder: any Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let t = PCIExpressPortType(name: s) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown port type \(s)"))
+        }
+        self = t
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// The PCI Express capability (standard capability ID 0x10), PCIe Base Specification §7.5.3.
+public struct PCIExpressCapability: Hashable, Sendable {
+    /// Offset of the capability in config space.
+    public let offset: Int
+    /// PCI Express Capabilities register (+0x02).
+    public let flags: UInt16
+
+    /// Capability version, bits 3:0.
+    public var version: UInt8 { UInt8(flags & 0xf) }
+    /// Device/Port type, bits 7:4.
+    public var portType: PCIExpressPortType { PCIExpressPortType(rawValue: UInt8((flags >> 4) & 0xf)) }
+    /// Slot Implemented, bit 8 (root and downstream ports).
+    public var slotImplemented: Bool { flags & 0x100 != 0 }
+}
+
+extension ConfigSpace {
+    /// The PCI Express capability, or `nil` when the function has none (conventional PCI) or
+    /// its capability list cannot be read.
+    public var pciExpress: PCIExpressCapability? {
+        guard let off = findCapability(CapabilityID.pciExpress), let flags = u16(off + 2) else { return nil }
+        return PCIExpressCapability(offset: off, flags: flags)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Subprocess
+import SystemPackage
+
+/// Test helpers shared by every test target: fixture paths and running real tools.
+public enum Fixtures {
+    /// The repository root (found from this file's path; tests never read ../shared).
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Absolute path of `Tests/Fixtures/<relative>`.
+    public static func path(_ relative: String) -> String {
+        root.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative).path
+    }
+
+    /// Absolute path of a file relative to the repository root.
+    public static func repoPath(_ relative: String) -> String {
+        root.appendingPathComponent(relative).path
+    }
+
+    /// Reads a fixture as text.
+    public static func text(_ relative: String) throws -> String {
+        try String(contentsOfFile: path(relative), encoding: .utf8)
+    }
+
+    /// The QEMU topologies in Tests/Fixtures/qemu, sorted.
+    public static var qemuTopologies: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path("qemu")))?.sorted() ?? []
+    }
+
+    /// The real-machine folders in Tests/Fixtures/machines, sorted.
+    public static var machines: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path("machines")))?.sorted() ?? []
+    }
+
+    /// A fresh temporary directory (removed by the caller or left in /tmp).
+    public static func temporaryDirectory(_ name: String = "acsquirk-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// The result of running a real tool.
+public struct ToolResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs an executable (looked up in PATH) with swift-subprocess and collects its output (up to 64 MiB).
+public func runTool(_ executable: String, _ arguments: [String], workingDirectory: String? = nil,
+                    environment: [String: String] = [:]) async throws -> ToolResult {
+    var env = Environment.inherit
+    for (k, v) in environment { env = env.updating([Environment.Key(stringLiteral: k): v]) }
+    let r = try await Subprocess.run(
+        .name(executable), arguments: Arguments(arguments), environment: env,
+        workingDirectory: workingDirectory.map { FilePath($0) },
+        output: .string(limit: 64 << 20), error: .string(limit: 64 << 20))
+    let status: Int32
+    switch r.terminationStatus {
+    case let .exited(c): status = c
+    case let .signaled(s): status = 128 + s
+    }
+    return ToolResult(status: status, stdout: r.standardOutput ?? "", stderr: r.standardError ?? "")
+}
+
+/// `git diff --no-index` of two texts, for reference-test failure messages.
+public func textDiff(expected: String, actual: String) async -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let e = dir.appendingPathComponent("expected"), a = dir.appendingPathComponent("actual")
+    try? expected.write(to: e, atomically: true, encoding: .utf8)
+    try? actual.write(to: a, atomically: true, encoding: .utf8)
+    let r = try? await runTool("git", ["diff", "--no-index", "--", e.path, a.path])
+    try? FileManager.default.removeItem(at: dir)
+    return r?.stdout ?? "(git diff failed)"
+}
