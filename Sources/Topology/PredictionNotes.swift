@@ -101,6 +101,16 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text: "no VMD, NTB or IVRS DMA aliases beyond the kernel's ID-based quirks"))
         }
 
+        // Group numbers are predictable where only PCI devices are grouped in probe order: x86
+        // (Intel VT-d, AMD-Vi probe the PCI bus first). On device-tree/ACPI ARM platforms the SMMU
+        // also groups platform devices, which take numbers in between.
+        if kernelNumbers, !looksX86(tree: tree, devices: devices) {
+            kernelNumbers = false
+            notes.append(PredictionNote(kind: .platform, text:
+                "no Intel or AMD host bridge on the first root bus: on this platform other (non-PCI) devices behind "
+                + "the IOMMU take group numbers too, so the numbers below only label the partition"))
+        }
+
         // Input limits.
         let unknown = devices.filter { if case .unknown = $0.acsStatus { return true } else { return false } }
         if !unknown.isEmpty {
@@ -122,6 +132,15 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text: "group numbers only label the partition"))
         }
         return (notes, kernelNumbers)
+    }
+
+    /// An Intel or AMD host bridge (class 0x0600) on the first root bus.
+    static func looksX86(tree: PCIBusTree, devices: [KernelDevice]) -> Bool {
+        guard let first = tree.rootBuses.first else { return false }
+        return (tree.busMembers[first] ?? []).contains { i in
+            let d = devices[i]
+            return (d.vendor == 0x8086 || d.vendor == 0x1022) && d.classID == 0x0600
+        }
     }
 
     static func verdictUsesPCHQuirk(_ v: ACSVerdict) -> Bool {

@@ -10,7 +10,13 @@ func readGroups(_ relative: String) throws -> [PCIAddress: Int] {
     var out: [PCIAddress: Int] = [:]
     for line in try Fixtures.text(relative).split(separator: "\n") where !line.isEmpty {
         let parts = line.split(separator: " ")
-        guard parts.count == 2, let n = Int(parts[0]), let a = PCIAddress(parts[1]) else {
+        if parts.count == 2, let n = Int(parts[0]), let a = PCIAddress(parts[1]) {
+            out[a] = n
+            continue
+        }
+        // `/sys/kernel/iommu_groups/<n>/devices/<BDF>` (find output).
+        let path = line.split(separator: "/")
+        guard path.count == 6, path[2] == "iommu_groups", let n = Int(path[3]), let a = PCIAddress(path[5]) else {
             throw HelperError.badLine(relative, String(line))
         }
         out[a] = n
@@ -47,6 +53,6 @@ extension GroupPrediction {
     func groupOf(_ bdf: String) -> [String] {
         guard let a = PCIAddress(bdf), let i = tree.index(of: a) else { return [] }
         let n = groupNumber[i]
-        return groups[n].members.map { tree.functions[$0].address }.sorted().map(\.shortDescription)
+        return groups[n].members.sorted { tree.functions[$0].address < tree.functions[$1].address }.map { name($0) }
     }
 }
