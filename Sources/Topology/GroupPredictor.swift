@@ -186,7 +186,9 @@ private struct Engine {
     func dmaAliasWalk(_ i: Int) -> [(Int, AliasHop)] {
         var out: [(Int, AliasHop)] = [(i, .own)]
         // Every devfn in dma_alias_mask calls back with the device itself.
-        for _ in devices[i].dma.aliases.members { out.append((i, .own)) }
+        if !devices[i].dma.aliases.isEmpty {
+            for _ in devices[i].dma.aliases.members { out.append((i, .own)) }
+        }
         var cur = tree.parentBridge[i]
         while let b = cur {
             let bd = devices[b]
