@@ -155,9 +155,9 @@ extension GroupsReport {
             out += "IOMMU group \(g.number)\n"
             for m in g.members {
                 out += "  \(s(m.bdf))  [\(m.id)]  " + (m.name ?? m.type) + "\n"
-                if explain {
+                if explain && g.members.count > 1 {
                     if let r = m.reason { out += "      why: \(r)\n" }
-                    if g.members.count > 1 || !m.isolated { out += "      acs: \(m.acs)\n" }
+                    if !(m.reason?.contains(m.acs) ?? false) { out += "      acs: \(m.acs)\n" }
                 }
             }
         }
