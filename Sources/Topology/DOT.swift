@@ -37,7 +37,11 @@ extension GroupPrediction {
             for i in g.members.sorted(by: { tree.functions[$0].address < tree.functions[$1].address }) {
                 let d = devices[i]
                 let type = d.type.map { typeName($0) } ?? (tree.functions[i].isBridge ? "PCI bridge" : "conventional PCI")
-                var lines = [name(i), d.idString, type]
+                var lines = [name(i) + "  " + d.idString]
+                if let n = tree.functions[i].names?.device, !n.isEmpty {
+                    lines.append(n.count > 34 ? String(n.prefix(33)) + "…" : n)
+                }
+                lines.append(type)
                 var attrs = ""
                 if tree.functions[i].isBridge && !verdicts[i].isolated {
                     var flag = "not isolating"

@@ -67,7 +67,7 @@ import TestSupport
     @Test func dotMarksNonIsolatingBridges() throws {
         let p = try predict("qemu/b2-switch-rootport-noacs/dump.txt")
         let dot = p.dot()
-        #expect(dot.contains("\"0000:00:01.0\" [label=\"00:01.0\\n1b36:000c\\nroot port\\nnot isolating: SV RR CR UF missing\", color=\"#dc2626\""))
+        #expect(dot.contains("\"0000:00:01.0\" [label=\"00:01.0  1b36:000c\\nroot port\\nnot isolating: SV RR CR UF missing\", color=\"#dc2626\""))
         // The isolating root port 00:02.0 is not marked.
         let line = try #require(dot.split(separator: "\n").first { $0.contains("\"0000:00:02.0\" [label") })
         #expect(!line.contains("not isolating"))
