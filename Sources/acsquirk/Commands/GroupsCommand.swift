@@ -56,13 +56,16 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Root of /sys for live mode (tests).", visibility: .hidden))
     var sysfsRoot: String?
 
+    /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
     func validate() throws {
         guard KernelProfile(rawValue: kernel) != nil else {
-            throw ValidationError("unknown kernel profile '\(kernel)'; use one of "
+            printError("acsquirk groups: unknown kernel profile '\(kernel)'; use one of "
                 + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
+            throw ExitStatus.badInput
         }
         for q in quirks where WhatIf.parseID(q) == nil {
-            throw ValidationError("--quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID)")
+            printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
+            throw ExitStatus.badInput
         }
     }
 
@@ -101,6 +104,10 @@ struct GroupsCommand: AsyncParsableCommand {
         } catch {
             printError("acsquirk groups: \(dump ?? "live system"): \(error)")
             throw ExitStatus.badInput
+        }
+        if dump == nil, functions.contains(where: { $0.config.readable < 256 }) {
+            printError("acsquirk groups: warning: config space beyond 64 bytes is readable only as root; "
+                + "without it ACS is invisible and the prediction treats it as absent")
         }
         if functions.isEmpty {
             printError("acsquirk groups: \(dump ?? "live system"): no PCI functions found")
