@@ -128,7 +128,9 @@ public enum SourceReader {
             }
         }
         walk(root)
-        return out
+        // An alias is the anchored node itself: report each anchor once.
+        var seen = Set<Diagnostic>()
+        return out.filter { seen.insert($0).inserted }
     }
 
     static func diagnostic(for e: YamlError, path: String, text: String) -> Diagnostic {
