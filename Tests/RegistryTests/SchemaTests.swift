@@ -184,3 +184,31 @@ struct MiniSchemaValidator {
         }
     }
 }
+
+@Suite struct DocumentationTests {
+    /// docs/registry.md documents every rule and every key (so the reference cannot fall behind).
+    @Test func registryDocsNameEveryRuleAndKey() throws {
+        let doc = try String(contentsOfFile: Fixtures.repoPath("docs/registry.md"), encoding: .utf8)
+        for r in LintRules.all {
+            #expect(doc.contains("| `\(r.id)` | \(r.severity.rawValue) |"), "docs/registry.md lacks rule \(r.id)")
+        }
+        func keys(_ t: SchemaType, _ prefix: String) -> [String] {
+            switch t {
+            case let .object(props): props.flatMap { p -> [String] in
+                if case .object = p.type { return keys(p.type, prefix + p.name + ".") }
+                return [prefix + p.name] + keys(p.type, prefix + p.name + ".")
+            }
+            case let .array(item, _): keys(item, prefix)
+            case let .choice(alts): alts.flatMap { keys($0, prefix) }
+            default: []
+            }
+        }
+        for k in keys(RegistrySchema.entry, "") where !k.hasPrefix("devices.") && !k.hasPrefix("kernel.table.")
+            && !k.hasPrefix("evidence.references.") {
+            #expect(doc.contains("| `\(k)` |"), "docs/registry.md lacks key \(k)")
+        }
+        let contributing = try String(contentsOfFile: Fixtures.repoPath("CONTRIBUTING.md"), encoding: .utf8)
+        #expect(contributing.contains("acsquirk patch --kernel-tree DIR --out DIR"))
+        #expect(contributing.contains("acsquirk lint"))
+    }
+}
