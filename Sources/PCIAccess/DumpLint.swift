@@ -94,6 +94,8 @@ public struct DumpLintReport: Hashable, Sendable {
 ///   (they read as 0xff);
 /// - a header directly after another device's hex lines without a blank line;
 /// - no devices at all (an empty or non-dump file).
+///
+/// After the first error only further errors are reported (libpci would have stopped there).
 public enum DumpLint {
     /// libpci reads lines with `fgets(buf, 255)`: 253 characters plus the newline fit.
     public static let maxLineLength = 253
@@ -165,6 +167,7 @@ private struct Linter {
     var strayWarnedUntilBlank = false
     var ignoredHeaderWithoutDevice: Int?   // an ignored header when no device is open
     var previousLineWasData = false
+    var sawError = false
 
     init(file: String) { self.file = file }
 
@@ -178,6 +181,10 @@ private struct Linter {
     }
 
     mutating func add(_ line: Int, _ severity: DumpDiagnostic.Severity, _ message: String, libpci: String? = nil) {
+        // libpci stops at its first fatal error: what it would have ignored or merged after that
+        // point no longer matters, but further errors are worth fixing in the same pass.
+        if severity == .warning && sawError { return }
+        if severity == .error { sawError = true }
         if diagnostics.count >= DumpLint.maxDiagnostics { suppressed += 1; return }
         diagnostics.append(DumpDiagnostic(file: file, line: line, severity: severity, message: message, libpciMessage: libpci))
     }
@@ -212,7 +219,10 @@ private struct Linter {
                 let crlf = content.last == 0x0d ? ", counting the \\r of the CRLF line end" : ""
                 add(lineNo, .error, "line has \(content.count) characters\(crlf); libpci reads at most \(DumpLint.maxLineLength) before the newline (\"\(Linter.unterminated)\")",
                     libpci: Linter.unterminated)
-                previousLineWasData = false
+                // Check the rest as if the line had fit, so later errors are found in this pass.
+                var buf = content
+                if buf.last == 0x0d { buf.removeLast() }
+                line(buf, lineNo)
                 continue
             }
             if nl == nil {

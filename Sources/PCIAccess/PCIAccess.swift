@@ -181,7 +181,7 @@ public enum PCIReader {
         var out = [CChar](repeating: 0, count: 1024)
         var err = [CChar](repeating: 0, count: 512)
         if cpcishim_lookup_name(a, &out, out.count, flags, x, y, 0, 0, &err, err.count) != 0 {
-            throw PCIAccessError("PCI ID database: \(string(err))")
+            throw PCIAccessError("error: corrupt PCI ID database: \(string(err)) (names can be turned off)")
         }
         return string(out)
     }
@@ -190,10 +190,13 @@ public enum PCIReader {
     public static var libpciVersion: String { String(cString: cpcishim_version()) }
 }
 
+/// The NUL-terminated text in `buf`, without trailing whitespace (some libpci messages end in a newline).
 func string(_ buf: [CChar]) -> String {
-    buf.withUnsafeBufferPointer { p in
+    var s = buf.withUnsafeBufferPointer { p in
         String(decoding: UnsafeRawBufferPointer(start: p.baseAddress, count: strlenBounded(p)).bindMemory(to: UInt8.self), as: UTF8.self)
     }
+    while let last = s.last, last.isWhitespace { s.removeLast() }
+    return s
 }
 
 private func strlenBounded(_ p: UnsafeBufferPointer<CChar>) -> Int {

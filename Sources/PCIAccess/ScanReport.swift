@@ -70,7 +70,7 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         for r in functions {
             rows.append([
                 r.bdf, r.id, r.classID ?? "-", r.headerType.map(String.init) ?? "-", r.multifunction ? "yes" : "-",
-                r.portType ?? (r.allOnes ? "-" : "pci"), r.parentBridge ?? "-", String(r.readableBytes), r.acs.state,
+                r.portType ?? (r.pcie == false ? "pci" : r.allOnes ? "-" : "?"), r.parentBridge ?? "-", String(r.readableBytes), r.acs.state,
             ])
         }
         var widths = head.map(\.count)
@@ -117,6 +117,9 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
     /// Header layout number (0 normal, 1 PCI-to-PCI bridge, 2 CardBus, else what was read).
     public var headerType: Int?
     public var multifunction: Bool
+    /// Whether the function has a PCI Express capability; nil when that could not be read (a
+    /// 64-byte read whose capability list starts beyond it) or for an all-ones function.
+    public var pcie: Bool?
     /// `PCIExpressPortType.description` (`root-port`, `endpoint`, ...) or nil without a PCIe capability.
     public var portType: String?
     public var parentBridge: String?
@@ -187,10 +190,16 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         readableBytes = c.readable
         var anomalies: [String] = []
         if !allOnes {
-            if let a = c.standardCapabilities().anomaly { anomalies.append(a.description) }
-            if let a = c.extendedCapabilities().anomaly { anomalies.append(a.description) }
+            // A list running past the readable bytes is what a short read looks like, not a
+            // fault of the device: it shows as ACS unknown with the reason instead.
+            for a in [c.standardCapabilities().anomaly, c.extendedCapabilities().anomaly].compactMap({ $0 }) {
+                if case .pointerPastReadable = a { continue }
+                anomalies.append(a.description)
+            }
         }
         self.anomalies = anomalies
+        let standardCut: Bool = { if case .pointerPastReadable? = c.standardCapabilities().anomaly { return true }; return false }()
+        pcie = allOnes ? nil : c.pciExpress != nil ? true : (standardCut || c.readable < 64) ? nil : false
         switch c.acs {
         case .absent:
             acs = ACS(state: "absent")
@@ -210,7 +219,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
     }
 
     enum Keys: String, CodingKey {
-        case bdf, vendorID, deviceID, id, names, classID = "class", headerType, multifunction, portType, parentBridge,
+        case bdf, vendorID, deviceID, id, names, classID = "class", headerType, multifunction, pcie, portType, parentBridge,
              busNumbers, readableBytes, allOnes, anomalies, acs
     }
 
@@ -224,6 +233,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         try c.encode(classID, forKey: .classID)
         try c.encode(headerType, forKey: .headerType)
         try c.encode(multifunction, forKey: .multifunction)
+        try c.encode(pcie, forKey: .pcie)
         try c.encode(portType, forKey: .portType)
         try c.encode(parentBridge, forKey: .parentBridge)
         try c.encode(busNumbers, forKey: .busNumbers)
