@@ -126,6 +126,8 @@ public enum DumpLint {
         var st = stat()
         guard stat(path, &st) == 0 else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw fail("is a directory, not a dump file") }
+        // libpci opens the file again itself: a pipe would be empty by then.
+        if (st.st_mode & S_IFMT) != S_IFREG { throw fail("not a regular file (a pipe?): save the dump to a file first") }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -158,7 +160,6 @@ private struct Linter {
         var index: Int            // into devices
         var present: [Bool]       // which offsets were given
         var length: Int           // highest offset + 1
-        var lastDataLine: Int?    // last hex line that belonged to it
         var mergedFrom: Int?      // an ignored header line whose data now merges here
         var warnedMerge = false
     }
@@ -199,7 +200,8 @@ private struct Linter {
         let n = bytes.count
         while pos < n {
             lineNo += 1
-            // fgets(buf, 255): at most 254 bytes, or through the newline.
+            // The whole line; libpci's fgets(buf, 255) holds 253 characters plus the newline,
+            // which the length check below enforces.
             var nl: Int? = nil
             var i = pos
             while i < n {
@@ -467,7 +469,6 @@ private struct Linter {
             add(no, .error, "malformed hex bytes at column \(z + 1): \(describe(b, at: z)); libpci wants two-digit hex bytes separated by single spaces (\"\(Linter.malformed)\")",
                 libpci: Linter.malformed)
         }
-        o.lastDataLine = no
         open = o
         devices[o.index].length = o.length
     }

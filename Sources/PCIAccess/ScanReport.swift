@@ -69,7 +69,8 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         var rows: [[String]] = []
         for r in functions {
             rows.append([
-                r.bdf, r.id, r.classID ?? "-", r.headerType.map(String.init) ?? "-", r.multifunction ? "yes" : "-",
+                r.bdf, r.id, r.allOnes ? "-" : r.classID ?? "-", r.allOnes ? "-" : r.headerType.map(String.init) ?? "-",
+                !r.allOnes && r.multifunction ? "yes" : "-",
                 r.portType ?? (r.pcie == false ? "pci" : r.allOnes ? "-" : "?"), r.parentBridge ?? "-", String(r.readableBytes), r.acs.state,
             ])
         }
