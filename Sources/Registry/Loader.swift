@@ -227,6 +227,12 @@ struct EntryDecoder {
 
     static func str(_ n: Node?) -> String? { n?.scalar?.string }
 
+    /// The value of `key` in mapping `n`, compared by scalar text (no tag resolution).
+    static func get(_ n: Node?, _ key: String) -> Node? {
+        guard case let .mapping(m)? = n else { return nil }
+        return m.first { $0.key.scalar?.string == key }?.value
+    }
+
     static func hex(_ n: Node?) -> UInt16? {
         guard let t = str(n), case let .success(v) = parseHex(t) else { return nil }
         return v
@@ -238,12 +244,12 @@ struct EntryDecoder {
     }
 
     func build(_ root: Node) -> QuirkEntry? {
-        guard case let .mapping(m) = root else { return nil }
-        guard let vendor = Self.hex(m["vendor"]), let kernelNode = m["kernel"], let isoNode = m["isolation"] else { return nil }
+        guard case .mapping = root else { return nil }
+        guard let vendor = Self.hex(Self.get(root, "vendor")), let kernelNode = Self.get(root, "kernel"), let isoNode = Self.get(root, "isolation") else { return nil }
         var devices: [DeviceIDs] = []
-        for d in Self.list(m["devices"]) {
-            if case let .mapping(r) = d {
-                guard let a = Self.hex(r["first"]), let b = Self.hex(r["last"]) else { return nil }
+        for d in Self.list(Self.get(root, "devices")) {
+            if case .mapping = d {
+                guard let a = Self.hex(Self.get(d, "first")), let b = Self.hex(Self.get(d, "last")) else { return nil }
                 devices.append(.range(first: a, last: b))
             } else {
                 guard let v = Self.hex(d) else { return nil }
@@ -251,48 +257,48 @@ struct EntryDecoder {
             }
         }
         var applies = AppliesTo()
-        if let a = m["applies-to"] {
-            if let p = Self.str(a["port-type"]) { applies.portType = AppliesTo.PortTypeCondition(rawValue: p) ?? .any }
-            if let mf = Self.str(a["multifunction"]) { applies.multifunction = mf == "true" }
-            applies.classID = Self.hex(a["class"])
-            applies.requires = Self.list(a["requires"]).compactMap { Self.str($0).flatMap(AppliesTo.Requirement.init(rawValue:)) }
-            if let l = Self.str(a["register-layout"]) {
+        if let a = Self.get(root, "applies-to") {
+            if let p = Self.str(Self.get(a, "port-type")) { applies.portType = AppliesTo.PortTypeCondition(rawValue: p) ?? .any }
+            if let mf = Self.str(Self.get(a, "multifunction")) { applies.multifunction = mf == "true" }
+            applies.classID = Self.hex(Self.get(a, "class"))
+            applies.requires = Self.list(Self.get(a, "requires")).compactMap { Self.str($0).flatMap(AppliesTo.Requirement.init(rawValue:)) }
+            if let l = Self.str(Self.get(a, "register-layout")) {
                 applies.registerLayout = l == ACSRegisterLayoutName.intelSPTDword ? .intelSPTDword : .standard
             }
         }
         var flags: ACSFlags = []
-        for f in Self.list(isoNode["acs-equivalent"]) {
+        for f in Self.list(Self.get(isoNode, "acs-equivalent")) {
             if let s = Self.str(f), let one = ACSFlags(shortName: s) { flags.insert(one) }
         }
-        let kind = Isolation.Kind(rawValue: Self.str(isoNode["kind"]) ?? "") ?? .noPeerToPeer
+        let kind = Isolation.Kind(rawValue: Self.str(Self.get(isoNode, "kind")) ?? "") ?? .noPeerToPeer
         var evidence: Evidence?
-        if let e = m["evidence"] {
+        if let e = Self.get(root, "evidence") {
             var confirmed: [String] = []
-            switch e["confirmed-by"] {
+            switch Self.get(e, "confirmed-by") {
             case let .scalar(s)?: confirmed = [s.string]
             case let .sequence(s)?: confirmed = s.compactMap { Self.str($0) }
             default: break
             }
-            let refs = Self.list(e["references"]).map {
-                Evidence.Reference(title: Self.str($0["title"]) ?? "", url: Self.str($0["url"]))
+            let refs = Self.list(Self.get(e, "references")).map {
+                Evidence.Reference(title: Self.str(Self.get($0, "title")) ?? "", url: Self.str(Self.get($0, "url")))
             }
-            evidence = Evidence(statement: Self.str(e["statement"]) ?? "", confirmedBy: confirmed, references: refs,
-                                date: Self.str(e["date"]))
+            evidence = Evidence(statement: Self.str(Self.get(e, "statement")) ?? "", confirmedBy: confirmed, references: refs,
+                                date: Self.str(Self.get(e, "date")))
         }
-        let table = Self.list(kernelNode["table"]).map { row -> KernelStatus.TableRow in
-            let d = Self.str(row["device"])
-            return KernelStatus.TableRow(row: Int(Self.str(row["row"]) ?? "") ?? 0,
-                                         device: d == "any" ? nil : Self.hex(row["device"]),
-                                         vendorMacro: Self.str(row["vendor-macro"]))
+        let table = Self.list(Self.get(kernelNode, "table")).map { row -> KernelStatus.TableRow in
+            let d = Self.str(Self.get(row, "device"))
+            return KernelStatus.TableRow(row: Int(Self.str(Self.get(row, "row")) ?? "") ?? 0,
+                                         device: d == "any" ? nil : Self.hex(Self.get(row, "device")),
+                                         vendorMacro: Self.str(Self.get(row, "vendor-macro")))
         }
         let kernel = KernelStatus(
-            status: KernelStatus.Status(rawValue: Self.str(kernelNode["status"]) ?? "") ?? .new,
-            function: Self.str(kernelNode["function"]), since: Self.str(kernelNode["since"]),
-            link: Self.str(kernelNode["link"]), table: table,
-            unlisted: KernelStatus.UnlistedAnswer(rawValue: Self.str(kernelNode["unlisted"]) ?? "pass") ?? .pass,
-            note: Self.str(kernelNode["note"]))
-        return QuirkEntry(schema: Int(Self.str(m["schema"]) ?? "") ?? 1, vendor: vendor,
-                          vendorName: Self.str(m["vendor-name"]) ?? "", family: Self.str(m["family"]) ?? "",
+            status: KernelStatus.Status(rawValue: Self.str(Self.get(kernelNode, "status")) ?? "") ?? .new,
+            function: Self.str(Self.get(kernelNode, "function")), since: Self.str(Self.get(kernelNode, "since")),
+            link: Self.str(Self.get(kernelNode, "link")), table: table,
+            unlisted: KernelStatus.UnlistedAnswer(rawValue: Self.str(Self.get(kernelNode, "unlisted")) ?? "pass") ?? .pass,
+            note: Self.str(Self.get(kernelNode, "note")))
+        return QuirkEntry(schema: Int(Self.str(Self.get(root, "schema")) ?? "") ?? 1, vendor: vendor,
+                          vendorName: Self.str(Self.get(root, "vendor-name")) ?? "", family: Self.str(Self.get(root, "family")) ?? "",
                           devices: devices, appliesTo: applies, isolation: Isolation(kind: kind, acsEquivalent: flags),
                           evidence: evidence, kernel: kernel)
     }

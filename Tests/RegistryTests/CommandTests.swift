@@ -139,6 +139,14 @@ func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> Too
         #expect(entries.first?["rows"] as? [Int] == [132])
     }
 
+    @Test func usageErrorsExitTwo() async throws {
+        guard let bad = try await acsquirk(["show", "zz"]) else { return }
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("is not VVVV:DDDD"))
+        guard let fmt = try await acsquirk(["lint", "--format", "xml"]) else { return }
+        #expect(fmt.status == 2)
+    }
+
     @Test func importKernelErrorsExitTwo() async throws {
         guard let r = try await acsquirk(["import-kernel", "--kernel-tree", "/nonexistent", "--out", "/tmp/unused-acsquirk"]) else { return }
         #expect(r.status == 2)
