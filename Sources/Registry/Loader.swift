@@ -180,8 +180,12 @@ struct EntryDecoder {
             }
             return .success(UInt16(digits, radix: 16)!)
         }
+        if t.allSatisfy(\.isNumber) && t.allSatisfy(\.isASCII) {
+            return .failure("'\(t)' is a decimal number to YAML; IDs are hex with a 0x prefix (0x\(lower) if that was meant)")
+        }
         if t.allSatisfy(\.isHexDigit) && t.count <= 4 {
-            return .failure("'\(t)' lacks the 0x prefix; IDs are written in hex as 0x\(lower) (decimal is not accepted)")
+            let float = t.range(of: "^[0-9]+[eE][0-9]+$", options: .regularExpression) != nil
+            return .failure("'\(t)' lacks the 0x prefix\(float ? " (YAML reads it as a float)" : ""); write 0x\(lower)")
         }
         return .failure("'\(t)' is not a 16-bit hex ID; write it as 0x followed by 1 to 4 hex digits, e.g. 0x10c6")
     }

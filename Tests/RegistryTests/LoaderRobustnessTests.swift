@@ -28,6 +28,21 @@ import TestSupport
         #expect(entry.locations.value("evidence.date") == SourcePosition(line: 18, column: 9))
     }
 
+    @Test func hexIDsAreReadFromTheText() throws {
+        let quoted = LintRules.base.replacingOccurrences(of: "vendor: 0x8088", with: "vendor: '0X8088'")
+            .replacingOccurrences(of: "devices: [0x1001, 0x2001]", with: "devices: [\"0x1001\", 0x2001, 0x01]")
+        let (e, d) = try loadText(quoted)
+        #expect(d.isEmpty)
+        #expect(e?.entry.vendor == 0x8088)
+        #expect(e?.entry.devices == [.id(0x1001), .id(0x2001), .id(0x0001)])
+        let (_, bad) = try loadText(LintRules.base.replacingOccurrences(of: "devices: [0x1001, 0x2001]", with: "devices: [4318, 1e10, 0x00001001]"))
+        #expect(bad.map(\.message) == [
+            "'devices' item 1: '4318' is a decimal number to YAML; IDs are hex with a 0x prefix (0x4318 if that was meant)",
+            "'devices' item 2: '1e10' lacks the 0x prefix (YAML reads it as a float); write 0x1e10",
+            "'devices' item 3: '0x00001001' has more than 4 hex digits; write it as 0x1001",
+        ])
+    }
+
     @Test func invalidYAMLNamesLineAndColumn() throws {
         let (e, d) = try loadText("schema: 1\nvendor: [0x8086\nfamily: x\n")
         #expect(e == nil)
