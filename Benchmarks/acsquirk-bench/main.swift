@@ -80,7 +80,9 @@ func topology(target: Int) -> [PCIFunction] {
 
 /// A small quirk table with the shapes the kernel uses (mf-endpoint rows, an ANY-ID function).
 func quirkTable() -> QuirkTable {
-    // MERGE: load quirks/ with Registry.load(paths:) once the loader is in main.
+    // The committed registry when run from the repository (make bench), else a built-in sample.
+    let loaded = Registry.load(paths: ["quirks"]).entries.map(\.entry).filter { $0.kernel.status == .upstream }
+    if !loaded.isEmpty { return QuirkTable(entries: loaded) }
     return QuirkTable(entries: [
         QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: "82576", devices: [.id(0x10c9), .id(0x10e6)],
                    isolation: Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk),

@@ -20,15 +20,14 @@ public struct BusKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { hex(domain, width: 4) + ":" + hex(bus, width: 2) }
 }
 
-/// The bus tree of a set of PCI functions, built from the bridges' secondary/subordinate bus
-/// numbers (PCI-to-PCI Bridge Architecture §3.2.5.3-5), the way `lspci -t` builds it: a bus
-/// belongs below the bridge with the narrowest secondary...subordinate range that contains it
-/// (in the same domain); a bus no bridge claims is a root bus. Several domains and several root
-/// buses per domain are normal (host bridges, `pxb-pcie`, uncore buses).
+/// The bus topology the group predictor works on: `PCIConfig.PCIBusTree` (the tree `lspci -t`
+/// builds from the bridges' secondary/subordinate bus numbers: a function's parent is the bridge
+/// with the narrowest range containing its bus; several domains and root buses per domain are
+/// normal) turned into index-based lookups, bus membership and the kernel's scan order.
 ///
-/// Functions whose Vendor ID reads all ones are not part of the tree (the kernel's enumeration
-/// skips them too: `pci_bus_read_dev_vendor_id`); they are listed in `skipped`.
-public struct PCIBusTree: Sendable {
+/// Functions whose Vendor ID reads all ones are not part of it (the kernel's enumeration skips
+/// them too: `pci_bus_read_dev_vendor_id`); they are listed in `skipped`.
+public struct BusTopology: Sendable {
     /// The functions in the tree, sorted by address. Indices below refer to this array.
     public let functions: [PCIFunction]
     /// Functions left out (all-ones Vendor ID), sorted by address.
@@ -42,15 +41,15 @@ public struct PCIBusTree: Sendable {
     public let busMembers: [BusKey: [Int]]
     /// Root buses (buses with functions but no owning bridge), sorted by domain and bus.
     public let rootBuses: [BusKey]
-    /// Bridges (type 1 and CardBus headers) on each bus, in devfn order, whose secondary bus is
-    /// owned by them (the buses the kernel would descend into).
+    /// Bridges on each bus that own buses below them, in devfn order (the buses the kernel
+    /// descends into).
     public let childBridges: [BusKey: [Int]]
-    /// Irregularities found while building (bus-number cycles, overlapping ranges), human readable.
+    /// Irregularities found while building (duplicates, misnumbered bridges), human readable.
     public let anomalies: [String]
 
     private let indexByAddress: [PCIAddress: Int]
 
-    /// Builds the tree. `functions` may come in any order.
+    /// Builds the topology. `functions` may come in any order.
     public init(functions input: [PCIFunction]) {
         let sorted = input.sorted { $0.address < $1.address }
         var fns: [PCIFunction] = []
@@ -72,70 +71,26 @@ public struct PCIBusTree: Sendable {
         for (i, f) in fns.enumerated() { indexByAddress[f.address] = i }
         self.indexByAddress = indexByAddress
 
+        let tree = PCIBusTree(fns)
+        for b in tree.misnumberedBridges {
+            let n = tree.bridges[b]!
+            anomalies.append("bridge \(b): secondary bus \(hex(n.secondary, width: 2)) is not above its own bus; "
+                + "not used as a parent (as lspci -t does)")
+        }
         var members: [BusKey: [Int]] = [:]
-        for (i, f) in fns.enumerated() { members[BusKey(f.address), default: []].append(i) }
-
-        // Bridges per domain with their bus ranges.
-        struct BridgeRange { var index: Int; var bus: UInt8; var secondary: UInt8; var subordinate: UInt8 }
-        var bridgesByDomain: [UInt32: [BridgeRange]] = [:]
-        var bySecondary: [BusKey: [Int]] = [:]
-        for (i, f) in fns.enumerated() {
-            guard f.isBridge, let n = f.config.busNumbers, n.secondary != 0 else { continue }
-            let sub = max(n.subordinate, n.secondary)
-            bridgesByDomain[f.address.domain, default: []].append(
-                BridgeRange(index: i, bus: f.address.bus, secondary: n.secondary, subordinate: sub))
-            bySecondary[BusKey(domain: f.address.domain, bus: n.secondary), default: []].append(i)
-        }
-
-        // The owner of each bus with functions: the narrowest containing range (ties: a bridge
-        // whose secondary is the bus, then the lowest address). A bridge never owns its own bus.
-        var owner: [BusKey: Int] = [:]
-        for key in members.keys {
-            var best: BridgeRange?
-            func better(_ c: BridgeRange, _ b: BridgeRange) -> Bool {
-                let wc = Int(c.subordinate) - Int(c.secondary), wb = Int(b.subordinate) - Int(b.secondary)
-                if wc != wb { return wc < wb }
-                let ec = c.secondary == key.bus, eb = b.secondary == key.bus
-                if ec != eb { return ec }
-                return c.index < b.index
-            }
-            for c in bridgesByDomain[key.domain] ?? [] where c.bus != key.bus
-                && c.secondary <= key.bus && key.bus <= c.subordinate {
-                if let b = best { if better(c, b) { best = c } } else { best = c }
-            }
-            if let best { owner[key] = best.index }
-        }
-        for (key, list) in bySecondary where list.count > 1 {
-            anomalies.append("bus \(key): claimed as secondary bus by "
-                + list.map { fns[$0].address.description }.joined(separator: ", "))
-        }
-
-        // Break bus-number cycles (a bridge below its own secondary bus): the lowest bus of a
-        // cycle becomes a root bus.
-        for key in members.keys.sorted() {
-            var path: [BusKey] = []
-            var onPath = Set<BusKey>()
-            var cur: BusKey? = key
-            while let k = cur, let o = owner[k] {
-                if onPath.contains(k) {
-                    let cycle = path.drop(while: { $0 != k })
-                    let lowest = cycle.min()!
-                    owner[lowest] = nil
-                    anomalies.append("bus \(lowest): bridges' bus ranges form a cycle ("
-                        + cycle.map(\.description).joined(separator: " → ") + "); treated as a root bus")
-                    break
-                }
-                path.append(k)
-                onPath.insert(k)
-                cur = BusKey(fns[o].address)
-            }
-        }
-
         var parent = [Int?](repeating: nil, count: fns.count)
-        for (i, f) in fns.enumerated() { parent[i] = owner[BusKey(f.address)] }
-        var children: [BusKey: [Int]] = [:]
+        var owner: [BusKey: Int] = [:]
+        for (i, f) in fns.enumerated() {
+            let key = BusKey(f.address)
+            members[key, default: []].append(i)
+            if let p = tree.parent(of: f.address), let pi = indexByAddress[p] {
+                parent[i] = pi
+                owner[key] = pi
+            }
+        }
         var ownedBuses: [Int: [BusKey]] = [:]
         for (k, o) in owner { ownedBuses[o, default: []].append(k) }
+        var children: [BusKey: [Int]] = [:]
         for (i, f) in fns.enumerated() where ownedBuses[i] != nil {
             children[BusKey(f.address), default: []].append(i)
         }

@@ -38,9 +38,7 @@ extension GroupPrediction {
                 let d = devices[i]
                 let type = d.type.map { typeName($0) } ?? (tree.functions[i].isBridge ? "PCI bridge" : "conventional PCI")
                 var lines = [name(i) + "  " + d.idString]
-                if let n = tree.functions[i].names?.device, !n.isEmpty {
-                    lines.append(n.count > 34 ? String(n.prefix(33)) + "…" : n)
-                }
+                if let n = tree.functions[i].names?.device, !n.isEmpty { lines += wrap(n, width: 30, lines: 2) }
                 lines.append(type)
                 var attrs = ""
                 if tree.functions[i].isBridge && !verdicts[i].isolated {
@@ -66,4 +64,26 @@ extension GroupPrediction {
         out += "}\n"
         return out
     }
+}
+
+/// Word-wraps `text` into at most `lines` lines of about `width` characters (an ellipsis marks a cut).
+func wrap(_ text: String, width: Int, lines maxLines: Int) -> [String] {
+    var out: [String] = []
+    var cur = ""
+    for word in text.split(separator: " ") {
+        if cur.isEmpty {
+            cur = String(word)
+        } else if cur.count + 1 + word.count <= width {
+            cur += " " + word
+        } else {
+            out.append(cur)
+            cur = String(word)
+        }
+    }
+    if !cur.isEmpty { out.append(cur) }
+    if out.count > maxLines {
+        out = Array(out.prefix(maxLines))
+        out[maxLines - 1] += " …"
+    }
+    return out.map { $0.count > width + 8 ? String($0.prefix(width + 7)) + "…" : $0 }
 }

@@ -60,7 +60,7 @@ public struct PredictionNote: Hashable, Sendable {
 
 /// The result of reproducing `pci_device_group()` for every device in probe order.
 public struct GroupPrediction: Sendable {
-    public let tree: PCIBusTree
+    public let tree: BusTopology
     public let devices: [KernelDevice]
     public let options: PredictionOptions
     public let quirks: QuirkTable
@@ -102,10 +102,10 @@ public enum GroupPredictor {
     /// Predicts the groups of `functions` (any order).
     public static func predict(_ functions: [PCIFunction], quirks: QuirkTable,
                                options: PredictionOptions = PredictionOptions()) -> GroupPrediction {
-        predict(tree: PCIBusTree(functions: functions), quirks: quirks, options: options)
+        predict(tree: BusTopology(functions: functions), quirks: quirks, options: options)
     }
 
-    public static func predict(tree: PCIBusTree, quirks: QuirkTable,
+    public static func predict(tree: BusTopology, quirks: QuirkTable,
                                options: PredictionOptions = PredictionOptions()) -> GroupPrediction {
         var engine = Engine(tree: tree, quirks: quirks, options: options)
         return engine.run()
@@ -113,7 +113,7 @@ public enum GroupPredictor {
 }
 
 private struct Engine {
-    let tree: PCIBusTree
+    let tree: BusTopology
     let quirks: QuirkTable
     let options: PredictionOptions
     let devices: [KernelDevice]
@@ -130,7 +130,7 @@ private struct Engine {
 
     struct SlotKey: Hashable { var bus: BusKey; var slot: UInt8 }
 
-    init(tree: PCIBusTree, quirks: QuirkTable, options: PredictionOptions) {
+    init(tree: BusTopology, quirks: QuirkTable, options: PredictionOptions) {
         self.tree = tree
         self.quirks = quirks
         self.options = options

@@ -112,7 +112,7 @@ public struct KernelDevice: Hashable, Sendable {
     }
 }
 
-extension PCIBusTree {
+extension BusTopology {
     /// The kernel's view of every function (indices match `functions`), computed in scan order so
     /// that parents are corrected before their children (`set_pcie_port_type` uses the parent's
     /// corrected type).

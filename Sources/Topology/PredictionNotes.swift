@@ -15,7 +15,7 @@ enum PredictionNotes {
     /// Intel VMD controllers (drivers/pci/controller/vmd.c).
     static let intelVMD: Set<UInt16> = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b, 0x9a0b, 0xa77f, 0xad0b, 0xb60b, 0xb06f]
 
-    static func make(tree: PCIBusTree, devices: [KernelDevice], options: PredictionOptions,
+    static func make(tree: BusTopology, devices: [KernelDevice], options: PredictionOptions,
                      verdicts: [ACSVerdict]) -> ([PredictionNote], Bool) {
         var notes: [PredictionNote] = []
         var kernelNumbers = true
@@ -135,7 +135,7 @@ enum PredictionNotes {
     }
 
     /// An Intel or AMD host bridge (class 0x0600) on the first root bus.
-    static func looksX86(tree: PCIBusTree, devices: [KernelDevice]) -> Bool {
+    static func looksX86(tree: BusTopology, devices: [KernelDevice]) -> Bool {
         guard let first = tree.rootBuses.first else { return false }
         return (tree.busMembers[first] ?? []).contains { i in
             let d = devices[i]

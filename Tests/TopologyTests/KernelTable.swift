@@ -3,11 +3,30 @@ import PCIConfig
 import Registry
 import TestSupport
 
-/// The kernel's `pci_dev_acs_enabled[]` as registry entries, built from the real table
-/// (Tests/Fixtures/kernel-acs-table.tsv, extracted from the kernel trees) plus the semantics of each
-/// quirk function (the ID lists and conditions inside the functions, drivers/pci/quirks.c of
-/// 6.1.192/6.12.117). This is the test-side stand-in for the imported `quirks/` upstream entries.
+/// The kernel's `pci_dev_acs_enabled[]` as registry entries: the committed `quirks/` (imported from
+/// the kernel tree by `acsquirk import-kernel`), and, as an independent cross-check, the same table
+/// built from Tests/Fixtures/kernel-acs-table.tsv plus the semantics of each quirk function (the ID
+/// lists and conditions inside the functions, drivers/pci/quirks.c of 6.1.192/6.12.117).
 enum KernelTable {
+    /// The committed registry's upstream entries (what `acsquirk groups` uses by default).
+    static func entries() throws -> [QuirkEntry] {
+        if !committed.errors.isEmpty { throw TableError.bad(committed.errors) }
+        return committed.entries.filter { $0.kernel.status == .upstream }
+    }
+
+    /// The committed registry's entries that are not upstream.
+    static func localEntries() throws -> [QuirkEntry] {
+        if !committed.errors.isEmpty { throw TableError.bad(committed.errors) }
+        return committed.entries.filter { $0.kernel.status != .upstream }
+    }
+
+    /// Loaded once per test process (loading 30-odd YAML files takes a moment).
+    static let committed: (entries: [QuirkEntry], errors: String) = {
+        let (loaded, diags) = Registry.load(paths: [Fixtures.repoPath("quirks")])
+        return (loaded.map(\.entry), diags.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+    }()
+    static let committedTable: Result<QuirkTable, Error> = Result { QuirkTable(entries: try entries()) }
+
     struct Row { var row: Int; var vendor: UInt16; var macro: String?; var device: UInt16?; var function: String }
 
     static func rows() throws -> [Row] {
@@ -28,8 +47,8 @@ enum KernelTable {
 
     static let rootPortFlags: ACSFlags = .linuxRequired
 
-    /// One upstream entry per (vendor, function), carrying its table rows.
-    static func entries() throws -> [QuirkEntry] {
+    /// One upstream entry per (vendor, function) built from the TSV, carrying its table rows.
+    static func tsvEntries() throws -> [QuirkEntry] {
         let rows = try rows()
         var order: [String] = []
         var grouped: [String: [Row]] = [:]
@@ -98,5 +117,6 @@ enum KernelTable {
                                  unlisted: unlisted))
     }
 
-    static func table() throws -> QuirkTable { QuirkTable(entries: try entries()) }
+    static func table() throws -> QuirkTable { try committedTable.get() }
+    static func tsvTable() throws -> QuirkTable { QuirkTable(entries: try tsvEntries()) }
 }

@@ -13,8 +13,11 @@ import Testing
     let req = ACSFlags.linuxRequired
     let noAMD = PlatformAssumptions()
 
-    func entry(_ function: String, vendor: UInt16) throws -> QuirkEntry {
-        try #require(try KernelTable.entries().first { $0.kernel.function == function && $0.vendor == vendor })
+    /// The committed upstream entry of `function` for `vendor` that lists `device` (or the first).
+    func entry(_ function: String, vendor: UInt16, device: UInt16? = nil) throws -> QuirkEntry {
+        try #require(try KernelTable.entries().first {
+            $0.kernel.function == function && $0.vendor == vendor && (device.map($0.covers(device:)) ?? true)
+        })
     }
 
     @Test func kernelTableHas132RowsInOrder() throws {
@@ -75,10 +78,10 @@ import Testing
     }
 
     @Test func requestedBitsAgainstEquivalent() throws {
-        let mf = try entry("pci_quirk_mf_endpoint_acs", vendor: 0x8086)
+        let mf = try entry("pci_quirk_mf_endpoint_acs", vendor: 0x8086, device: 0x10c9)
         #expect(mf.answer(for: facts(0x8086_10c9), requested: [.sv, .tb, .rr, .cr, .uf, .dt], platform: noAMD) == .isolated)
         #expect(mf.answer(for: facts(0x8086_10c9), requested: [.ec], platform: noAMD) == .notIsolated)
-        let qcom = try entry("pci_quirk_qcom_rp_acs", vendor: 0x17cb)
+        let qcom = try entry("pci_quirk_qcom_rp_acs", vendor: 0x17cb, device: 0x0400)
         #expect(qcom.answer(for: facts(0x17cb_0400, type: .rootPort), requested: [.tb], platform: noAMD) == .notIsolated)
         #expect(qcom.answer(for: facts(0x17cb_0400, type: .rootPort), requested: req, platform: noAMD) == .isolated)
     }
@@ -102,5 +105,60 @@ import Testing
         #expect(t.decide(facts(0x8088_7777), requested: req, platform: noAMD)?.answer == .notIsolated)
         // Entries consulted first only match the IDs they list.
         #expect(t.consultingFirst([extra]).decide(facts(0x8088_7778), requested: req, platform: noAMD)?.row.row == 132)
+    }
+}
+
+/// The committed quirks/ (imported from the kernel tree) against the table built independently
+/// from kernel-acs-table.tsv and the quirk functions' code: the same decision (answer and table
+/// row) for every listed ID, the range ends, unlisted neighbours, each port type, with and without
+/// multifunction, root bus, ACS registers, IVRS and the PCH workaround.
+@Suite struct CommittedTableCrossCheck {
+    @Test func committedRegistryDecidesLikeTheKernelTable() throws {
+        let committed = try KernelTable.table()
+        let tsv = try KernelTable.tsvTable()
+        #expect(committed.rows.map(\.row) == tsv.rows.map(\.row))
+        #expect(committed.rows.map(\.device) == tsv.rows.map(\.device))
+        #expect(committed.rows.map(\.vendor) == tsv.rows.map(\.vendor))
+        var ids = Set<UInt32>()
+        for e in tsv.entries {
+            for d in e.devices {
+                switch d {
+                case let .id(x): ids.formUnion([x, x &+ 1, x &- 1].map { UInt32(e.vendor) << 16 | UInt32($0) })
+                case let .range(a, b):
+                    ids.formUnion([a, b, a &- 1, b &+ 1, a + (b - a) / 2].map { UInt32(e.vendor) << 16 | UInt32($0) })
+                }
+            }
+            ids.insert(UInt32(e.vendor) << 16 | 0x7777)
+        }
+        let types: [PCIExpressPortType?] = [nil, .endpoint, .rootPort, .downstreamPort, .upstreamPort, .rcIntegratedEndpoint]
+        let acsVariants: [[ACSRegisterLayout: ACSRegisterValues]] = [
+            [:],
+            [.standard: ACSRegisterValues(capability: [], control: []),
+             .intelSPTDword: ACSRegisterValues(capability: .linuxRequired, control: .linuxRequired)],
+            [.standard: ACSRegisterValues(capability: .linuxRequired, control: .linuxRequired),
+             .intelSPTDword: ACSRegisterValues(capability: .linuxRequired, control: [.sv])],
+        ]
+        let platforms = [PlatformAssumptions(), PlatformAssumptions(amdIVRS: true, intelPCHWorkaroundSucceeds: false)]
+        var compared = 0
+        for id in ids.sorted() {
+            for t in types {
+                for mf in [false, true] {
+                    for root in [false, true] {
+                        for acs in acsVariants {
+                            for pl in platforms {
+                                let f = QuirkDeviceFacts(vendor: UInt16(id >> 16), device: UInt16(id & 0xffff), portType: t,
+                                                         multifunction: mf, classID: 0x0200, onRootBus: root, acsRegisters: acs)
+                                let a = committed.decide(f, requested: .linuxRequired, platform: pl)
+                                let b = tsv.decide(f, requested: .linuxRequired, platform: pl)
+                                #expect(a?.answer == b?.answer && a?.row.row == b?.row.row,
+                                        "\(hex(id >> 16, width: 4)):\(hex(id & 0xffff, width: 4)) \(String(describing: t)) mf=\(mf) root=\(root)")
+                                compared += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(compared > 10_000)
     }
 }

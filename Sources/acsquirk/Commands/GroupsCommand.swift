@@ -167,9 +167,18 @@ private func printError(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
 }
 
-/// Loads registry entries; errors name the file and line.
+/// An unusable registry: its diagnostics (`path:line:col: error: [rule] message`).
+private struct RegistryLoadError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Loads registry entries with `Registry.load(paths:)`. Any error (unreadable path, invalid entry)
+/// is fatal: a partial quirk table would predict the wrong groups.
 private func loadRegistryEntries(_ paths: [String]) throws -> [QuirkEntry] {
-    // Stand-in until the registry loader is merged: no entries.
-    _ = paths
-    return []
+    let loaded = Registry.load(paths: paths)
+    if loaded.diagnostics.hasErrors {
+        throw RegistryLoadError(description: "registry \(paths.joined(separator: ", ")) cannot be used:\n"
+            + loaded.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+    }
+    return loaded.entries.map(\.entry)
 }
