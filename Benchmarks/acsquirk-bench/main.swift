@@ -125,6 +125,15 @@ func measure(_ fns: [PCIFunction], _ table: QuirkTable, runs: Int) -> (Double, G
 }
 
 let table = quirkTable()
+// `--tree`: also time building the bus tree alone (PCIConfig.PCIBusTree and BusTopology).
+if CommandLine.arguments.contains("--tree") {
+    for n in [1_000, 10_000] {
+        let f = topology(target: n)
+        let t0 = now(); _ = PCIBusTree(f); let t1 = now()
+        _ = BusTopology(functions: f); let t2 = now()
+        print("tree \(f.count): PCIBusTree \((t1 - t0) * 1000) ms, BusTopology \((t2 - t1) * 1000) ms")
+    }
+}
 let small = topology(target: 1_000)
 let large = topology(target: 10_000)
 _ = measure(small, table, runs: 1) // warm-up
