@@ -99,8 +99,10 @@ extension ACSVerdict {
             let src: String
             switch dec.entry.kernel.status {
             case .upstream: src = dec.row.row.map { "kernel quirk \(fn) (table row \($0))" } ?? "kernel quirk \(fn)"
-            case .submitted: src = "submitted quirk \(fn) (\(dec.entry.vendorName) \(dec.entry.family))"
-            case .new: src = "what-if quirk \(fn) (\(dec.entry.vendorName) \(dec.entry.family))"
+            case .submitted: src = "registry entry \(dec.entry.vendorName) \(dec.entry.family) (submitted, \(fn))"
+            case .new where dec.entry.family.hasPrefix("--quirk"):
+                src = "what-if quirk \(fn) (\(dec.entry.family))"
+            case .new: src = "registry entry \(dec.entry.vendorName) \(dec.entry.family) (new)"
             }
             if isolated { return "\(what) \(id) is isolated by \(src)" }
             return "\(what) \(id): \(src) answers \"not isolated\"" + stickyDetail(dec, d)
