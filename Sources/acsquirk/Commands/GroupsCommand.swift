@@ -23,8 +23,8 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "An `lspci -xxxx` dump to read instead of this machine.")
     var dump: String?
 
-    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var kernel: String = KernelProfile.newest.rawValue
+    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(KernelProfile.newest.rawValue); live: the running kernel's).")
+    var kernel: String?
 
     @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
     var quirks: [String] = []
@@ -58,7 +58,7 @@ struct GroupsCommand: AsyncParsableCommand {
 
     /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
     func validate() throws {
-        guard KernelProfile(rawValue: kernel) != nil else {
+        if let kernel, KernelProfile(rawValue: kernel) == nil {
             printError("acsquirk groups: unknown kernel profile '\(kernel)'; use one of "
                 + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
             throw ExitStatus.badInput
@@ -70,7 +70,8 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let profile = KernelProfile(rawValue: kernel)!
+        let profile = kernel.flatMap(KernelProfile.init(rawValue:))
+            ?? (dump == nil ? runningKernelProfile() : nil) ?? KernelProfile.newest
         let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                         pchWorkaroundFails: pchWorkaroundFails)
         // The registry: upstream entries are the kernel's table; the rest are what-if material.
@@ -157,10 +158,27 @@ struct GroupsCommand: AsyncParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         case .dot:
-            print((whatIf ?? prediction).dot(), terminator: "")
+            let title = whatIf == nil ? nil
+                : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")
+            print((whatIf ?? prediction).dot(title: title), terminator: "")
         }
         if report.isFinding { throw ExitStatus.findings }
     }
+}
+
+/// The profile closest to the running kernel (`uname -r`): 7.x → 7.3, 6.12 and later 6.x → 6.12,
+/// older → 6.1.
+private func runningKernelProfile() -> KernelProfile? {
+    var u = utsname()
+    guard uname(&u) == 0 else { return nil }
+    let release = withUnsafePointer(to: u.release) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
+    }
+    let parts = release.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    guard parts.count >= 2 else { return nil }
+    if parts[0] >= 7 { return .v7_3 }
+    if parts[0] == 6 && parts[1] >= 12 { return .v6_12 }
+    return .v6_1
 }
 
 private func printError(_ s: String) {
