@@ -136,6 +136,13 @@ import TestSupport
         // BCM5719 functions share a group (and, with ACS invisible in 256 bytes, the PHB root port too).
         #expect(talos.groupOf("0004:01:00.1") == ["0004:00:00.0", "0004:01:00.0", "0004:01:00.1"])
         #expect(talos.tree.rootBuses.count == 10)
+        // The AST2500 VGA behind the ASPEED PCIe-to-PCI bridge 1a03:1150: 6.12 aliases it to the
+        // bridge; 7.x sets PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS, so the ACS walk decides instead. Same group.
+        let old = try predict(m("ppc64le-talos2-power9-phb4"), kernel: .v6_12)
+        let vga = try #require(talos.tree.index(of: PCIAddress("0005:02:00.0")!))
+        #expect(old.explanation(vga) == "0005:02:00.0 joins 0005:01:00.0: behind PCIe-to-PCI bridge 0005:01:00.0 (1a03:1150), requester ID aliased to 0005:02:00.0")
+        #expect(talos.explanation(vga) == "0005:02:00.0 joins 0005:01:00.0: PCIe-to-PCI bridge 1a03:1150 is never isolated (ACS does not apply to it)")
+        #expect(old.partition == talos.partition)
         let pseries = try predict(m("ppc-ibm-pcix-multidomain"))
         #expect(pseries.notes.contains { $0.kind == .platform && $0.text.contains("PE-based platform") })
     }
