@@ -74,7 +74,7 @@ enum GitCopy {
         if FileManager.default.fileExists(atPath: marker) { return build }
         try FileManager.default.createDirectory(atPath: build, withIntermediateDirectories: true)
         try await run("make", ["-s", "O=\(build)", "defconfig"], in: repo)
-        FileManager.default.createFile(atPath: marker, contents: Data())
+        _ = FileManager.default.createFile(atPath: marker, contents: Data())
         return build
     }
 }

@@ -83,6 +83,13 @@ struct KernelTreeProofTests {
         #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
         #expect(!make.stderr.contains("quirks.c"), "compiler diagnostics for quirks.c:\n\(make.stderr)")
         let compiled = clock.now
+        // The object holds the new quirk functions (static, kept: the table points at them).
+        let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
+        for p in series.patches {
+            if case let .newFunction(name, _) = p.plan.kind {
+                #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+            }
+        }
 
         // The table order reaches every new device (re-read from the file git am produced).
         let final = try QuirksSource(text: patched, macros: macros)
