@@ -42,7 +42,7 @@ public struct StubFiles: Sendable {
         let idList: String
         let codeSummary: String
         let coveredSummary: String?
-        let claim: String
+        let claim: String?
     }
 
     struct EntryView { let commentLines: [Line]; let functionLines: [Line] }
@@ -109,12 +109,14 @@ public struct StubFiles: Sendable {
                 case let .newFunction(fn, _):
                     summary = "a new function \(fn)() (below) and its table rows."
                 case let .extendList(fn):
-                    summary = "add these IDs to the ID list inside \(fn)(): "
-                        + plan.compressedDevices.map(CodeRenderer.caseLabel).joined(separator: ", ") + "."
+                    summary = "add the devices to the ID list inside \(fn)(): its vendor-wide row would answer "
+                        + "first for them (acsquirk patch shows the exact lines)."
                 }
                 let covered = plan.coverage.covered.isEmpty ? nil
                     : plan.coverage.covered.map { "\(hex($0.device, width: 4)) by \($0.row.label)" }.joined(separator: ", ")
-                let claim = renderer.templates.render("claim-comment", CodeRenderer.claimView(e))
+                // A new function carries the claim in its own comment.
+                var claim: String? = renderer.templates.render("claim-comment", CodeRenderer.claimView(e))
+                if case .newFunction = plan.kind { claim = nil }
                 let view = StubEntryView(
                     vendor: CodeRenderer.nameField(e.vendorName), family: CodeRenderer.nameField(e.family),
                     path: CodeRenderer.nameField(plan.entry.path),
