@@ -103,7 +103,7 @@ enum TestRegistry {
     /// Text that tries to break out of comments, the commit message and the mbox.
     static let hostile = LoadedEntry(entry: QuirkEntry(
         vendor: 0x1f2c, vendorName: "Evil */ int pwned = 1; /* Corp",
-        family: "\"Q\\\" ??/ ??= Ünïcödé\n--- TEST-ONLY",
+        family: "\"Q\\\" ??/ ??= Ünïcödé --- TEST-ONLY",
         devices: [.id(0x0001), .id(0x0002)],
         appliesTo: AppliesTo(portType: .rootPort),
         isolation: Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired),
