@@ -180,6 +180,15 @@ public enum CodePlanner {
             kind = .extendList(function: sticky.function)
             notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list; "
                 + "the IDs go into the list inside \(sticky.function)()")
+        } else if e.kernel.function == nil, e.isolation.kind == .portsIsolated, let listed = model.rows.first(where: { row in
+            // A vendor-wide row whose function lists port IDs, accepts every type the entry's
+            // devices can have and has no platform condition (Cavium ThunderX root ports).
+            guard row.vendor == e.vendor, row.device == nil, let p = listFunction(row.function), p.conditions.isEmpty,
+                  let accepted = p.acceptedTypes else { return false }
+            return types.isSubset(of: accepted)
+        }) {
+            kind = .extendList(function: listed.function)
+            notes.append("\(listed.label) already lists \(e.vendorName) port IDs in \(listed.function)(); the IDs go there")
         } else if e.isolation.kind == .noPeerToPeer && e.kernel.function == nil {
             kind = .rows(function: mfEndpointFunction)
         } else {

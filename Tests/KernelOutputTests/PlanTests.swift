@@ -34,6 +34,27 @@ struct PlanTests {
         #expect(try CodePlanner.plan(TestRegistry.intelNIC, model: model)?.vendor == .macro("PCI_VENDOR_ID_INTEL"))
     }
 
+    /// A new Cavium root port goes into the ThunderX list of pci_quirk_cavium_acs_match(), which
+    /// the vendor-wide Cavium row already calls; downstream ports (not accepted there) get a new function.
+    @Test func listsOfVendorWideFunctionsAreExtended() throws {
+        let (source, model) = try Self.model()
+        var cavium = TestRegistry.synopsysRP
+        cavium.entry.vendor = 0x177d
+        cavium.entry.vendorName = "Cavium"
+        cavium.entry.family = "TEST-ONLY ThunderX9"
+        cavium.entry.devices = [.id(0xc884)]
+        let plan = try #require(try CodePlanner.plan(cavium, model: model))
+        #expect(plan.kind == .extendList(function: "pci_quirk_cavium_acs"))
+        let edit = try QuirksEditor.apply(plan, to: source, renderer: CodeRenderer(templates: try KernelTrees.templates()))
+        let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks
+        #expect(added.count == 1)
+        #expect(added.first?.function == "static bool pci_quirk_cavium_acs_match(struct pci_dev *dev)")
+        #expect(added.first?.lines.filter { $0.hasPrefix("+") } == ["+\t/* Cavium TEST-ONLY ThunderX9 */", "+\tcase 0xc884:"])
+        cavium.entry.appliesTo.portType = .rootOrDownstreamPort
+        #expect(try CodePlanner.plan(cavium, model: model)?.kind
+            == .newFunction(name: "pci_quirk_cavium_test_only_thunderx9_acs", switchStyle: false))
+    }
+
     @Test func partlyCoveredEntriesOnlyAddTheMissingIDs() throws {
         let (_, model) = try Self.model()
         var e = TestRegistry.intelNIC
@@ -149,6 +170,26 @@ struct PlanTests {
         e = TestRegistry.exampleNIC
         e.entry.kernel.table = [KernelStatus.TableRow(row: 1, device: 1, vendorMacro: "PCI_VENDOR_ID_X }, { evil")]
         #expect(error(e).contains("kernel.table.vendor-macro"))
+    }
+
+    @Test func seriesNeedsAnAuthorAndADate() throws {
+        let (text, macros) = try KernelTrees.quirks("6.12")
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        var noDate = TestRegistry.intelNIC
+        noDate.entry.evidence?.date = nil
+        #expect {
+            try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
+        } throws: { "\($0)".contains("no date: pass --date") && "\($0)".contains(noDate.path) }
+        // With --date it works, and the author defaults to the first confirmed-by.
+        let s = try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil,
+                                date: "Tue, 4 Mar 2025 10:00:00 +0100")
+        #expect(s.patches.first?.text.contains("\nFrom: Jane Example <jane@example.com>\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n") == true)
+        #expect(s.patches.first?.text.contains("Acked-by:") == false)
+        var nobody = TestRegistry.intelNIC
+        nobody.entry.evidence?.confirmedBy = []
+        #expect {
+            try PatchSeries(entries: [nobody], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
+        } throws: { "\($0)".contains("no author: pass --from") }
     }
 
     @Test func functionNamesFitTheLine() throws {

@@ -75,6 +75,15 @@ struct TextTests {
         #expect(MailDate.normalizeRFC2822("2023-02-10") == nil)
     }
 
+    /// As git format-patch writes them (checked against git 2.39 output).
+    @Test func fromHeadersLikeGit() {
+        #expect(MailHeader.from(Identity("José Müller <j@x.example>")!) == "From: =?UTF-8?q?Jos=C3=A9=20M=C3=BCller?= <j@x.example>")
+        #expect(MailHeader.from(Identity("J. Doe <j@x.example>")!) == "From: \"J. Doe\" <j@x.example>")
+        #expect(MailHeader.from(Identity("Jane Doe <j@x.example>")!) == "From: Jane Doe <j@x.example>")
+        #expect(MailHeader.subject(prefix: "[PATCH]", title: "PCI: Add ACS quirk for Intel I226 with a really long family name that goes on and on and on")
+            == "Subject: [PATCH] PCI: Add ACS quirk for Intel I226 with a really long family\n name that goes on and on and on")
+    }
+
     @Test func formatPatchFileNames() {
         #expect(PatchSeries.fileName(number: 1, subject: "PCI: Add ACS quirk for Intel I226")
             == "0001-PCI-Add-ACS-quirk-for-Intel-I226.patch")
