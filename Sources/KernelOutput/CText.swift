@@ -147,18 +147,25 @@ public enum CText {
             }
         }
         var lines: [String] = []
-        var line = ""
+        var line: [String] = []
+        func fits(_ words: [String]) -> Bool { advance(start, words.joined(separator: " ")) <= width }
         for p in pieces {
-            if line.isEmpty {
-                line = p
-            } else if advance(start, line + " " + p) <= width || keepWithPrevious(p) {
-                line += " " + p
+            if line.isEmpty || fits(line + [p]) {
+                line.append(p)
+            } else if !keepWithPrevious(p) {
+                lines.append(line.joined(separator: " "))
+                line = [p]
+            } else if let i = line.lastIndex(where: { !keepWithPrevious($0) }), i > 0, fits(Array(line[i...]) + [p]) {
+                // `p` must not start a line: take the last word that may start one, and the words
+                // after it, along to the next line.
+                let group = Array(line[i...])
+                lines.append(line[..<i].joined(separator: " "))
+                line = group + [p]
             } else {
-                lines.append(line)
-                line = p
+                line.append(p)
             }
         }
-        if !line.isEmpty { lines.append(line) }
+        if !line.isEmpty { lines.append(line.joined(separator: " ")) }
         return lines.map { (prefix + $0).rightTrimmed }
     }
 }

@@ -56,6 +56,19 @@ struct TextTests {
             #expect(!CodeRenderer.mustNotStartLine(String(l.split(separator: " ").first ?? "")), "\(l)")
         }
         #expect(lines.joined(separator: " ").contains("Signed-off-by: Joe"))
+        // Short words: the word before a trailer-like token moves down with it, widths stay.
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<50 {
+            let words = (0..<60).map { _ in ["word", "Cc:", "Link:", "diff", "From", "---", "abc", "x"][Int(rng.next() % 8)] }
+            let wrapped = CodeRenderer.commitLines([.paragraph(["Intro"] + words)])
+            // A line is only longer when it is one word followed by words that must stay with it.
+            for l in wrapped where l.count > CText.commitWrap {
+                let w = l.split(separator: " ").map(String.init)
+                #expect(w.dropFirst().allSatisfy(CodeRenderer.mustNotStartLine), "\(l)")
+            }
+            #expect(wrapped.dropFirst().allSatisfy { !CodeRenderer.mustNotStartLine(String($0.split(separator: " ").first ?? "")) })
+            #expect(wrapped.joined(separator: " ").split(separator: " ").map(String.init) == ["Intro"] + words)
+        }
     }
 
     @Test func identitiesAndDates() {
