@@ -4,6 +4,7 @@ import Registry
 
 /// What kernel code one registry entry becomes (linux-acs.md §2), decided against a quirk table.
 public struct CodePlan: Hashable, Sendable {
+    /// The shape of the code (linux-acs.md §2).
     public enum Kind: Hashable, Sendable {
         /// One table row per device, pointing at an existing function
         /// (`pci_quirk_mf_endpoint_acs` for multifunction endpoints).
@@ -23,7 +24,9 @@ public struct CodePlan: Hashable, Sendable {
         }
     }
 
+    /// The entry and where it was loaded from.
     public var entry: LoadedEntry
+    /// What code it becomes.
     public var kind: Kind
     /// The device IDs to add (the entry's IDs the table does not cover yet), ascending.
     public var devices: [UInt16]

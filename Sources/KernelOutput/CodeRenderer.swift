@@ -6,6 +6,7 @@ import Registry
 /// models here do the logic (which sections apply, hex formatting, wrapping, alignment); the
 /// templates hold the words and the shape of the code.
 public struct CodeRenderer: Sendable {
+    /// The loaded templates.
     public let templates: TemplateSet
 
     public init(templates: TemplateSet) { self.templates = templates }

@@ -5,9 +5,13 @@ import Registry
 /// The two files of a kernel tree the analysis reads: drivers/pci/quirks.c and
 /// include/linux/pci_ids.h.
 public struct KernelTreeFiles: Sendable {
+    /// The tree's top directory.
     public let root: String
+    /// Absolute path of drivers/pci/quirks.c.
     public let quirksPath: String
+    /// Its text as read.
     public let quirks: String
+    /// The vendor macros of include/linux/pci_ids.h.
     public let macros: VendorMacros
     /// The mode git records for quirks.c (`100755` when executable, else `100644`).
     public let fileMode: String

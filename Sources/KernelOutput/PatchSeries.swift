@@ -22,7 +22,9 @@ public struct PatchSeries: Sendable {
         public var reason: String
     }
 
+    /// The patches in series order.
     public var patches: [Patch]
+    /// Entries without a patch.
     public var skipped: [Skipped]
     /// quirks.c with every patch applied (what `--apply` writes).
     public var finalText: String

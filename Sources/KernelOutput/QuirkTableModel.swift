@@ -8,6 +8,7 @@ import Registry
 /// `answer(vendor:device:type:)` mirrors `pci_dev_specific_acs_enabled()`: the first row that
 /// matches and whose function does not pass (-ENOTTY) decides.
 public struct QuirkTableModel: Hashable, Sendable {
+    /// One row of `pci_dev_acs_enabled[]` as the table walk sees it.
     public struct Row: Hashable, Sendable {
         /// 1-based table position.
         public var position: Int
@@ -20,6 +21,7 @@ public struct QuirkTableModel: Hashable, Sendable {
         public var device: UInt16?
         public var function: String
 
+        /// Whether the row matches a device (vendor or PCI_ANY_ID, device or PCI_ANY_ID).
         public func matches(vendor v: UInt16, device d: UInt16) -> Bool {
             (vendor == v || vendor == 0xffff) && (device == nil || device == d)
         }
@@ -32,7 +34,9 @@ public struct QuirkTableModel: Hashable, Sendable {
         }
     }
 
+    /// The rows in lookup order.
     public var rows: [Row]
+    /// What each function the rows name does, by name.
     public var profiles: [String: QuirkFunctionProfile]
     /// pci_ids.h's vendor macros (nil when built from the registry).
     public var macros: VendorMacros?
@@ -180,6 +184,7 @@ public func effectivePortTypes(_ e: QuirkEntry) -> [PCIExpressPortType] {
 
 /// What the table already says about one entry's devices.
 public struct EntryCoverage: Hashable, Sendable {
+    /// A device the table already isolates, and the row that does it.
     public struct Covered: Hashable, Sendable {
         public var device: UInt16
         public var row: QuirkTableModel.Row
@@ -202,6 +207,7 @@ public struct EntryCoverage: Hashable, Sendable {
     /// First answering rows for the uncovered devices, by position.
     public var blockers: [Blocker]
 
+    /// Whether the table already isolates every device of the entry.
     public var isFullyCovered: Bool { uncovered.isEmpty }
 
     /// Evaluates every device ID of `entry` against `model`.

@@ -5,6 +5,7 @@ import Registry
 public enum QuirksEditor {
     /// The result of applying one plan.
     public struct Edit: Sendable {
+        /// The plan that was applied.
         public var plan: CodePlan
         /// quirks.c after the edit.
         public var text: String

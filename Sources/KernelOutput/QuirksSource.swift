@@ -295,6 +295,7 @@ enum CComments {
 /// What a quirk function named in the table does, read from its body (and the `…_match()` helper
 /// and ID array it uses). Mirrors the semantics listed in linux-acs.md §2.2.
 public struct QuirkFunctionProfile: Hashable, Sendable {
+    /// Where a function's ID list can be extended.
     public enum IDListSite: Hashable, Sendable {
         /// `case` labels of a `switch (dev->device)`: new labels go after `afterLine`.
         case switchCases(function: String, afterLine: Int, indent: String)

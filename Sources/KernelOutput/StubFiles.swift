@@ -20,6 +20,7 @@ public struct StubFiles: Sendable {
         }
     }
 
+    /// The stub files, one per vendor (`quirks/<vendor>.c`).
     public var files: [File]
     /// Entries without a stub, and why (upstream, or already covered).
     public var skipped: [PatchSeries.Skipped]

@@ -17,6 +17,7 @@ public struct TemplateSet: Sendable {
     /// A file every template directory must contain (used to find the directory).
     public static let marker = "quirk-function.mustache"
 
+    /// The directory the templates were read from.
     public let directory: String
     let library: MustacheLibrary
 

@@ -6,6 +6,7 @@
 /// (git's `xdl_get_hunk`); the hunk header names the last line before the hunk that starts with a
 /// letter, `_` or `$` (git's default funcname, at most 80 bytes).
 public struct UnifiedDiff: Sendable {
+    /// One `@@` hunk.
     public struct Hunk: Hashable, Sendable {
         /// 1-based start line in the old text (0 when the hunk has no old lines at the start).
         public var oldStart: Int
@@ -26,11 +27,13 @@ public struct UnifiedDiff: Sendable {
         }
     }
 
+    /// The hunks in file order.
     public var hunks: [Hunk]
     /// Lines added and removed.
     public var insertions: Int
     public var deletions: Int
 
+    /// Whether the texts are equal.
     public var isEmpty: Bool { hunks.isEmpty }
 
     /// The diff of two texts split into lines (without line feeds).
@@ -195,6 +198,7 @@ extension String {
 
 /// `git diff --stat` lines as `git format-patch` writes them (72 columns, git diff.c `show_stats`).
 public enum DiffStat {
+    /// One changed file and its line counts.
     public struct File: Sendable {
         public var path: String
         public var insertions: Int
