@@ -6,7 +6,7 @@ import PCIConfig
 
 /// What a quirk function answers for one device (drivers/pci/quirks.c, calling convention of
 /// `pci_dev_acs_enabled[]` functions).
-public enum QuirkAnswer: String, Hashable, Sendable {
+public enum ACSQuirkAnswer: String, Hashable, Sendable {
     /// Negative return (-ENOTTY/-ENODEV): "not mine", the table walk goes on.
     case pass
     /// Positive return: the device provides the requested controls (isolated).
@@ -81,7 +81,7 @@ extension QuirkEntry {
     /// `appliesTo.registerLayout` decide (`need = requested ∩ (cap|EC)`, isolated iff control ⊇ need);
     /// 8. otherwise isolated iff `requested ⊆ isolation.acsEquivalent` (`pci_acs_ctrl_enabled`).
     public func answer(for facts: QuirkDeviceFacts, requested: ACSFlags,
-                       platform: PlatformAssumptions) -> QuirkAnswer {
+                       platform: PlatformAssumptions) -> ACSQuirkAnswer {
         guard facts.vendor == vendor else { return .pass }
         if !appliesTo.portType.matches(facts.portType) { return .pass }
         if let mf = appliesTo.multifunction, mf != facts.multifunction { return .pass }
@@ -131,7 +131,7 @@ public struct QuirkTable: Hashable, Sendable {
 
     /// The decision for one device.
     public struct Decision: Hashable, Sendable {
-        public var answer: QuirkAnswer
+        public var answer: ACSQuirkAnswer
         /// The entry whose function answered.
         public var entry: QuirkEntry
         /// The row that matched (its `row` is `nil` for an entry consulted first).
