@@ -1,14 +1,16 @@
 import Foundation
+import Registry
 
 /// Text from registry entries made safe and laid out for C comments and commit messages.
 ///
 /// Registry text is data, never code: it only ever lands inside `/* */` comments and in the commit
 /// message. Inside a block comment the only sequences that change what the compiler sees are `*/`
 /// (ends the comment) and `/*` (a nested opener, `-Wcomment`); they are broken with a space.
-/// Backslashes and trigraphs such as `??/` are harmless inside a block comment (a line splice only
-/// joins two lines of the same comment) and are kept. Characters that could hide what a reviewer
-/// reads are refused: control characters other than tab and line breaks, DEL, C1 controls and the
-/// Unicode bidirectional overrides and isolates ("Trojan Source", CVE-2021-42574).
+/// Trigraphs such as `??/` are broken with a space too. Characters that could hide what a reviewer
+/// reads are refused by `check` (`TextSafety` of module Registry, shared with lint): control
+/// characters other than tab and line breaks, DEL, C1 controls, the Unicode bidirectional
+/// overrides and isolates ("Trojan Source", CVE-2021-42574), zero-width and other invisible
+/// format characters.
 ///
 /// Widths follow checkpatch.pl: tabs advance to the next multiple of 8, every other character
 /// counts its UTF-8 bytes (checkpatch measures bytes).
@@ -20,28 +22,11 @@ public enum CText {
     /// The width commit-message prose is wrapped to (checkpatch warns above 75).
     public static let commitWrap = 72
 
-    /// Throws when `text` holds a character that cannot be shown faithfully (see the type's doc).
+    /// Throws `.entry` when `text` holds a character that cannot be shown faithfully: the check
+    /// is `TextSafety.problem(in:)` of module Registry, the same one lint's `unsafe-text` rule
+    /// runs, so whatever is refused here already fails `acsquirk lint`.
     public static func check(_ text: String, field: String, at location: SourceLocation) throws(KernelOutputError) {
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            let bad: String?
-            switch v {
-            case 0x09, 0x0a, 0x0b, 0x0c, 0x0d: bad = nil
-            case 0x00: bad = "a NUL character"
-            case 0x01...0x1f, 0x7f: bad = "a control character"
-            case 0x80...0x9f: bad = "a C1 control character"
-            case 0x061c, 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069:
-                bad = "a Unicode bidirectional control character (it can make the code read differently from what it does)"
-            case 0xfeff: bad = "a zero-width no-break space (byte-order mark)"
-            case 0xfff9...0xfffb: bad = "an interlinear annotation character"
-            default: bad = scalar.properties.generalCategory == .unassigned ? "an unassigned code point" : nil
-            }
-            if let bad {
-                let hexValue = String(v, radix: 16, uppercase: true)
-                throw .entry(location, field: field,
-                             "contains \(bad) (U+\(String(repeating: "0", count: max(0, 4 - hexValue.count)))\(hexValue)); remove it")
-            }
-        }
+        if let why = TextSafety.problem(in: text) { throw .entry(location, field: field, why) }
     }
 
     /// Whether `scalar` separates words: ASCII whitespace, line and paragraph separators, NEL.
@@ -121,17 +106,21 @@ public enum CText {
     }
 
     /// Greedy word wrap. Every line starts with `prefix`; lines are at most `width` columns unless
-    /// a single URL is longer. A non-URL word too long for a line is split across lines.
+    /// a single word is longer: a URL, or a word whose line fits in `wholeWordWidth` columns
+    /// (default `width`), stays whole on its own line; other words too long for a line are split.
     /// A word for which `keepWithPrevious` is true never starts a line (except the first).
     /// Returns the lines without trailing whitespace (a line that is just the prefix is
     /// right-trimmed).
-    public static func wrap(_ words: [String], prefix: String, width: Int,
+    public static func wrap(_ words: [String], prefix: String, width: Int, wholeWordWidth: Int? = nil,
                             keepWithPrevious: (String) -> Bool = { _ in false }) -> [String] {
+        let wholeWordWidth = wholeWordWidth ?? width
         let start = advance(0, prefix)
         let room = max(8, width - start)
         var pieces: [String] = []
         for w in words {
-            if advance(0, w) <= room || isURL(w) {
+            // A URL is kept whole, as is a word that fits on a line of its own within
+            // `wholeWordWidth` (a file path in a comment); longer words are split.
+            if advance(0, w) <= max(room, wholeWordWidth - start) || isURL(w) {
                 pieces.append(w)
             } else {
                 // Split a long word at character boundaries.

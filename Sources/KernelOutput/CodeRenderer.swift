@@ -27,6 +27,7 @@ public struct CodeRenderer: Sendable {
         case .rootOrDownstreamPort: plural ? "Root Ports and Switch Downstream Ports" : "port"
         case .endpoint: plural ? "Endpoints" : "Endpoint"
         case .rciep: plural ? "Root Complex Integrated Endpoints" : "Root Complex Integrated Endpoint"
+        case .any where e.isolation.kind == .noPeerToPeer: plural ? "devices" : "device"
         case .any: plural ? "ports" : "port"
         }
     }
@@ -91,10 +92,12 @@ public struct CodeRenderer: Sendable {
         for b in blocks {
             switch b {
             case let .paragraph(words):
-                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap)
+                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap,
+                                  wholeWordWidth: CText.maxColumns)
             case let .verbatim(line):
                 let words = CText.words(CText.commentSafe(line))
-                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap)
+                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap,
+                                                                    wholeWordWidth: CText.maxColumns)
             case .gap:
                 out.append(indent + " *")
             }
@@ -372,7 +375,9 @@ public struct CodeRenderer: Sendable {
     public func commitMessage(_ plan: CodePlan, from: Identity) -> (subject: String, body: [String]) {
         let e = plan.entry.entry
         let ev = e.evidence ?? Evidence(statement: "")
-        let acks = ev.confirmedBy.compactMap(Identity.init).filter { $0 != from }.map(\.description)
+        // Everyone who confirmed, except the author (who signs off), compared by address.
+        let acks = ev.confirmedBy.compactMap(Identity.init).filter { $0.email.lowercased() != from.email.lowercased() }
+            .map(\.description)
         var kindRows = false, kindNew = false, kindExtend = false
         switch plan.kind {
         case .rows: kindRows = true

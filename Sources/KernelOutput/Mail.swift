@@ -21,6 +21,16 @@ public struct Identity: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(name) <\(email)>" }
+
+    /// The identity as a patch author: the name without `"` and `\\`, runs of spaces collapsed
+    /// (nil when nothing is left). `git format-patch` writes such characters quoted or escaped in
+    /// `From:`, and checkpatch.pl compares the `From:` name with all `"` removed (and `\\` kept
+    /// as written) against the `Signed-off-by:` name, so a name holding them always gives
+    /// "From:/Signed-off-by: email name mismatch". With this form both lines carry the same name.
+    public var asAuthor: Identity? {
+        let cleaned = name.filter { $0 != "\"" && $0 != "\\" }.split(separator: " ").joined(separator: " ")
+        return Identity("\(cleaned) <\(email)>")
+    }
 }
 
 /// Dates in the form `git format-patch` writes them (`Fri, 10 Feb 2023 00:00:00 +0000`).

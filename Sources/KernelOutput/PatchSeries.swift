@@ -40,7 +40,9 @@ public struct PatchSeries: Sendable {
     ///     name, family and path).
     ///   - quirks: the tree's drivers/pci/quirks.c; `macros`: its pci_ids.h vendor macros.
     ///   - fileMode: the mode git records for quirks.c (`100644`).
-    ///   - from: author and `Signed-off-by:`; nil: the entry's first `confirmed-by`.
+    ///   - from: author and `Signed-off-by:`; nil: the entry's first `confirmed-by`. Either way the
+    ///     name is written without `"` and `\\` (`Identity.asAuthor`), so that `From:` and
+    ///     `Signed-off-by:` agree for checkpatch.
     ///   - date: an RFC 2822 date for every patch (normalized); nil: each entry's evidence date.
     /// - Throws: `.entry` for an entry that cannot be generated, `.argument` when an author or a
     ///   date is missing, `.tree` when quirks.c cannot be read, `.selfCheck` when generated code
@@ -80,13 +82,18 @@ public struct PatchSeries: Sendable {
         var patches: [Patch] = []
         for (n, (edit, old)) in edits.enumerated() {
             let loaded = edit.plan.entry
-            let author: Identity
+            // The author writes both From: and Signed-off-by:, in the form checkpatch matches.
+            let given: Identity
             if let from {
-                author = from
+                given = from
             } else if let first = loaded.entry.evidence?.confirmedBy.first, let id = Identity(first) {
-                author = id
+                given = id
             } else {
                 throw .argument("\(loaded.location): no author: pass --from \"Name <email>\" (the entry has no confirmed-by)")
+            }
+            guard let author = given.asAuthor else {
+                throw .argument("\(loaded.location): the author \(given.description.debugDescription) has no name left without "
+                                + "quotes and backslashes; pass --from \"Name <email>\"")
             }
             let mailDate: String
             if let date {
@@ -98,7 +105,10 @@ public struct PatchSeries: Sendable {
                                 + "(the entry has no evidence.date)")
             }
             let (subject, body) = renderer.commitMessage(edit.plan, from: author)
-            let prefix = edits.count == 1 ? "[PATCH]" : "[PATCH \(n + 1)/\(edits.count)]"
+            // git format-patch: `[PATCH %0*d/%d]`, the number padded to the width of the total.
+            let total = String(edits.count), number = String(n + 1)
+            let prefix = edits.count == 1 ? "[PATCH]"
+                : "[PATCH \(String(repeating: "0", count: total.count - number.count))\(number)/\(total)]"
             let diff = UnifiedDiff(old: Self.lines(old), new: Self.lines(edit.text))
             var mail = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
             mail += MailHeader.from(author) + "\n"

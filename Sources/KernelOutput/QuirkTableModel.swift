@@ -1,12 +1,14 @@
 import PCIConfig
 import Registry
 
-/// The kernel's ACS quirk table as the analysis needs it: the rows in lookup order and what each
-/// function answers. Built from a kernel tree's quirks.c (`init(source:)`) or, without a tree,
-/// from the registry's upstream entries (`init(upstream:)`).
+/// The kernel's ACS quirk table as the analysis needs it: the rows in lookup order (with their
+/// lines when read from a tree), what each function checks and reports, and the table walk.
 ///
-/// `answer(vendor:device:type:)` mirrors `pci_dev_specific_acs_enabled()`: the first row that
-/// matches and whose function does not pass (-ENOTTY) decides.
+/// The walk and the answers are Registry's (`QuirkTable.decide`, the semantics every module
+/// shares): the table is a list of upstream registry entries, either the registry's own
+/// (`init(upstream:)`, no tree) or the ones Registry's `KernelImporter` reads from a tree's
+/// quirks.c (`init(source:)`). This type only adds what needs the C text: row lines, vendor
+/// spelling and the places where ID lists can be extended.
 public struct QuirkTableModel: Hashable, Sendable {
     /// One row of `pci_dev_acs_enabled[]` as the table walk sees it.
     public struct Row: Hashable, Sendable {
@@ -38,16 +40,15 @@ public struct QuirkTableModel: Hashable, Sendable {
     public var rows: [Row]
     /// What each function the rows name does, by name.
     public var profiles: [String: QuirkFunctionProfile]
-    /// pci_ids.h's vendor macros (nil when built from the registry).
+    /// pci_ids.h's vendor macros (nil when built from the registry: not checked).
     public var macros: VendorMacros?
+    /// The walk over the table's entries (Registry's semantics).
+    public let table: QuirkTable
+    /// Table position -> index into `rows`.
+    let rowIndex: [Int: Int]
 
-    public init(rows: [Row], profiles: [String: QuirkFunctionProfile], macros: VendorMacros? = nil) {
-        self.rows = rows
-        self.profiles = profiles
-        self.macros = macros
-    }
-
-    /// The table of a kernel tree.
+    /// The table of a kernel tree: rows and lines from the C text, the entries (conditions,
+    /// reported controls, ID lists) as Registry's KernelImporter reads the same text.
     public init(source: QuirksSource) {
         rows = source.table.rows.map { r in
             let spelling: VendorSpelling = parseCNumber(r.vendorToken) != nil ? .literal(r.vendor) : .macro(r.vendorToken)
@@ -56,42 +57,42 @@ public struct QuirkTableModel: Hashable, Sendable {
         }
         profiles = source.profiles
         macros = source.macros
+        table = QuirkTable(entries: source.upstream)
+        rowIndex = Self.index(rows)
     }
 
     /// The table the registry's `upstream` entries describe (their `kernel.table` rows sorted by
-    /// position); function profiles come from the entries' `applies-to` and `kernel` fields.
+    /// position, entries without `kernel.function` left out); function profiles come from the
+    /// entries' `applies-to`, `isolation` and `kernel` fields.
     public init(upstream entries: [QuirkEntry]) {
+        let upstream = entries.filter { $0.kernel.status == .upstream && $0.kernel.function != nil }
+        table = QuirkTable(entries: upstream)
         var rows: [Row] = []
-        var byFunction: [String: [QuirkEntry]] = [:]
-        for e in entries where e.kernel.status == .upstream {
-            guard let fn = e.kernel.function else { continue }
-            byFunction[fn, default: []].append(e)
-            for t in e.kernel.table {
-                let spelling: VendorSpelling = t.vendorMacro.map { .macro($0) } ?? .literal(e.vendor)
-                rows.append(Row(position: t.row, line: nil, vendor: e.vendor, vendorSpelling: spelling,
-                                device: t.device, function: fn))
-            }
+        for r in table.rows {
+            guard let position = r.row else { continue }
+            let e = upstream[r.entryIndex]
+            let macro = e.kernel.table.first { $0.row == position && $0.device == r.device }?.vendorMacro
+            rows.append(Row(position: position, line: nil, vendor: e.vendor, vendorSpelling: macro.map { .macro($0) } ?? .literal(e.vendor),
+                            device: r.device, function: e.kernel.function ?? ""))
         }
-        self.rows = rows.sorted { ($0.position, $0.device ?? 0) < ($1.position, $1.device ?? 0) }
+        self.rows = rows
+        var byFunction: [String: [QuirkEntry]] = [:]
+        for e in upstream { byFunction[e.kernel.function!, default: []].append(e) }
         var profiles: [String: QuirkFunctionProfile] = [:]
         for (fn, es) in byFunction {
-            let first = es[0]
-            let vendorWide = es.contains { $0.kernel.table.contains { $0.device == nil } }
-            var conditions: [String] = []
-            for r in first.appliesTo.requires {
-                switch r {
-                case .amdIVRS: conditions.append("the ACPI IVRS table (AMD IOMMU) must exist")
-                case .rootBus: conditions.append("the device must be on a root bus")
-                case .intelPCHRCBAWorkaround: conditions.append("the Intel PCH RCBA workaround must succeed, else not isolated")
-                case .acsCapability: conditions.append("the device must have an ACS capability; the answer comes from its registers")
-                }
-            }
-            profiles[fn] = QuirkFunctionProfile(
-                name: fn, acceptedTypes: Self.types(first.appliesTo.portType),
-                ids: vendorWide ? es.flatMap(\.devices) : nil, unlisted: first.kernel.unlisted, conditions: conditions)
+            let vendorWide = es.first { $0.kernel.table.contains { $0.device == nil } }
+            profiles[fn] = QuirkFunctionProfile(name: fn, shape: QuirkShape(vendorWide ?? es[0]), ids: vendorWide?.devices,
+                                                unlisted: (vendorWide ?? es[0]).kernel.unlisted)
         }
         self.profiles = profiles
         macros = nil
+        rowIndex = Self.index(rows)
+    }
+
+    static func index(_ rows: [Row]) -> [Int: Int] {
+        var m: [Int: Int] = [:]
+        for (i, r) in rows.enumerated() where m[r.position] == nil { m[r.position] = i }
+        return m
     }
 
     static func types(_ c: AppliesTo.PortTypeCondition) -> Set<PCIExpressPortType>? {
@@ -105,29 +106,36 @@ public struct QuirkTableModel: Hashable, Sendable {
         }
     }
 
-    /// What one function answers for a device it is called for.
-    public func answer(function: String, device: UInt16, type: PCIExpressPortType?) -> QuirkAnswer {
-        guard let p = profiles[function] else {
-            // A function the table names but nothing is known about: assume it answers.
-            return .conditional(["\(function) is not known"])
-        }
-        if let accepted = p.acceptedTypes {
-            guard let type, accepted.contains(type) else { return .pass }
-        }
-        if let ids = p.ids, !ids.contains(where: { $0.contains(device) }) {
-            return p.unlisted == .notIsolated ? .notIsolated : .pass
-        }
-        return p.conditions.isEmpty ? .isolated : .conditional(p.conditions)
-    }
+    /// ACS registers that enable everything, under both layouts: an `acs-erratum` function then
+    /// answers "isolated when the real registers say so" (a condition).
+    static let permissiveRegisters: [ACSRegisterLayout: ACSRegisterValues] = [
+        .standard: ACSRegisterValues(capability: .all, control: .all),
+        .intelSPTDword: ACSRegisterValues(capability: .all, control: .all),
+    ]
 
-    /// The first row that answers for the device (nil: no quirk applies, the real ACS capability
-    /// decides), as `pci_dev_specific_acs_enabled()` walks the table.
-    public func answer(vendor: UInt16, device: UInt16, type: PCIExpressPortType?) -> (row: Row, answer: QuirkAnswer)? {
-        for row in rows where row.matches(vendor: vendor, device: device) {
-            let a = answer(function: row.function, device: device, type: type)
-            if a != .pass { return (row, a) }
+    /// The first row that answers for a device when Linux asks for SV|RR|CR|UF (nil: no quirk
+    /// applies, the real ACS capability decides): `QuirkTable.decide` of module Registry, as
+    /// `pci_dev_specific_acs_enabled()` walks the table.
+    ///
+    /// Facts config space would give are assumed in the quirk's favour unless given: the device
+    /// is on a root bus, multifunction (`multifunction` nil), has the class `classID`, has an ACS
+    /// capability with everything enabled; the platform has an AMD IVRS table and the Intel PCH
+    /// workaround succeeds. An answer that relies on such an assumption (or on a multifunction or
+    /// class check) is `.conditional`, naming the conditions.
+    public func answer(vendor: UInt16, device: UInt16, type: PCIExpressPortType?, multifunction: Bool? = nil,
+                       classID: UInt16? = nil) -> (row: Row, answer: QuirkAnswer)? {
+        let facts = QuirkDeviceFacts(vendor: vendor, device: device, portType: type, multifunction: multifunction ?? true,
+                                     classID: classID, onRootBus: true, acsRegisters: Self.permissiveRegisters)
+        guard let d = table.decide(facts, requested: .linuxRequired,
+                                   platform: PlatformAssumptions(amdIVRS: true, intelPCHWorkaroundSucceeds: true)),
+              let position = d.row.row, let i = rowIndex[position] else { return nil }
+        switch d.answer {
+        case .pass: return nil
+        case .notIsolated: return (rows[i], .notIsolated)
+        case .isolated:
+            let shape = QuirkShape(d.entry)
+            return (rows[i], shape.isUnconditional ? .isolated : .conditional(shape.conditionDescriptions))
         }
-        return nil
     }
 
     /// How a new row writes `vendor`: the macro the table already uses for it, else the first
@@ -139,6 +147,91 @@ public struct QuirkTableModel: Hashable, Sendable {
     }
 }
 
+/// What a quirk function checks and reports, in the registry's terms: the part of an entry that
+/// code must honour exactly (the `applies-to` conditions and the controls it reports). Code for
+/// an entry is only written with a function of the same shape, so the function never claims more
+/// (or less) than the entry does.
+public struct QuirkShape: Hashable, Sendable, CustomStringConvertible {
+    public var portType: AppliesTo.PortTypeCondition
+    /// `true`: multifunction devices only; `false`: single-function only; nil: either.
+    public var multifunction: Bool?
+    /// Class code (base << 8 | sub) required, if any.
+    public var classID: UInt16?
+    public var requires: Set<AppliesTo.Requirement>
+    /// `acs-erratum`: the answer comes from the real ACS registers read with `registerLayout`.
+    public var fromRegisters: Bool
+    public var registerLayout: ACSRegisterLayout
+    /// What the function reports (`pci_acs_ctrl_enabled(acs_flags, …)`); not compared when the
+    /// answer comes from the registers.
+    public var acsEquivalent: ACSFlags
+
+    public init(portType: AppliesTo.PortTypeCondition = .any, multifunction: Bool? = nil, classID: UInt16? = nil,
+                requires: Set<AppliesTo.Requirement> = [], fromRegisters: Bool = false,
+                registerLayout: ACSRegisterLayout = .standard, acsEquivalent: ACSFlags) {
+        self.portType = portType
+        self.multifunction = multifunction
+        self.classID = classID
+        self.requires = requires
+        self.fromRegisters = fromRegisters
+        self.registerLayout = fromRegisters ? registerLayout : .standard
+        self.acsEquivalent = fromRegisters ? [] : acsEquivalent
+    }
+
+    /// The shape of an entry's claim.
+    public init(_ e: QuirkEntry) {
+        self.init(portType: e.appliesTo.portType, multifunction: e.appliesTo.multifunction, classID: e.appliesTo.classID,
+                  requires: Set(e.appliesTo.requires), fromRegisters: e.isolation.kind == .acsErratum,
+                  registerLayout: e.appliesTo.registerLayout, acsEquivalent: e.isolation.acsEquivalent)
+    }
+
+    /// `pci_quirk_mf_endpoint_acs()`: no check, reports SV|TB|RR|CR|UF|DT.
+    public static let multifunctionEndpoint = QuirkShape(acsEquivalent: .multifunctionEndpointQuirk)
+
+    /// Whether rows calling `pci_quirk_mf_endpoint_acs()` say exactly what an entry of this shape
+    /// says: an endpoint or any-type claim without multifunction, class or platform conditions,
+    /// reporting exactly SV|TB|RR|CR|UF|DT. (The function checks no port type; the rows list the
+    /// endpoints' own IDs. An entry that reports less, e.g. SV|RR|CR|UF only, gets its own function:
+    /// the rows would also grant TB and DT.)
+    public var fitsMultifunctionEndpointRows: Bool {
+        (portType == .any || portType == .endpoint) && multifunction == nil && classID == nil && requires.isEmpty
+            && !fromRegisters && acsEquivalent == .multifunctionEndpointQuirk
+    }
+
+    /// Whether the answer depends on something besides the device ID and its PCIe type.
+    public var isUnconditional: Bool { multifunction == nil && classID == nil && requires.isEmpty && !fromRegisters }
+
+    /// The conditions in words (for `QuirkAnswer.conditional`).
+    public var conditionDescriptions: [String] {
+        var c: [String] = []
+        if let m = multifunction { c.append(m ? "the device must be multifunction" : "the device must be single-function") }
+        if let cls = classID { c.append("the device must have class 0x\(hex(cls, width: 4))") }
+        for r in AppliesTo.Requirement.allCases where requires.contains(r) {
+            switch r {
+            case .amdIVRS: c.append("the ACPI IVRS table (AMD IOMMU) must exist")
+            case .rootBus: c.append("the device must be on a root bus")
+            case .intelPCHRCBAWorkaround: c.append("the Intel PCH RCBA workaround must succeed, else not isolated")
+            case .acsCapability: c.append("the device must have an ACS capability; the answer comes from its registers")
+            }
+        }
+        if fromRegisters, !requires.contains(.acsCapability) { c.append("the answer comes from the ACS registers") }
+        return c
+    }
+
+    /// `port-type root-port, multifunction, class 0x0200, requires [amd-ivrs], reports SV|RR|CR|UF`.
+    public var description: String {
+        var parts = ["port-type \(portType.rawValue)"]
+        if let m = multifunction { parts.append(m ? "multifunction only" : "single-function only") }
+        if let c = classID { parts.append("class 0x\(hex(c, width: 4))") }
+        if !requires.isEmpty {
+            parts.append("requires [" + AppliesTo.Requirement.allCases.filter(requires.contains).map(\.rawValue)
+                .joined(separator: ", ") + "]")
+        }
+        parts.append(fromRegisters ? "answers from the \(registerLayout.rawValue) ACS registers"
+                                   : "reports \(acsEquivalent.shortNames.joined(separator: "|"))")
+        return parts.joined(separator: ", ")
+    }
+}
+
 /// What a quirk answers for one device (the sign of the kernel function's return value).
 public enum QuirkAnswer: Hashable, Sendable, CustomStringConvertible {
     /// -ENOTTY/-ENODEV: not mine, the walk goes on.
@@ -147,7 +240,7 @@ public enum QuirkAnswer: Hashable, Sendable, CustomStringConvertible {
     case isolated
     /// 0: not isolated, final.
     case notIsolated
-    /// Isolated only when conditions outside config space hold (else not isolated or pass).
+    /// Isolated only when conditions outside the device ID and type hold (else not isolated or pass).
     case conditional([String])
 
     public var description: String {
@@ -210,7 +303,8 @@ public struct EntryCoverage: Hashable, Sendable {
     /// Whether the table already isolates every device of the entry.
     public var isFullyCovered: Bool { uncovered.isEmpty }
 
-    /// Evaluates every device ID of `entry` against `model`.
+    /// Evaluates every device ID of `entry` against `model` (with the entry's own multifunction
+    /// and class conditions as the device's facts).
     public init(entry: QuirkEntry, model: QuirkTableModel) {
         let types = effectivePortTypes(entry)
         var covered: [Covered] = []
@@ -218,7 +312,10 @@ public struct EntryCoverage: Hashable, Sendable {
         var blockers: [Blocker] = []
         let ids = Array(Set(entry.devices.flatMap(\.ids))).sorted()
         for d in ids {
-            let answers = types.map { (t: $0, a: model.answer(vendor: entry.vendor, device: d, type: $0)) }
+            let answers = types.map {
+                (t: $0, a: model.answer(vendor: entry.vendor, device: d, type: $0, multifunction: entry.appliesTo.multifunction,
+                                        classID: entry.appliesTo.classID))
+            }
             if let first = answers.first?.a, answers.allSatisfy({ $0.a?.answer.isIsolating == true }) {
                 covered.append(Covered(device: d, row: first.row, answer: first.answer))
             } else {

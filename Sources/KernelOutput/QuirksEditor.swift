@@ -90,15 +90,28 @@ public enum QuirksEditor {
         }
         let newModel = QuirkTableModel(source: after)
         let entry = plan.entry.entry
+        let fn = plan.kind.function
+        // Reached: every new device is decided by the plan's function first, for every type its
+        // entry allows (and isolated when the entry claims what Linux asks for).
         for d in plan.devices {
             for t in effectivePortTypes(entry) {
-                let a = newModel.answer(vendor: entry.vendor, device: d, type: t)
-                guard let a, a.answer.isIsolating, a.row.function == plan.kind.function else {
+                let a = newModel.answer(vendor: entry.vendor, device: d, type: t, multifunction: entry.appliesTo.multifunction,
+                                        classID: entry.appliesTo.classID)
+                let mustIsolate = entry.isolation.acsEquivalent.isSuperset(of: .linuxRequired) || entry.isolation.kind == .acsErratum
+                guard let a, a.row.function == fn, !mustIsolate || a.answer.isIsolating else {
                     let who = a.map { "\($0.row.label) answers \($0.answer)" } ?? "no row answers"
-                    throw .selfCheck(loc, "\(hex(entry.vendor, width: 4)):\(hex(d, width: 4)) as \(t): \(who) instead of "
-                                     + "\(plan.kind.function)")
+                    throw .selfCheck(loc, "\(hex(entry.vendor, width: 4)):\(hex(d, width: 4)) as \(t): \(who) instead of \(fn)")
                 }
             }
+        }
+        // Honest: the function, read back from the edited text by Registry's KernelImporter,
+        // checks and reports what the entry says (no more, no less).
+        let shape = QuirkShape(entry)
+        guard let read = newModel.profiles[fn]?.shape,
+              fn == CodePlanner.mfEndpointFunction ? shape.fitsMultifunctionEndpointRows && read == .multifunctionEndpoint : read == shape
+        else {
+            throw .selfCheck(loc, "\(fn)() reads back as \(newModel.profiles[fn].map { "\($0.shape)" } ?? "nothing"), "
+                             + "but the entry says \(shape)")
         }
         return Edit(plan: plan, text: text, placement: placement)
     }

@@ -5,9 +5,12 @@ import Registry
 /// drivers/pci/quirks.c read as text: the `pci_dev_acs_enabled[]` table, its rows, and the quirk
 /// functions the rows name (with the ID lists inside them). Pure: no file access.
 ///
-/// Mirrors `pci_dev_specific_acs_enabled()` (drivers/pci/quirks.c): the table is walked in order,
-/// a row matches on vendor (or PCI_ANY_ID) and device (or PCI_ANY_ID), and the first function
-/// returning >= 0 decides.
+/// Two readers see the same text: this one reads the layout an edit needs (lines of the rows,
+/// their comment blocks, the `{ 0 }` terminator, function bodies, `switch`/array sites of ID
+/// lists); Registry's `KernelImporter` reads what the functions mean (conditions, reported
+/// controls, ID lists) as registry entries (`upstream`), which the table walk
+/// (`QuirkTableModel`, Registry's `QuirkTable`) uses. Both must find the same rows: the
+/// initializer refuses a text on which they disagree.
 public struct QuirksSource: Hashable, Sendable {
     /// The file's path inside a kernel tree.
     public static let relativePath = "drivers/pci/quirks.c"
@@ -26,6 +29,9 @@ public struct QuirksSource: Hashable, Sendable {
     public let arrays: [String: CArray]
     /// What each function named in the table does, by name.
     public let profiles: [String: QuirkFunctionProfile]
+    /// The table as upstream registry entries, read from the same text by Registry's
+    /// `KernelImporter` (families grouped, functions analyzed; `kernel.table` rows by position).
+    public let upstream: [QuirkEntry]
     /// The vendor macros the rows were resolved with.
     public let macros: VendorMacros
 
@@ -41,13 +47,42 @@ public struct QuirksSource: Hashable, Sendable {
         let code = CComments.strip(ls)
         (functions, arrays) = QuirksSource.definitions(ls, code)
         table = try ACSTable(lines: ls, code: code, path: path, macros: macros)
+        for row in table.rows where functions[row.function] == nil {
+            throw .tree(SourceLocation(path: path, line: row.line),
+                        "table row names \(row.function), which is not defined in this file")
+        }
+        let imported: [QuirkEntry]
+        do {
+            imported = try KernelImporter.importSource(text, path: path, macros: macros.values, version: "tree").entries
+        } catch let e as KernelImportError {
+            throw .tree(SourceLocation(path: path, line: e.line), e.message)
+        } catch {
+            throw .tree(SourceLocation(path: path), "\(error)")
+        }
+        upstream = imported
+        // Both readers must see the same rows, in the same order.
+        var byPosition: [Int: (QuirkEntry, KernelStatus.TableRow)] = [:]
+        for e in imported { for r in e.kernel.table { byPosition[r.row] = (e, r) } }
+        for row in table.rows {
+            guard let (e, r) = byPosition[row.position], e.vendor == row.vendor, r.device == row.device,
+                  e.kernel.function == row.function else {
+                throw .tree(SourceLocation(path: path, line: row.line),
+                            "the two readers of quirks.c disagree about table row \(row.position) (Registry's KernelImporter: "
+                            + (byPosition[row.position].map { "\(hex($0.0.vendor, width: 4)) "
+                                + "\($0.1.device.map { hex($0, width: 4) } ?? "PCI_ANY_ID") \($0.0.kernel.function ?? "?")" } ?? "no row")
+                            + ")")
+            }
+        }
+        if byPosition.count != table.rows.count {
+            throw .tree(SourceLocation(path: path, line: table.openLine),
+                        "the two readers of quirks.c disagree about the number of table rows "
+                        + "(\(table.rows.count) here, \(byPosition.count) in Registry's KernelImporter)")
+        }
         var profiles: [String: QuirkFunctionProfile] = [:]
         for row in table.rows where profiles[row.function] == nil {
-            guard let def = functions[row.function] else {
-                throw .tree(SourceLocation(path: path, line: row.line),
-                            "table row names \(row.function), which is not defined in this file")
-            }
-            profiles[row.function] = QuirkFunctionProfile(function: def, functions: functions, arrays: arrays, code: code)
+            let es = imported.filter { $0.kernel.function == row.function }
+            profiles[row.function] = QuirkFunctionProfile(function: functions[row.function]!, entries: es, functions: functions,
+                                                          arrays: arrays, code: code)
         }
         self.profiles = profiles
     }
@@ -292,8 +327,9 @@ enum CComments {
     }
 }
 
-/// What a quirk function named in the table does, read from its body (and the `…_match()` helper
-/// and ID array it uses). Mirrors the semantics listed in linux-acs.md §2.2.
+/// What a quirk function named in the table does: its shape (conditions and reported controls)
+/// and ID list as registry entries describe them (Registry's `KernelImporter` reading the tree,
+/// or the registry's upstream entries), plus where the C text lets an edit extend the list.
 public struct QuirkFunctionProfile: Hashable, Sendable {
     /// Where a function's ID list can be extended.
     public enum IDListSite: Hashable, Sendable {
@@ -306,45 +342,44 @@ public struct QuirkFunctionProfile: Hashable, Sendable {
     public var name: String
     /// The line of the function's signature (nil when known only from the registry).
     public var line: Int?
-    /// The PCIe types the function accepts (nil: any; checked through `pci_pcie_type()`).
-    public var acceptedTypes: Set<PCIExpressPortType>?
+    /// What the function checks and reports.
+    public var shape: QuirkShape
     /// The device IDs listed inside the function (nil: the function has no list; the table rows
     /// decide).
     public var ids: [DeviceIDs]?
-    /// Where the ID list can be extended.
+    /// Where the ID list can be extended (nil when known only from the registry).
     public var site: IDListSite?
     /// What the function answers for an accepted device that is not in `ids`.
     public var unlisted: KernelStatus.UnlistedAnswer
-    /// Conditions outside config space the answer depends on (human-readable).
-    public var conditions: [String]
 
-    public init(name: String, line: Int? = nil, acceptedTypes: Set<PCIExpressPortType>? = nil, ids: [DeviceIDs]? = nil,
-                site: IDListSite? = nil, unlisted: KernelStatus.UnlistedAnswer = .pass, conditions: [String] = []) {
+    /// The PCIe types the function accepts (nil: any).
+    public var acceptedTypes: Set<PCIExpressPortType>? { QuirkTableModel.types(shape.portType) }
+    /// Conditions besides the device ID and type the answer depends on, in words.
+    public var conditions: [String] { shape.conditionDescriptions }
+
+    public init(name: String, line: Int? = nil, shape: QuirkShape, ids: [DeviceIDs]? = nil, site: IDListSite? = nil,
+                unlisted: KernelStatus.UnlistedAnswer = .pass) {
         self.name = name
         self.line = line
-        self.acceptedTypes = acceptedTypes
+        self.shape = shape
         self.ids = ids
         self.site = site
         self.unlisted = unlisted
-        self.conditions = conditions
     }
 
-    static let typeTokens: [(String, PCIExpressPortType)] = [
-        ("PCI_EXP_TYPE_ROOT_PORT", .rootPort), ("PCI_EXP_TYPE_DOWNSTREAM", .downstreamPort),
-        ("PCI_EXP_TYPE_UPSTREAM", .upstreamPort), ("PCI_EXP_TYPE_RC_END", .rcIntegratedEndpoint),
-        ("PCI_EXP_TYPE_ENDPOINT", .endpoint), ("PCI_EXP_TYPE_LEG_END", .legacyEndpoint),
-    ]
-    static let conditionTokens: [(String, String)] = [
-        ("acpi_get_table", "the ACPI IVRS table (AMD IOMMU) must exist"),
-        ("pci_is_root_bus", "the device must be on a root bus"),
-        ("dev->multifunction", "the device must be multifunction"),
-        ("PCI_DEV_FLAGS_ACS_ENABLED_QUIRK", "the Intel PCH RCBA workaround must succeed, else not isolated"),
-        ("acs_cap", "the device must have an ACS capability; the answer comes from its registers"),
-    ]
-
-    init(function def: CFunction, functions: [String: CFunction], arrays: [String: CArray], code: [String]) {
+    /// The profile of `def` in a tree: shape, IDs and the unlisted answer from `entries` (the
+    /// imported entries calling it; the one with the `PCI_ANY_ID` row holds the function's ID
+    /// list), the site from the C text (the `switch` in the function or a `bool …_match()`
+    /// helper it calls, or a `static const u16 …[]` array it uses).
+    init(function def: CFunction, entries: [QuirkEntry], functions: [String: CFunction], arrays: [String: CArray],
+         code: [String]) {
         name = def.name
         line = def.signatureLine
+        let vendorWide = entries.first { $0.kernel.table.contains { $0.device == nil } }
+        let first = vendorWide ?? entries.first
+        shape = first.map(QuirkShape.init) ?? QuirkShape(acsEquivalent: [])
+        unlisted = first?.kernel.unlisted ?? .pass
+
         func body(_ f: CFunction) -> ArraySlice<String> { code[(f.openLine - 1)..<f.closeLine] }
         func identifiers(_ text: some Sequence<String>) -> Set<String> {
             var s = Set<String>()
@@ -357,43 +392,23 @@ public struct QuirkFunctionProfile: Hashable, Sendable {
         let helpers = mainIDs.compactMap { functions[$0] }.filter { $0.name != def.name && $0.returnsBool }
             .sorted { $0.signatureLine < $1.signatureLine }
         let parts = [def] + helpers
-        let all = parts.flatMap { Array(body($0)) }
-        let allIDs = identifiers(all)
-        let types = Set(Self.typeTokens.filter { allIDs.contains($0.0) }.map(\.1))
-        acceptedTypes = types.isEmpty ? nil : types
-        conditions = Self.conditionTokens.filter { tok in all.contains { $0.contains(tok.0) } }.map(\.1)
-
-        var ids: [DeviceIDs] = []
+        let allIDs = identifiers(parts.flatMap { Array(body($0)) })
         var site: IDListSite?
-        var listInMain = false
         for f in parts {
             var lastCase: Int?
-            for (offset, l) in body(f).enumerated() {
-                let found = Self.caseLabels(l)
-                if !found.isEmpty {
-                    ids += found
-                    lastCase = f.openLine + offset
-                }
-            }
+            for (offset, l) in body(f).enumerated() where !Self.caseLabels(l).isEmpty { lastCase = f.openLine + offset }
             if let lastCase {
                 let raw = code[lastCase - 1]
                 site = .switchCases(function: f.name, afterLine: lastCase,
                                     indent: String(raw.prefix(while: { $0 == " " || $0 == "\t" })))
-                if f.name == def.name { listInMain = true }
             }
         }
         for a in allIDs.compactMap({ arrays[$0] }).sorted(by: { $0.startLine < $1.startLine }) {
-            ids += a.values.map { DeviceIDs.id($0) }
             let indent = a.closeLine >= 2 ? String(code[a.closeLine - 2].prefix(while: { $0 == " " || $0 == "\t" })) : "\t"
             site = .array(name: a.name, beforeLine: a.closeLine, indent: indent.isEmpty ? "\t" : indent)
         }
-        self.ids = ids.isEmpty ? nil : ids
         self.site = site
-        // A switch in the function itself followed by `return false;`/`return 0;`: unlisted IDs are
-        // answered "not isolated" (Zhaoxin ports, Wangxun).
-        let lastStatement = body(def).dropLast().last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?
-            .trimmingCharacters(in: .whitespaces)
-        unlisted = listInMain && (lastStatement == "return false;" || lastStatement == "return 0;") ? .notIsolated : .pass
+        ids = site != nil ? vendorWide?.devices : nil
     }
 
     /// The `case A:` / `case A ... B:` labels on a comment-free line.

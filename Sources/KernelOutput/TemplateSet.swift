@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Registry
 
 /// The swift-mustache templates in the repository's `templates/` directory, loaded at run time.
 ///
@@ -54,24 +55,13 @@ public struct TemplateSet: Sendable {
         library.render(view, withTemplate: name) ?? ""
     }
 
-    /// Finds the templates directory: `explicit` if given; else `./templates` when it holds the
-    /// templates; else a `templates/` directory next to one of the executable's ancestors (the
-    /// repository the binary was built in, e.g. `.build/debug/acsquirk` -> `templates/`).
-    public static func locate(explicit: String?, executable: String = CommandLine.arguments.first ?? "",
-                              currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
-        if let explicit { return explicit }
-        let fm = FileManager.default
-        let cwdTemplates = (currentDirectory as NSString).appendingPathComponent("templates")
-        if fm.fileExists(atPath: (cwdTemplates as NSString).appendingPathComponent(marker)) { return cwdTemplates }
-        var url = URL(fileURLWithPath: executable, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true))
-            .standardizedFileURL.resolvingSymlinksInPath()
-        for _ in 0..<8 {
-            url = url.deletingLastPathComponent()
-            let candidate = url.appendingPathComponent("templates")
-            if fm.fileExists(atPath: candidate.appendingPathComponent(marker).path) { return candidate.path }
-            if url.path == "/" { break }
-        }
-        return cwdTemplates
+    /// Finds the templates directory: `explicit` if given; else the project's `templates/` as
+    /// `ProjectResources.locate` (module Registry) finds it: `$ACSQUIRK_HOME/templates`,
+    /// `./templates`, then the repository the binary was built in, from the executable's real path
+    /// (`.build/debug/acsquirk` -> `templates/`); else `templates` (whose absence `init` reports,
+    /// naming `--templates DIR`).
+    public static func locate(explicit: String?) -> String {
+        explicit ?? ProjectResources.locate("templates") ?? "templates"
     }
 }
 

@@ -257,6 +257,8 @@ public enum Linter {
     public static func unsafe(_ s: String, oneLine: Bool) -> String? {
         if s.contains("*/") { return "contains '*/', which would end a C comment" }
         if s.contains("/*") { return "contains '/*', which nests a C comment" }
+        // What the kernel-code generators refuse (invisible, bidirectional and control characters).
+        if let why = TextSafety.problem(in: s) { return why }
         for u in s.unicodeScalars {
             if u == "\n" || u == "\r" || u == "\u{2028}" || u == "\u{2029}" || u == "\u{85}" {
                 if oneLine || u != "\n" { return "contains a line break; it must be one line" }

@@ -13,9 +13,10 @@ struct KernelOutputCommandTests {
 
     /// Runs acsquirk from `directory` (default: a directory without templates/, so the binary
     /// must find the repository's templates itself).
-    static func acsquirk(_ args: [String], in directory: String? = nil) async throws -> ToolResult {
+    static func acsquirk(_ args: [String], in directory: String? = nil, env: [String] = []) async throws -> ToolResult {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "no acsquirk at \(binary): run swift build --build-tests")
-        return try await runTool("env", ["NO_COLOR=1", binary] + args, workingDirectory: directory ?? NSTemporaryDirectory())
+        return try await runTool("env", ["-u", "ACSQUIRK_HOME", "NO_COLOR=1"] + env + [binary] + args,
+                                 workingDirectory: directory ?? NSTemporaryDirectory())
     }
 
     static func files(_ dir: String) throws -> [String: String] {
@@ -42,8 +43,11 @@ struct KernelOutputCommandTests {
         let registry = "Tests/Fixtures/kernel-output/registry"
         let r = try await Self.acsquirk(["generate", "--out", out.path, "quirks", registry], in: Fixtures.root.path)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("skipped \(registry)/intel-i219-duplicate.yaml: the kernel already covers every device"))
-        #expect(r.stdout.contains("note: \(registry)/example-silicon-xs100.yaml: vendor 0x1f2a has no PCI_VENDOR_ID_* macro"))
+        // No tree was read: the vendor macros were not checked (6.12 does have PCI_VENDOR_ID_SYNOPSYS).
+        #expect(r.stdout.contains("note: \(registry)/example-silicon/xs-100-test-only-nic.yaml: vendor 0x1f2a: "
+            + "PCI_VENDOR_ID_* macro not checked (no --kernel-tree)"))
+        #expect(r.stdout.contains("note: \(registry)/synopsys/test-only-rp.yaml: vendor 0x16c3: PCI_VENDOR_ID_* macro not checked"))
+        #expect(!r.stdout.contains("pci_ids.h has no") && !r.stdout.contains("no PCI_VENDOR_ID_* macro in"), "\(r.stdout)")
         var written = try Self.files(out.path)
         #expect(written.removeValue(forKey: "notes.txt") == "keep")
         let expected = try Self.files(ReferenceTests.expected + "/generate")
@@ -63,6 +67,9 @@ struct KernelOutputCommandTests {
         #expect(treeFiles["quirks/intel.c"] == expected["quirks/intel.c"])
         let note = treeFiles["quirks/example-silicon.c"]?.replacingOccurrences(of: "\n * ", with: " ")
         #expect(note?.contains("include/linux/pci_ids.h has no PCI_VENDOR_ID_* macro for it") == true)
+        #expect(r2.stdout.contains("vendor 0x1f2a has no PCI_VENDOR_ID_* macro in include/linux/pci_ids.h"))
+        #expect(!r2.stdout.contains("vendor 0x16c3"), "\(r2.stdout)")
+        #expect(treeFiles["quirks/synopsys.c"]?.contains("{ PCI_VENDOR_ID_SYNOPSYS, 0x7ff0,") == true)
     }
 
     /// patch on the (read-only) 6.12 tree gives the committed series; ENTRY selects one family.
@@ -75,9 +82,8 @@ struct KernelOutputCommandTests {
         let r = try await Self.acsquirk(["patch", "--kernel-tree", tree, "--out", out.path, "--registry", TestRegistry.directory,
                                          "--from", "Test Author <author@example.com>"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("before row 60 (drivers/pci/quirks.c:5134, PCI_VENDOR_ID_INTEL PCI_ANY_ID pci_quirk_rciep_acs)")
-            || r.stdout.contains("pci_quirk_rciep_acs"))
-        #expect(r.stdout.contains("skipped \(TestRegistry.directory)/intel-i219-duplicate.yaml: the tree already covers every device"))
+        #expect(r.stdout.contains("new function pci_quirk_wangxun_test_only_25gbe_acs() above pci_dev_acs_enabled[]; its row(s) before row"))
+        #expect(r.stdout.contains("PCI_VENDOR_ID_WANGXUN PCI_ANY_ID pci_quirk_wangxun_nic_acs), which answers first for these devices"))
         let written = try Self.files(out.path)
         let expected = try Self.files(ReferenceTests.expected + "/patch-6.12")
         #expect(Set(written.keys) == Set(expected.keys))
@@ -91,7 +97,7 @@ struct KernelOutputCommandTests {
         defer { try? FileManager.default.removeItem(at: one) }
         let r2 = try await Self.acsquirk(["patch", "--kernel-tree", tree, "--out", one.path, "--registry", TestRegistry.directory,
                                           "--from", "Test Author <author@example.com>", "--date", "Tue, 4 Mar 2025 10:00:00 +0100",
-                                          "registry/wangxun-10gbe"])
+                                          "wangxun/test-only-10gbe"])
         #expect(r2.status == 0, "\(r2.stdout)\(r2.stderr)")
         let single = try Self.files(one.path)
         #expect(Array(single.keys) == ["0001-PCI-Add-ACS-quirk-for-Wangxun-TEST-ONLY-10GbE.patch"])
@@ -99,6 +105,101 @@ struct KernelOutputCommandTests {
         #expect(text.contains("\nSubject: [PATCH] PCI: Add ACS quirk for Wangxun TEST-ONLY 10GbE\n"))
         #expect(text.contains("\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n"))
         #expect(text.contains("+\tcase 0x7ff0:\n+\tcase 0x7ff1:\n"))
+
+        // An entry the tree already has (alone it passes lint; with quirks/ it is a duplicate).
+        let covered = try await Self.acsquirk(["patch", "--kernel-tree", tree, "--out", one.path, "--registry",
+                                               TestRegistry.coveredDirectory])
+        #expect(covered.status == 0, "\(covered.stdout)\(covered.stderr)")
+        #expect(covered.stdout.contains("skipped \(TestRegistry.coveredDirectory)/intel/i219-test-only-duplicate.yaml: "
+            + "the tree already covers every device: row 58 (drivers/pci/quirks.c:"))
+        #expect(covered.stdout.contains("no patches: the tree already covers the selected entries"))
+    }
+
+    /// Entries that fail lint get no code: the audit's entry (a root port "no-peer-to-peer" claim,
+    /// SV only, a hedged statement, nobody confirming it) made `patch` exit 0 with a
+    /// pci_quirk_mf_endpoint_acs row (SV|TB|RR|CR|UF|DT for any type) while the commit said SV.
+    /// Now patch and generate exit 2, list the lint diagnostics and write nothing; the hostile
+    /// entry (unsafe text) is refused the same way.
+    @Test func entriesThatFailLintGetNoCode() async throws {
+        let tree = try KernelTrees.tree("6.12")
+        let dir = try Fixtures.temporaryDirectory("acsquirk-lint-gate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("registry/synopsys/test-only-rp2.yaml")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try """
+            schema: 1
+            vendor: 0x16c3
+            vendor-name: Synopsys
+            family: TEST-ONLY RP2
+            devices: [0x7ff4]
+            applies-to:
+              port-type: root-port
+            isolation:
+              kind: no-peer-to-peer
+              acs-equivalent: [SV]
+            evidence:
+              statement: These ports could block peer-to-peer.
+            kernel:
+              status: new
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let registry = dir.appendingPathComponent("registry").path
+        let out = dir.appendingPathComponent("out")
+        let quirks = Fixtures.repoPath("quirks")
+        for args in [["patch", "--kernel-tree", tree, "--out", out.path, "--from", "Test Author <author@example.com>",
+                      "--registry", quirks, "--registry", registry],
+                     ["generate", "--out", out.path, quirks, registry],
+                     ["patch", "--kernel-tree", tree, "--out", out.path, "--registry", TestRegistry.hostileDirectory]] {
+            let r = try await Self.acsquirk(args)
+            #expect(r.status == 2, "\(args): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("no code is generated from entries that fail lint; nothing written"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(args)")
+            if args.contains(registry) {
+                #expect(r.stderr.contains("test-only-rp2.yaml:9:9: error: [claim-port-type]"), "\(r.stderr)")
+                #expect(r.stderr.contains("error: [hedged-statement]"), "\(r.stderr)")
+                #expect(r.stderr.contains("warning: [acs-equivalent-incomplete]"), "\(r.stderr)")
+            } else {
+                #expect(r.stderr.contains("error: [unsafe-text] vendor-name contains '*/'"), "\(r.stderr)")
+            }
+        }
+    }
+
+    /// The commands find the registry and the templates from any directory: the project's quirks/
+    /// by default, ACSQUIRK_HOME when set.
+    @Test func worksFromAnyDirectory() async throws {
+        let tree = try KernelTrees.tree("6.12")
+        let elsewhere = try Fixtures.temporaryDirectory("acsquirk-elsewhere")
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        // Default registry: the repository's quirks/, all upstream.
+        let g = try await Self.acsquirk(["generate", "--out", "out"], in: elsewhere.path)
+        #expect(g.status == 0, "\(g.stdout)\(g.stderr)")
+        #expect(g.stdout.contains("nothing to generate: every entry is upstream or covered"))
+        let p = try await Self.acsquirk(["patch", "--kernel-tree", tree, "--out", "out"], in: elsewhere.path)
+        #expect(p.status == 0, "\(p.stdout)\(p.stderr)")
+        #expect(p.stdout.contains("no patches: the tree already covers the selected entries"))
+        // ACSQUIRK_HOME: its quirks/ (here the committed one plus the test registry) is the registry;
+        // the templates still come from the repository of the binary.
+        let home = elsewhere.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let homeQuirks = home.appendingPathComponent("quirks")
+        try FileManager.default.copyItem(atPath: Fixtures.repoPath("quirks"), toPath: homeQuirks.path)
+        for rel in try FileManager.default.subpathsOfDirectory(atPath: TestRegistry.directory) where rel.hasSuffix(".yaml") {
+            let dst = homeQuirks.appendingPathComponent(rel)
+            try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: TestRegistry.directory + "/" + rel, toPath: dst.path)
+        }
+        let h = try await Self.acsquirk(["generate", "--out", "stubs"], in: elsewhere.path, env: ["ACSQUIRK_HOME=\(home.path)"])
+        #expect(h.status == 0, "\(h.stdout)\(h.stderr)")
+        #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("stubs/quirks/wangxun.c").path))
+        // No registry anywhere: a binary outside a checkout, run where there is no quirks/.
+        let lone = elsewhere.appendingPathComponent("lone")
+        try FileManager.default.createDirectory(at: lone, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.binary, toPath: lone.appendingPathComponent("acsquirk").path)
+        let n = try await runTool("env", ["-u", "ACSQUIRK_HOME", lone.appendingPathComponent("acsquirk").path, "generate"],
+                                  workingDirectory: lone.path)
+        #expect(n.status == 2)
+        #expect(n.stderr.contains("no registry: quirks/ is not in $ACSQUIRK_HOME, the current directory or the repository of this binary; pass PATH"),
+                "\(n.stderr)")
     }
 
     /// --apply writes the final quirks.c into the tree; bad input changes nothing anywhere.
@@ -120,7 +221,7 @@ struct KernelOutputCommandTests {
                                          "--from", "Test Author <author@example.com>", "--apply"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let (text, macros) = try KernelTrees.quirks("6.1")
-        let series = try PatchSeries(entries: TestRegistry.series, quirks: text, macros: macros,
+        let series = try PatchSeries(entries: TestRegistry.registry, quirks: text, macros: macros,
                                      renderer: CodeRenderer(templates: KernelTrees.templates()),
                                      from: Identity("Test Author <author@example.com>"), date: nil)
         let applied = try String(contentsOfFile: quirks, encoding: .utf8)
@@ -139,13 +240,13 @@ struct KernelOutputCommandTests {
         let earlier = try Self.files(out.path)
         let bad = try Fixtures.temporaryDirectory("acsquirk-bad-registry")
         defer { try? FileManager.default.removeItem(at: bad) }
-        var yaml = try String(contentsOfFile: TestRegistry.directory + "/synopsys-rp.yaml", encoding: .utf8)
+        var yaml = try String(contentsOfFile: TestRegistry.directory + "/synopsys/test-only-rp.yaml", encoding: .utf8)
         yaml = yaml.replacingOccurrences(of: "family: TEST-ONLY RP", with: "family: \"TEST-ONLY RP \\u202E\"")
         try yaml.write(to: bad.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: TestRegistry.directory + "/intel-i999.yaml",
+        try FileManager.default.copyItem(atPath: TestRegistry.directory + "/intel/test-only-i999.yaml",
                                          toPath: bad.appendingPathComponent("good.yaml").path)
         let cases: [([String], String)] = [
-            (["--registry", bad.path], "family: contains a Unicode bidirectional control character"),
+            (["--registry", bad.path], "error: [unsafe-text] family contains a Unicode bidirectional control character"),
             (["--registry", TestRegistry.directory, "--from", "nobody"], "--from must be \"Full Name <email>\""),
             (["--registry", TestRegistry.directory, "--date", "yesterday"], "--date must be an RFC 2822 date"),
             (["--registry", TestRegistry.directory, "no-such-entry"], "no registry entry matches \"no-such-entry\""),

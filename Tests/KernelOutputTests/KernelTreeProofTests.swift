@@ -33,7 +33,8 @@ struct KernelTreeProofTests {
         #expect(series.skipped.map(\.entry.path) == [TestRegistry.coveredI219.path])
         for (i, p) in series.patches.enumerated() {
             #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
-            #expect(p.text.contains("Subject: [PATCH \(i + 1)/\(series.patches.count)]"))
+            // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
+            #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
         }
 
         let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
@@ -102,6 +103,58 @@ struct KernelTreeProofTests {
             + "(incl. defconfig if first run), make quirks.o \(compiled - configured)")
     }
 
+    /// Without --from the author is the entry's first confirmed-by: From: and Signed-off-by: must
+    /// agree for checkpatch (the hostile entry's `Ëve "Q." Evil` gave "From:/Signed-off-by: email
+    /// name mismatch" before), git am takes the author from From:, and git format-patch of the
+    /// applied series gives the same messages back.
+    @Test(arguments: KernelTrees.versions)
+    func defaultAuthorPassesCheckpatchAndAm(version: String) async throws {
+        let repo = try await GitCopy.ensure(version)
+        try await GitCopy.reset(repo)
+        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+        let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
+                                     renderer: CodeRenderer(templates: KernelTrees.templates()), from: nil, date: nil)
+        let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
+        #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
+        #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
+        #expect(!hostile.text.contains("Acked-by: Ëve"))
+        let out = try Fixtures.temporaryDirectory("acsquirk-default-author-\(version)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var files: [String] = []
+        for p in series.patches {
+            let f = out.appendingPathComponent(p.fileName).path
+            try p.text.write(toFile: f, atomically: true, encoding: .utf8)
+            files.append(f)
+            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+            #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
+                    "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
+        }
+        for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
+        // Each commit's author is the Signed-off-by of its message.
+        let log = try await GitCopy.run("git", ["log", "--reverse", "--format=%an <%ae>%x00%(trailers:key=Signed-off-by,valueonly)%x01",
+                                                "\(GitCopy.tag)..HEAD"], in: repo)
+        let commits = log.stdout.split(separator: "\u{1}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        #expect(commits.count == series.patches.count)
+        for c in commits {
+            let parts = c.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            #expect(parts.count == 2 && parts[0] == parts[1], "\(parts)")
+        }
+        let again = out.appendingPathComponent("format-patch").path
+        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
+                                      "\(GitCopy.tag)..HEAD"], in: repo)
+        for p in series.patches {
+            var theirs = try String(contentsOfFile: again + "/" + p.fileName, encoding: .utf8)
+            if let nl = theirs.firstIndex(of: "\n") {
+                theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+            }
+            if theirs != p.text {
+                Issue.record("\(p.fileName) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+            }
+        }
+        try await GitCopy.reset(repo)
+    }
+
     /// Every new device is answered "isolated" by its plan's function, first in table order.
     static func assertReachable(_ source: QuirksSource, series: PatchSeries) throws {
         let model = QuirkTableModel(source: source)
@@ -109,13 +162,20 @@ struct KernelTreeProofTests {
             let e = p.plan.entry.entry
             for d in p.plan.devices {
                 for t in effectivePortTypes(e) {
-                    let a = model.answer(vendor: e.vendor, device: d, type: t)
+                    let a = model.answer(vendor: e.vendor, device: d, type: t, multifunction: e.appliesTo.multifunction,
+                                         classID: e.appliesTo.classID)
                     #expect(a?.row.function == p.plan.kind.function, "\(p.plan.entry.path) \(hex(d, width: 4)) \(t)")
                     #expect(a?.answer.isIsolatingForTest == true)
                 }
             }
         }
         // The Intel multifunction rows sit before the vendor-wide Intel RCiEP row.
+        // Every new function reads back (Registry's importer) as exactly what its entry says.
+        for p in series.patches {
+            if case let .newFunction(name, _) = p.plan.kind {
+                #expect(model.profiles[name]?.shape == QuirkShape(p.plan.entry.entry), "\(name)")
+            }
+        }
         let rows = source.table.rows
         let rciep = try #require(rows.first { $0.vendor == 0x8086 && $0.function == "pci_quirk_rciep_acs" })
         let i999 = rows.filter { $0.vendor == 0x8086 && [0x7ff0, 0x7ff1].contains($0.device) }
@@ -123,8 +183,11 @@ struct KernelTreeProofTests {
         #expect(i999.allSatisfy { $0.position < rciep.position && $0.function == "pci_quirk_mf_endpoint_acs" })
         #expect(i999.map(\.position) == [rows.last { $0.vendor == 0x8086 && $0.device == 0x15b8 }!.position + 1,
                                          rows.last { $0.vendor == 0x8086 && $0.device == 0x15b8 }!.position + 2])
-        // The Wangxun IDs went into the function behind the vendor-wide row, no row was added.
-        #expect(rows.filter { $0.vendor == 0x8088 }.map(\.device) == [nil])
+        // The Wangxun IDs that claim what pci_quirk_wangxun_nic_acs() reports went into its switch;
+        // the ones that claim more got a function whose rows come before the vendor-wide row.
+        #expect(rows.filter { $0.vendor == 0x8088 }.map(\.device) == [0x7ff8, 0x7ff9, nil])
+        #expect(rows.filter { $0.vendor == 0x8088 }.map(\.function)
+            == ["pci_quirk_wangxun_test_only_25gbe_acs", "pci_quirk_wangxun_test_only_25gbe_acs", "pci_quirk_wangxun_nic_acs"])
         let wangxun = try #require(source.profiles["pci_quirk_wangxun_nic_acs"])
         #expect(wangxun.ids?.contains(.id(0x7ff0)) == true && wangxun.ids?.contains(.id(0x7ff1)) == true)
         let zhaoxin = try #require(source.profiles["pci_quirk_zhaoxin_pcie_ports_acs"])

@@ -18,6 +18,9 @@ struct PlanTests {
         func kind(_ e: LoadedEntry) throws -> CodePlan.Kind? { try CodePlanner.plan(e, model: model)?.kind }
         #expect(try kind(TestRegistry.exampleNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
         #expect(try kind(TestRegistry.intelNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        #expect(try kind(TestRegistry.exampleXS200)
+            == .newFunction(name: "pci_quirk_example_silicon_xs_200_test_only_acs", switchStyle: false))
+        #expect(try kind(TestRegistry.wangxun25G) == .newFunction(name: "pci_quirk_wangxun_test_only_25gbe_acs", switchStyle: false))
         #expect(try kind(TestRegistry.synopsysRP) == .newFunction(name: "pci_quirk_synopsys_test_only_rp_acs", switchStyle: false))
         #expect(try kind(TestRegistry.exampleSwitch)
             == .newFunction(name: "pci_quirk_example_switches_es_8_test_only_acs", switchStyle: true))
@@ -55,6 +58,98 @@ struct PlanTests {
             == .newFunction(name: "pci_quirk_cavium_test_only_thunderx9_acs", switchStyle: false))
     }
 
+    /// The code never claims more (or less) than the entry. Before: every no-peer-to-peer entry
+    /// became rows calling pci_quirk_mf_endpoint_acs (SV|TB|RR|CR|UF|DT for any type), and vendor
+    /// lists were extended whatever the entry's conditions and controls.
+    @Test func codeClaimsExactlyWhatTheEntrySays() throws {
+        let (source, model) = try Self.model()
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        func plan(_ e: LoadedEntry) throws -> CodePlan { try #require(try CodePlanner.plan(e, model: model)) }
+        func new(_ e: LoadedEntry) throws -> String {
+            guard case let .newFunction(name, _) = try plan(e).kind else { Issue.record("\(e.path): \(try plan(e).kind)"); return "" }
+            return name
+        }
+        // The audit's entry: root ports, "no-peer-to-peer", SV only (lint refuses it in the CLI).
+        var repro = TestRegistry.synopsysRP
+        repro.entry.family = "TEST-ONLY RP2"
+        repro.entry.isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: [.sv])
+        let name = try new(repro)
+        let edit = try QuirksEditor.apply(try plan(repro), to: source, renderer: renderer)
+        let fn = renderer.function(try plan(repro)).joined(separator: "\n")
+        #expect(fn.contains("pci_pcie_type(dev) != PCI_EXP_TYPE_ROOT_PORT"))
+        #expect(fn.contains("return pci_acs_ctrl_enabled(acs_flags,\n\t\t\t\t    PCI_ACS_SV);"))
+        let after = QuirkTableModel(source: try QuirksSource(text: edit.text, macros: source.macros))
+        #expect(after.profiles[name]?.shape == QuirkShape(portType: .rootPort, acsEquivalent: [.sv]))
+        #expect(!edit.text.contains("0x7ff0, pci_quirk_mf_endpoint_acs"))
+        // The commit message says what the code does: SV only.
+        let message = renderer.commitMessage(try plan(repro), from: Identity("A B <a@b.example>")!).body.joined(separator: " ")
+        #expect(message.contains("with PCI_ACS_SV set") && !message.contains("PCI_ACS_TB"))
+
+        // No conditions but fewer controls than pci_quirk_mf_endpoint_acs reports: own function.
+        var fewer = TestRegistry.exampleNIC
+        fewer.entry.isolation.acsEquivalent = .linuxRequired
+        _ = try new(fewer)
+        // The mf controls but a multifunction, class or type condition: own function with the checks.
+        for change in [{ (e: inout QuirkEntry) in e.appliesTo.multifunction = true }, { $0.appliesTo.classID = 0x0200 },
+                       { $0.appliesTo.multifunction = false }] {
+            var e = TestRegistry.exampleNIC
+            change(&e.entry)
+            let p = try plan(e)
+            let text = renderer.function(p).joined(separator: "\n")
+            #expect(text.contains("dev->multifunction") || text.contains("dev->class >> 8"), "\(text)")
+            let edited = try QuirksEditor.apply(p, to: source, renderer: renderer)
+            let read = QuirkTableModel(source: try QuirksSource(text: edited.text, macros: source.macros)).profiles[p.kind.function]
+            #expect(read?.shape == QuirkShape(e.entry), "\(read.map { "\($0.shape)" } ?? "nil")")
+        }
+        // Endpoint and any-type entries with exactly those controls use the mf rows.
+        var endpoint = TestRegistry.exampleNIC
+        endpoint.entry.appliesTo.portType = .endpoint
+        #expect(try plan(endpoint).kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        // kernel.function naming a function that says something else is refused.
+        var forced = TestRegistry.exampleNIC
+        forced.entry.appliesTo.multifunction = true
+        forced.entry.kernel.function = "pci_quirk_mf_endpoint_acs"
+        #expect { try CodePlanner.plan(forced, model: model) } throws: {
+            "\($0)".contains("kernel.function: pci_quirk_mf_endpoint_acs() checks nothing") && "\($0)".contains("multifunction only")
+        }
+        forced = TestRegistry.intelPCH
+        forced.entry.isolation.acsEquivalent = [.sv, .rr]
+        #expect { try CodePlanner.plan(forced, model: model) } throws: {
+            "\($0)".contains("applies-to: pci_quirk_intel_pch_acs() has port-type root-port") && "\($0)".contains("reports SV|RR: the code would claim")
+        }
+        // A vendor list is only extended when the function says what the entry says; otherwise a new
+        // function whose rows go before the vendor-wide row (Zhaoxin with a class condition, Cavium
+        // root ports reporting more).
+        var zhaoxin = TestRegistry.zhaoxinPorts
+        zhaoxin.entry.appliesTo.classID = 0x0604
+        let zx = try plan(zhaoxin)
+        _ = try new(zhaoxin)
+        let anyRow = try #require(source.table.rows.first { $0.vendor == 0x1d17 && $0.device == nil })
+        #expect(QuirksEditor.rowInsertionIndex(zx, source: source, model: model).index < anyRow.blockStartLine)
+        #expect(zx.notes.contains { $0.contains("answers \"not isolated\"") && $0.contains("a new function") })
+        _ = try QuirksEditor.apply(zx, to: source, renderer: renderer)
+        var cavium = TestRegistry.synopsysRP
+        cavium.entry.vendor = 0x177d
+        cavium.entry.vendorName = "Cavium"
+        cavium.entry.family = "TEST-ONLY ThunderX9"
+        cavium.entry.devices = [.id(0xc884)]
+        cavium.entry.isolation.acsEquivalent = .all
+        _ = try new(cavium)
+    }
+
+    /// The editor reads its own result back with Registry's importer and refuses code that claims
+    /// something else than the entry (here a hand-made plan: mf rows for an SV-only entry).
+    @Test func selfCheckRefusesCodeThatClaimsMore() throws {
+        let (source, model) = try Self.model()
+        var e = TestRegistry.exampleNIC
+        e.entry.isolation.acsEquivalent = .linuxRequired
+        var p = try #require(try CodePlanner.plan(e, model: model))
+        p.kind = .rows(function: "pci_quirk_mf_endpoint_acs")
+        #expect { try QuirksEditor.apply(p, to: source, renderer: CodeRenderer(templates: try KernelTrees.templates())) } throws: {
+            "\($0)".contains("generated code rejected: pci_quirk_mf_endpoint_acs() reads back as port-type any, reports SV|TB|RR|CR|UF|DT")
+        }
+    }
+
     @Test func partlyCoveredEntriesOnlyAddTheMissingIDs() throws {
         let (_, model) = try Self.model()
         var e = TestRegistry.intelNIC
@@ -70,7 +165,10 @@ struct PlanTests {
     @Test func shadowingRowsAreAvoided() throws {
         let (source, model) = try Self.model()
         let renderer = CodeRenderer(templates: try KernelTrees.templates())
-        for entry in [TestRegistry.wangxunNIC, TestRegistry.zhaoxinPorts, TestRegistry.intelNIC] {
+        // An any-type Intel multifunction endpoint: the vendor-wide RCiEP row answers first for an RCiEP.
+        var anyIntel = TestRegistry.intelNIC
+        anyIntel.entry.appliesTo.portType = .any
+        for entry in [TestRegistry.wangxunNIC, TestRegistry.zhaoxinPorts, anyIntel, TestRegistry.wangxun25G] {
             let e = entry.entry
             let plan = try #require(try CodePlanner.plan(entry, model: model))
             // Counterfactual: the same rows right before { 0 }.
@@ -107,7 +205,9 @@ struct PlanTests {
         let (source, model) = try Self.model()
         let renderer = CodeRenderer(templates: try KernelTrees.templates())
         // Intel: right after the last Intel multifunction row (I219 0x15b8), before the RCiEP row.
-        let intel = try #require(try CodePlanner.plan(TestRegistry.intelNIC, model: model))
+        var anyIntel = TestRegistry.intelNIC
+        anyIntel.entry.appliesTo.portType = .any
+        let intel = try #require(try CodePlanner.plan(anyIntel, model: model))
         let (index, why) = QuirksEditor.rowInsertionIndex(intel, source: source, model: model)
         let i219 = try #require(source.table.rows.first { $0.vendor == 0x8086 && $0.device == 0x15b8 })
         #expect(index == i219.line)
@@ -123,6 +223,12 @@ struct PlanTests {
         // A new vendor: before { 0 }.
         let nic = try #require(try CodePlanner.plan(TestRegistry.exampleNIC, model: model))
         #expect(QuirksEditor.rowInsertionIndex(nic, source: source, model: model).index == source.table.terminatorLine - 1)
+        // Wangxun IDs with a function of their own: before the vendor-wide row that answers "not isolated".
+        let w25 = try #require(try CodePlanner.plan(TestRegistry.wangxun25G, model: model))
+        let wangxunRow = try #require(source.table.rows.first { $0.vendor == 0x8088 && $0.device == nil })
+        let (w25Index, w25Why) = QuirksEditor.rowInsertionIndex(w25, source: source, model: model)
+        #expect(w25Index == wangxunRow.blockStartLine - 1)
+        #expect(w25Why.contains("PCI_VENDOR_ID_WANGXUN PCI_ANY_ID pci_quirk_wangxun_nic_acs), which answers first"))
         // The rendered edit is exactly the comment and the rows.
         let edit = try QuirksEditor.apply(intel, to: source, renderer: renderer)
         let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks.flatMap(\.lines).filter { $0.hasPrefix("+") }

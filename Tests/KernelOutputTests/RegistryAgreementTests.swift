@@ -7,17 +7,21 @@ import TestSupport
 
 /// The registry loader, the importer's quirks/ and this module agree.
 struct RegistryAgreementTests {
-    /// The YAML test registry loads without errors and equals the entries built in code.
+    /// The YAML test registry loads without errors and equals the entries built in code; the
+    /// registry/ part passes lint together with the committed quirks/ (the CLI runs lint first).
     @Test func yamlTestRegistryEqualsTheCodeRegistry() throws {
-        let (entries, diagnostics) = Registry.load(paths: [TestRegistry.directory])
+        let dirs = [TestRegistry.directory, TestRegistry.coveredDirectory, TestRegistry.hostileDirectory]
+        let (entries, diagnostics) = Registry.load(paths: dirs)
         #expect(!diagnostics.hasErrors, "\(diagnostics.map(\.description))")
         #expect(entries.count == TestRegistry.series.count)
         for code in TestRegistry.series {
-            let name = (code.path as NSString).lastPathComponent
-            let yaml = try #require(entries.first { ($0.path as NSString).lastPathComponent == name }, "\(name)")
-            #expect(yaml.entry == code.entry, "\(name)")
+            let yaml = try #require(entries.first { $0.path.hasSuffix(code.path) }, "\(code.path)")
+            #expect(yaml.entry == code.entry, "\(code.path)")
             #expect(yaml.line == 1)
         }
+        let lint = Registry.lint(paths: [Fixtures.repoPath("quirks"), TestRegistry.directory], options: LintOptions(vendorName: nil))
+        #expect(!lint.diagnostics.hasErrors, "\(lint.diagnostics.map(\.description))")
+        #expect(lint.entries.filter { $0.path.hasPrefix(TestRegistry.directory) }.count == TestRegistry.registry.count)
     }
 
     static func committedRegistry() throws -> [LoadedEntry] {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KernelOutput
+import Registry
 import Testing
 import TestSupport
 
@@ -32,6 +33,35 @@ struct TextTests {
         }
     }
 
+    /// One check: lint's unsafe-text rule reports exactly the characters patch and generate refuse
+    /// (TextSafety), so a registry that passes lint never fails here for its text. Before the
+    /// check was shared, lint let U+200B and U+202E (in a YAML escape) through.
+    @Test func lintReportsWhatTheGeneratorRefuses() throws {
+        let loc = SourceLocation(path: "x.yaml", line: 1)
+        let refused: [Unicode.Scalar] = [0x202E, 0x202A, 0x2066, 0x2069, 0x200E, 0x061C, 0x200B, 0x200C, 0x200D, 0x2060, 0x2063,
+                                         0xFEFF, 0x00AD, 0x180E, 0xFFF9, 0xE0041, 0x3164, 0x115F, 0xE000, 0x0378, 0xFDD0, 0x7,
+                                         0x1B, 0x7F, 0x85, 0x9B, 0xB, 0xC].map { Unicode.Scalar($0)! }
+        let allowed: [Unicode.Scalar] = [0x61, 0xE9, 0x3A9, 0x2248, 0xB5, 0x5317, 0x1F600, 0x2D, 0x5C].map { Unicode.Scalar($0)! }
+        for (scalar, shouldRefuse) in refused.map({ ($0, true) }) + allowed.map({ ($0, false) }) {
+            let family = "SP\(Character(scalar))10GbE"
+            var refusedByGenerator = false
+            do { try CText.check(family, field: "family", at: loc) } catch { refusedByGenerator = true }
+            // The YAML spells the character as an escape, so libyaml reads any code point.
+            let yaml = LintRules.base.replacingOccurrences(
+                of: "family: SP 10GbE", with: "family: \"SP\\U\(String(format: "%08X", scalar.value))10GbE\"")
+            let dir = try Fixtures.temporaryDirectory("acsquirk-unsafe")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let file = dir.appendingPathComponent("quirks/wangxun/sp-10gbe.yaml")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            let result = Registry.lint(paths: [file.path], options: LintOptions(vendorName: nil))
+            #expect(result.entries.first?.entry.family == family, "\(TextSafety.codePoint(scalar))")
+            let lintRefuses = result.diagnostics.contains { $0.rule == "unsafe-text" && $0.severity == .error }
+            #expect(refusedByGenerator == shouldRefuse, "generator, \(TextSafety.codePoint(scalar))")
+            #expect(lintRefuses == refusedByGenerator, "lint vs generator, \(TextSafety.codePoint(scalar)): \(result.diagnostics)")
+        }
+    }
+
     @Test func wrapKeepsWidthsAndWords() {
         let words = CText.words("The quick brown fox jumps over the lazy dog and keeps running along the river bank until night")
         let lines = CText.wrap(words, prefix: "\t * ", width: 40)
@@ -42,6 +72,10 @@ struct TextTests {
                               prefix: " * ", width: 80)
         #expect(long.filter { !$0.contains("https://") }.allSatisfy { CText.width($0) <= 80 })
         #expect(long.contains(" * https://example.com/" + String(repeating: "y", count: 100)))
+        // A word that fits in the hard limit (a file path in a comment) stays whole when asked.
+        let path = "Tests/Fixtures/kernel-output/registry/example-silicon/xs-100-test-only-nic.yaml)"
+        #expect(CText.wrap(["(" + path], prefix: " * ", width: 80, wholeWordWidth: 100) == [" * (" + path])
+        #expect(CText.wrap(["(" + path], prefix: " * ", width: 80).count == 2)
         // Widths count UTF-8 bytes and tabs as checkpatch does.
         #expect(CText.width("\tä") == 10)
         #expect(CText.width("ab\tc") == 9)

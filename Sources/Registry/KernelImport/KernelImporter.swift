@@ -45,6 +45,38 @@ public enum KernelImporter {
     /// - Throws: `KernelImportError` naming file and line when something is missing or unexpected.
     public static func importTree(_ tree: String) throws -> Result {
         let (src, rows, version) = try load(tree)
+        let entries = try entries(src, rows, version: version)
+        // Two families must not land in one file.
+        var paths: [String: String] = [:]
+        for e in entries {
+            let p = RegistryWriter.path(for: e, root: "")
+            if let other = paths[p] {
+                throw KernelImportError(path: src.path, "families '\(other)' and '\(e.family)' would both be written to \(p)")
+            }
+            paths[p] = e.family
+        }
+        return Result(entries: entries, kernelVersion: version, rowCount: rows.count)
+    }
+
+    /// Imports the table from the text of drivers/pci/quirks.c, without file access (KernelOutput
+    /// reads a tree, and its own edits of it, this way). `macros`: the `#define NAME VALUE` values
+    /// of include/linux/pci_ids.h the rows may use; `version` stands in for the kernel version in
+    /// `kernel.since` of rows the built-in family table does not know. Entries are not checked for
+    /// file-name collisions (nothing is written).
+    /// - Throws: `KernelImportError` naming `path` and the line.
+    public static func importSource(_ quirks: String, path: String, macros: [String: UInt16],
+                                    version: String) throws -> Result {
+        let (src, rows) = try parse(quirks, path: path, macros: macros, idsPath: "include/linux/pci_ids.h")
+        return Result(entries: try entries(src, rows, version: version), kernelVersion: version, rowCount: rows.count)
+    }
+
+    /// The rows of quirks.c text as `importSource` reads them (vendor and device resolved, lines).
+    public static func rows(source quirks: String, path: String, macros: [String: UInt16]) throws -> [ResolvedRow] {
+        try parse(quirks, path: path, macros: macros, idsPath: "include/linux/pci_ids.h").1
+    }
+
+    /// Entries for the parsed table (families grouped, function bodies analyzed).
+    static func entries(_ src: QuirksSource, _ rows: [ResolvedRow], version: String) throws -> [QuirkEntry] {
         var analyses: [String: FunctionFacts] = [:]
         func facts(_ f: String, line: Int) throws -> FunctionFacts {
             if let a = analyses[f] { return a }
@@ -123,7 +155,7 @@ public enum KernelImporter {
                 notes.append("Present in \(version); first release not recorded.")
             }
             let requires = f.requires
-            let applies = AppliesTo(portType: f.portType, multifunction: f.multifunction ? true : nil, classID: nil,
+            let applies = AppliesTo(portType: f.portType, multifunction: f.multifunction, classID: f.classID,
                                     requires: requires, registerLayout: f.erratum ? .intelSPTDword : .standard)
             let kind: Isolation.Kind = f.erratum ? .acsErratum : f.portsIsolated ? .portsIsolated : .noPeerToPeer
             let table = g.rows.map { KernelStatus.TableRow(row: $0.1.row, device: $0.1.device, vendorMacro: $0.1.vendorMacro) }
@@ -135,16 +167,7 @@ public enum KernelImporter {
                 kernel: KernelStatus(status: .upstream, function: fn, since: since, link: nil, table: table,
                                      unlisted: unlisted, note: notes.isEmpty ? nil : notes.joined(separator: "\n"))))
         }
-        // Two families must not land in one file.
-        var paths: [String: String] = [:]
-        for e in entries {
-            let p = RegistryWriter.path(for: e, root: "")
-            if let other = paths[p] {
-                throw KernelImportError(path: src.path, "families '\(other)' and '\(e.family)' would both be written to \(p)")
-            }
-            paths[p] = e.family
-        }
-        return Result(entries: entries, kernelVersion: version, rowCount: rows.count)
+        return entries
     }
 
     /// Writes `entries` under `out` (`<out>/<vendor>/<family>.yaml`, atomically), returning the paths.
@@ -171,6 +194,13 @@ public enum KernelImporter {
         }
         let macros = PCIIDsHeader.parse(idsText)
         if macros.isEmpty { throw KernelImportError(path: idsPath, "no '#define NAME 0x....' lines found") }
+        let (src, rows) = try parse(quirks, path: quirksPath, macros: macros, idsPath: idsPath)
+        return (src, rows, try version(tree))
+    }
+
+    /// Parses quirks.c text and resolves its rows with `macros`.
+    static func parse(_ quirks: String, path quirksPath: String, macros: [String: UInt16],
+                      idsPath: String) throws -> (QuirksSource, [ResolvedRow]) {
         let src = try QuirksSource.parse(quirks, path: quirksPath)
         var rows: [ResolvedRow] = []
         for r in src.rows {
@@ -192,7 +222,7 @@ public enum KernelImporter {
             rows.append(ResolvedRow(row: r.index, vendor: vendor, vendorMacro: isMacro ? r.vendor : nil, device: device,
                                     function: r.function, line: r.line))
         }
-        return (src, rows, try version(tree))
+        return (src, rows)
     }
 
     /// `VERSION.PATCHLEVEL.SUBLEVEL` from the tree's Makefile (SUBLEVEL 0 omitted, EXTRAVERSION kept).
@@ -233,7 +263,11 @@ public enum KernelImporter {
 /// What a quirk function (and the helpers and ID arrays it uses) says, read from its tokens.
 struct FunctionFacts {
     var portType: AppliesTo.PortTypeCondition = .any
-    var multifunction = false
+    /// `true`: `!dev->multifunction` answers -ENOTTY/-ENODEV (multifunction only); `false`:
+    /// `dev->multifunction` does (single-function only); nil: not checked.
+    var multifunction: Bool?
+    /// `(dev->class >> 8) != 0xCCSS` answers -ENOTTY: the class code it requires.
+    var classID: UInt16?
     var requires: [AppliesTo.Requirement] = []
     var ids: [DeviceIDs] = []
     var idSource = ""
@@ -273,7 +307,20 @@ struct FunctionFacts {
         else if root && down { f.portType = .rootOrDownstreamPort }
         else if root { f.portType = .rootPort }
         else if down { f.portType = .downstreamPort }
-        f.multifunction = idents.contains("multifunction")
+        else if idents.contains("PCI_EXP_TYPE_ENDPOINT") || idents.contains("PCI_EXP_TYPE_LEG_END") { f.portType = .endpoint }
+        if let m = code.indices.first(where: { code[$0].kind == .identifier && code[$0].text == "multifunction" }) {
+            // `!dev->multifunction` (or `!pdev->multifunction`): multifunction devices only.
+            f.multifunction = m >= 3 && code[m - 1].text == "->" && code[m - 3].text == "!"
+        }
+        for c in code.indices where code[c].kind == .identifier && code[c].text == "class" && c > 0 && code[c - 1].text == "->" {
+            // `(dev->class >> 8) != 0xCCSS`
+            var j = c + 1
+            while j < min(code.count, c + 6), code[j].text != "!=" { j += 1 }
+            if j + 1 < code.count, code[j].text == "!=", let v = CTokenizer.integer(code[j + 1].text), v >= 0, v <= 0xffff,
+               code[c + 1].text == ">>" {
+                f.classID = UInt16(v)
+            }
+        }
         if code.contains(where: { $0.kind == .string && $0.text == "\"IVRS\"" }) { f.requires.append(.amdIVRS) }
         if idents.contains("PCI_DEV_FLAGS_ACS_ENABLED_QUIRK") { f.requires.append(.intelPCHRCBAWorkaround) }
         if idents.contains("acs_cap") { f.requires.append(.acsCapability) }

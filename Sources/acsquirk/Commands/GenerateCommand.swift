@@ -29,11 +29,11 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
     var templates: String?
 
-    @Argument(help: ArgumentHelp("Registry files or directories (default: quirks).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Registry files or directories (default: the project's quirks/).", valueName: "path"))
     var paths: [String] = []
 
     func run() async throws {
-        let entries = try KernelOutputCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths)
+        let entries = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(paths, option: "PATH"))
         let stubs: StubFiles = try KernelOutputCLI.guarded {
             let renderer = try KernelOutputCLI.templates(templates)
             let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }

@@ -28,15 +28,33 @@ enum KernelOutputCLI {
         }
     }
 
-    /// Loads the registry; prints the loader's diagnostics to stderr and exits 2 on errors.
-    static func loadRegistry(_ paths: [String]) throws -> [LoadedEntry] {
-        let (entries, diagnostics) = Registry.load(paths: paths)
-        for d in diagnostics { error(d.description) }
-        if diagnostics.hasErrors {
-            error("acsquirk: the registry has errors (run acsquirk lint); nothing written")
+    /// The registry paths: `given`, else the project's `quirks/` (`ProjectResources.locate`:
+    /// `$ACSQUIRK_HOME/quirks`, `./quirks`, or the repository the binary was built in), so the
+    /// commands work from any directory. Exit 2 when none is found.
+    static func registryPaths(_ given: [String], option: String) throws -> [String] {
+        if !given.isEmpty { return given }
+        guard let found = ProjectResources.locate("quirks") else {
+            error("acsquirk: no registry: quirks/ is not in $\(ProjectResources.homeVariable), the current directory or "
+                  + "the repository of this binary; pass \(option)")
             throw ExitStatus.badInput
         }
-        return entries
+        return [found]
+    }
+
+    /// Loads the registry and runs every lint rule over it (`Registry.lint`, the same check as
+    /// `acsquirk lint`): code is only generated from entries that pass lint. Prints every
+    /// diagnostic to stderr; on any error (a file that does not load, or an entry that fails a
+    /// lint rule) says so and exits 2, writing nothing.
+    static func loadRegistry(_ paths: [String]) throws -> [LoadedEntry] {
+        let result = Registry.lint(paths: paths)
+        for d in result.diagnostics { error(d.description) }
+        if result.diagnostics.hasErrors {
+            let files = Set(result.diagnostics.filter { $0.severity == .error }.map(\.path)).count
+            error("acsquirk: the registry has \(result.diagnostics.errorCount) lint error(s) in \(files) file(s) "
+                  + "(run acsquirk lint); no code is generated from entries that fail lint; nothing written")
+            throw ExitStatus.badInput
+        }
+        return result.entries
     }
 
     /// The templates from --templates, ./templates or the repository the binary was built in.

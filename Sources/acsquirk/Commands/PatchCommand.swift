@@ -38,7 +38,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also write the patched drivers/pci/quirks.c into the tree.")
     var apply = false
 
-    @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: quirks).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: the project's quirks/).", valueName: "path"))
     var registry: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
@@ -57,7 +57,7 @@ struct PatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let all = try KernelOutputCLI.loadRegistry(registry.isEmpty ? ["quirks"] : registry)
+        let all = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(registry, option: "--registry PATH"))
         let series: PatchSeries = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)

@@ -12,7 +12,7 @@
 
 /*
  * Example Switches ES-8 TEST-ONLY
- * (Tests/Fixtures/kernel-output/registry/example-switches-es8.yaml)
+ * (Tests/Fixtures/kernel-output/registry/example-switches/es-8-test-only.yaml)
  * Devices: 1f2b:0200-020f
  * Code: a new function pci_quirk_example_switches_es_8_test_only_acs() (below)
  * and its table rows.

@@ -8,7 +8,8 @@
  */
 
 /*
- * Intel TEST-ONLY I999 (Tests/Fixtures/kernel-output/registry/intel-i999.yaml)
+ * Intel TEST-ONLY I999
+ * (Tests/Fixtures/kernel-output/registry/intel/test-only-i999.yaml)
  * Devices: 8086:7ff0 and 8086:7ff1
  * Code: table rows calling pci_quirk_mf_endpoint_acs() (below).
  *
@@ -27,7 +28,8 @@
  */
 
 /*
- * Intel TEST-ONLY PCH (Tests/Fixtures/kernel-output/registry/intel-pch.yaml)
+ * Intel TEST-ONLY PCH
+ * (Tests/Fixtures/kernel-output/registry/intel/test-only-pch.yaml)
  * Devices: 8086:7fe0-7fe3
  * Code: add the devices to the ID list inside pci_quirk_intel_pch_acs(): its
  * vendor-wide row would answer first for them (acsquirk patch shows the exact

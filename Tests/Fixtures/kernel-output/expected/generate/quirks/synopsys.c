@@ -12,7 +12,7 @@
 
 /*
  * Synopsys TEST-ONLY RP
- * (Tests/Fixtures/kernel-output/registry/synopsys-rp.yaml)
+ * (Tests/Fixtures/kernel-output/registry/synopsys/test-only-rp.yaml)
  * Devices: 16c3:7ff0 and 16c3:7ff2
  * Code: a new function pci_quirk_synopsys_test_only_rp_acs() (below) and its
  * table rows.

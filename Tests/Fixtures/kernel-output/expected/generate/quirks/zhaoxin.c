@@ -9,7 +9,7 @@
 
 /*
  * Zhaoxin TEST-ONLY Root Ports
- * (Tests/Fixtures/kernel-output/registry/zhaoxin-ports.yaml)
+ * (Tests/Fixtures/kernel-output/registry/zhaoxin/test-only-root-ports.yaml)
  * Devices: 1d17:7f00-7f07 and 1d17:7f10
  * Code: add the devices to the ID list inside
  * pci_quirk_zhaoxin_pcie_ports_acs(): its vendor-wide row would answer first
