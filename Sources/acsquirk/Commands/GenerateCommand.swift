@@ -14,7 +14,8 @@ struct GenerateCommand: AsyncParsableCommand {
             quirk functions, table rows (as a pci_dev_acs_enabled array) and the ID-list extensions, \
             with the isolation claim and the evidence in comments. What the kernel already has comes \
             from --kernel-tree (its drivers/pci/quirks.c and pci_ids.h) or, without it, from the \
-            registry's upstream entries. Entries the kernel already covers are reported and get no \
+            registry's upstream entries. The registry is linted first: entries that fail lint get \
+            no code (exit 2). Entries the kernel already covers are reported and get no \
             stub. Output is deterministic; all files are written or none (stale DIR/quirks/*.c files \
             are removed after a successful run). Exit 2 on registry, template or tree errors.
             """

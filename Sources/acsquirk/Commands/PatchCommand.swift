@@ -13,9 +13,11 @@ struct PatchCommand: AsyncParsableCommand {
         discussion: """
             One patch per registry entry (product family) that the tree does not cover yet, numbered \
             as git format-patch numbers them; each is computed on the tree with the earlier ones \
-            applied. Rows go next to the vendor's rows and before any row that would answer first; \
-            vendors whose vendor-wide row answers "not isolated" for unlisted IDs (Wangxun, Zhaoxin \
-            ports, Intel PCH) get their ID lists extended instead. ENTRY: a registry file, a \
+            applied. The registry is linted first: entries that fail lint get no code (exit 2). \
+            The code claims exactly what the entry says: an existing function (its rows or its ID \
+            list, e.g. Wangxun, Zhaoxin ports, Intel PCH) only when it checks and reports what the \
+            entry does, else a new function. Rows go next to the vendor's rows and before any row \
+            that would answer first. ENTRY: a registry file, a \
             vendor/family path suffix, or VVVV:DDDD (default: every entry that is not upstream). \
             The tree is read only, unless --apply writes the final quirks.c into it. Dates come \
             from --date or each entry's evidence date; the author and Signed-off-by from --from or \
