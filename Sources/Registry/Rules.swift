@@ -286,6 +286,19 @@ public enum LintRules {
                 .removingLines(from: "evidence:", to: "  date: 2023-02-10")),
               bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>\n", "").replacingOccurrences(of: "evidence:", with: "↓evidence:")])
 
+    public static let evidenceTODO = LintRule(
+        id: "evidence-todo",
+        description: "An evidence field (statement, confirmed-by, reference, date) that still holds a TODO marker.",
+        rationale: "`acsquirk new` scaffolds an entry from the device but cannot know what the vendor confirmed; "
+            + "it leaves TODO markers that must be replaced by the vendor's own statement, the person and the documents "
+            + "before the entry can be submitted.",
+        severity: .error, good: [good],
+        bad: [bad("  statement: Wangxun verified that the functions of these NICs never perform peer-to-peer; all traffic goes upstream.",
+                  "  statement: ↓\"TODO: the vendor's statement that the functions never perform peer-to-peer\""),
+              bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>", "  confirmed-by: ↓\"TODO: Full Name <name@vendor.example>\""),
+              bad("    - title: RP1000 datasheet, section 5.3\n      url: https://vendor.example/rp1000.pdf\n  date: 2023-02-10",
+                  "    - title: ↓\"TODO: datasheet, erratum or vendor document\"\n      url: ↓TODO\n  date: ↓TODO")])
+
     public static let hedgedStatement = LintRule(
         id: "hedged-statement",
         description: "A new or submitted statement that hedges (could, may, should, might) instead of stating the hardware blocks peer-to-peer.",
@@ -371,7 +384,7 @@ public enum LintRules {
         unknownKey, missingKey, invalidValue, hexID,
         unknownVendor, vendorNameMismatch, pathMismatch,
         invertedRange, duplicateDevice,
-        missingEvidence, hedgedStatement, confirmedByFormat, badURL, badDate,
+        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate,
         claimPortType, acsEquivalentIncomplete, unsafeText,
         upstreamIncomplete, tableRow,
     ]
