@@ -61,6 +61,13 @@ enum PipelineCLI {
         return loaded.entries
     }
 
+    /// Colour only on a terminal (not TERM=dumb), never with NO_COLOR set (https://no-color.org).
+    static func useColour() -> Bool {
+        if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+        if let t = getenv("TERM"), String(cString: t) == "dumb" { return false }
+        return isatty(1) != 0
+    }
+
     /// `file.txt` for a dump, `this machine (sysfs)` live.
     static func sourceLabel(_ dump: String?) -> String {
         dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
