@@ -163,7 +163,7 @@ public enum RegistryCheck {
     static func conditionSentence(_ c: ConditionCheck, _ v: FunctionView) -> String {
         switch c.name {
         case .portType:
-            return "is \(article(v.portTypeName)) \(v.portTypeName), but the entry applies to port-type \(c.expected)"
+            return "is \(article(v.kindDescription)) \(v.kindDescription) (\(v.portTypeName)), but the entry applies to port-type \(c.expected)"
         case .multifunction:
             return v.multifunction
                 ? "is multifunction (\(v.multifunctionReason)), but the entry applies to single-function devices only"
