@@ -106,7 +106,7 @@ public enum RegistryCheck {
                 case let .present(cap):
                     if e.isolation.kind == .acsErratum {
                         let layout = e.appliesTo.registerLayout
-                        if let regs = acsRegisters(v.config, capability: cap, layout: layout) {
+                        if let regs = analysis.registers(v, capability: cap, layout: layout) {
                             c.acs = "ACS at 0x\(hex(cap.offset, width: 3)) read with the \(layout.rawValue) layout: cap \(regs.capability), ctl \(regs.control)"
                                 + (layout == .standard ? "" : " (lspci's standard decode: cap \(cap.lspciCapability), ctl \(cap.lspciControl))")
                             let need = ACSFlags.linuxRequired.intersection(regs.capability.union(.ec))

@@ -217,14 +217,14 @@ public struct CheckReport: Hashable, Sendable, Codable {
         return out
     }
 
-    /// One line: `34 entries, 3 checked against 5 functions; 1 error, 0 warnings, 2 notes; 1 device without an entry`.
+    /// One line: `34 entries, 2 of them covering 6 of 21 functions; 1 error, 0 warnings, 2 notes; 1 device without an entry sharing a group`.
     public var summary: String {
         func n(_ k: Int, _ w: String) -> String { "\(k) \(w)\(k == 1 ? "" : "s")" }
         let notesCount = findings.filter { $0.severity == .note }.count
         let checkedEntries = Set(checks.map(\.path)).count
         let checkedFunctions = Set(checks.map(\.bdf)).count
-        return "\(n(entries, "entry").replacingOccurrences(of: "entrys", with: "entries")) (\(checkedEntries) covering "
-            + "\(n(checkedFunctions, "function")) of \(functions)); \(n(errors, "error")), \(n(warnings, "warning")), "
+        return "\(entries) entr\(entries == 1 ? "y" : "ies"), \(checkedEntries) of them covering \(checkedFunctions) of \(n(functions, "function")); "
+            + "\(n(errors, "error")), \(n(warnings, "warning")), "
             + "\(n(notesCount, "note")); \(n(uncovered.count, "device")) without an entry sharing a group"
     }
 
@@ -234,6 +234,7 @@ public struct CheckReport: Hashable, Sendable, Codable {
     public func text(paint: (String, TextStyle) -> String = { s, _ in s }) -> String {
         var out = "acsquirk check: \(source)" + (kernel.map { ", kernel \($0)" } ?? "") + "\n"
         var lastPath: String?
+        var previous: EntryFunctionCheck?
         for c in checks {
             if c.path != lastPath {
                 out += "\n" + paint("\(c.path):\(c.line)", .header) + "  \(c.family) (\(c.status)"
@@ -254,7 +255,12 @@ public struct CheckReport: Hashable, Sendable, Codable {
             out += "      acs: \(c.acs)\n"
             if let a = c.answer { out += "      answers: \(a)\n" }
             if let k = c.kernel { out += "      kernel: \(k)\n" }
-            for e in c.effect { out += "      effect: \(e)\n" }
+            if let prev = previous, prev.path == c.path, prev.effect == c.effect, !c.effect.isEmpty {
+                out += "      effect: as for \(shortBDF(prev.bdf))\n"
+            } else {
+                for e in c.effect { out += "      effect: \(e)\n" }
+                previous = c
+            }
         }
         let problems = findings.filter { $0.severity != .note || $0.rule != CheckRule.effect.rawValue && $0.rule != CheckRule.noEntry.rawValue }
         if !problems.isEmpty {

@@ -3,6 +3,7 @@ import KernelOutput
 import PCIAccess
 import PCIConfig
 import Registry
+import Topology
 
 /// What `acsquirk run` is asked to do.
 public struct RunConfiguration: Sendable {
@@ -257,12 +258,50 @@ public enum PipelineRunner {
     }
 }
 
-/// The groups stage (module Topology): the predicted IOMMU groups with a reason for every member.
-/// Until Topology is available it writes nothing.
+/// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
+/// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
+/// that are not upstream would split (`--with-registry`), and on a live system the comparison with
+/// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the
+/// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
                     options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
-        ([], "skipped (the group predictor is not built yet)")
+        let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
+        let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
+                                      pchWorkaroundFails: options.pchWorkaroundFails)
+        let present = functions.filter { !$0.isAllOnes }
+        guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
+        let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
+        let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
+        let base = QuirkTable(entries: upstream)
+        let today = GroupPredictor.predict(present, quirks: base, options: popts)
+        let whatIf = pending.isEmpty ? nil
+            : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
+        var live: LiveGroups?
+        var liveNote = ""
+        if case .live = source {
+            if let l = try? LiveGroups.read(), l.iommuActive {
+                live = l
+            } else {
+                liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
+            }
+        }
+        let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
+        let shared = today.groups.filter { $0.members.count > 1 }.count
+        var summary = "\(today.groups.count) IOMMU groups (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
+        if let w = whatIf {
+            let changes = WhatIf.compare(before: today, after: w)
+            summary += "; the \(pending.count) entr\(pending.count == 1 ? "y" : "ies") not upstream change \(changes.count) of them"
+        }
+        if let l = report.live {
+            summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"
+        }
+        summary += liveNote
+        return ([("groups.txt", report.text(explain: true)), ("groups.json", json)], summary)
     }
 }
 
