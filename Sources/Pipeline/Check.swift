@@ -166,8 +166,8 @@ public enum RegistryCheck {
             return "is \(article(v.kindDescription)) \(v.kindDescription) (\(v.portTypeName)), but the entry applies to port-type \(c.expected)"
         case .multifunction:
             return v.multifunction
-                ? "is multifunction (\(v.multifunctionReason)), but the entry applies to single-function devices only"
-                : "is single-function (\(v.multifunctionReason)), but the entry claims it is multifunction"
+                ? "is multifunction: \(v.multifunctionReason), but the entry applies to single-function devices only"
+                : "is not multifunction: \(v.multifunctionReason), but the entry claims it is multifunction"
         case .classID:
             return "has class \(c.actual), but the entry applies to class \(c.expected)"
         case .rootBus:

@@ -62,7 +62,7 @@ func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
         #expect(f.first?.severity == .error)
         #expect(f.first?.bdf == "0000:01:00.0")
         #expect(f.first?.line == 8)  // applies-to.multifunction
-        #expect(f.first?.message.contains("single-function (header type bit 7 clear)") == true, "\(f)")
+        #expect(f.first?.message.contains("01:00.0 [8086:10d3] is not multifunction: single function (header type bit 7 clear), but the entry claims it is multifunction") == true, "\(f)")
     }
 
     @Test func wrongPortType() throws {
@@ -83,7 +83,7 @@ func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
         let r = try check("qemu/a-rootports/dump.txt", [e])
         let lines = r.github().split(separator: "\n")
         let err = try #require(lines.first { $0.hasPrefix("::error ") })
-        #expect(err.hasPrefix("::error file=quirks/intel/82574l.yaml,line=8,col=18,title=acsquirk check multifunction::[multifunction] 01:00.0 [8086:10d3] is single-function"))
+        #expect(err.hasPrefix("::error file=quirks/intel/82574l.yaml,line=8,col=18,title=acsquirk check multifunction::[multifunction] 01:00.0 [8086:10d3] is not multifunction"))
         #expect(lines.last?.hasPrefix("::notice title=acsquirk check::") == true)
     }
 
