@@ -1,3 +1,4 @@
+import Foundation
 import PCIAccess
 import PCIConfig
 import Registry
@@ -43,11 +44,16 @@ public struct CheckOptions: Hashable, Sendable {
 /// device at fault and what its vendor would need to confirm.
 public enum RegistryCheck {
     /// Runs the check. `functions` as read (any order; all-ones functions are skipped),
-    /// `entries` the loaded registry, `source` names the input in the report.
-    public static func run(functions: [PCIFunction], entries: [LoadedEntry], source: String,
-                           options: CheckOptions = CheckOptions()) -> CheckReport {
+    /// `entries` the entries to check, `context` further registry entries that are not reported
+    /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the whole
+    /// `quirks/` folder while one new file is checked; an entry in both counts once, as checked),
+    /// `source` names the input in the report.
+    public static func run(functions: [PCIFunction], entries: [LoadedEntry], context: [LoadedEntry] = [],
+                           source: String, options: CheckOptions = CheckOptions()) -> CheckReport {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
-        let analysis = GroupAnalysis(functions: present, entries: entries, options: options)
+        let checkedPaths = Set(entries.map { canonicalPath($0.path) })
+        let all = entries + context.filter { !checkedPaths.contains(canonicalPath($0.path)) }
+        let analysis = GroupAnalysis(functions: present, entries: all, options: options)
         let views = present.map { analysis.view(of: $0) }
         let index = RegistryIndex(entries)
         var checks: [EntryFunctionCheck] = []
@@ -140,17 +146,22 @@ public enum RegistryCheck {
             }
         }
 
-        let uncovered = analysis.uncovered(index: index)
+        let uncovered = analysis.uncovered(index: RegistryIndex(all))
         for u in uncovered {
             findings.append(CheckFinding(severity: .note, rule: .noEntry, path: nil, position: nil, bdf: u.bdf, id: u.id,
                                          message: "\(u.bdf) [\(u.id)]: no entry; \(u.reason); shares a group with "
                                             + "\(u.sharedWith.joined(separator: " ")); \(u.suggestion)"))
         }
         checks.sort { ($0.path, $0.line, $0.bdf) < ($1.path, $1.line, $1.bdf) }
-        return CheckReport(source: source, kernel: analysis.kernelName, entries: entries.count,
-                           upstreamEntries: entries.filter { $0.entry.kernel.status == .upstream }.count,
+        return CheckReport(source: source, kernel: analysis.kernelName, entries: all.count,
+                           upstreamEntries: all.filter { $0.entry.kernel.status == .upstream }.count,
                            functions: present.count, checks: checks, uncovered: uncovered,
                            findings: findings.sorted(), notes: analysis.notes)
+    }
+
+    /// `path` made absolute and standardized, to tell whether two loaded files are the same.
+    static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// The `devices[i]` field that covers `device` (for file:line).

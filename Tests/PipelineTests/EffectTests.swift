@@ -19,7 +19,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
 }
 
 @Suite struct CheckEffectTests {
-    @Test func newEntryFromTheDevicePredictsTheKernelsSplit() throws {
+    @Test func newEntryFromTheDevicePredictsTheKernelsSplit() async throws {
         // new -> fill the TODOs -> lint clean -> the what-if of the entry is what the kernel did
         // when QEMU's 8086:10d3 was quirked (qemu-quirk/f-8086-10d3).
         let dir = try Fixtures.temporaryDirectory("new-split")
@@ -53,6 +53,17 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(c.allSatisfy { $0.answer?.hasPrefix("isolated") == true })
         #expect(r.findings.filter { $0.path == s.entryPath }.map(\.rule) == ["effect"])
         #expect(!r.uncovered.contains { $0.id == "8086:10d3" })
+
+        // Checking only the new file, with the committed registry as the kernel's table: the same
+        // answers, and no report on the upstream entries.
+        let one = RegistryCheck.run(functions: fs, entries: [mine], context: try committedRegistry(), source: "f-quirk")
+        #expect(one.checks == c)
+        #expect(one.entries == lint.entries.count && one.upstreamEntries == 33)
+        #expect(one.uncovered == r.uncovered)
+        guard let cli = try await acsquirk(["check", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), s.entryPath]) else { return }
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(cli.stdout.hasPrefix("acsquirk check: dump.txt, kernel 7.3\n\n\(s.entryPath):"))
+        #expect(cli.stdout.contains("effect: splits group 4 {01:00.0 01:00.1} into group 4 {01:00.0}, group 5 {01:00.1}"))
     }
 
     @Test func devicesWithoutAnEntryNameTheDeviceAtFault() throws {

@@ -29,8 +29,11 @@ struct CheckCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Registry files or folders (default: quirks).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Registry entries to check: files or folders (default: quirks).", valueName: "path"))
     var paths: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The registry the checked entries live in (repeatable; default: quirks when it exists): its upstream entries are the kernel's table.", valueName: "path"))
+    var registry: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
     var dump: String?
@@ -61,10 +64,12 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try PipelineCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths, command: "check")
+        let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
+        let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
         let options = CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                    pchWorkaroundFails: pchWorkaroundFails)
-        let report = RegistryCheck.run(functions: read.functions, entries: entries,
+        let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options)
         switch format {
         case .text:
