@@ -177,7 +177,7 @@ public enum PipelineRunner {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
             try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
-            var line = "generate: \(stubs.files.count) C stub file\(stubs.files.count == 1 ? "" : "s") for \(pending.count) entr\(pending.count == 1 ? "y" : "ies") that are not upstream"
+            var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
             if pending.isEmpty { line += " (every entry is upstream: nothing to generate)" }
             stage(line)
@@ -230,15 +230,15 @@ public enum PipelineRunner {
         var lines: [String] = []
         if let lint = r.lint {
             let up = lint.entries.filter { $0.entry.kernel.status == .upstream }.count
-            lines.append("entries: \(lint.entries.count) (\(up) upstream, \(lint.entries.count - up) not upstream) in \(lint.files.count) files; "
-                + "lint: \(lint.diagnostics.errorCount) errors, \(lint.diagnostics.warningCount) warnings")
+            lines.append("entries: \(lint.entries.count) (\(up) upstream, \(lint.entries.count - up) not upstream) in \(count(lint.files.count, "file")); "
+                + "lint: \(count(lint.diagnostics.errorCount, "error")), \(count(lint.diagnostics.warningCount, "warning"))")
         }
         if let c = r.check {
             let covered = Set(c.checks.map(\.bdf)).count
             lines.append("devices checked: \(c.functions) functions of \(c.source), \(covered) covered by an entry")
             let notes = c.findings.filter { $0.severity == .note }.count
-            lines.append("findings: \(c.errors) errors, \(c.warnings) warnings, \(notes) notes; "
-                + "\(c.uncovered.count) device\(c.uncovered.count == 1 ? "" : "s") without an entry sharing an IOMMU group")
+            lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
+                + "\(count(c.uncovered.count, "device")) without an entry sharing an IOMMU group")
         }
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
@@ -256,6 +256,11 @@ public enum PipelineRunner {
             try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
         }
     }
+}
+
+/// `1 file`, `2 files` (`plural` for irregular words).
+func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
+    "\(n) " + (n == 1 ? word : plural ?? word + "s")
 }
 
 /// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
@@ -292,10 +297,10 @@ enum GroupsStage {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
         let shared = today.groups.filter { $0.members.count > 1 }.count
-        var summary = "\(today.groups.count) IOMMU groups (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
+        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
         if let w = whatIf {
             let changes = WhatIf.compare(before: today, after: w)
-            summary += "; the \(pending.count) entr\(pending.count == 1 ? "y" : "ies") not upstream change \(changes.count) of them"
+            summary += "; \(count(pending.count, "entry", "entries")) not upstream change \(changes.count) of them"
         }
         if let l = report.live {
             summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"
