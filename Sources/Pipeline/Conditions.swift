@@ -22,6 +22,10 @@ public struct FunctionView: Hashable, Sendable {
     public var config: ConfigSpace
     public var names: PCINames?
 
+    /// Whether the capability list could be read, so that "no PCI Express capability" is known
+    /// rather than unseen (a non-root live read or an `lspci -x` dump gives only 64 bytes).
+    public var portTypeKnown: Bool { portType != nil || config.readable >= ConfigSpace.extendedStart }
+
     public init(address: PCIAddress, vendor: UInt16, device: UInt16, portType: PCIExpressPortType?,
                 multifunction: Bool, multifunctionReason: String, classID: UInt16?, onRootBus: Bool,
                 acs: ACSStatus, config: ConfigSpace, names: PCINames?) {
@@ -150,8 +154,14 @@ extension QuirkEntry {
         var out: [ConditionCheck] = []
         let a = appliesTo
         if a.portType != .any {
-            out.append(ConditionCheck(name: .portType, state: a.portType.matches(f.portType) ? .holds : .fails,
-                                      expected: a.portType.rawValue, actual: f.portTypeName, field: "applies-to.port-type"))
+            if f.portTypeKnown {
+                out.append(ConditionCheck(name: .portType, state: a.portType.matches(f.portType) ? .holds : .fails,
+                                          expected: a.portType.rawValue, actual: f.portTypeName, field: "applies-to.port-type"))
+            } else {
+                out.append(ConditionCheck(name: .portType, state: .assumed, expected: a.portType.rawValue,
+                                          actual: "unknown: only \(f.config.readable) bytes of config space readable (run as root)",
+                                          field: "applies-to.port-type"))
+            }
         }
         if let mf = a.multifunction {
             out.append(ConditionCheck(name: .multifunction, state: mf == f.multifunction ? .holds : .fails,

@@ -300,7 +300,7 @@ enum GroupsStage {
         var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
         if let w = whatIf {
             let changes = WhatIf.compare(before: today, after: w)
-            summary += "; \(count(pending.count, "entry", "entries")) not upstream change \(changes.count) of them"
+            summary += "; with \(count(pending.count, "entry", "entries")) not upstream, \(count(changes.count, "group")) change\(changes.count == 1 ? "s" : "")"
         }
         if let l = report.live {
             summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"

@@ -86,6 +86,10 @@ public enum EntryScaffolder {
         guard !target.isAllOnes else {
             throw PipelineError("\(address) reads all-ones (ffff:ffff) in \(sourceLabel): no device answered there")
         }
+        guard target.config.readable >= ConfigSpace.extendedStart else {
+            throw PipelineError("\(address): only \(target.config.readable) bytes of config space readable in \(sourceLabel): "
+                + "its port type and ACS capability cannot be seen; run as root (or use --dump with `sudo lspci -xxxx -D`)")
+        }
         // Every function of the device: same domain, bus and slot, same vendor, not all-ones.
         let slot = functions.filter {
             $0.address.domain == address.domain && $0.address.bus == address.bus && $0.address.device == address.device

@@ -149,3 +149,32 @@ func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
         }
     }
 }
+
+@Suite struct CheckUnreadableTests {
+    /// f-quirk as a non-root live read sees it: 64 bytes per function.
+    func truncated() throws -> [PCIFunction] {
+        try functions("qemu/f-quirk/dump.txt").map { f in
+            var g = f
+            g.config = f.config.truncated(to: 64)
+            return g
+        }
+    }
+
+    @Test func sixtyFourBytesAreNoContradiction() throws {
+        let e = try entry(e1000eEntryYAML, path: e1000eEntryPath)
+        let r = RegistryCheck.run(functions: try truncated(), entries: [e], context: try committedRegistry(), source: "64 bytes")
+        #expect(!r.hasContradictions, "\(r.findings.map(\.description))")
+        let c = r.checks.filter { $0.path == e1000eEntryPath }
+        #expect(c.count == 2)
+        #expect(c.allSatisfy { $0.conditions.first { $0.name == .portType }?.state == .assumed })
+        #expect(c.allSatisfy { $0.conditions.first { $0.name == .multifunction }?.state == .holds })  // header type is in 64 bytes
+        #expect(r.findings.filter { $0.rule == "acs-unknown" }.count == 2)
+    }
+
+    @Test func newRefusesWithoutCapabilities() throws {
+        #expect(throws: PipelineError.self) {
+            try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: try truncated(), names: .none,
+                                         root: "quirks", sourceLabel: "sysfs")
+        }
+    }
+}
