@@ -148,9 +148,10 @@ public enum RegistryCheck {
 
         let uncovered = analysis.uncovered(index: RegistryIndex(all))
         for u in uncovered {
-            findings.append(CheckFinding(severity: .note, rule: .noEntry, path: nil, position: nil, bdf: u.bdf, id: u.id,
-                                         message: "\(u.bdf) [\(u.id)]: no entry; \(u.reason); shares a group with "
-                                            + "\(u.sharedWith.joined(separator: " ")); \(u.suggestion)"))
+            findings.append(CheckFinding(severity: .note, rule: u.needsEntry ? .noEntry : .acsDisabled, path: nil, position: nil,
+                                         bdf: u.bdf, id: u.id,
+                                         message: "\(u.bdf) [\(u.id)]: " + (u.needsEntry ? "no entry; " : "")
+                                            + "\(u.reason); shares a group with \(u.sharedWith.joined(separator: " ")); \(u.suggestion)"))
         }
         checks.sort { ($0.path, $0.line, $0.bdf) < ($1.path, $1.line, $1.bdf) }
         return CheckReport(source: source, kernel: analysis.kernelName, entries: all.count,

@@ -86,6 +86,9 @@ public enum CheckRule: String, Hashable, Sendable, CaseIterable, Codable {
     case effect
     /// A function that shares its IOMMU group because of missing ACS and that no entry covers (note).
     case noEntry = "no-entry"
+    /// A function that shares its IOMMU group because its ACS capability's controls are off in the
+    /// input (no entry needed: Linux enables them with an IOMMU) (note).
+    case acsDisabled = "acs-disabled"
 
     /// The severity of findings of this kind (some are raised for new/submitted entries only).
     public var contradicts: Bool {
@@ -156,8 +159,14 @@ public struct UncoveredDevice: Hashable, Sendable, Codable {
     public var reason: String
     /// Every function in the IOMMU group(s) it makes shared, in address order.
     public var sharedWith: [String]
-    /// What a vendor would need to confirm, and the command that starts the entry.
+    /// What a vendor would need to confirm, and the command that starts the entry; or, when
+    /// `needsEntry` is false, why no entry is needed.
     public var suggestion: String
+    /// False when the device has an ACS capability whose controls are merely off in the input
+    /// (a dump taken without an IOMMU): Linux enables them, no vendor statement is needed.
+    public var needsEntry: Bool
+    /// Whether the device has no PCI Express capability (conventional PCI is never isolated by ACS).
+    public var conventional: Bool
 }
 
 /// Everything `acsquirk check` reports (`--format json` is this value with sorted keys).
@@ -225,7 +234,7 @@ public struct CheckReport: Hashable, Sendable, Codable {
         let checkedFunctions = Set(checks.map(\.bdf)).count
         return "\(entries) entr\(entries == 1 ? "y" : "ies"), \(checkedEntries) of them covering \(checkedFunctions) of \(n(functions, "function")); "
             + "\(n(errors, "error")), \(n(warnings, "warning")), "
-            + "\(n(notesCount, "note")); \(n(uncovered.count, "device")) without an entry sharing a group"
+            + "\(n(notesCount, "note")); \(n(uncovered.filter(\.needsEntry).count, "device")) without an entry sharing a group"
     }
 
     /// The text format: per entry the functions it covers (conditions, ACS, kernel, effect), the
@@ -262,7 +271,8 @@ public struct CheckReport: Hashable, Sendable, Codable {
                 previous = c
             }
         }
-        let problems = findings.filter { $0.severity != .note || $0.rule != CheckRule.effect.rawValue && $0.rule != CheckRule.noEntry.rawValue }
+        let listed: Set<String> = [CheckRule.effect.rawValue, CheckRule.noEntry.rawValue, CheckRule.acsDisabled.rawValue]
+        let problems = findings.filter { $0.severity != .note || !listed.contains($0.rule) }
         if !problems.isEmpty {
             out += "\n" + paint("Findings", .header) + "\n"
             for f in problems {
@@ -271,14 +281,35 @@ public struct CheckReport: Hashable, Sendable, Codable {
                 out += "  " + loc + paint("\(f.severity.rawValue):", style) + " [\(f.rule)] \(f.message)\n"
             }
         }
-        if !uncovered.isEmpty {
+        let needed = uncovered.filter(\.needsEntry)
+        let pcie = needed.filter { !$0.conventional }
+        let conventional = needed.filter(\.conventional)
+        if !needed.isEmpty {
             out += "\n" + paint("Devices without an entry whose missing ACS shares an IOMMU group", .header)
                 + " (no entry; this is what a vendor would need to confirm)\n"
-            for u in uncovered {
+            for u in pcie {
                 out += "  " + paint(shortBDF(u.bdf), .header) + " [\(u.id)] \(u.kind)" + (u.name.map { ": \($0)" } ?? "") + "\n"
                 out += "      why: \(u.reason)\n"
                 out += "      shares a group with: \(u.sharedWith.map(shortBDF).joined(separator: " "))\n"
                 out += "      needed: \(u.suggestion)\n"
+            }
+            if !conventional.isEmpty {
+                out += "  Conventional PCI functions (no PCI Express capability, never isolated by ACS; only a quirk that "
+                    + "vouches for the device splits them):\n"
+                for u in conventional {
+                    out += "  " + paint(shortBDF(u.bdf), .header) + " [\(u.id)]" + (u.name.map { " \($0)" } ?? "")
+                        + "\n      shares a group with: \(u.sharedWith.map(shortBDF).joined(separator: " "))\n"
+                }
+            }
+        }
+        let disabled = uncovered.filter { !$0.needsEntry }
+        if !disabled.isEmpty {
+            out += "\n" + paint("Devices whose ACS capability is not enabled in this input", .header) + " (no entry needed)\n"
+            for u in disabled {
+                out += "  " + paint(shortBDF(u.bdf), .header) + " [\(u.id)] \(u.kind)" + (u.name.map { ": \($0)" } ?? "") + "\n"
+                out += "      why: \(u.reason)\n"
+                out += "      shares a group with: \(u.sharedWith.map(shortBDF).joined(separator: " "))\n"
+                out += "      \(u.suggestion)\n"
             }
         }
         if !notes.isEmpty {

@@ -207,7 +207,14 @@ final class GroupAnalysis {
             if !covering.isEmpty { continue }  // reported with its entry
             let bdf = d.address.description
             let suggestion: String
-            if d.type?.isDownstreamFacingPort == true {
+            var needsEntry = true
+            if case let .acsControls(missing) = verdict.reason, !missing.isEmpty {
+                needsEntry = false
+                let names = missing.shortNames.joined(separator: ", ")
+                suggestion = options.assumeIOMMU
+                    ? "no entry needed: it has an ACS capability, but its Control does not enable \(names) even with Linux's enabling modelled (firmware, pci=config_acs or pci=disable_acs_redir?)"
+                    : "no entry needed: it has an ACS capability and Linux enables \(names) when an IOMMU is on; this input shows them off (a dump taken without an IOMMU? --assume-iommu models it)"
+            } else if d.type?.isDownstreamFacingPort == true {
                 suggestion = "a vendor would need to confirm that \(d.idString) \(v.kindDescription)s never forward peer-to-peer "
                     + "between ports or the devices below them (an entry of kind ports-isolated: acsquirk new --device \(bdf))"
             } else {
@@ -218,7 +225,7 @@ final class GroupAnalysis {
                 bdf: bdf, id: d.idString, name: f.names.map { "\($0.class): \($0.vendor) \($0.device)" },
                 kind: v.kindDescription, reason: verdict.phrase(for: d),
                 sharedWith: members.subtracting([fault]).map { p.tree.functions[$0].address }.sorted().map(\.description),
-                suggestion: suggestion))
+                suggestion: suggestion, needsEntry: needsEntry, conventional: !d.isPCIe))
         }
         return out.sorted { $0.bdf < $1.bdf }
     }

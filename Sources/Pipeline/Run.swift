@@ -238,7 +238,7 @@ public enum PipelineRunner {
             lines.append("devices checked: \(c.functions) functions of \(c.source), \(covered) covered by an entry")
             let notes = c.findings.filter { $0.severity == .note }.count
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
-                + "\(count(c.uncovered.count, "device")) without an entry sharing an IOMMU group")
+                + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }

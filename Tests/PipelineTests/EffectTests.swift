@@ -89,6 +89,24 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(!ivb.uncovered.contains { ["8086:1e10", "8086:1e12", "8086:1e14", "8086:1e16", "8086:1e1a"].contains($0.id) })
     }
 
+    @Test func acsThatIsOnlyOffInTheDumpNeedsNoEntry() throws {
+        // x99 QD4: the CPU root ports and the Navi switch's downstream port have ACS, but the dump
+        // was taken without an IOMMU (Control 0).
+        let dump = "machines/x99-huananzhi-qd4-navi23/dump.txt"
+        let off = try check(dump, [])
+        let rp = try #require(off.uncovered.first { $0.bdf == "0000:00:02.0" })
+        #expect(!rp.needsEntry && !rp.conventional)
+        #expect(rp.reason == "root port 8086:2f04 has ACS but does not enable SV, RR, CR, UF")
+        #expect(rp.suggestion.hasPrefix("no entry needed"))
+        #expect(off.findings.first { $0.bdf == "0000:00:02.0" }?.rule == "acs-disabled")
+        #expect(off.uncovered.filter { !$0.needsEntry }.map(\.bdf) == ["0000:00:01.0", "0000:00:01.1", "0000:00:02.0", "0000:04:00.0"])
+        // The Xeon uncore functions share groups because they are conventional PCI.
+        #expect(off.uncovered.filter(\.needsEntry).allSatisfy(\.conventional))
+        let on = try check(dump, [], options: CheckOptions(assumeIOMMU: true))
+        #expect(on.uncovered.allSatisfy(\.needsEntry))
+        #expect(on.uncovered.map(\.bdf) == off.uncovered.filter(\.needsEntry).map(\.bdf))
+    }
+
     @Test func pchEntrySplitsTheRootPortsUnlessTheWorkaroundFails() throws {
         let dump = "machines/ivb-latitude-e6430-nvs5200m/dump.txt"
         let ok = try check(dump, [])
