@@ -101,9 +101,9 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(off.findings.first { $0.bdf == "0000:00:02.0" }?.rule == "acs-disabled")
         #expect(off.uncovered.filter { !$0.needsEntry }.map(\.bdf) == ["0000:00:01.0", "0000:00:01.1", "0000:00:02.0", "0000:04:00.0"])
         // The Xeon uncore functions share groups because they are conventional PCI.
-        #expect(off.uncovered.filter(\.needsEntry).allSatisfy(\.conventional))
+        #expect(off.uncovered.filter(\.needsEntry).allSatisfy { $0.conventional })
         let on = try check(dump, [], options: CheckOptions(assumeIOMMU: true))
-        #expect(on.uncovered.allSatisfy(\.needsEntry))
+        #expect(on.uncovered.allSatisfy { $0.needsEntry })
         #expect(on.uncovered.map(\.bdf) == off.uncovered.filter(\.needsEntry).map(\.bdf))
     }
 
