@@ -1,0 +1,43 @@
+import PCIConfig
+import Registry
+
+extension StaticACSTable {
+    /// The firmware alternative to a kernel quirk for a registry entry: an ACS extended capability
+    /// with no controls advertised and Control 0, next pointer 0, no placement.
+    ///
+    /// Returns a table for entries that claim no peer-to-peer between the functions of a
+    /// multifunction device (`isolation.kind == .noPeerToPeer`, `appliesTo.multifunction` not
+    /// `false`), the case `pci_quirk_mf_endpoint_acs` covers in the kernel; `nil` for every other
+    /// entry (ports-isolated root/downstream ports and register errata need a real ACS capability
+    /// whose controls work, not a static table). Firmware places the bytes in each function's
+    /// extended config space and links them at the end of its list (see `renderC()`'s comment).
+    public static func forEntry(_ entry: QuirkEntry) -> StaticACSTable? {
+        guard entry.isolation.kind == .noPeerToPeer, entry.appliesTo.multifunction != false else { return nil }
+        let devices: [ClosedRange<UInt16>] = entry.devices.compactMap {
+            switch $0 {
+            case let .id(d): d...d
+            case let .range(a, b): a <= b ? a...b : nil
+            }
+        }
+        // An empty request cannot fail validation.
+        guard let request = try? ACSTableRequest() else { return nil }
+        return StaticACSTable(subject: .family(vendor: entry.vendor, vendorName: entry.vendorName,
+                                               family: entry.family, devices: devices),
+                              request: request, placement: nil)
+    }
+
+    /// A file name for the entry's table: `acs-table-<vvvv>-<family>.h`, e.g.
+    /// `acs-table-8086-82576.h` (lower case, other characters as `-`).
+    public var suggestedFileName: String {
+        switch subject {
+        case let .family(vendor, _, family, _):
+            "acs-table-\(hex(vendor, width: 4))-\(cIdentifierPart(family).replacingUnderscores()).h"
+        case let .function(f):
+            "acs-table-\(f.address.description.map { $0.isHexDigit ? String($0) : "-" }.joined()).h"
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
+}
