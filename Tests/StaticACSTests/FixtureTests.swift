@@ -111,6 +111,22 @@ import TestSupport
         if let l = p.link { #expect(table.writes.last?.offset == l.offset) }
     }
 
+    /// Linux's `pci_acs_flags_enabled(dev, REQ_ACS_FLAGS)` (mirrored by `ACSCapability.enables`)
+    /// on the patched functions: the static "none" table passes as it is; a table advertising
+    /// RR|CR passes only once the Control bits are set (by the table or by the kernel's
+    /// `pci_std_enable_acs`).
+    @Test(arguments: functions.map { [$0.dump, $0.bdf] })
+    func linuxSeesThePatchedFunctionAsIsolated(_ pair: [String]) throws {
+        let f = try fixtureFunction(pair[0], pair[1])
+        #expect(f.acs == .absent)
+        let none = try StaticACSTable.place(try ACSTableRequest(), in: f)
+        #expect(try #require(none.patchedConfig?.acs.capability).enables(.linuxRequired))
+        let off = try StaticACSTable.place(try ACSTableRequest(capability: [.rr, .cr]), in: f)
+        let offACS = try #require(off.patchedConfig?.acs.capability)
+        #expect(!offACS.enables(.linuxRequired) && offACS.missing(.linuxRequired) == [.rr, .cr])
+        #expect(offACS.enables(.linuxRequired, control: ACSTableRequest.kernelEnabledControl(for: [.rr, .cr])))
+    }
+
     // MARK: Refusals on real dumps
 
     @Test func refusesFunctionsThatAlreadyHaveACS() throws {
