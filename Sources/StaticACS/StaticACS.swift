@@ -13,7 +13,9 @@ import PCIConfig
 /// not be set. `egressVectorBits` (1...256) is the Egress Control Vector Size, required with EC
 /// and rejected without it; the vector itself (reset value all zero) follows at +0x08.
 public struct ACSTableRequest: Hashable, Sendable {
+    /// ACS Capability register bits 6:0 (the size field is added from `egressVectorBits`).
     public let capability: ACSFlags
+    /// ACS Control register as the table initialises it; a subset of `capability`.
     public let control: ACSFlags
     /// Egress Control Vector Size in bits (1...256), `nil` unless `capability` has EC.
     public let egressVectorBits: Int?
@@ -60,26 +62,37 @@ public struct ACSTableRequest: Hashable, Sendable {
 public enum StaticACSError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `--device` named a function that is not in the source.
     case deviceNotFound(PCIAddress, source: String, count: Int)
+    /// No PCI Express capability: conventional PCI has no extended config space.
     case notPCIExpress(PCIAddress)
     /// Fewer than 4096 bytes readable: a 256-byte (`lspci -xxx`) or 64-byte (non-root) read.
     case extendedSpaceNotReadable(PCIAddress, readable: Int)
     /// The dword at 0x100 reads 0xffffffff: Linux (`pci_cfg_space_size_ext`) then treats the function
     /// as having 256 bytes of config space and never walks an extended capability list.
     case extendedSpaceAllOnes(PCIAddress)
+    /// The function already has an ACS capability (a second one would be ignored by Linux).
     case alreadyHasACS(PCIAddress, ACSCapability)
     /// The extended capability list is broken (cycle, pointer past the end, ...): its end cannot be found safely.
     case brokenCapabilityList(PCIAddress, CapabilityAnomaly)
+    /// No dword-aligned run of `needed` free, empty bytes; `notEmpty` lists the starts of runs that
+    /// are free by the capability extents but hold data.
     case noRoom(PCIAddress, needed: Int, taken: [ExtendedCapabilityExtent], notEmpty: [Int])
+    /// `--offset` is not a multiple of 4.
     case offsetUnaligned(Int)
+    /// `--offset` + size is not inside 0x100...0x1000.
     case offsetOutOfRange(Int, size: Int)
+    /// `--offset` overlaps the extent of an existing capability.
     case offsetOverlaps(Int, size: Int, ExtendedCapabilityExtent)
     /// The chosen bytes hold data (a dword that is neither 0 nor 0xffffffff): possibly undocumented registers.
     case offsetNotEmpty(Int, size: Int, dwordAt: Int, value: UInt32)
     /// The extended capability list is empty: the first capability must be at 0x100.
     case emptyListNeeds0x100(Int)
+    /// Control bits set for controls the capability does not advertise (hard-wired 0 by the spec).
     case controlNotAdvertised(control: ACSFlags, capability: ACSFlags)
+    /// EC advertised without an egress vector size.
     case egressBitsRequired
+    /// An egress vector size without EC.
     case egressBitsWithoutEC(Int)
+    /// An egress vector size outside 1...256.
     case egressBitsOutOfRange(Int)
 
     public var description: String {
@@ -168,7 +181,9 @@ public struct StaticACSTable: Hashable, Sendable {
         case family(vendor: UInt16, vendorName: String, family: String, devices: [ClosedRange<UInt16>])
     }
 
+    /// Who the table is for.
     public let subject: Subject
+    /// The registers the capability carries.
     public let request: ACSTableRequest
     /// `nil` for a firmware table (the capability bytes alone, next pointer 0).
     public let placement: ACSPlacement?
