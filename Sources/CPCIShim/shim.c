@@ -128,27 +128,40 @@ void cpcishim_location(struct pci_dev *d, int *domain, int *bus, int *dev, int *
 	*func = d->func;
 }
 
+/* The readable size is the largest n with pci_read_block(d, 0, .., n) succeeding: lspci fetches
+ * config space on demand the same way (config_fetch), so a dump with 0x200 bytes or a non-root
+ * sysfs read (64 bytes) is seen exactly as lspci sees it. A read fails as a whole when any byte
+ * is missing, so this is a binary search. */
+static int probe_size(struct pci_dev *d, uint8_t *tmp)
+{
+	int lo = 0;
+	int hi = 4095;
+
+	if (pci_read_block(d, 0, tmp, 4096))
+		return 4096;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (pci_read_block(d, 0, tmp, mid))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 int cpcishim_read_config(struct pci_access *a, struct pci_dev *d, uint8_t *buf, int header_type_hint,
 			 char *errbuf, size_t errlen)
 {
 	volatile int size = 0;
 	volatile int failed = 0;
+	uint8_t tmp[4096];
 
 	(void)header_type_hint;
 	memset(buf, 0xff, 4096);
 	GUARDED(a, errbuf, errlen, {
-		/* Probe readable size as lspci does (ls-kernel / lspci.c scan_device). */
-		if (pci_read_block(d, 0, buf, 64)) {
-			size = 64;
-			if ((buf[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS &&
-			    pci_read_block(d, 64, buf + 64, 64))
-				size = 128;
-			if (pci_read_block(d, 64, buf + 64, 192)) {
-				size = 256;
-				if (pci_read_block(d, 256, buf + 256, 4096 - 256))
-					size = 4096;
-			}
-		}
+		size = probe_size(d, tmp);
+		if (size > 0 && !pci_read_block(d, 0, buf, size))
+			size = 0;
 	}, failed = 1);
 	return failed ? -1 : size;
 }

@@ -1,11 +1,19 @@
 import CPCIShim
 import PCIConfig
 
-/// An error from libpci or from reading config space. `message` is libpci's own text where
-/// libpci produced it (e.g. `dump: Malformed line`).
+/// An error from libpci, from the dump pre-check or from reading config space.
+///
+/// `message` is what to show the user: for a dump the pre-check's `file:line: error: ...` lines
+/// (one per line), otherwise libpci's own text where libpci produced it (e.g.
+/// `dump: Cannot open ...`, `Parse error at /usr/share/misc/pci.ids, line 3`).
 public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The pre-check's findings when the error comes from it (errors and warnings), else empty.
+    public var diagnostics: [DumpDiagnostic]
+    public init(_ message: String, diagnostics: [DumpDiagnostic] = []) {
+        self.message = message
+        self.diagnostics = diagnostics
+    }
     public var description: String { message }
 }
 
@@ -15,6 +23,58 @@ public enum PCISource: Hashable, Sendable {
     case live(sysfsPath: String? = nil)
     /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file, read with libpci's dump method.
     case dump(path: String)
+
+    /// Why ACS is unknown, in words that fit where the bytes came from:
+    /// - live, at most 128 bytes readable: `run as root to read past 64 bytes` (Linux lets only
+    ///   CAP_SYS_ADMIN read past the first 64 bytes, 128 for CardBus, of a sysfs `config` file);
+    /// - live, 256 bytes: the kernel has no access to extended config space (no ECAM/MMCONFIG);
+    /// - dump, 256 bytes (`lspci -xxx`, or `-xxxx` of a device whose extended space was not
+    ///   readable): `extended config space not in dump`;
+    /// - dump, 64 or 128 bytes (`lspci -x`, or `-xxxx` run as non-root): capabilities not in dump.
+    public func explanation(of reason: ACSStatus.UnknownReason) -> String {
+        switch reason {
+        case .allOnes:
+            return reason.description
+        case let .extendedSpaceNotReadable(readable):
+            switch self {
+            case .live:
+                if readable <= 128 {
+                    return readable == 64 ? "run as root to read past 64 bytes"
+                        : "run as root to read past \(readable) bytes (only \(readable) readable)"
+                }
+                if readable <= 256 {
+                    return "extended config space not readable (the kernel has no ECAM/MMCONFIG access to it)"
+                }
+                return "extended capability list runs past the \(readable) readable bytes"
+            case .dump:
+                if readable < 64 { return "only \(readable) bytes of config space in dump" }
+                if readable < 256 {
+                    return "only \(readable) bytes of config space in dump (lspci -x, or a dump taken as non-root): capabilities not in dump"
+                }
+                if readable == 256 { return "extended config space not in dump" }
+                return "extended config space only partly in dump (\(readable) bytes)"
+            }
+        }
+    }
+}
+
+/// What one read gave: the functions and the warnings about the input.
+public struct PCIReadResult: Hashable, Sendable {
+    public var source: PCISource
+    /// Sorted by address, one per address (for a dump: the first of duplicates; invalid BDFs
+    /// such as `00:20.0` left out, see the warnings).
+    public var functions: [PCIFunction]
+    /// Warnings: the dump pre-check's (`file:line: warning: ...`) and a missing pci.ids file.
+    public var warnings: [DumpDiagnostic]
+    /// Whether names were looked up and the pci.ids file could be loaded.
+    public var namesLoaded: Bool
+
+    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool) {
+        self.source = source
+        self.functions = functions
+        self.warnings = warnings
+        self.namesLoaded = namesLoaded
+    }
 }
 
 /// Reads PCI functions through libpci.
@@ -22,11 +82,32 @@ public enum PCISource: Hashable, Sendable {
 /// Each call opens its own `pci_access` (libpci is not thread-safe per access), reads every
 /// function's whole config space with `pci_read_block` and records how many bytes were readable,
 /// and closes it. libpci's fatal errors come back as `PCIAccessError` (see cpcishim.h).
+/// A dump is checked by `DumpLint` first: what libpci would abort on is refused with
+/// `file:line` before libpci sees the file.
 public enum PCIReader {
     /// Reads all functions from `source`, sorted by address. Names are looked up in pci.ids
     /// (or `idsPath`) when `names` is true, with udev's hwdb disabled for reproducibility.
-    /// - Throws: `PCIAccessError` with libpci's message.
+    /// Warnings are dropped; use `load` to get them.
+    /// - Throws: `PCIAccessError` with the pre-check's `file:line` errors or libpci's message.
     public static func read(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> [PCIFunction] {
+        try load(source, names: names, idsPath: idsPath).functions
+    }
+
+    /// Reads all functions from `source` with the warnings about the input.
+    ///
+    /// For a dump: runs `DumpLint` and throws its errors (message: one `file:line: error: ...`
+    /// per line); keeps its warnings. A missing pci.ids file is a warning (names are then `nil`);
+    /// a corrupt one is an error carrying libpci's `Parse error at FILE, line N`.
+    /// - Throws: `PCIAccessError`.
+    public static func load(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> PCIReadResult {
+        var warnings: [DumpDiagnostic] = []
+        if case let .dump(path) = source {
+            let lint = try DumpLint.check(path: path)
+            if lint.isFatal {
+                throw PCIAccessError(lint.errors.map(\.description).joined(separator: "\n"), diagnostics: lint.diagnostics)
+            }
+            warnings += lint.warnings
+        }
         var err = [CChar](repeating: 0, count: 512)
         let method: Int32
         var dumpPath: String?
@@ -44,32 +125,52 @@ public enum PCIReader {
         }
         guard let access else { throw PCIAccessError(string(err)) }
         defer { cpcishim_close(access) }
-        var result: [PCIFunction] = []
-        var buf = [UInt8](repeating: 0xff, count: ConfigSpace.size)
+        // libpci prepends each device it parses, so its list is the reverse of the file order.
+        var devs: [OpaquePointer] = []
         var dev = cpcishim_first(access)
         while let d = dev {
+            devs.append(d)
+            dev = cpcishim_next(d)
+        }
+        devs.reverse()
+        var result: [PCIFunction] = []
+        var seen = Set<PCIAddress>()
+        var buf = [UInt8](repeating: 0xff, count: ConfigSpace.size)
+        var namesLoaded = names
+        for d in devs {
             var dom: Int32 = 0, bus: Int32 = 0, slot: Int32 = 0, fn: Int32 = 0
             cpcishim_location(d, &dom, &bus, &slot, &fn)
+            // libpci accepts 00:20.0 or 00:00.8 from a dump; the pre-check warned, we skip them
+            // rather than fold them onto another address.
+            guard let address = PCIAddress(domain: UInt32(bitPattern: dom), bus: UInt8(truncatingIfNeeded: bus),
+                                           device: UInt8(truncatingIfNeeded: slot), function: UInt8(truncatingIfNeeded: fn)),
+                  slot >= 0, slot <= 0x1f, fn >= 0, fn <= 7, bus >= 0, bus <= 0xff,
+                  seen.insert(address).inserted
+            else { continue }
             let size = cpcishim_read_config(access, d, &buf, 0, &err, err.count)
             if size < 0 { throw PCIAccessError(string(err)) }
             let config = ConfigSpace(bytes: buf, readable: Int(size))
-            // libpci accepts out-of-range device/function numbers from dumps; keep the bits we can.
-            let address = PCIAddress(domain: UInt32(bitPattern: dom), bus: UInt8(truncatingIfNeeded: bus),
-                                     devfn: UInt8(truncatingIfNeeded: (slot & 0x1f) << 3 | (fn & 7)))
             var n: PCINames?
-            if names {
-                n = try lookupNames(access, config)
+            if namesLoaded {
+                let looked = try lookupNames(access, config)
+                if cpcishim_id_load_failed(access) != 0 {
+                    namesLoaded = false
+                    warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
+                                                   message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
+                } else {
+                    n = looked
+                }
             }
             result.append(PCIFunction(address: address, config: config, names: n))
-            dev = cpcishim_next(d)
         }
-        return result.sorted { $0.address < $1.address }
+        return PCIReadResult(source: source, functions: result.sorted { $0.address < $1.address },
+                             warnings: warnings, namesLoaded: namesLoaded && !result.isEmpty)
     }
 
     private static func lookupNames(_ a: OpaquePointer, _ c: ConfigSpace) throws(PCIAccessError) -> PCINames {
         let v = Int32(c.vendorID ?? 0xffff), d = Int32(c.deviceID ?? 0xffff)
         let cls = Int32(c.classID ?? 0xffff)
-        // PCI_LOOKUP_VENDOR 1, DEVICE 2, CLASS 4.
+        // PCI_LOOKUP_VENDOR 1, DEVICE 2, CLASS 4: what `lspci -mm` prints as Vendor, Device, Class.
         let vendor = try lookup(a, 1, v, 0)
         let device = try lookup(a, 2, v, d)
         let klass = try lookup(a, 4, cls, 0)
@@ -77,10 +178,10 @@ public enum PCIReader {
     }
 
     private static func lookup(_ a: OpaquePointer, _ flags: Int32, _ x: Int32, _ y: Int32) throws(PCIAccessError) -> String {
-        var out = [CChar](repeating: 0, count: 256)
+        var out = [CChar](repeating: 0, count: 1024)
         var err = [CChar](repeating: 0, count: 512)
         if cpcishim_lookup_name(a, &out, out.count, flags, x, y, 0, 0, &err, err.count) != 0 {
-            throw PCIAccessError(string(err))
+            throw PCIAccessError("error: corrupt PCI ID database: \(string(err)) (names can be turned off)")
         }
         return string(out)
     }
@@ -89,10 +190,13 @@ public enum PCIReader {
     public static var libpciVersion: String { String(cString: cpcishim_version()) }
 }
 
+/// The NUL-terminated text in `buf`, without trailing whitespace (some libpci messages end in a newline).
 func string(_ buf: [CChar]) -> String {
-    buf.withUnsafeBufferPointer { p in
+    var s = buf.withUnsafeBufferPointer { p in
         String(decoding: UnsafeRawBufferPointer(start: p.baseAddress, count: strlenBounded(p)).bindMemory(to: UInt8.self), as: UTF8.self)
     }
+    while let last = s.last, last.isWhitespace { s.removeLast() }
+    return s
 }
 
 private func strlenBounded(_ p: UnsafeBufferPointer<CChar>) -> Int {

@@ -158,9 +158,23 @@ public enum ACSStatus: Hashable, Sendable {
     /// The extended config space could not be read, so ACS can be neither seen nor ruled out.
     case unknown(UnknownReason)
 
-    public enum UnknownReason: Hashable, Sendable {
-        /// Only `readable` bytes were available (a 64- or 256-byte dump, or a non-root read).
+    /// Why ACS is unknown. The text a user sees depends on where the bytes came from (a dump or
+    /// a live read); PCIAccess's `PCISource.explanation(of:)` gives that text, `description` a
+    /// source-neutral one.
+    public enum UnknownReason: Hashable, Sendable, CustomStringConvertible {
+        /// Only `readable` bytes were available (a 64- or 256-byte dump, or a non-root read), and
+        /// the capability that could hold ACS lies beyond them.
         case extendedSpaceNotReadable(readable: Int)
+        /// The function reads as all-ones (vendor ID 0xffff, "Illegal Vendor ID"): no device
+        /// answered, so there is nothing to decode. Linux does not enumerate such a function.
+        case allOnes
+
+        public var description: String {
+            switch self {
+            case let .extendedSpaceNotReadable(r): "only \(r) bytes of config space readable"
+            case .allOnes: "function reads all-ones (ffff:ffff): no device answered"
+            }
+        }
     }
 
     public var capability: ACSCapability? {
@@ -188,9 +202,12 @@ extension ConfigSpace {
     /// The function's ACS status. PCI Express functions only have extended capabilities;
     /// a function without a PCI Express capability is `.absent` when its standard list could be
     /// read, and `.unknown` otherwise. A PCIe function whose extended space is not readable is
-    /// `.unknown` (never "no ACS").
+    /// `.unknown` (never "no ACS"), and so is one whose extended list runs past the readable
+    /// bytes before an ACS capability was found. An all-ones function (no device answered) is
+    /// `.unknown(.allOnes)`.
     public var acs: ACSStatus {
         if readable < 0x40 { return .unknown(.extendedSpaceNotReadable(readable: readable)) }
+        if isAllOnes { return .unknown(.allOnes) }
         if readable < 0x100, case .pointerPastReadable? = standardCapabilities().anomaly {
             // The capability list runs past what was readable (a 64-byte or non-root read):
             // we cannot even tell whether this is a PCI Express function.
@@ -200,7 +217,16 @@ extension ConfigSpace {
         guard readable > ConfigSpace.extendedStart else {
             return .unknown(.extendedSpaceNotReadable(readable: readable))
         }
-        guard let off = findExtendedCapability(ExtendedCapabilityID.acs), let header = u32(off) else { return .absent }
+        let walk = extendedCapabilities()
+        guard let off = walk.entries.first(where: { $0.id == ExtendedCapabilityID.acs })?.offset,
+              let header = u32(off)
+        else {
+            if case .pointerPastReadable? = walk.anomaly {
+                // The list continues past what could be read: ACS may be there.
+                return .unknown(.extendedSpaceNotReadable(readable: readable))
+            }
+            return .absent
+        }
         let version = UInt8((header >> 16) & 0xf)
         let lspciCap = u16(off + 4) ?? 0
         let lspciCtl = u16(off + 6) ?? 0

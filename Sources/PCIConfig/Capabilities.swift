@@ -67,8 +67,9 @@ extension ConfigSpace {
     /// pointer at 0x34 (0x14 for CardBus) when Status bit 4 is set, follows next pointers with
     /// the low two bits masked, and stops at 0. Bounded to 48 entries like the kernel's
     /// `__pci_find_next_cap_ttl`. Returns the entries found and any anomaly that ended the walk.
+    /// An all-ones function (`isAllOnes`: no device answered) has no capabilities.
     public func standardCapabilities() -> (entries: [CapabilityEntry], anomaly: CapabilityAnomaly?) {
-        guard let status = status, status & 0x10 != 0, let ht = headerType else { return ([], nil) }
+        guard !isAllOnes, let status = status, status & 0x10 != 0, let ht = headerType else { return ([], nil) }
         let pointerOffset = ht.layout == .cardBus ? 0x14 : 0x34
         guard let first = u8(pointerOffset) else { return ([], nil) }
         var entries: [CapabilityEntry] = []
@@ -95,9 +96,10 @@ extension ConfigSpace {
     /// 0x100, stops at a header of 0 or 0xffffffff (as lspci and the kernel do), follows the
     /// 12-bit next pointer with the low two bits masked. Bounded to 960 entries (the kernel's
     /// `PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8`). Returns nothing when the extended
-    /// space is not readable.
+    /// space is not readable or the function reads all-ones. A list that points past the readable
+    /// bytes ends with `.pointerPastReadable`: what follows is unknown, not absent.
     public func extendedCapabilities() -> (entries: [CapabilityEntry], anomaly: CapabilityAnomaly?) {
-        guard readable > ConfigSpace.extendedStart else { return ([], nil) }
+        guard readable > ConfigSpace.extendedStart, !isAllOnes else { return ([], nil) }
         var entries: [CapabilityEntry] = []
         var seen = Set<Int>()
         var pos = ConfigSpace.extendedStart

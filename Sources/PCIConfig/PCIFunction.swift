@@ -31,6 +31,11 @@ public struct PCIFunction: Hashable, Sendable {
     public var headerType: HeaderType? { config.headerType }
     public var portType: PCIExpressPortType? { config.pciExpress?.portType }
     public var acs: ACSStatus { config.acs }
+    /// Whether the function reads all-ones (vendor ID 0xffff, "Illegal Vendor ID"): no device
+    /// answered at this address (for example a hidden GPU audio function), so it must be flagged,
+    /// not treated as a device with capabilities. Linux does not enumerate such a function.
+    public var isAllOnes: Bool { config.isAllOnes }
+    /// Header type 1 (PCI-to-PCI bridge) or 2 (CardBus bridge).
     public var isBridge: Bool {
         guard let l = headerType?.layout else { return false }
         return l == .bridge || l == .cardBus

@@ -1,4 +1,11 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+private func write2(_ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Glibc.write(2, p, n) }
+#else
+import Darwin
+private func write2(_ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Darwin.write(2, p, n) }
+#endif
 
 /// The `acsquirk` command line: each subcommand lives in Commands/, one file each.
 @main
@@ -17,6 +24,37 @@ struct Acsquirk: AsyncParsableCommand {
             PatchCommand.self, ACSTableCommand.self, RunCommand.self,
         ]
     )
+}
+
+extension Acsquirk {
+    /// Runs the command line. Usage errors (unknown options, bad values) exit 2 like every other
+    /// bad input instead of ArgumentParser's 64, so scripts see one code for "fix your input".
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandleStderr.write(message + "\n")
+                exit(withError: ExitStatus.badInput)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes to standard error without Foundation's FileHandle (Swift 6 safe).
+enum FileHandleStderr {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write2($0.baseAddress, $0.count) }
+    }
 }
 
 /// Exit codes shared by every subcommand.

@@ -30,8 +30,10 @@ struct pci_dev *cpcishim_next(struct pci_dev *d);
 void cpcishim_location(struct pci_dev *d, int *domain, int *bus, int *dev, int *func);
 
 /* Read up to 4096 bytes of config space into buf (filled with 0xff first).
- * Returns the number of bytes that were really readable (a multiple of 64 from 0 to 4096,
- * probed the way lspci does: 64, 128 for CardBus, 256, 4096), or -1 on error. */
+ * Returns the number of bytes from offset 0 that were really readable (0 to 4096: 64 for a
+ * non-root sysfs read or an `lspci -x` dump, 256 for conventional PCI or `-xxx`, 4096 for PCIe;
+ * any length for a hand-made dump), found with pci_read_block as lspci's on-demand fetch would
+ * see it, or -1 on error. */
 int cpcishim_read_config(struct pci_access *a, struct pci_dev *d, uint8_t *buf, int header_type_hint,
                          char *errbuf, size_t errlen);
 
