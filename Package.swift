@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "Registry"]),
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry"]),
         // Registry against devices (check), scaffolding (new), the whole pipeline (run).
         .target(name: "Pipeline", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",

@@ -1,3 +1,4 @@
+import PCIAccess
 import PCIConfig
 
 /// Output formats of a static ACS table (`acsquirk acs-table --format`).
@@ -54,10 +55,10 @@ extension StaticACSTable {
         return hexLines(patched.bytes, base: 0, lines: touched.sorted())
     }
 
-    /// The patched function in `lspci -xxxx -D` format: a header line, 256 lines of 16 bytes, a
-    /// blank line. `nil` for a firmware table.
+    /// The patched function in `lspci -xxxx -D` format (PCIAccess `DumpWriter`): a header line,
+    /// 256 lines of 16 bytes, a blank line. `nil` for a firmware table.
     public func renderDump() -> String? {
-        patchedFunction.map { lspciDump([$0]) }
+        patchedFunction.map { DumpWriter.text([$0]) }
     }
 
     /// A C fragment: a comment saying what the table is and where it goes, `#define`s for the
@@ -187,29 +188,6 @@ func hexLines(_ bytes: [UInt8], base: Int, lines: [Int]) -> String {
         let o = base + start
         out += hex(o, width: o < 0x100 ? 2 : 3) + ":"
         for i in start..<min(start + 16, bytes.count) { out += " " + hex(bytes[i], width: 2) }
-        out += "\n"
-    }
-    return out
-}
-
-/// Functions in `lspci -xxxx -D` format, in the order given: for each a header line
-/// (`dddd:bb:dd.f <class>: <vendor> <device>`, the text after the BDF is ignored by libpci's dump
-/// reader), its readable bytes in 16-byte lines, and a blank line. This is the grammar of pciutils
-/// lib/dump.c that `lspci -F` and `PCIReader.read(.dump(path:))` read.
-public func lspciDump(_ functions: [PCIFunction]) -> String {
-    var out = ""
-    for f in functions {
-        let c = f.config
-        var header = f.address.description + " "
-        if let n = f.names {
-            header += "\(n.class): \(n.vendor) \(n.device)"
-        } else {
-            header += "Class \(hex(c.classID ?? 0xffff, width: 4)): Device \(f.idString)"
-        }
-        if let rev = c.revisionID, rev != 0 { header += " (rev \(hex(rev, width: 2)))" }
-        out += header + "\n"
-        let n = c.readable - c.readable % 16
-        out += hexLines(Array(c.bytes.prefix(n)), base: 0, lines: Array(stride(from: 0, to: n, by: 16)))
         out += "\n"
     }
     return out

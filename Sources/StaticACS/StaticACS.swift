@@ -64,6 +64,8 @@ public enum StaticACSError: Error, Hashable, Sendable, CustomStringConvertible {
     case deviceNotFound(PCIAddress, source: String, count: Int)
     /// No PCI Express capability: conventional PCI has no extended config space.
     case notPCIExpress(PCIAddress)
+    /// The function reads all-ones (vendor 0xffff): no device answered at this address.
+    case allOnes(PCIAddress)
     /// Fewer than 4096 bytes readable: a 256-byte (`lspci -xxx`) or 64-byte (non-root) read.
     case extendedSpaceNotReadable(PCIAddress, readable: Int)
     /// The dword at 0x100 reads 0xffffffff: Linux (`pci_cfg_space_size_ext`) then treats the function
@@ -99,6 +101,8 @@ public enum StaticACSError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .deviceNotFound(a, source, n):
             return "\(a) is not in \(source) (\(n) functions there)"
+        case let .allOnes(a):
+            return "\(a) reads all-ones (ffff:ffff): no device answered at this address (a hidden or absent function)"
         case let .notPCIExpress(a):
             return "\(a) has no PCI Express capability: ACS is an extended capability, only PCI Express functions have one"
         case let .extendedSpaceNotReadable(a, r):
@@ -253,6 +257,7 @@ extension StaticACSTable {
             if o < ConfigSpace.extendedStart || o + size > ConfigSpace.size { throw .offsetOutOfRange(o, size: size) }
         }
         if c.readable < 0x40 { throw .extendedSpaceNotReadable(a, readable: c.readable) }
+        if c.isAllOnes { throw .allOnes(a) }
         if c.readable < ConfigSpace.size, c.pciExpress == nil, case .pointerPastReadable? = c.standardCapabilities().anomaly {
             throw .extendedSpaceNotReadable(a, readable: c.readable)
         }

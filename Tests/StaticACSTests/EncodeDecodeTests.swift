@@ -90,7 +90,7 @@ import TestSupport
                 expected[patched.address.description] = (cap, ctl, try #require(table.placement?.offset))
             }
         }
-        let path = try temporaryFile(lspciDump(functions))
+        let path = try temporaryFile(DumpWriter.text(functions))
         let devices = lspciDevices(try await lspciVVV(path))
         #expect(devices.count == 256)
         let ours = try PCIReader.read(.dump(path: path))

@@ -155,6 +155,9 @@ import TestSupport
                 try StaticACSTable.place(try ACSTableRequest(), in: f)
             }
         }
+        // NVS 5200M's hidden HDMI audio function reads all-ones.
+        let hidden = try fixtureFunction("machines/ivb-latitude-e6430-nvs5200m/dump.txt", "0000:01:00.1")
+        #expect(throws: StaticACSError.allOnes(hidden.address)) { try StaticACSTable.place(try ACSTableRequest(), in: hidden) }
         // The e1000e cut to 256 and to 64 bytes (an `lspci -xxx` and a non-root read).
         let e = try fixtureFunction("qemu/f-quirk/dump.txt", "0000:01:00.0")
         for n in [256, 64] {

@@ -143,7 +143,7 @@ import TestSupport
     @Test func cliRefusals() async throws {
         var full = SyntheticFunction()
         full.ext(0x100, id: 0x000b, next: 0, body: [0xf00 << 20 | 0x0001_1234])
-        let fullDump = try temporaryFile(lspciDump([full.function("0000:07:00.0")]))
+        let fullDump = try temporaryFile(DumpWriter.text([full.function("0000:07:00.0")]))
         let mf = Fixtures.path("qemu/c-mf-endpoint/dump.txt")
         let cases: [([String], String)] = [
             (["--device", "05:00.0", "--dump", mf], "0000:05:00.0 is not in \(mf)"),
@@ -163,6 +163,8 @@ import TestSupport
             (["--device", "01:00.0", "--dump", mf, "--controls", "RR", "--enabled", "SV"], "does not advertise"),
             (["--device", "01:00.0", "--dump", "/nonexistent/dump.txt"], "/nonexistent/dump.txt"),
             (["--device", "1:2:3", "--dump", mf], "not a PCI address"),
+            (["--device", "00:00.0", "--dump", Fixtures.path("malformed/03-bad-hex-byte.txt")], "03-bad-hex-byte.txt:4: error: malformed hex bytes"),
+            (["--device", "01:00.1", "--dump", Fixtures.path("machines/ivb-latitude-e6430-nvs5200m/dump.txt")], "reads all-ones"),
         ]
         for (args, message) in cases {
             let r = try await acsTable(args)

@@ -70,7 +70,11 @@ struct ACSTableCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
         } catch let e as CommandFailure {
-            printError(e.message)
+            if e.raw {
+                FileHandle.standardError.write(Data((e.message + "\n").utf8))
+            } else {
+                printError(e.message)
+            }
             throw ExitStatus.badInput
         } catch let e as StaticACSError {
             printError(e.description)
@@ -78,7 +82,13 @@ struct ACSTableCommand: AsyncParsableCommand {
         }
     }
 
-    private struct CommandFailure: Error { let message: String; init(_ m: String) { message = m } }
+    /// A refusal to report; `raw` messages (the dump pre-check's `file:line: error: ...` lines) are
+    /// printed as they are.
+    private struct CommandFailure: Error {
+        let message: String
+        var raw = false
+        init(_ m: String, raw: Bool = false) { message = m; self.raw = raw }
+    }
 
     private func printError(_ message: String) {
         FileHandle.standardError.write(Data("acsquirk acs-table: error: \(message)\n".utf8))
@@ -117,20 +127,19 @@ struct ACSTableCommand: AsyncParsableCommand {
         if allFunctions && format != .dump { throw CommandFailure("--all-functions only goes with --format dump") }
         let request = try ACSTableRequest(capability: capability, control: control, egressVectorBits: egressBits)
 
-        let functions: [PCIFunction]
-        let sourceName: String
-        do {
-            if let dump {
-                guard FileManager.default.isReadableFile(atPath: dump) else { throw CommandFailure("\(dump): cannot read the file") }
-                sourceName = dump
-                functions = try PCIReader.read(.dump(path: dump))
-            } else {
-                sourceName = "the live system"
-                functions = try PCIReader.read(.live())
-            }
-        } catch let e as PCIAccessError {
-            throw CommandFailure("\(dump ?? "live system"): \(e.message)")
+        let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
+        let sourceName = dump ?? "the live system"
+        let result: PCIReadResult
+        do throws(PCIAccessError) {
+            result = try PCIReader.load(source)
+        } catch {
+            // Dump errors already read `file:line: error: ...`; libpci's own (live) ones get the source.
+            let failure = error.diagnostics.isEmpty ? CommandFailure("\(sourceName): \(error.message)")
+                : CommandFailure(error.message, raw: true)
+            throw failure
         }
+        for w in result.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+        let functions = result.functions
         guard let function = functions.first(where: { $0.address == address }) else {
             throw StaticACSError.deviceNotFound(address, source: sourceName, count: functions.count)
         }
@@ -139,7 +148,7 @@ struct ACSTableCommand: AsyncParsableCommand {
         if explain, let p = table.placement { note(explainText(p)) }
 
         if format == .dump && allFunctions, let patched = table.patchedFunction {
-            return lspciDump(functions.map { $0.address == address ? patched : $0 })
+            return DumpWriter.text(functions.map { $0.address == address ? patched : $0 })
         }
         return table.render(format.tableFormat) ?? ""
     }
