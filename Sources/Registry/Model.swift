@@ -228,10 +228,14 @@ public struct LoadedEntry: Hashable, Sendable {
     public var path: String
     /// Line of the entry's first key (1-based).
     public var line: Int
+    /// Where each field's key and value are in the file (added by the registry loader; empty for
+    /// entries built in code). Field paths look like `vendor`, `devices[2].first`, `kernel.table[0].row`.
+    public var locations: FieldLocations
 
-    public init(entry: QuirkEntry, path: String, line: Int = 1) {
+    public init(entry: QuirkEntry, path: String, line: Int = 1, locations: FieldLocations = FieldLocations()) {
         self.entry = entry
         self.path = path
         self.line = line
+        self.locations = locations
     }
 }

@@ -1,7 +1,70 @@
 import ArgumentParser
+import Foundation
+import KernelOutput
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk generate`.
+/// `acsquirk generate [--out DIR] [--kernel-tree DIR] [--templates DIR] [PATH…]`: C quirk stubs
+/// for every registry entry that is not upstream, one file per vendor (docs/kernel-output.md).
 struct GenerateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write C quirk stubs for the registry entries Linux does not have, one file per vendor.",
+        discussion: """
+            Writes DIR/quirks/<vendor>.c for every vendor with entries that are not upstream: new \
+            quirk functions, table rows (as a pci_dev_acs_enabled array) and the ID-list extensions, \
+            with the isolation claim and the evidence in comments. What the kernel already has comes \
+            from --kernel-tree (its drivers/pci/quirks.c and pci_ids.h) or, without it, from the \
+            registry's upstream entries. Entries the kernel already covers are reported and get no \
+            stub. Output is deterministic; all files are written or none (stale DIR/quirks/*.c files \
+            are removed after a successful run). Exit 2 on registry, template or tree errors.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out"
+
+    @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree to read the ACS table and vendor macros from.", valueName: "dir"))
+    var kernelTree: String?
+
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    var templates: String?
+
+    @Argument(help: ArgumentHelp("Registry files or directories (default: quirks).", valueName: "path"))
+    var paths: [String] = []
+
+    func run() async throws {
+        let entries = try KernelOutputCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths)
+        let stubs: StubFiles = try KernelOutputCLI.guarded {
+            let renderer = try KernelOutputCLI.templates(templates)
+            let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }
+                ?? QuirkTableModel(upstream: entries.map(\.entry))
+            return try StubFiles(entries: entries, model: model, renderer: renderer)
+        }
+        let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }
+        let files = stubs.files.map { (path: $0.path, text: $0.text) } + extra
+        try KernelOutputCLI.guarded { try OutputWriter.write(files, under: out) }
+        Self.removeStale(in: (out as NSString).appendingPathComponent("quirks"), keeping: Set(stubs.files.map(\.path)))
+
+        for f in files { KernelOutputCLI.say("wrote \((out as NSString).appendingPathComponent(f.path))") }
+        for s in stubs.skipped where s.entry.entry.kernel.status != .upstream {
+            KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
+        }
+        for n in stubs.notes { KernelOutputCLI.say("note: \(n)") }
+        if files.isEmpty { KernelOutputCLI.say("nothing to generate: every entry is upstream or covered") }
+    }
+
+    /// Hook for the static ACS capability tables (module StaticACS renders an ACS capability as
+    /// C): return extra files, paths relative to --out (e.g. `acs-tables/<vendor>.c`), to be
+    /// written together with the quirk stubs (same all-or-nothing write). Not wired yet.
+    static func staticACSFiles(for entries: [LoadedEntry]) throws -> [(path: String, text: String)] {
+        []
+    }
+
+    /// Removes `*.c` files of an earlier run that this run did not write.
+    static func removeStale(in dir: String, keeping: Set<String>) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for n in names where n.hasSuffix(".c") && !keeping.contains("quirks/" + n) {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(n))
+        }
+    }
 }

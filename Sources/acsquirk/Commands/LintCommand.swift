@@ -1,7 +1,74 @@
 import ArgumentParser
+import Foundation
+import PCIAccess
+import Rainbow
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk lint`.
+extension LintFormat: ExpressibleByArgument {}
+
+/// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
+/// Exit 0 when there are no errors (warnings alone pass), 1 on errors, 2 when a path cannot be read.
 struct LintCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lint", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Validate registry entries (quirks/**/*.yaml).",
+        discussion: """
+            Every finding is printed as path:line:col: error|warning: [rule-id] message. \
+            Exit status: 0 no errors (warnings alone pass), 1 errors, 2 a path that cannot be read. \
+            --list-rules prints the rules; docs/registry.md explains each.
+            """)
+
+    @Argument(help: "Registry files or folders (default: quirks).")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
+    var format: LintFormat = .text
+
+    @Option(name: .customLong("pci-ids"), help: "pci.ids file for the unknown-vendor rule (default: libpci's).")
+    var pciIDs: String?
+
+    @Flag(help: "Print the rules (id, severity, description) and exit.")
+    var listRules = false
+
+    @Flag(help: "Print the registry JSON Schema (quirks/schema.json) and exit.")
+    var printSchema = false
+
+    func run() async throws {
+        if printSchema {
+            print(RegistrySchema.jsonSchema().serialized(), terminator: "")
+            return
+        }
+        if listRules {
+            for r in LintRules.all { print("\(r.id)\t\(r.severity.rawValue)\t\(r.description)") }
+            return
+        }
+        var options = LintOptions.standard
+        if let pciIDs {
+            guard FileManager.default.isReadableFile(atPath: pciIDs) else {
+                FileHandle.standardError.write(Data("acsquirk lint: cannot read \(pciIDs)\n".utf8))
+                throw ExitStatus.badInput
+            }
+            let db = try PCINameDatabase(idsPath: pciIDs)
+            options = LintOptions(vendorName: { db.vendorName($0) })
+        }
+        let result = Registry.lint(paths: paths.isEmpty ? ["quirks"] : paths, options: options)
+        let d = result.diagnostics
+        switch format {
+        case .text:
+            for x in d { print(colored(x)) }
+            let summary = LintReporter.summary(d, files: result.files.count)
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        default:
+            print(LintReporter.render(d, files: result.files.count, format: format), terminator: "")
+        }
+        if result.unreadable { throw ExitStatus.badInput }
+        if d.hasErrors { throw ExitStatus.findings }
+    }
+
+    /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain when Rainbow is off:
+    /// NO_COLOR set, or not a terminal).
+    func colored(_ x: Diagnostic) -> String {
+        let sev = x.severity == .error ? "error:".red.bold : "warning:".yellow.bold
+        return "\("\(x.path):\(x.line):\(x.column):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
+    }
 }

@@ -1,7 +1,112 @@
 import ArgumentParser
+import Foundation
+import PCIConfig
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk show`.
+enum ShowFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+/// `acsquirk show VVVV:DDDD`: every registry entry covering a device, with file:line, the claim,
+/// its conditions and kernel status (with table rows). Exit 0 whether or not the device is in
+/// the registry ("not in the registry" is an answer, not an error); 1 when the registry has
+/// errors; 2 for a malformed ID or an unreadable registry.
 struct ShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "What the registry (and the kernel table it mirrors) knows of a device.",
+        discussion: "Prints every entry whose devices cover VVVV:DDDD, or that it is not in the registry (exit 0 either way).")
+
+    @Argument(help: "Vendor and device ID in hex, e.g. 8086:10c9.")
+    var id: String
+
+    @Option(help: "Registry files or folders.")
+    var registry: [String] = ["quirks"]
+
+    @Option(help: "Output format: text or json.")
+    var format: ShowFormat = .text
+
+    func validate() throws {
+        guard Self.parse(id) != nil else {
+            throw ValidationError("'\(id)' is not VVVV:DDDD (two hex IDs, e.g. 8086:10c9)")
+        }
+    }
+
+    static func parse(_ s: String) -> (UInt16, UInt16)? {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let v = parseHexID(parts[0]), let d = parseHexID(parts[1]) else { return nil }
+        return (v, d)
+    }
+
+    func run() async throws {
+        let (vendor, device) = Self.parse(id)!
+        let loaded = Registry.load(paths: registry)
+        if SourceReader.isUnreadable(loaded.diagnostics) {
+            for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            throw ExitStatus.badInput
+        }
+        let index = RegistryIndex(loaded.entries)
+        let hits = index.entries(vendor: vendor, device: device)
+        let table = Registry.kernelTable(loaded.entries)
+        let name = "\(hex(vendor, width: 4)):\(hex(device, width: 4))"
+        switch format {
+        case .text:
+            if hits.isEmpty {
+                print("\(name) is not in the registry")
+                let wide = table.filter { $0.entry.entry.vendor == vendor && $0.device == nil }
+                for r in wide {
+                    print("  (vendor-wide kernel row \(r.row) \(r.entry.entry.kernel.function ?? "") in \(r.entry.path) does not list it)")
+                }
+            }
+            for e in hits { print(Self.describe(e, device: device)) }
+        case .json:
+            let items: [JSONValue] = hits.map { e in
+                .object([
+                    ("path", .string(e.path)), ("line", .int(e.line)),
+                    ("vendor-name", .string(e.entry.vendorName)), ("family", .string(e.entry.family)),
+                    ("kind", .string(e.entry.isolation.kind.rawValue)),
+                    ("acs-equivalent", .array(e.entry.isolation.acsEquivalent.shortNames.map { .string($0) })),
+                    ("port-type", .string(e.entry.appliesTo.portType.rawValue)),
+                    ("status", .string(e.entry.kernel.status.rawValue)),
+                    ("function", e.entry.kernel.function.map { .string($0) } ?? .null),
+                    ("since", e.entry.kernel.since.map { .string($0) } ?? .null),
+                    ("rows", .array(e.entry.kernel.table.map { .int($0.row) })),
+                ])
+            }
+            print(JSONValue.object([("device", .string(name)), ("entries", .array(items))]).serialized(), terminator: "")
+        }
+        if loaded.diagnostics.hasErrors {
+            for d in loaded.diagnostics where d.severity == .error {
+                FileHandle.standardError.write(Data((d.description + "\n").utf8))
+            }
+            throw ExitStatus.findings
+        }
+    }
+
+    static func describe(_ le: LoadedEntry, device: UInt16) -> String {
+        let e = le.entry
+        var lines: [String] = []
+        lines.append("\(le.path):\(le.line): \(e.vendorName) \(e.family)")
+        var claim = "  claim: \(e.isolation.kind.rawValue), ACS-equivalent \(e.isolation.acsEquivalent)"
+        if e.isolation.kind == .acsErratum { claim += " (answers from the real ACS Control register)" }
+        lines.append(claim)
+        var cond = ["port type \(e.appliesTo.portType.rawValue)"]
+        if let mf = e.appliesTo.multifunction { cond.append(mf ? "multifunction only" : "single-function only") }
+        if let c = e.appliesTo.classID { cond.append("class \(hex(c, width: 4))") }
+        if !e.appliesTo.requires.isEmpty { cond.append("requires \(e.appliesTo.requires.map(\.rawValue).joined(separator: ", "))") }
+        if e.appliesTo.registerLayout == .intelSPTDword { cond.append("register layout intel-spt-dword") }
+        lines.append("  applies to: \(cond.joined(separator: "; "))")
+        var k = "  kernel: \(e.kernel.status.rawValue)"
+        if let f = e.kernel.function { k += " \(f)" }
+        if let s = e.kernel.since { k += " since \(s)" }
+        if let l = e.kernel.link { k += " (\(l))" }
+        lines.append(k)
+        let rows = e.kernel.table.filter { $0.device == nil || $0.device == device }
+        if !rows.isEmpty {
+            lines.append("  table: " + rows.map { "row \($0.row) {\($0.vendorMacro ?? "0x" + hex(e.vendor, width: 4)), \($0.device.map { "0x" + hex($0, width: 4) } ?? "PCI_ANY_ID")}" }
+                .joined(separator: ", "))
+        }
+        if let ev = e.evidence, !ev.confirmedBy.isEmpty {
+            lines.append("  confirmed by: \(ev.confirmedBy.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
 }

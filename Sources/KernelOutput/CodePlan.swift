@@ -1,0 +1,219 @@
+import Foundation
+import PCIConfig
+import Registry
+
+/// What kernel code one registry entry becomes (linux-acs.md §2), decided against a quirk table.
+public struct CodePlan: Hashable, Sendable {
+    /// The shape of the code (linux-acs.md §2).
+    public enum Kind: Hashable, Sendable {
+        /// One table row per device, pointing at an existing function
+        /// (`pci_quirk_mf_endpoint_acs` for multifunction endpoints).
+        case rows(function: String)
+        /// A new quirk function above the table, plus its rows. `switchStyle`: the function holds
+        /// the IDs in a `switch` and one `PCI_ANY_ID` row calls it (entries with ID ranges).
+        case newFunction(name: String, switchStyle: Bool)
+        /// The device IDs go into the ID list inside an existing function (a `switch` or an ID
+        /// array: Wangxun, Zhaoxin ports, Intel PCH): its vendor-wide row would answer first.
+        case extendList(function: String)
+
+        /// The function the code uses or adds.
+        public var function: String {
+            switch self {
+            case let .rows(f), let .newFunction(f, _), let .extendList(f): f
+            }
+        }
+    }
+
+    /// The entry and where it was loaded from.
+    public var entry: LoadedEntry
+    /// What code it becomes.
+    public var kind: Kind
+    /// The device IDs to add (the entry's IDs the table does not cover yet), ascending.
+    public var devices: [UInt16]
+    /// How rows write the vendor.
+    public var vendor: VendorSpelling
+    /// What the table already says about the entry.
+    public var coverage: EntryCoverage
+    /// Remarks for the user (e.g. why the literal vendor ID is used, why rows go where they go).
+    public var notes: [String]
+
+    /// The IDs as ranges and single IDs.
+    public var compressedDevices: [DeviceIDs] { compress(devices) }
+}
+
+/// Turns entries into `CodePlan`s. Refuses (throws `.entry`) what it cannot generate safely.
+public enum CodePlanner {
+    /// The function every multifunction endpoint entry uses.
+    public static let mfEndpointFunction = "pci_quirk_mf_endpoint_acs"
+    /// At most this many table rows per entry (larger ID sets need a function with ranges).
+    public static let maxRows = 64
+    /// The longest function name whose definition `static int NAME(struct pci_dev *dev, u16 acs_flags)`
+    /// fits in 100 columns.
+    public static let maxFunctionName = 53
+
+    /// Checks every free-text field of `loaded` for characters that cannot be shown faithfully,
+    /// and the identifiers it names. `forPatch`: evidence (statement, `Name <email>` confirmers)
+    /// is required.
+    public static func validate(_ loaded: LoadedEntry, forPatch: Bool) throws(KernelOutputError) {
+        let e = loaded.entry, loc = loaded.location
+        try CText.check(e.vendorName, field: "vendor-name", at: loc)
+        try CText.check(e.family, field: "family", at: loc)
+        if CText.singleLine(e.vendorName).isEmpty { throw .entry(loc, field: "vendor-name", "is empty") }
+        if CText.singleLine(e.family).isEmpty { throw .entry(loc, field: "family", "is empty") }
+        if e.devices.isEmpty { throw .entry(loc, field: "devices", "lists no device") }
+        for d in e.devices {
+            if case let .range(a, b) = d, a > b {
+                throw .entry(loc, field: "devices", "range 0x\(hex(a, width: 4))-0x\(hex(b, width: 4)) is inverted")
+            }
+        }
+        if let ev = e.evidence {
+            try CText.check(ev.statement, field: "evidence.statement", at: loc)
+            for c in ev.confirmedBy { try CText.check(c, field: "evidence.confirmed-by", at: loc) }
+            for r in ev.references {
+                try CText.check(r.title, field: "evidence.references.title", at: loc)
+                if let u = r.url {
+                    try CText.check(u, field: "evidence.references.url", at: loc)
+                    if CText.words(u).count != 1 { throw .entry(loc, field: "evidence.references.url", "contains whitespace: \(u.debugDescription)") }
+                }
+            }
+            if let d = ev.date, MailDate.fromISODate(d) == nil {
+                throw .entry(loc, field: "evidence.date", "is not a date YYYY-MM-DD: \(d.debugDescription)")
+            }
+            if forPatch {
+                if CText.singleLine(ev.statement).isEmpty { throw .entry(loc, field: "evidence.statement", "is empty") }
+                for c in ev.confirmedBy where Identity(c) == nil {
+                    throw .entry(loc, field: "evidence.confirmed-by", "\(c.debugDescription) is not \"Full Name <email>\"")
+                }
+            }
+        } else if forPatch {
+            throw .entry(loc, field: "evidence", "a patch needs the vendor's statement; add evidence.statement")
+        }
+        if let f = e.kernel.function, !Slug.isKernelIdentifier(f) {
+            throw .entry(loc, field: "kernel.function", "\(f.debugDescription) is not a C identifier in kernel style")
+        }
+        for row in e.kernel.table {
+            if let m = row.vendorMacro, !Slug.isVendorMacro(m) {
+                throw .entry(loc, field: "kernel.table.vendor-macro", "\(m.debugDescription) is not a PCI_VENDOR_ID_* macro")
+            }
+        }
+        if e.isolation.acsEquivalent.isEmpty {
+            throw .entry(loc, field: "isolation.acs-equivalent", "is empty: the quirk would report nothing")
+        }
+    }
+
+    /// The function name a new ports quirk gets: `kernel.function`, else
+    /// `pci_quirk_<vendor>_<family>_acs` from the names (the family's leading vendor name dropped).
+    public static func newFunctionName(_ loaded: LoadedEntry) throws(KernelOutputError) -> String {
+        let e = loaded.entry
+        if let f = e.kernel.function {
+            guard f.count <= maxFunctionName else {
+                throw .entry(loaded.location, field: "kernel.function",
+                             "\(f) is longer than \(maxFunctionName) characters: its definition would not fit in 100 columns")
+            }
+            return f
+        }
+        var vendor = Slug.make(CText.singleLine(e.vendorName), separator: "_")
+        var family = Slug.make(CText.singleLine(e.family), separator: "_")
+        if !vendor.isEmpty, family.hasPrefix(vendor + "_") { family.removeFirst(vendor.count + 1) }
+        if family == vendor { family = "" }
+        if vendor.isEmpty || vendor.first!.isNumber { vendor = "v" + hex(e.vendor, width: 4) + (vendor.isEmpty ? "" : "_" + vendor) }
+        // pci_quirk_<vendor>[_<family>]_acs, whole words dropped from the end until it fits.
+        func name(_ v: String, _ f: String) -> String {
+            (["pci_quirk", v] + (f.isEmpty ? [] : [f]) + ["acs"]).joined(separator: "_")
+        }
+        var words = family.split(separator: "_").map(String.init)
+        while name(vendor, words.joined(separator: "_")).count > maxFunctionName, !words.isEmpty { words.removeLast() }
+        while name(vendor, "").count > maxFunctionName, vendor.count > 8 {
+            vendor = String(vendor.prefix(vendor.count - 1))
+            while vendor.hasSuffix("_") { vendor.removeLast() }
+        }
+        return name(vendor, words.joined(separator: "_"))
+    }
+
+    /// Decides the code for one entry against `model`. Returns nil when the table already
+    /// isolates every device of the entry (see `coverage`).
+    public static func plan(_ loaded: LoadedEntry, model: QuirkTableModel) throws(KernelOutputError) -> CodePlan? {
+        let e = loaded.entry, loc = loaded.location
+        let coverage = EntryCoverage(entry: e, model: model)
+        guard !coverage.isFullyCovered else { return nil }
+        let types = Set(effectivePortTypes(e))
+        let vendor = model.spelling(for: e.vendor)
+        var notes: [String] = []
+        if case .literal = vendor {
+            notes.append("vendor 0x\(hex(e.vendor, width: 4)) has no PCI_VENDOR_ID_* macro in include/linux/pci_ids.h: "
+                + "the rows use the literal, as the table does for 0x19a2 and 0x10df; add a macro to pci_ids.h "
+                + "only if several drivers share the ID")
+        }
+
+        func listFunction(_ name: String) -> QuirkFunctionProfile? {
+            guard let p = model.profiles[name], p.ids != nil else { return nil }
+            return p
+        }
+        let kind: CodePlan.Kind
+        if e.isolation.kind == .acsErratum {
+            guard let f = e.kernel.function, listFunction(f) != nil else {
+                throw .entry(loc, field: "isolation.kind",
+                             "acs-erratum entries need register code written by hand; set kernel.function to an existing "
+                             + "function with an ID list (e.g. pci_quirk_intel_spt_pch_acs) to extend it")
+            }
+            kind = .extendList(function: f)
+        } else if e.appliesTo.requires.contains(.intelPCHRCBAWorkaround) {
+            let f = e.kernel.function ?? "pci_quirk_intel_pch_acs"
+            guard listFunction(f) != nil else {
+                throw .entry(loc, field: "applies-to.requires",
+                             "intel-pch-rcba-workaround needs the ID list of \(f), which this kernel does not have")
+            }
+            kind = .extendList(function: f)
+        } else if e.appliesTo.requires.contains(.amdIVRS) || e.appliesTo.requires.contains(.acsCapability) {
+            guard let f = e.kernel.function, model.profiles[f] != nil else {
+                throw .entry(loc, field: "applies-to.requires",
+                             "amd-ivrs and acs-capability conditions are only generated by reusing an existing function; "
+                             + "set kernel.function (e.g. pci_quirk_amd_sb_acs)")
+            }
+            kind = listFunction(f) != nil ? .extendList(function: f) : .rows(function: f)
+        } else if let f = e.kernel.function, model.profiles[f] != nil {
+            kind = listFunction(f) != nil ? .extendList(function: f) : .rows(function: f)
+        } else if let sticky = model.rows.first(where: { row in
+            guard row.vendor == e.vendor, row.device == nil, let p = listFunction(row.function),
+                  p.unlisted == .notIsolated else { return false }
+            return p.acceptedTypes.map { !$0.isDisjoint(with: types) } ?? true
+        }) {
+            // A vendor-wide row answers "not isolated" for every ID it does not list: a row after it
+            // would never be reached, and a row before it would bypass the vendor's list.
+            kind = .extendList(function: sticky.function)
+            notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list; "
+                + "the IDs go into the list inside \(sticky.function)()")
+        } else if e.kernel.function == nil, e.isolation.kind == .portsIsolated, let listed = model.rows.first(where: { row in
+            // A vendor-wide row whose function lists port IDs, accepts every type the entry's
+            // devices can have and has no platform condition (Cavium ThunderX root ports).
+            guard row.vendor == e.vendor, row.device == nil, let p = listFunction(row.function), p.conditions.isEmpty,
+                  let accepted = p.acceptedTypes else { return false }
+            return types.isSubset(of: accepted)
+        }) {
+            kind = .extendList(function: listed.function)
+            notes.append("\(listed.label) already lists \(e.vendorName) port IDs in \(listed.function)(); the IDs go there")
+        } else if e.isolation.kind == .noPeerToPeer && e.kernel.function == nil {
+            kind = .rows(function: mfEndpointFunction)
+        } else {
+            let name = try newFunctionName(loaded)
+            let switchStyle = e.devices.contains { if case .range = $0 { true } else { false } }
+            kind = .newFunction(name: name, switchStyle: switchStyle)
+        }
+
+        let devices = coverage.uncovered
+        switch kind {
+        case .rows, .newFunction(_, false):
+            if devices.count > maxRows {
+                throw .entry(loc, field: "devices", "\(devices.count) IDs would need \(devices.count) table rows "
+                             + "(at most \(maxRows)); give them as ranges of a ports-isolated entry or set kernel.function")
+            }
+        default: break
+        }
+        if case let .rows(f) = kind, f == mfEndpointFunction, e.isolation.acsEquivalent != .multifunctionEndpointQuirk,
+           !ACSFlags.multifunctionEndpointQuirk.isSuperset(of: e.isolation.acsEquivalent) {
+            throw .entry(loc, field: "isolation.acs-equivalent",
+                         "\(e.isolation.acsEquivalent) is not what \(mfEndpointFunction) reports (SV|TB|RR|CR|UF|DT)")
+        }
+        return CodePlan(entry: loaded, kind: kind, devices: devices, vendor: vendor, coverage: coverage, notes: notes)
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+@testable import KernelOutput
+import PCIConfig
+import Registry
+import Testing
+import TestSupport
+
+/// What code each kind of entry becomes against the 6.12 table, and where it goes.
+struct PlanTests {
+    static func model() throws -> (QuirksSource, QuirkTableModel) {
+        let (text, macros) = try KernelTrees.quirks("6.12")
+        let source = try QuirksSource(text: text, macros: macros)
+        return (source, QuirkTableModel(source: source))
+    }
+
+    @Test func eachEntryBecomesTheRightCode() throws {
+        let (_, model) = try Self.model()
+        func kind(_ e: LoadedEntry) throws -> CodePlan.Kind? { try CodePlanner.plan(e, model: model)?.kind }
+        #expect(try kind(TestRegistry.exampleNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        #expect(try kind(TestRegistry.intelNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        #expect(try kind(TestRegistry.synopsysRP) == .newFunction(name: "pci_quirk_synopsys_test_only_rp_acs", switchStyle: false))
+        #expect(try kind(TestRegistry.exampleSwitch)
+            == .newFunction(name: "pci_quirk_example_switches_es_8_test_only_acs", switchStyle: true))
+        #expect(try kind(TestRegistry.wangxunNIC) == .extendList(function: "pci_quirk_wangxun_nic_acs"))
+        #expect(try kind(TestRegistry.zhaoxinPorts) == .extendList(function: "pci_quirk_zhaoxin_pcie_ports_acs"))
+        #expect(try kind(TestRegistry.intelPCH) == .extendList(function: "pci_quirk_intel_pch_acs"))
+        #expect(try kind(TestRegistry.coveredI219) == nil)
+
+        // The macro when pci_ids.h has one, the literal otherwise (with a note saying so).
+        let nic = try #require(try CodePlanner.plan(TestRegistry.exampleNIC, model: model))
+        #expect(nic.vendor == .literal(0x1f2a))
+        #expect(nic.notes.contains { $0.contains("no PCI_VENDOR_ID_* macro") && $0.contains("0x19a2") })
+        #expect(try CodePlanner.plan(TestRegistry.synopsysRP, model: model)?.vendor == .macro("PCI_VENDOR_ID_SYNOPSYS"))
+        #expect(try CodePlanner.plan(TestRegistry.intelNIC, model: model)?.vendor == .macro("PCI_VENDOR_ID_INTEL"))
+    }
+
+    /// A new Cavium root port goes into the ThunderX list of pci_quirk_cavium_acs_match(), which
+    /// the vendor-wide Cavium row already calls; downstream ports (not accepted there) get a new function.
+    @Test func listsOfVendorWideFunctionsAreExtended() throws {
+        let (source, model) = try Self.model()
+        var cavium = TestRegistry.synopsysRP
+        cavium.entry.vendor = 0x177d
+        cavium.entry.vendorName = "Cavium"
+        cavium.entry.family = "TEST-ONLY ThunderX9"
+        cavium.entry.devices = [.id(0xc884)]
+        let plan = try #require(try CodePlanner.plan(cavium, model: model))
+        #expect(plan.kind == .extendList(function: "pci_quirk_cavium_acs"))
+        let edit = try QuirksEditor.apply(plan, to: source, renderer: CodeRenderer(templates: try KernelTrees.templates()))
+        let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks
+        #expect(added.count == 1)
+        #expect(added.first?.function == "static bool pci_quirk_cavium_acs_match(struct pci_dev *dev)")
+        #expect(added.first?.lines.filter { $0.hasPrefix("+") } == ["+\t/* Cavium TEST-ONLY ThunderX9 */", "+\tcase 0xc884:"])
+        cavium.entry.appliesTo.portType = .rootOrDownstreamPort
+        #expect(try CodePlanner.plan(cavium, model: model)?.kind
+            == .newFunction(name: "pci_quirk_cavium_test_only_thunderx9_acs", switchStyle: false))
+    }
+
+    @Test func partlyCoveredEntriesOnlyAddTheMissingIDs() throws {
+        let (_, model) = try Self.model()
+        var e = TestRegistry.intelNIC
+        e.entry.devices = [.id(0x15b7), .id(0x7ff0)]
+        let plan = try #require(try CodePlanner.plan(e, model: model))
+        #expect(plan.devices == [0x7ff0])
+        #expect(plan.coverage.covered.map(\.device) == [0x15b7])
+        #expect(plan.coverage.covered.first?.row.function == "pci_quirk_mf_endpoint_acs")
+    }
+
+    /// The rows a naive generator would append after the vendor-wide Wangxun / Zhaoxin / Intel RCiEP
+    /// rows are never reached; the planned code is.
+    @Test func shadowingRowsAreAvoided() throws {
+        let (source, model) = try Self.model()
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        for entry in [TestRegistry.wangxunNIC, TestRegistry.zhaoxinPorts, TestRegistry.intelNIC] {
+            let e = entry.entry
+            let plan = try #require(try CodePlanner.plan(entry, model: model))
+            // Counterfactual: the same rows right before { 0 }.
+            var naive = source.lines
+            let rows = renderer.tableRows(vendor: model.spelling(for: e.vendor), devices: plan.devices,
+                                          function: e.isolation.kind == .noPeerToPeer ? "pci_quirk_mf_endpoint_acs" : "pci_quirk_x_acs",
+                                          comment: nil)
+            naive.insert(contentsOf: rows, at: source.table.terminatorLine - 1)
+            var text = naive.joined(separator: "\n") + "\n"
+            if e.isolation.kind != .noPeerToPeer {
+                text = text.replacingOccurrences(of: "static const struct pci_dev_acs_enabled {",
+                                                 with: "static int pci_quirk_x_acs(struct pci_dev *dev, u16 acs_flags)\n{\n\treturn 1;\n}\n\n"
+                                                    + "static const struct pci_dev_acs_enabled {")
+            }
+            let naiveModel = QuirkTableModel(source: try QuirksSource(text: text, macros: source.macros))
+            let shadowedTypes = effectivePortTypes(e).filter { t in
+                let a = naiveModel.answer(vendor: e.vendor, device: plan.devices[0], type: t)
+                return a?.row.device == nil && a?.row.function != "pci_quirk_mf_endpoint_acs" && a?.row.function != "pci_quirk_x_acs"
+            }
+            #expect(!shadowedTypes.isEmpty, "\(entry.path): the naive rows should be shadowed")
+            // The planned edit is reached for every type.
+            let edit = try QuirksEditor.apply(plan, to: source, renderer: renderer)
+            let after = QuirkTableModel(source: try QuirksSource(text: edit.text, macros: source.macros))
+            for t in effectivePortTypes(e) {
+                #expect(after.answer(vendor: e.vendor, device: plan.devices[0], type: t)?.row.function == plan.kind.function)
+            }
+        }
+        // Wangxun and Zhaoxin answer "not isolated" to the naive rows' devices: the vendor-wide row wins.
+        #expect(model.answer(vendor: 0x8088, device: 0x7ff0, type: .endpoint)?.answer == .notIsolated)
+        #expect(model.answer(vendor: 0x1d17, device: 0x7f00, type: .rootPort)?.answer == .notIsolated)
+    }
+
+    @Test func newRowsGoNextToTheVendorsRows() throws {
+        let (source, model) = try Self.model()
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        // Intel: right after the last Intel multifunction row (I219 0x15b8), before the RCiEP row.
+        let intel = try #require(try CodePlanner.plan(TestRegistry.intelNIC, model: model))
+        let (index, why) = QuirksEditor.rowInsertionIndex(intel, source: source, model: model)
+        let i219 = try #require(source.table.rows.first { $0.vendor == 0x8086 && $0.device == 0x15b8 })
+        #expect(index == i219.line)
+        #expect(why.contains("pci_quirk_rciep_acs"))
+        // A vendor with rows but another function: after its last row (Zhaoxin mf endpoint).
+        var zx = TestRegistry.exampleNIC
+        zx.entry.vendor = 0x1d17
+        zx.entry.vendorName = "Zhaoxin"
+        let zhaoxinMF = try #require(try CodePlanner.plan(zx, model: model))
+        #expect(zhaoxinMF.kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        let lastZhaoxinMF = try #require(source.table.rows.last { $0.vendor == 0x1d17 && $0.device == 0x9083 })
+        #expect(QuirksEditor.rowInsertionIndex(zhaoxinMF, source: source, model: model).index == lastZhaoxinMF.line)
+        // A new vendor: before { 0 }.
+        let nic = try #require(try CodePlanner.plan(TestRegistry.exampleNIC, model: model))
+        #expect(QuirksEditor.rowInsertionIndex(nic, source: source, model: model).index == source.table.terminatorLine - 1)
+        // The rendered edit is exactly the comment and the rows.
+        let edit = try QuirksEditor.apply(intel, to: source, renderer: renderer)
+        let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks.flatMap(\.lines).filter { $0.hasPrefix("+") }
+        #expect(added == ["+\t/* Intel TEST-ONLY I999 */",
+                          "+\t{ PCI_VENDOR_ID_INTEL, 0x7ff0, pci_quirk_mf_endpoint_acs },",
+                          "+\t{ PCI_VENDOR_ID_INTEL, 0x7ff1, pci_quirk_mf_endpoint_acs },"])
+    }
+
+    @Test func refusalsNameTheEntryAndField() throws {
+        let (_, model) = try Self.model()
+        func error(_ e: LoadedEntry, forPatch: Bool = false) -> String {
+            do {
+                try CodePlanner.validate(e, forPatch: forPatch)
+                _ = try CodePlanner.plan(e, model: model)
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        var e = TestRegistry.synopsysRP
+        e.entry.isolation.kind = .acsErratum
+        #expect(error(e).hasPrefix("\(e.path):1: isolation.kind: acs-erratum entries need register code"))
+        e = TestRegistry.synopsysRP
+        e.entry.kernel.function = "pci_quirk_x(); evil"
+        #expect(error(e).contains("kernel.function: \"pci_quirk_x(); evil\" is not a C identifier"))
+        e = TestRegistry.synopsysRP
+        e.entry.family = "RP\u{202E}"
+        #expect(error(e).contains("family: contains a Unicode bidirectional control character"))
+        e = TestRegistry.synopsysRP
+        e.entry.evidence = nil
+        #expect(error(e, forPatch: true).contains("evidence: a patch needs the vendor's statement"))
+        #expect(error(e, forPatch: false) == "")
+        e = TestRegistry.synopsysRP
+        e.entry.evidence?.confirmedBy = ["just a name"]
+        #expect(error(e, forPatch: true).contains("evidence.confirmed-by: \"just a name\" is not \"Full Name <email>\""))
+        e = TestRegistry.synopsysRP
+        e.entry.appliesTo.requires = [.amdIVRS]
+        #expect(error(e).contains("applies-to.requires"))
+        e = TestRegistry.exampleNIC
+        e.entry.devices = [.range(first: 0x0000, last: 0x00ff)]
+        #expect(error(e).contains("devices: 256 IDs would need 256 table rows"))
+        e = TestRegistry.exampleNIC
+        e.entry.evidence?.date = "2025-13-01"
+        #expect(error(e).contains("evidence.date: is not a date"))
+        e = TestRegistry.exampleNIC
+        e.entry.kernel.table = [KernelStatus.TableRow(row: 1, device: 1, vendorMacro: "PCI_VENDOR_ID_X }, { evil")]
+        #expect(error(e).contains("kernel.table.vendor-macro"))
+    }
+
+    @Test func seriesNeedsAnAuthorAndADate() throws {
+        let (text, macros) = try KernelTrees.quirks("6.12")
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        var noDate = TestRegistry.intelNIC
+        noDate.entry.evidence?.date = nil
+        #expect {
+            try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
+        } throws: { "\($0)".contains("no date: pass --date") && "\($0)".contains(noDate.path) }
+        // With --date it works, and the author defaults to the first confirmed-by.
+        let s = try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil,
+                                date: "Tue, 4 Mar 2025 10:00:00 +0100")
+        #expect(s.patches.first?.text.contains("\nFrom: Jane Example <jane@example.com>\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n") == true)
+        #expect(s.patches.first?.text.contains("Acked-by:") == false)
+        var nobody = TestRegistry.intelNIC
+        nobody.entry.evidence?.confirmedBy = []
+        #expect {
+            try PatchSeries(entries: [nobody], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
+        } throws: { "\($0)".contains("no author: pass --from") }
+    }
+
+    @Test func functionNamesFitTheLine() throws {
+        var e = TestRegistry.synopsysRP
+        e.entry.family = String(repeating: "Extremely Long Family Name ", count: 6)
+        let name = try CodePlanner.newFunctionName(e)
+        #expect(name.count <= CodePlanner.maxFunctionName)
+        #expect(name.hasPrefix("pci_quirk_synopsys_extremely_long") && name.hasSuffix("_acs"))
+        e.entry.vendorName = "3Com"
+        e.entry.family = "X"
+        #expect(try CodePlanner.newFunctionName(e) == "pci_quirk_v16c3_3com_x_acs")
+        e.entry.kernel.function = String(repeating: "a", count: 60)
+        #expect(throws: KernelOutputError.self) { try CodePlanner.newFunctionName(e) }
+    }
+
+    /// Upstream entries rebuilt from the kernel's table regenerate the kernel's own rows.
+    @Test(arguments: KernelTrees.versions)
+    func upstreamRowsRegenerateTheKernelTable(version: String) throws {
+        let (text, macros) = try KernelTrees.quirks(version)
+        let source = try QuirksSource(text: text, macros: macros)
+        let entries = try UpstreamFixture.entries()
+        let model = QuirkTableModel(upstream: entries)
+        #expect(model.rows.count == source.table.rows.count)
+        let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        let generated = model.rows.flatMap {
+            renderer.tableRows(vendor: $0.vendorSpelling, devices: [$0.device], function: $0.function, comment: nil)
+        }
+        let kernel = source.table.rows.map { UpstreamFixture.normalized(source.lines[$0.line - 1]) }
+        #expect(generated == kernel)
+        // And the model built from the entries answers like the one read from the tree.
+        let treeModel = QuirkTableModel(source: source)
+        for (v, d, t) in [(UInt16(0x8086), UInt16(0x1234), PCIExpressPortType.rcIntegratedEndpoint), (0x8088, 0x7ff0, .endpoint),
+                          (0x1d17, 0x0721, .rootPort), (0x1d17, 0x0800, .rootPort), (0x177d, 0xa001, .rootPort),
+                          (0x1957, 0x8d81, .rootPort), (0x14e4, 0x1750, .endpoint)] {
+            #expect(model.answer(vendor: v, device: d, type: t)?.answer == treeModel.answer(vendor: v, device: d, type: t)?.answer,
+                    "\(hex(v, width: 4)):\(hex(d, width: 4)) \(t)")
+        }
+    }
+}
+
+/// Upstream registry entries rebuilt from Tests/Fixtures/kernel-acs-table.tsv (the importer's
+/// shape: one entry per run of rows with the same vendor and function).
+enum UpstreamFixture {
+    static func entries() throws -> [QuirkEntry] {
+        let rows = try QuirksSourceTests.tsvRows()
+        var entries: [QuirkEntry] = []
+        for (i, r) in rows.enumerated() {
+            let row = KernelStatus.TableRow(row: i + 1, device: r.device, vendorMacro: r.macro)
+            if var last = entries.last, last.vendor == r.vendor, last.kernel.function == r.function {
+                last.kernel.table.append(row)
+                if let d = r.device { last.devices.append(.id(d)) }
+                entries[entries.count - 1] = last
+                continue
+            }
+            let shape = shapes[r.function] ?? (AppliesTo(), Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired),
+                                              KernelStatus.UnlistedAnswer.pass, [DeviceIDs]())
+            entries.append(QuirkEntry(
+                vendor: r.vendor, vendorName: "v\(r.vendor)", family: r.function,
+                devices: r.device.map { [.id($0)] } ?? shape.3, appliesTo: shape.0, isolation: shape.1,
+                kernel: KernelStatus(status: .upstream, function: r.function, table: [row], unlisted: shape.2)))
+        }
+        return entries
+    }
+
+    /// Known function -> entry shape (COMMON.md).
+    static let shapes: [String: (AppliesTo, Isolation, KernelStatus.UnlistedAnswer, [DeviceIDs])] = [
+        "pci_quirk_mf_endpoint_acs": (AppliesTo(), Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk), .pass, []),
+        "pci_quirk_amd_sb_acs": (AppliesTo(multifunction: true, requires: [.amdIVRS, .rootBus]),
+                                 Isolation(kind: .noPeerToPeer, acsEquivalent: [.sv, .tb, .rr, .cr, .uf]), .pass, []),
+        "pci_quirk_rciep_acs": (AppliesTo(portType: .rciep), Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired), .pass,
+                                [.range(first: 0, last: 0xffff)]),
+        "pci_quirk_cavium_acs": (AppliesTo(portType: .rootPort), Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired), .pass,
+                                 [.range(first: 0xa000, last: 0xa7ff), .id(0xaf84), .id(0xb884)]),
+        "pci_quirk_zhaoxin_pcie_ports_acs": (AppliesTo(portType: .rootOrDownstreamPort),
+                                             Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired), .notIsolated,
+                                             [.range(first: 0x0710, last: 0x071e), .id(0x0721), .range(first: 0x0723, last: 0x0752)]),
+        "pci_quirk_wangxun_nic_acs": (AppliesTo(), Isolation(kind: .noPeerToPeer, acsEquivalent: .linuxRequired), .notIsolated,
+                                      [.range(first: 0x0100, last: 0x010f), .id(0x1001), .id(0x2001), .id(0x5010), .id(0x5025),
+                                       .id(0x5040), .id(0x5110), .id(0x5125), .id(0x5140)]),
+        "pci_quirk_intel_pch_acs": (AppliesTo(portType: .rootPort, requires: [.intelPCHRCBAWorkaround]),
+                                    Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired), .pass,
+                                    [.range(first: 0x3b42, last: 0x3b51)]),
+        "pci_quirk_intel_spt_pch_acs": (AppliesTo(portType: .rootPort, requires: [.acsCapability], registerLayout: .intelSPTDword),
+                                        Isolation(kind: .acsErratum, acsEquivalent: .linuxRequired), .pass,
+                                        [.range(first: 0xa110, last: 0xa11f)]),
+        "pci_quirk_al_acs": (AppliesTo(portType: .rootPort), Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired), .pass, []),
+    ]
+
+    /// A kernel row line with its hex numbers written as 0x%04x and without its trailing comment.
+    static func normalized(_ line: String) -> String {
+        var l = line
+        if let c = l.range(of: " /*") { l = String(l[..<c.lowerBound]) }
+        return l.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            let w = String(word)
+            let core = w.hasSuffix(",") ? String(w.dropLast()) : w
+            guard core.lowercased().hasPrefix("0x"), let v = parseHexID(core) else { return w }
+            return "0x" + hex(v, width: 4) + (w.hasSuffix(",") ? "," : "")
+        }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Registry
+import Testing
+import TestSupport
+
+/// The built `acsquirk` next to the test bundle (swift build --build-tests builds it).
+func acsquirkBinary() -> String? {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("acsquirk").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = Fixtures.repoPath(".build/debug/acsquirk")
+    if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
+    Issue.record("acsquirk is not built: run swift build --build-tests")
+    return nil
+}
+
+func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> ToolResult? {
+    guard let bin = acsquirkBinary() else { return nil }
+    // runTool looks executables up in PATH; env(1) runs one by path.
+    return try await runTool("env", [bin] + args, workingDirectory: Fixtures.root.path, environment: env)
+}
+
+@Suite(.serialized) struct CommandTests {
+    @Test func lintOfTheCommittedRegistryIsClean() async throws {
+        guard let r = try await acsquirk(["lint"]) else { return }
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout == "")
+        #expect(r.stderr.hasPrefix("0 errors, 0 warnings in "))
+        // The same through the library, with the real pci.ids.
+        let result = Registry.lint(paths: [quirksFolder])
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
+        #expect(Registry.kernelTable(result.entries).count == 132)
+    }
+
+    func writeBadRegistry(_ dir: URL) throws -> String {
+        let root = dir.appendingPathComponent("quirks")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("wangxun"), withIntermediateDirectories: true)
+        try Data(LintRules.base.replacingOccurrences(of: "  date: 2023-02-10", with: "  date: 2023-13-01").utf8)
+            .write(to: root.appendingPathComponent("wangxun/sp-10gbe.yaml"))
+        return root.path
+    }
+
+    @Test func lintFormatsAndExitCodes() async throws {
+        try await withTemporaryDirectoryAsync { dir in
+            let root = try writeBadRegistry(dir)
+            let file = root + "/wangxun/sp-10gbe.yaml"
+            guard let text = try await acsquirk(["lint", root], env: ["NO_COLOR": "1"]) else { return }
+            #expect(text.status == 1)
+            #expect(text.stdout == "\(file):18:9: error: [bad-date] '2023-13-01' is not a calendar date written YYYY-MM-DD\n")
+            #expect(text.stderr == "1 error, 0 warnings in 1 file\n")
+
+            guard let gh = try await acsquirk(["lint", "--format", "github", root]) else { return }
+            #expect(gh.status == 1)
+            #expect(gh.stdout == "::error file=\(file),line=18,col=9,title=bad-date::[bad-date] '2023-13-01' is not a calendar date written YYYY-MM-DD\n")
+
+            guard let js = try await acsquirk(["lint", "--format", "json", root]) else { return }
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(js.stdout.utf8)) as? [String: Any])
+            #expect(obj["errors"] as? Int == 1 && obj["warnings"] as? Int == 0 && obj["files"] as? Int == 1)
+            let d = try #require((obj["diagnostics"] as? [[String: Any]])?.first)
+            #expect(d["rule"] as? String == "bad-date" && d["line"] as? Int == 18 && d["column"] as? Int == 9)
+
+            guard let sarif = try await acsquirk(["lint", "--format", "sarif", root]) else { return }
+            #expect(sarif.status == 1)
+            let s = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+            #expect(s["version"] as? String == "2.1.0")
+            let run = try #require((s["runs"] as? [[String: Any]])?.first)
+            let driver = try #require((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
+            let rules = try #require(driver["rules"] as? [[String: Any]])
+            #expect(rules.map { $0["id"] as? String } == LintRules.all.map(\.id))
+            let result = try #require((run["results"] as? [[String: Any]])?.first)
+            #expect(result["ruleId"] as? String == "bad-date")
+            #expect(result["ruleIndex"] as? Int == LintRules.all.firstIndex { $0.id == "bad-date" })
+            let region = ((((result["locations"] as? [[String: Any]])?.first?["physicalLocation"]) as? [String: Any])?["region"]) as? [String: Any]
+            #expect(region?["startLine"] as? Int == 18 && region?["startColumn"] as? Int == 9)
+
+            // Warnings alone pass.
+            try Data(LintRules.base.replacingOccurrences(of: "acs-equivalent: [SV, RR, CR, UF]", with: "acs-equivalent: [RR, CR]").utf8)
+                .write(to: URL(fileURLWithPath: file))
+            guard let warn = try await acsquirk(["lint", root]) else { return }
+            #expect(warn.status == 0)
+            #expect(warn.stdout.contains("warning: [acs-equivalent-incomplete]"))
+
+            // Unreadable input: exit 2.
+            guard let missing = try await acsquirk(["lint", root + "/nope.yaml"]) else { return }
+            #expect(missing.status == 2)
+            #expect(missing.stdout.contains("[unreadable] no such file or directory"))
+        }
+    }
+
+    /// Colour on a terminal (a pty from script(1)), none with NO_COLOR.
+    @Test func textIsColouredOnATerminalUnlessNoColor() async throws {
+        guard let bin = acsquirkBinary() else { return }
+        try await withTemporaryDirectoryAsync { dir in
+            let root = try writeBadRegistry(dir)
+            let cmd = "\(bin) lint \(root)"
+            let tty = try await runTool("script", ["-qec", cmd, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": ""])
+            #expect(tty.stdout.contains("\u{1B}["), "no ANSI colour on a terminal: \(tty.stdout.debugDescription)")
+            let plain = try await runTool("script", ["-qec", cmd, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": "1"])
+            #expect(!plain.stdout.contains("\u{1B}["))
+            #expect(plain.stdout.contains("error: [bad-date]"))
+        }
+    }
+
+    @Test func printSchemaIsTheCommittedSchema() async throws {
+        guard let r = try await acsquirk(["lint", "--print-schema"]) else { return }
+        #expect(r.stdout == (try String(contentsOfFile: quirksFolder + "/schema.json", encoding: .utf8)))
+        guard let rules = try await acsquirk(["lint", "--list-rules"]) else { return }
+        #expect(rules.stdout.split(separator: "\n").count == LintRules.all.count)
+    }
+
+    @Test func showListsEveryCoveringEntry() async throws {
+        guard let r = try await acsquirk(["show", "8086:10c9"]) else { return }
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("quirks/intel/82576.yaml:1: Intel 82576\n"))
+        #expect(r.stdout.contains("  claim: no-peer-to-peer, ACS-equivalent SV|TB|RR|CR|UF|DT\n"))
+        #expect(r.stdout.contains("  kernel: upstream pci_quirk_mf_endpoint_acs since v6.12.117\n"))
+        #expect(r.stdout.contains("  table: row 39 {PCI_VENDOR_ID_INTEL, 0x10c9}"))
+        // Intel's RCiEP quirk covers every Intel ID, for RCiEPs only.
+        #expect(r.stdout.contains("quirks/intel/rciep.yaml:1: Intel RCiEP\n"))
+        #expect(r.stdout.contains("  applies to: port type rciep\n"))
+
+        guard let zx = try await acsquirk(["show", "0x1d17:0x0722"]) else { return }
+        #expect(zx.status == 0)
+        #expect(zx.stdout.hasPrefix("1d17:0722 is not in the registry\n"))
+        #expect(zx.stdout.contains("vendor-wide kernel row 131 pci_quirk_zhaoxin_pcie_ports_acs"))
+
+        guard let none = try await acsquirk(["show", "1234:5678"]) else { return }
+        #expect(none.status == 0)
+        #expect(none.stdout == "1234:5678 is not in the registry\n")
+
+        guard let js = try await acsquirk(["show", "--format", "json", "8088:0105"]) else { return }
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(js.stdout.utf8)) as? [String: Any])
+        let entries = try #require(obj["entries"] as? [[String: Any]])
+        #expect(entries.map { $0["path"] as? String } == ["quirks/wangxun/nics.yaml"])
+        #expect(entries.first?["rows"] as? [Int] == [132])
+    }
+
+    @Test func usageErrorsExitTwo() async throws {
+        guard let bad = try await acsquirk(["show", "zz"]) else { return }
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("is not VVVV:DDDD"))
+        guard let fmt = try await acsquirk(["lint", "--format", "xml"]) else { return }
+        #expect(fmt.status == 2)
+    }
+
+    @Test func importKernelErrorsExitTwo() async throws {
+        guard let r = try await acsquirk(["import-kernel", "--kernel-tree", "/nonexistent", "--out", "/tmp/unused-acsquirk"]) else { return }
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("/nonexistent/drivers/pci/quirks.c: cannot read the file"))
+    }
+}
+
+@Suite struct IndexAndReporterTests {
+    @Test func indexFindsEntriesByVendorAndDevice() throws {
+        let (entries, diags) = Registry.load(paths: [quirksFolder])
+        #expect(diags.isEmpty)
+        let index = RegistryIndex(entries)
+        #expect(index.entries(vendor: 0x8086, device: 0x10c9).map(\.entry.family) == ["82576", "RCiEP"])
+        #expect(index[0x8088, 0x0105].map(\.entry.family) == ["NICs"])
+        #expect(index.entries(vendor: 0x1d17, device: 0x0722).isEmpty)
+        #expect(index.entries(vendor: 0x1d17, device: 0x0730).map(\.entry.family) == ["ports"])
+        #expect(index.entries(vendor: 0x177d, device: 0xa026).map(\.entry.family).sorted() == ["ThunderX root ports", "multifunction"])
+        #expect(index.entries(vendor: 0xabcd).isEmpty)
+        // Plain entries work too.
+        #expect(RegistryIndex(entries.map(\.entry)).entries(vendor: 0x8086, device: 0xa111).map(\.entry.family).sorted() == ["RCiEP", "SPT PCH root ports"])
+        // The kernel table comes back in row order.
+        let table = Registry.kernelTable(entries)
+        #expect(table.map(\.row) == Array(1...132))
+        #expect(table[59].entry.entry.family == "RCiEP" && table[59].device == nil)
+    }
+
+    @Test func githubEscapingAndSummary() {
+        let d = Diagnostic(path: "a,b:c.yaml", line: 3, column: 4, severity: .warning, rule: "unknown-vendor",
+                           message: "100% odd\nline")
+        #expect(LintReporter.render([d], files: 1, format: .github)
+                == "::warning file=a%2Cb%3Ac.yaml,line=3,col=4,title=unknown-vendor::[unknown-vendor] 100%25 odd%0Aline\n")
+        #expect(LintReporter.summary([d], files: 2) == "0 errors, 1 warning in 2 files")
+        #expect(d.description == "a,b:c.yaml:3:4: warning: [unknown-vendor] 100% odd\nline")
+    }
+}

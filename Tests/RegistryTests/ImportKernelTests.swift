@@ -1,0 +1,203 @@
+import Foundation
+import PCIConfig
+import Registry
+import Testing
+import TestSupport
+
+/// The table as a TSV line per row: vendor hex, vendor macro or (literal), device or ANY, function.
+func tsv(vendor: UInt16, macro: String?, device: UInt16?, function: String) -> [String] {
+    ["0x" + hex(vendor, width: 4), macro ?? "(literal)", device.map { "0x" + hex($0, width: 4) } ?? "ANY", function]
+}
+
+@Suite(.serialized) struct ImportKernelTests {
+    @Test(arguments: ["6.12", "6.1"])
+    func rowsEqualTheFixtureInOrder(_ version: String) throws {
+        guard let tree = kernelTree(version) else { return }
+        let rows = try KernelImporter.rows(kernelTree: tree)
+        let got = rows.map { tsv(vendor: $0.vendor, macro: $0.vendorMacro, device: $0.device, function: $0.function) }
+        let want = try fixtureTable()
+        #expect(rows.count == 132)
+        #expect(got == want)
+        #expect(rows.map(\.row) == Array(1...132))
+    }
+
+    @Test(arguments: ["6.12", "6.1"])
+    func importedEntriesRebuildTheTable(_ version: String) throws {
+        guard let tree = kernelTree(version) else { return }
+        let result = try KernelImporter.importTree(tree)
+        #expect(result.rowCount == 132)
+        #expect(result.entries.allSatisfy { $0.kernel.status == .upstream })
+        let table = Registry.kernelTable(result.entries)
+        let got = table.map { t in
+            tsv(vendor: t.entry.vendor, macro: t.entry.kernel.table.first { $0.row == t.row }?.vendorMacro,
+                device: t.device, function: t.entry.kernel.function ?? "")
+        }
+        #expect(got == (try fixtureTable()))
+        #expect(table.map(\.row) == Array(1...132))
+        // Every entry lints clean.
+        let diags = Linter.check(result.entries.map { LoadedEntry(entry: $0, path: RegistryWriter.path(for: $0, root: "quirks")) })
+        #expect(diags.isEmpty, "\(diags.map(\.description))")
+    }
+
+    /// The committed quirks/ is exactly what import-kernel writes for the 6.12 tree.
+    @Test func committedRegistryEqualsAFreshImport() async throws {
+        guard let tree = kernelTree("6.12") else { return }
+        let result = try KernelImporter.importTree(tree)
+        try await withTemporaryDirectoryAsync { dir in
+            let out = dir.appendingPathComponent("quirks").path
+            let written = try KernelImporter.write(result.entries, to: out)
+            #expect(written.count == result.entries.count)
+            let fresh = yamlFiles(out)
+            let committedUpstream = Registry.load(paths: [quirksFolder]).entries
+                .filter { $0.entry.kernel.status == .upstream }
+                .map { String($0.path.dropFirst(quirksFolder.count + 1)) }.sorted()
+            #expect(fresh == committedUpstream, "upstream files differ from a fresh import: run acsquirk import-kernel --kernel-tree \(tree)")
+            for f in fresh {
+                let a = try String(contentsOfFile: out + "/" + f, encoding: .utf8)
+                let b = (try? String(contentsOfFile: quirksFolder + "/" + f, encoding: .utf8)) ?? ""
+                if a != b { Issue.record("quirks/\(f) differs from a fresh import:\n\(await textDiff(expected: b, actual: a))") }
+            }
+        }
+    }
+
+    /// Each quirk function's entry has the shape the shared semantics give it (COMMON.md).
+    @Test func entryShapesFollowTheQuirkFunctions() throws {
+        guard let tree = kernelTree("6.12") else { return }
+        let entries = try KernelImporter.importTree(tree).entries
+        func one(_ function: String, vendor: UInt16? = nil) throws -> QuirkEntry {
+            let m = entries.filter { $0.kernel.function == function && (vendor == nil || $0.vendor == vendor) }
+            return try #require(m.first, "\(function)")
+        }
+        let all7: ACSFlags = .linuxRequired
+        for e in entries where e.kernel.function == "pci_quirk_mf_endpoint_acs" {
+            #expect(e.isolation == Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk), "\(e.family)")
+            #expect(e.appliesTo == AppliesTo(), "\(e.family)")
+            #expect(e.kernel.unlisted == .pass)
+        }
+        for e in entries where e.kernel.function == "pci_quirk_amd_sb_acs" {
+            #expect(e.appliesTo.multifunction == true)
+            #expect(Set(e.appliesTo.requires) == [.amdIVRS, .rootBus])
+            #expect(e.isolation.acsEquivalent == [.sv, .tb, .rr, .cr, .uf])
+            #expect(e.appliesTo.portType == .any)
+        }
+        let rciep = try one("pci_quirk_rciep_acs")
+        #expect(rciep.appliesTo.portType == .rciep)
+        #expect(rciep.devices == [.range(first: 0, last: 0xffff)])
+        #expect(rciep.isolation.acsEquivalent == all7)
+        #expect(rciep.kernel.table.map(\.device) == [nil])
+        for f in ["pci_quirk_qcom_rp_acs", "pci_quirk_nxp_rp_acs", "pci_quirk_xgene_acs", "pci_quirk_brcm_acs", "pci_quirk_loongson_acs"] {
+            for e in entries where e.kernel.function == f {
+                #expect(e.isolation == Isolation(kind: .portsIsolated, acsEquivalent: all7), "\(f)")
+                #expect(e.appliesTo.portType == .any, "\(f)")
+            }
+        }
+        let al = try one("pci_quirk_al_acs")
+        #expect(al.appliesTo.portType == .rootPort)
+        #expect(al.isolation == Isolation(kind: .portsIsolated, acsEquivalent: all7))
+        let cavium = try one("pci_quirk_cavium_acs")
+        #expect(cavium.appliesTo.portType == .rootPort)
+        #expect(cavium.devices == [.range(first: 0xa000, last: 0xa7ff), .id(0xaf84), .id(0xb884)])
+        #expect(cavium.kernel.unlisted == .pass)
+        let zx = try one("pci_quirk_zhaoxin_pcie_ports_acs")
+        #expect(zx.appliesTo.portType == .rootOrDownstreamPort)
+        #expect(zx.devices == [.range(first: 0x0710, last: 0x071e), .id(0x0721), .range(first: 0x0723, last: 0x0752)])
+        #expect(zx.kernel.unlisted == .notIsolated)
+        let wx = try one("pci_quirk_wangxun_nic_acs")
+        #expect(wx.appliesTo.portType == .any)
+        #expect(wx.kernel.unlisted == .notIsolated)
+        #expect(wx.devices.flatMap(\.ids) == Array(0x0100...0x010f) + [0x1001, 0x2001, 0x5010, 0x5025, 0x5040, 0x5110, 0x5125, 0x5140])
+        #expect(wx.isolation.acsEquivalent == all7)
+        let pch = try one("pci_quirk_intel_pch_acs")
+        #expect(pch.appliesTo.portType == .rootPort)
+        #expect(pch.appliesTo.requires == [.intelPCHRCBAWorkaround])
+        #expect(pch.isolation == Isolation(kind: .portsIsolated, acsEquivalent: all7))
+        let pchIDs = pch.devices.flatMap(\.ids)
+        #expect(pchIDs.count == 16 * 4 + 12 * 2 + 8 + 15 + 8)
+        #expect(pchIDs.first == 0x3b42 && pchIDs.last == 0x8c9e)
+        #expect(pchIDs.contains(0x1d1e) && !pchIDs.contains(0x1d11) && !pchIDs.contains(0x8d1f))
+        let spt = try one("pci_quirk_intel_spt_pch_acs")
+        #expect(spt.appliesTo.portType == .rootPort)
+        #expect(spt.appliesTo.requires == [.acsCapability])
+        #expect(spt.appliesTo.registerLayout == .intelSPTDword)
+        #expect(spt.isolation.kind == .acsErratum)
+        #expect(spt.devices == [.range(first: 0xa110, last: 0xa11f), .range(first: 0xa167, last: 0xa16a),
+                                .range(first: 0xa290, last: 0xa29f), .range(first: 0xa2e7, last: 0xa2ee),
+                                .range(first: 0x9d10, last: 0x9d1b)])
+        // The SPT ranges agree with PCIConfig's own list of erratum IDs.
+        #expect(spt.devices.flatMap(\.ids).sorted() == intelSPTDwordACSDeviceIDs.flatMap { Array($0) }.sorted())
+        // Statements are the kernel's comments; Wangxun's says the hardware isolates the functions.
+        #expect(wx.evidence?.statement.hasPrefix("Wangxun 40G/25G/10G/1G NICs have no ACS capability") == true)
+        #expect(entries.allSatisfy { !($0.evidence?.statement.isEmpty ?? true) })
+        // Families and release facts.
+        let paths = entries.map { RegistryWriter.path(for: $0, root: "quirks") }
+        for p in ["quirks/intel/82576.yaml", "quirks/intel/pch-root-ports.yaml", "quirks/intel/spt-pch-root-ports.yaml",
+                  "quirks/intel/rciep.yaml", "quirks/wangxun/nics.yaml", "quirks/zhaoxin/multifunction.yaml",
+                  "quirks/zhaoxin/ports.yaml", "quirks/nxp/lx2xx0-lx2xx2.yaml"] {
+            #expect(paths.contains(p), "\(p)")
+        }
+        #expect(wx.kernel.since == "v6.3")
+        #expect(entries.first { $0.family == "BCM5760X" }?.kernel.since == "v6.11")
+        let unknown = try #require(entries.first { $0.family == "82576" })
+        #expect(unknown.kernel.since == "v6.12.117")
+        #expect(unknown.kernel.note?.contains("Present in 6.12.117; first release not recorded.") == true)
+    }
+
+    @Test func missingTreeAndMissingTableAreClearErrors() throws {
+        #expect(throws: KernelImportError.self) { try KernelImporter.importTree("/nonexistent/tree") }
+        do {
+            _ = try KernelImporter.importTree("/nonexistent/tree")
+        } catch let e as KernelImportError {
+            #expect(e.description == "/nonexistent/tree/drivers/pci/quirks.c: cannot read the file (is /nonexistent/tree a kernel tree?)")
+        }
+        try withTemporaryDirectory("fake-tree") { dir in
+            let fm = FileManager.default
+            for p in ["drivers/pci", "include/linux"] {
+                try fm.createDirectory(at: dir.appendingPathComponent(p), withIntermediateDirectories: true)
+            }
+            try Data("VERSION = 6\nPATCHLEVEL = 99\nSUBLEVEL = 0\nEXTRAVERSION =\n".utf8).write(to: dir.appendingPathComponent("Makefile"))
+            try Data("#define PCI_VENDOR_ID_INTEL\t\t0x8086\n".utf8).write(to: dir.appendingPathComponent("include/linux/pci_ids.h"))
+            let quirks = dir.appendingPathComponent("drivers/pci/quirks.c")
+            try Data("static int x(void) { return 0; }\n".utf8).write(to: quirks)
+            #expect(throws: KernelImportError.self) { try KernelImporter.importTree(dir.path) }
+            do { _ = try KernelImporter.importTree(dir.path) } catch let e as KernelImportError {
+                #expect(e.description.hasSuffix("quirks.c: the table 'pci_dev_acs_enabled[] = {' was not found"))
+            }
+            // A malformed row is reported with its line.
+            let bad = """
+                static int f(struct pci_dev *dev, u16 acs_flags) { return 1; }
+                static const struct pci_dev_acs_enabled {
+                \tu16 vendor;
+                } pci_dev_acs_enabled[] = {
+                \t{ PCI_VENDOR_ID_INTEL, 0x10C6, f },
+                \t{ PCI_VENDOR_ID_INTEL, 0x10C6 f },
+                \t{ 0 }
+                };
+
+                """
+            try Data(bad.utf8).write(to: quirks)
+            do { _ = try KernelImporter.importTree(dir.path); Issue.record("no error") } catch let e as KernelImportError {
+                #expect(e.line == 6)
+                #expect(e.description.contains("quirks.c:6: a table row must be"))
+            }
+            // An unknown macro names the row's line.
+            try Data(bad.replacingOccurrences(of: "0x10C6 f", with: "PCI_DEVICE_ID_NOPE, f").utf8).write(to: quirks)
+            do { _ = try KernelImporter.importTree(dir.path); Issue.record("no error") } catch let e as KernelImportError {
+                #expect(e.line == 6)
+                #expect(e.message.contains("PCI_DEVICE_ID_NOPE"))
+            }
+            // A well-formed minimal tree imports: the unknown family is grouped automatically.
+            try Data(bad.replacingOccurrences(of: "0x10C6 f", with: "0x10C7, f").utf8).write(to: quirks)
+            let r = try KernelImporter.importTree(dir.path)
+            #expect(r.kernelVersion == "6.99")
+            #expect(r.entries.count == 1)
+            #expect(r.entries.first?.devices == [.id(0x10c6), .id(0x10c7)])
+            #expect(r.entries.first?.kernel.since == "v6.99")
+        }
+    }
+}
+
+func withTemporaryDirectoryAsync(_ body: (URL) async throws -> Void) async throws {
+    let dir = try Fixtures.temporaryDirectory("registry-import")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try await body(dir)
+}
