@@ -1,3 +1,4 @@
+import Foundation
 import PCIAccess
 import PCIConfig
 
@@ -79,7 +80,11 @@ extension StaticACSTable {
         let sizeNote = request.capability.contains(.ec) ? ", egress vector size \(request.egressVectorBits ?? 0)" : ""
 
         var out = "/*\n"
-        for line in headerComment() { out += line.isEmpty ? " *\n" : " * \(line)\n" }
+        for line in headerComment() {
+            // Text from the registry must not end the comment early.
+            let safe = line.replacingOccurrences(of: "*/", with: "* /")
+            out += safe.isEmpty ? " *\n" : " * \(safe)\n"
+        }
         out += " */\n"
         if let p = placement {
             out += "#define \(macro)_OFFSET\t0x\(hex(p.offset, width: 3))\n"
@@ -148,6 +153,10 @@ extension StaticACSTable {
             lines.append("\(vendorName) \(family): vendor 0x\(hex(vendor, width: 4)), devices \(deviceList(devices)).")
             lines.append(regs)
             lines += meaning
+            for paragraph in evidence {
+                lines.append("")
+                lines += wrap(paragraph, width: 72)
+            }
             lines.append("")
             lines.append("Next Capability Offset is 0. Firmware places these bytes at a free, dword")
             lines.append("aligned offset in 0x100-0xfff of every function and links them at the end")
@@ -167,6 +176,24 @@ func deviceList(_ ranges: [ClosedRange<UInt16>]) -> String {
             : "0x\(hex(r.lowerBound, width: 4))-0x\(hex(r.upperBound, width: 4))"
     }
     return items.count > 12 ? items.prefix(12).joined(separator: ", ") + ", ..." : items.joined(separator: ", ")
+}
+
+/// Words of `text` in lines of at most `width` characters (longer words on their own line).
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+        if line.isEmpty {
+            line = String(word)
+        } else if line.count + 1 + word.count <= width {
+            line += " " + word
+        } else {
+            lines.append(line)
+            line = String(word)
+        }
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
 }
 
 /// Lower-case letters and digits, runs of anything else as one `_`, no leading or trailing `_`.

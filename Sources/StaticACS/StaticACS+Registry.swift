@@ -21,9 +21,35 @@ extension StaticACSTable {
         }
         // An empty request cannot fail validation.
         guard let request = try? ACSTableRequest() else { return nil }
+        var evidence: [String] = []
+        if let e = entry.evidence {
+            evidence.append("Vendor statement: " + e.statement)
+            if !e.confirmedBy.isEmpty { evidence.append("Confirmed by: " + e.confirmedBy.joined(separator: ", ")) }
+        }
         return StaticACSTable(subject: .family(vendor: entry.vendor, vendorName: entry.vendorName,
                                                family: entry.family, devices: devices),
-                              request: request, placement: nil)
+                              request: request, placement: nil, evidence: evidence)
+    }
+
+    /// The firmware tables of every entry `forEntry` accepts, as files for `acsquirk generate`:
+    /// `<directory>/acs-table-<vvvv>-<family>.h` (see `suggestedFileName`; a `-2`, `-3`, ... suffix
+    /// when two entries share vendor and family), each the `renderC()` fragment inside an include
+    /// guard. Sorted by path; deterministic. Entries `forEntry` rejects produce no file.
+    public static func files(for entries: [LoadedEntry], directory: String = "acs-tables") -> [(path: String, text: String)] {
+        var used: [String: Int] = [:]
+        var out: [(path: String, text: String)] = []
+        let tables = entries.compactMap { forEntry($0.entry) }
+            .sorted { ($0.suggestedFileName, $0.renderC()) < ($1.suggestedFileName, $1.renderC()) }
+        for t in tables {
+            var name = t.suggestedFileName
+            let n = used[name, default: 0] + 1
+            used[name] = n
+            if n > 1 { name = String(name.dropLast(2)) + "-\(n).h" }
+            let guardName = cIdentifierPart(name).uppercased()
+            let text = "#ifndef \(guardName)\n#define \(guardName)\n\n" + t.renderC() + "\n#endif /* \(guardName) */\n"
+            out.append((path: directory.isEmpty ? name : directory + "/" + name, text: text))
+        }
+        return out
     }
 
     /// A file name for the entry's table: `acs-table-<vvvv>-<family>.h`, e.g.

@@ -193,12 +193,16 @@ public struct StaticACSTable: Hashable, Sendable {
     public let placement: ACSPlacement?
     /// Notes for the user (not errors), e.g. that Linux ignores ACS on a single-function endpoint.
     public let warnings: [String]
+    /// Why the table is right, for the C comment (a registry entry's evidence), one paragraph each.
+    public let evidence: [String]
 
-    public init(subject: Subject, request: ACSTableRequest, placement: ACSPlacement?, warnings: [String] = []) {
+    public init(subject: Subject, request: ACSTableRequest, placement: ACSPlacement?, warnings: [String] = [],
+                evidence: [String] = []) {
         self.subject = subject
         self.request = request
         self.placement = placement
         self.warnings = warnings
+        self.evidence = evidence
     }
 
     /// The new capability's bytes: next pointer 0 (it is the last capability of the list).

@@ -64,11 +64,33 @@ import TestSupport
         for off in stride(from: p.offset, to: p.offset + p.size, by: 4) { #expect(c.contains("/* 0x\(hex(off, width: 3)) +0x")) }
     }
 
-    static func entry(kind: Isolation.Kind, multifunction: Bool? = true, port: AppliesTo.PortTypeCondition = .any) -> QuirkEntry {
-        QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: "82576 (Kawela) NIC", devices: [.id(0x10c9), .range(first: 0x10e6, last: 0x10e8)],
+    static func entry(kind: Isolation.Kind, multifunction: Bool? = true, port: AppliesTo.PortTypeCondition = .any,
+                      family: String = "82576 (Kawela) NIC") -> QuirkEntry {
+        QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: family, devices: [.id(0x10c9), .range(first: 0x10e6, last: 0x10e8)],
                    appliesTo: AppliesTo(portType: port, multifunction: multifunction),
                    isolation: Isolation(kind: kind, acsEquivalent: .multifunctionEndpointQuirk),
+                   evidence: Evidence(statement: "The functions have no internal path between them: */ peer-to-peer is blocked "
+                                          + "in hardware and every request goes upstream to the root complex.",
+                                      confirmedBy: ["Jane Doe <jane@vendor.example>"]),
                    kernel: KernelStatus(status: .new))
+    }
+
+    /// `files(for:)`: one header per accepted entry, include-guarded, compiling when included twice.
+    @Test func registryFilesForGenerate() async throws {
+        let entries = [
+            LoadedEntry(entry: Self.entry(kind: .noPeerToPeer), path: "quirks/intel/82576.yaml"),
+            LoadedEntry(entry: Self.entry(kind: .portsIsolated, port: .rootPort), path: "quirks/intel/pch.yaml"),
+            LoadedEntry(entry: Self.entry(kind: .noPeerToPeer, family: "I350"), path: "quirks/intel/i350.yaml"),
+        ]
+        let files = StaticACSTable.files(for: entries)
+        #expect(files.map(\.path) == ["acs-tables/acs-table-8086-82576-kawela-nic.h", "acs-tables/acs-table-8086-i350.h"])
+        #expect(StaticACSTable.files(for: entries.reversed()).map(\.text) == files.map(\.text))
+        let text = files[0].text
+        #expect(text.hasPrefix("#ifndef ACS_TABLE_8086_82576_KAWELA_NIC_H\n"))
+        #expect(text.contains("Vendor statement: The functions have no internal path between them: * /"))
+        #expect(text.contains("Confirmed by: Jane Doe <jane@vendor.example>"))
+        let out = try await compileAndRun(text + text, id: "acs_cap_intel_82576_kawela_nic", hasLink: false, hasOffset: false)
+        #expect(out == ["0d 00 01 00 00 00 00 00", "0001000d 00000000"])
     }
 
     @Test func registryEntryFirmwareTable() async throws {
