@@ -38,13 +38,13 @@ public struct PCIBusTree: Hashable, Sendable {
         for e in entries where seen.insert(e.address).inserted { unique.append(e) }
         unique.sort { $0.address < $1.address }
         var bridges: [PCIAddress: BridgeBusNumbers] = [:]
-        var usable: [(PCIAddress, BridgeBusNumbers)] = []
+        var usable: [UInt32: [(PCIAddress, BridgeBusNumbers)]] = [:]
         var misnumbered: [PCIAddress] = []
         for (a, c) in unique {
             guard let bus = PCIBusTree.bridgeBusNumbers(c) else { continue }
             bridges[a] = bus
             if bus.secondary > a.bus && bus.subordinate >= bus.secondary {
-                usable.append((a, bus))
+                usable[a.domain, default: []].append((a, bus))
             } else {
                 misnumbered.append(a)
             }
@@ -52,13 +52,24 @@ public struct PCIBusTree: Hashable, Sendable {
         var parents: [PCIAddress: PCIAddress] = [:]
         var children: [PCIAddress: [PCIAddress]] = [:]
         var roots: [PCIAddress] = []
+        // The parent depends only on (domain, bus): computed once per bus, over that domain's
+        // bridges, so building stays linear in the number of functions.
+        var parentOfBus: [UInt64: PCIAddress?] = [:]
         for (a, _) in unique {
-            var best: (PCIAddress, Int)?
-            for (b, n) in usable where b.domain == a.domain && n.secondary <= a.bus && a.bus <= n.subordinate {
-                let width = Int(n.subordinate) - Int(n.secondary)
-                if best == nil || width <= best!.1 { best = (b, width) }
+            let busKey = UInt64(a.domain) << 8 | UInt64(a.bus)
+            let parent: PCIAddress?
+            if let cached = parentOfBus[busKey] {
+                parent = cached
+            } else {
+                var best: (PCIAddress, Int)?
+                for (b, n) in usable[a.domain] ?? [] where n.secondary <= a.bus && a.bus <= n.subordinate {
+                    let width = Int(n.subordinate) - Int(n.secondary)
+                    if best == nil || width <= best!.1 { best = (b, width) }
+                }
+                parent = best?.0
+                parentOfBus[busKey] = .some(parent)
             }
-            if let (p, _) = best {
+            if let p = parent {
                 parents[a] = p
                 children[p, default: []].append(a)
             } else {

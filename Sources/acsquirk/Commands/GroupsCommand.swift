@@ -1,7 +1,202 @@
 import ArgumentParser
+import Foundation
+import PCIAccess
+import PCIConfig
+import Registry
+import Topology
 
-// Placeholder: replaced by the module that implements `acsquirk groups`.
+/// `acsquirk groups`: Linux's IOMMU groups predicted from config space, with reasons, what-if
+/// quirks, DOT output and a comparison with the running kernel.
 struct GroupsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "groups", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "groups",
+        abstract: "Predict Linux's IOMMU groups from config space, explain them, and show what a quirk would change.",
+        discussion: """
+            Reproduces pci_device_group() step by step for a kernel profile: the quirk table (the \
+            registry's upstream entries) first, then ACS, DMA aliases and same-slot functions. \
+            Without --dump, reads this machine through libpci and compares with \
+            /sys/kernel/iommu_groups (a difference is a finding, exit 1).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot }
+
+    @Option(name: .long, help: "An `lspci -xxxx` dump to read instead of this machine.")
+    var dump: String?
+
+    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(KernelProfile.newest.rawValue); live: the running kernel's).")
+    var kernel: String?
+
+    @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
+    var quirks: [String] = []
+
+    @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
+    var withRegistry = false
+
+    @Option(name: .long, help: "The registry folder or files (default: quirks).")
+    var registry: [String] = []
+
+    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
+    var assumeIOMMU = false
+
+    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS): the AMD southbridge quirk answers.")
+    var amdIOMMU = false
+
+    @Flag(name: .customLong("assume-pch-workaround-fails"), help: "Assume the Intel PCH root-port ACS workaround (RCBA) fails.")
+    var pchWorkaroundFails = false
+
+    @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict.")
+    var explain = false
+
+    @Option(name: .long, help: "Output format: text, json or dot.")
+    var format: Format = .text
+
+    @Option(name: .long, help: ArgumentHelp("pci.ids file for names.", visibility: .hidden))
+    var idsPath: String?
+
+    @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Root of /sys for live mode (tests).", visibility: .hidden))
+    var sysfsRoot: String?
+
+    /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
+    func validate() throws {
+        if let kernel, KernelProfile(rawValue: kernel) == nil {
+            printError("acsquirk groups: unknown kernel profile '\(kernel)'; use one of "
+                + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
+            throw ExitStatus.badInput
+        }
+        for q in quirks where WhatIf.parseID(q) == nil {
+            printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
+            throw ExitStatus.badInput
+        }
+    }
+
+    func run() async throws {
+        let profile = kernel.flatMap(KernelProfile.init(rawValue:))
+            ?? (dump == nil ? runningKernelProfile() : nil) ?? KernelProfile.newest
+        let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                        pchWorkaroundFails: pchWorkaroundFails)
+        // The registry: upstream entries are the kernel's table; the rest are what-if material.
+        let registryPaths = registry.isEmpty ? ["quirks"] : registry
+        let entries: [QuirkEntry]
+        do {
+            entries = try loadRegistryEntries(registryPaths)
+        } catch {
+            printError("acsquirk groups: \(error)")
+            throw ExitStatus.badInput
+        }
+        let upstream = entries.filter { $0.kernel.status == .upstream }
+        let base = QuirkTable(entries: upstream)
+        if upstream.isEmpty {
+            printError("acsquirk groups: warning: no upstream entries in \(registryPaths.joined(separator: ", ")): "
+                + "the kernel's quirk table is empty (run `acsquirk import-kernel`)")
+        }
+
+        // Config space.
+        let functions: [PCIFunction]
+        let source: String
+        do {
+            if let dump {
+                functions = try PCIReader.read(.dump(path: dump), names: true, idsPath: idsPath)
+                source = dump
+            } else {
+                let sysfs = sysfsRoot.map { $0 + "/bus/pci" }
+                functions = try PCIReader.read(.live(sysfsPath: sysfs), names: true, idsPath: idsPath)
+                source = "this machine"
+            }
+        } catch {
+            printError("acsquirk groups: \(dump ?? "live system"): \(error)")
+            throw ExitStatus.badInput
+        }
+        if dump == nil, functions.contains(where: { $0.config.readable < 256 }) {
+            printError("acsquirk groups: warning: config space beyond 64 bytes is readable only as root; "
+                + "without it ACS is invisible and the prediction treats it as absent")
+        }
+        if functions.isEmpty {
+            printError("acsquirk groups: \(dump ?? "live system"): no PCI functions found")
+            throw ExitStatus.badInput
+        }
+
+        let prediction = GroupPredictor.predict(functions, quirks: base, options: options)
+
+        // What-if.
+        var extra: [QuirkEntry] = []
+        var labels: [String] = []
+        for q in quirks {
+            let (v, d) = WhatIf.parseID(q)!
+            extra.append(WhatIf.mfEndpointQuirk(vendor: v, device: d))
+            labels.append("--quirk \(hex(v, width: 4)):\(hex(d, width: 4)) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
+        }
+        if withRegistry {
+            let local = entries.filter { $0.kernel.status != .upstream }
+            extra += local
+            labels.append("--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
+        }
+        let whatIf = extra.isEmpty && !withRegistry ? nil
+            : GroupPredictor.predict(tree: prediction.tree, quirks: base.consultingFirst(extra), options: options)
+
+        // Live comparison.
+        var live: LiveGroups?
+        if dump == nil {
+            do {
+                let l = try LiveGroups.read(root: (sysfsRoot ?? "/sys") + "/kernel/iommu_groups")
+                if l.iommuActive {
+                    live = l
+                } else {
+                    printError("acsquirk groups: /sys/kernel/iommu_groups is empty: no IOMMU is active, the kernel forms no groups")
+                }
+            } catch {
+                printError("acsquirk groups: \(error)")
+                throw ExitStatus.badInput
+            }
+        }
+
+        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: labels, live: live)
+        switch format {
+        case .text:
+            print(report.text(explain: explain), terminator: "")
+        case .json:
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        case .dot:
+            let title = whatIf == nil ? nil
+                : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")
+            print((whatIf ?? prediction).dot(title: title), terminator: "")
+        }
+        if report.isFinding { throw ExitStatus.findings }
+    }
+}
+
+/// The profile closest to the running kernel (`uname -r`): 7.x → 7.3, 6.12 and later 6.x → 6.12,
+/// older → 6.1.
+private func runningKernelProfile() -> KernelProfile? {
+    var u = utsname()
+    guard uname(&u) == 0 else { return nil }
+    let release = withUnsafePointer(to: u.release) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
+    }
+    let parts = release.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    guard parts.count >= 2 else { return nil }
+    if parts[0] >= 7 { return .v7_3 }
+    if parts[0] == 6 && parts[1] >= 12 { return .v6_12 }
+    return .v6_1
+}
+
+private func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// An unusable registry: its diagnostics (`path:line:col: error: [rule] message`).
+private struct RegistryLoadError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Loads registry entries with `Registry.load(paths:)`. Any error (unreadable path, invalid entry)
+/// is fatal: a partial quirk table would predict the wrong groups.
+private func loadRegistryEntries(_ paths: [String]) throws -> [QuirkEntry] {
+    let loaded = Registry.load(paths: paths)
+    if loaded.diagnostics.hasErrors {
+        throw RegistryLoadError(description: "registry \(paths.joined(separator: ", ")) cannot be used:\n"
+            + loaded.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+    }
+    return loaded.entries.map(\.entry)
 }
