@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
-            "StaticACS", "PCIAccess", "PCIConfig", "Registry", "TestSupport",
+            "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",

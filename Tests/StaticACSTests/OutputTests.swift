@@ -159,6 +159,26 @@ import TestSupport
         let devices = lspciDevices(try await lspciVVV(p2))
         #expect(lspciACS(devices["01:00.0"] ?? [])?.offset == 0x14c)
         #expect(lspciACS(devices["01:00.1"] ?? [])?.offset == 0x14c)
+
+        // `acsquirk scan` of the same file agrees with lspci for every function.
+        let scan = try await runTool("env", [try acsquirkExecutable(), "scan", "--dump", p2, "--format", "json"])
+        #expect(scan.status == 0, "\(scan.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["functions"] as? [[String: Any]])
+        #expect(rows.count == patched.count)
+        for row in rows {
+            let bdf = try #require(row["bdf"] as? String)
+            let acs = try #require(row["acs"] as? [String: Any])
+            let short = try #require(PCIAddress(bdf)).shortDescription
+            if let l = lspciACS(devices[short] ?? []) {
+                #expect(acs["state"] as? String == "present", "\(bdf)")
+                #expect(acs["offset"] as? String == "0x" + hex(l.offset, width: 3), "\(bdf)")
+                let shows = acs["lspciShows"] as? [String: String]
+                #expect(shows?["ACSCap"] == l.cap && shows?["ACSCtl"] == l.ctl, "\(bdf)")
+            } else {
+                #expect(acs["state"] as? String != "present", "\(bdf)")
+            }
+        }
     }
 
     /// Every refusal: exit 2, nothing on stdout, the reason on stderr.
