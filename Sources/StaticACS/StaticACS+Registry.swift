@@ -7,12 +7,20 @@ extension StaticACSTable {
     ///
     /// Returns a table for entries that claim no peer-to-peer between the functions of a
     /// multifunction device (`isolation.kind == .noPeerToPeer`, `appliesTo.multifunction` not
-    /// `false`), the case `pci_quirk_mf_endpoint_acs` covers in the kernel; `nil` for every other
-    /// entry (ports-isolated root/downstream ports and register errata need a real ACS capability
+    /// `false`), the case `pci_quirk_mf_endpoint_acs` covers in the kernel, when the claim is
+    /// unconditional (no `requires`, port type endpoint or any) and names device IDs (not every ID
+    /// of a vendor); `nil` for every other entry (ports-isolated root/downstream ports and register errata need a real ACS capability
     /// whose controls work, not a static table). Firmware places the bytes in each function's
     /// extended config space and links them at the end of its list (see `renderC()`'s comment).
     public static func forEntry(_ entry: QuirkEntry) -> StaticACSTable? {
         guard entry.isolation.kind == .noPeerToPeer, entry.appliesTo.multifunction != false else { return nil }
+        // Only an unconditional claim about named endpoints can be shipped in a device's own
+        // config space: not a claim about every ID of a vendor (Intel RCiEPs) and not one that
+        // holds only on some platforms (AMD southbridge: only with an IVRS table).
+        guard entry.appliesTo.requires.isEmpty,
+              entry.appliesTo.portType == .any || entry.appliesTo.portType == .endpoint,
+              !entry.devices.contains(where: { $0 == .range(first: 0x0000, last: 0xffff) })
+        else { return nil }
         let devices: [ClosedRange<UInt16>] = entry.devices.compactMap {
             switch $0 {
             case let .id(d): d...d
