@@ -3,6 +3,7 @@ import KernelOutput
 import PCIAccess
 import PCIConfig
 import Registry
+import StaticACS
 import Topology
 
 /// What `acsquirk run` is asked to do.
@@ -186,7 +187,7 @@ public enum PipelineRunner {
         }
 
         // 6. static ACS tables
-        let tables = StaticTablesStage.files(for: pending)
+        let tables = StaticTablesStage.files(for: entries)
         do throws(KernelOutputError) {
             try write(tables.files, staleIn: [("acs-tables", ".h")])
         } catch {
@@ -310,10 +311,16 @@ enum GroupsStage {
     }
 }
 
-/// The static ACS tables stage (module StaticACS): the firmware alternative to each quirk.
-/// Until StaticACS is available it writes nothing.
+/// The static ACS tables stage (module StaticACS): the firmware alternative to a quirk, an ACS
+/// capability with no controls advertised, for every entry that claims no peer-to-peer between
+/// the functions of a multifunction device (upstream ones included, as `acsquirk generate` writes
+/// them: firmware can ship it for kernels that lack the quirk). Ports and errata need a working
+/// ACS capability, not a table.
 enum StaticTablesStage {
     static func files(for entries: [LoadedEntry]) -> (files: [(path: String, text: String)], summary: String) {
-        ([], "skipped (static ACS tables are not built yet)")
+        let files = StaticACSTable.files(for: entries)
+        let kinds = entries.filter { StaticACSTable.forEntry($0.entry) != nil }.count
+        return (files, "\(count(files.count, "static ACS table")) for \(count(kinds, "no-peer-to-peer entry", "no-peer-to-peer entries"))"
+            + " (ports-isolated and erratum entries need a working ACS capability, not a table)")
     }
 }

@@ -3,11 +3,28 @@ import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
+import StaticACS
 import Testing
 import TestSupport
 
 /// The files `acsquirk run` writes whatever the registry holds.
 let alwaysWritten = ["check.json", "check.txt", "groups.json", "groups.txt", "scan.json", "scan.txt", "summary.txt"]
+
+/// The static ACS tables `acsquirk generate` writes for a registry (module StaticACS), by path.
+func staticTables(_ entries: [LoadedEntry]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: StaticACSTable.files(for: entries).map { ($0.path, $0.text) })
+}
+
+/// The files written besides the tables, and checks on the tables: header guard, non-empty.
+func splitTables(_ files: [String], under out: String) throws -> (others: [String], tables: [String]) {
+    let tables = files.filter { $0.hasPrefix("acs-tables/") }
+    for t in tables {
+        #expect(t.hasSuffix(".h"))
+        let text = try String(contentsOfFile: out + "/" + t, encoding: .utf8)
+        #expect(text.hasPrefix("#ifndef ACS_TABLE_") && text.contains("static const u8 acs_cap_"), "\(t)")
+    }
+    return (files.filter { !$0.hasPrefix("acs-tables/") }, tables)
+}
 
 /// Every regular file under `dir`, relative, sorted.
 func filesUnder(_ dir: String) -> [String] {
@@ -52,9 +69,15 @@ var kernelTree612: String? {
         #expect(r.exitCode == 0, "\(r.errors)")
         #expect(lines.map { String($0.prefix(while: { $0 != ":" })) }
                 == ["[1/7] lint", "[2/7] scan", "[3/7] check", "[4/7] groups", "[5/7] generate", "[6/7] acs-tables", "[7/7] patch"])
-        // Only upstream entries: nothing to generate, no patch.
-        #expect(filesUnder(out) == alwaysWritten)
-        #expect(r.written == alwaysWritten)
+        // Only upstream entries: no C stub, no patch; the firmware tables of the upstream
+        // multifunction-endpoint families.
+        let (others, tables) = try splitTables(filesUnder(out), under: out)
+        #expect(others == alwaysWritten)
+        let expected = staticTables(try committedRegistry())
+        #expect(tables == expected.keys.sorted())
+        for t in tables { #expect(try String(contentsOfFile: out + "/" + t, encoding: .utf8) == expected[t]) }
+        #expect(tables.contains("acs-tables/acs-table-8086-82576.h"))
+        #expect(r.written == filesUnder(out))
         for f in alwaysWritten {
             let text = try String(contentsOfFile: out + "/" + f, encoding: .utf8)
             #expect(!text.isEmpty, "\(f)")
@@ -72,7 +95,7 @@ var kernelTree612: String? {
         #expect(summary.hasPrefix("entries: 33 (33 upstream, 0 not upstream) in 33 files; lint: 0 errors, 0 warnings\n"
             + "devices checked: 21 functions of dump.txt, 6 covered by an entry\n"
             + "findings: 0 errors, 0 warnings, 4 notes; 3 devices without an entry sharing an IOMMU group\n"
-            + "files written: 7 in \(out)/\n"))
+            + "files written: \(alwaysWritten.count + expected.count) in \(out)/\n"))
         #expect(summary.hasSuffix("exit 0\n"))
     }
 
@@ -86,6 +109,8 @@ var kernelTree612: String? {
         #expect(r.exitCode == 0, "\(r.errors) \(r.progress)")
         let files = filesUnder(out)
         #expect(files.contains("quirks/intel.c"), "\(files)")
+        #expect(files.contains("acs-tables/acs-table-8086-82574l.h"), "\(files)")
+        #expect(try splitTables(files, under: out).tables == staticTables(Registry.load(paths: [registry]).entries).keys.sorted())
         let stub = try String(contentsOfFile: out + "/quirks/intel.c", encoding: .utf8)
         #expect(stub.contains("0x10d3") && stub.contains("82574L"))
         // The groups show what the new entry splits.
@@ -184,7 +209,7 @@ var kernelTree612: String? {
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.prefix(7).map { $0.prefix(6) } == ["[1/7] ", "[2/7] ", "[3/7] ", "[4/7] ", "[5/7] ", "[6/7] ", "[7/7] "])
         #expect(r.stdout.hasSuffix(try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)))
-        #expect(filesUnder(out) == alwaysWritten)
+        #expect(try splitTables(filesUnder(out), under: out).others == alwaysWritten)
 
         // check on the same dump, all three formats.
         guard let text = try await acsquirk(["check", "--dump", Fixtures.path("machines/x99-huananzhi-qd4-navi23/dump.txt")]),
