@@ -61,9 +61,7 @@ final class GroupAnalysis {
         guard let d = device(f.address) else {
             return FunctionView(f, tree: PCIConfig.PCIBusTree([f]))
         }
-        return FunctionView(address: f.address, vendor: d.vendor, device: d.device, portType: d.type,
-                            multifunction: d.multifunction, multifunctionReason: d.multifunctionReason,
-                            classID: d.classID, onRootBus: d.onRootBus, acs: f.acs, config: f.config, names: f.names)
+        return KernelViews.view(d, f)
     }
 
     func explain(_ why: ACSStatus.UnknownReason) -> String { why.description }
@@ -234,4 +232,26 @@ final class GroupAnalysis {
 extension GroupPrediction {
     /// Whether every function is in domain 0000 (addresses are then printed `bb:dd.f`).
     var singleDomainNames: Bool { tree.functions.allSatisfy { $0.address.domain == 0 } }
+}
+
+/// Linux's view of every function without a prediction: `KernelDevice` (corrected PCIe type,
+/// multifunction flag) by address, for `acsquirk new`.
+struct KernelViews {
+    let devices: [PCIAddress: KernelDevice]
+
+    init(_ functions: [PCIFunction]) {
+        let tree = BusTopology(functions: functions.filter { !$0.isAllOnes })
+        devices = Dictionary(uniqueKeysWithValues: tree.kernelDevices(PredictionOptions()).map { ($0.address, $0) })
+    }
+
+    func view(of f: PCIFunction) -> FunctionView {
+        guard let d = devices[f.address] else { return FunctionView(f, tree: PCIConfig.PCIBusTree([f])) }
+        return KernelViews.view(d, f)
+    }
+
+    static func view(_ d: KernelDevice, _ f: PCIFunction) -> FunctionView {
+        FunctionView(address: f.address, vendor: d.vendor, device: d.device, portType: d.type,
+                     multifunction: d.multifunction, multifunctionReason: d.multifunctionReason,
+                     classID: d.classID, onRootBus: d.onRootBus, acs: f.acs, config: f.config, names: f.names)
+    }
 }

@@ -97,8 +97,9 @@ public enum EntryScaffolder {
         }.sorted { $0.address < $1.address }
         let mine = slot.filter { $0.vendorID == target.vendorID }
         let others = slot.filter { $0.vendorID != target.vendorID }
-        let tree = PCIConfig.PCIBusTree(functions)
-        let views = mine.map { FunctionView($0, tree: tree) }
+        // Linux's view (port type after set_pcie_port_type(), multifunction flag), as `check` sees it.
+        let kernel = KernelViews(functions)
+        let views = mine.map { kernel.view(of: $0) }
         let targetView = views.first { $0.address == address }!
 
         var notes: [String] = []
