@@ -133,7 +133,7 @@ import TestSupport
             #expect(r.entry == nil)
             #expect(r.diagnostics.map(\.rule) == ["file-too-large"])
             #expect(r.diagnostics.first?.message.contains("52428800 bytes") == true)
-            #expect(r.diagnostics.first?.description.hasPrefix("\(p):1:1: error: [file-too-large]") == true)
+            #expect(r.diagnostics.first?.description.hasPrefix("\(p): error: [file-too-large]") == true)
         }
     }
 
