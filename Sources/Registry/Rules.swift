@@ -183,7 +183,7 @@ public enum LintRules {
         id: "duplicate-key", description: "A key that appears twice in one mapping.",
         rationale: "YAML loaders disagree on which value wins; the entry would mean different things to different tools.",
         severity: .error, good: [good],
-        bad: [bad("family: SP 10GbE", "↓family: SP 10GbE\nfamily: SP 10GbE v2")])
+        bad: [bad("family: SP 10GbE", "family: SP 10GbE\n↓family: SP 10GbE v2")])
 
     public static let yamlAnchor = LintRule(
         id: "yaml-anchor", description: "YAML anchors (&name) and aliases (*name).",
