@@ -48,11 +48,29 @@ extension Registry {
     }
 
     /// Loads everything under `paths` and runs every lint rule (loader rules and `Linter.check`).
+    /// A file with schema errors (an unknown key, a malformed value) still gets the semantic rules
+    /// that do not read the fields in error, so one run shows every problem; such entries are
+    /// not in `entries` (as in `load(paths:)`).
     public static func lint(paths: [String], options: LintOptions = .standard) -> LintResult {
-        let (files, _) = files(in: paths)
-        let loaded = load(paths: paths)
-        let diags = (loaded.diagnostics + Linter.check(loaded.entries, options: options)).sorted()
-        return LintResult(files: files, entries: loaded.entries, diagnostics: diags)
+        let (files, missing) = files(in: paths)
+        var diags: [Diagnostic] = missing.map {
+            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
+        }
+        var checked: [LoadedEntry] = []
+        var entries: [LoadedEntry] = []
+        var tainted: [String: Set<String>] = [:]
+        for f in files {
+            let parsed = SourceReader.parse(path: f)
+            diags += parsed.diagnostics
+            guard let root = parsed.root else { continue }
+            let r = decodePartial(root, path: f)
+            diags += r.diagnostics
+            guard let e = r.entry else { continue }
+            checked.append(e)
+            if r.diagnostics.hasErrors { tainted[f] = r.tainted } else { entries.append(e) }
+        }
+        diags += Linter.check(checked, options: options, tainted: tainted)
+        return LintResult(files: files, entries: entries, diagnostics: diags.sorted())
     }
 }
 
@@ -61,12 +79,48 @@ extension Registry {
 /// table rows), all deterministic.
 public enum Linter {
     public static func check(_ entries: [LoadedEntry], options: LintOptions = .standard) -> [Diagnostic] {
+        check(entries, options: options, tainted: [:])
+    }
+
+    /// `check` over entries of which some were read partially: `tainted[path]` names the fields
+    /// of that file with schema errors. A rule whose inputs (`dependencies`) or reported field
+    /// touch a tainted field is left out for that entry; cross-entry rules leave such entries out.
+    static func check(_ entries: [LoadedEntry], options: LintOptions, tainted: [String: Set<String>]) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for e in entries { out += checkEntry(e, options: options) }
-        out += checkVendorNames(entries)
-        out += checkDuplicateDevices(entries)
-        out += checkTableRows(entries)
+        for e in entries { out += checkEntry(e, options: options, tainted: tainted[e.path] ?? []) }
+        func clean(_ rule: LintRule) -> [LoadedEntry] {
+            entries.filter { e in !(dependencies[rule.id] ?? []).contains { touches(tainted[e.path] ?? [], $0) } }
+        }
+        out += checkVendorNames(clean(LintRules.vendorNameMismatch))
+        out += checkDuplicateDevices(clean(LintRules.duplicateDevice))
+        out += checkTableRows(clean(LintRules.tableRow))
         return out.sorted()
+    }
+
+    /// The fields each semantic rule reads (beyond the field it reports on).
+    static let dependencies: [String: [String]] = [
+        LintRules.unknownVendor.id: ["vendor"],
+        LintRules.vendorNameMismatch.id: ["vendor", "vendor-name"],
+        LintRules.pathMismatch.id: ["vendor-name", "family"],
+        LintRules.invertedRange.id: ["devices"],
+        LintRules.duplicateDevice.id: ["vendor", "devices", "applies-to", "kernel.status"],
+        LintRules.missingEvidence.id: ["evidence", "kernel.status"],
+        LintRules.hedgedStatement.id: ["evidence.statement", "kernel.status"],
+        LintRules.confirmedByFormat.id: ["evidence.confirmed-by"],
+        LintRules.claimPortType.id: ["isolation.kind", "applies-to.port-type"],
+        LintRules.acsEquivalentIncomplete.id: ["isolation.acs-equivalent"],
+        LintRules.upstreamIncomplete.id: ["kernel"],
+        LintRules.sinceSublevel.id: ["kernel.since"],
+        LintRules.tableRow.id: ["kernel.table", "kernel.status", "devices"],
+    ]
+
+    /// Whether field `f` is, contains or lies inside one of `tainted` (paths like
+    /// `devices[2].first`, `applies-to.port-type`).
+    static func touches(_ tainted: Set<String>, _ f: String) -> Bool {
+        tainted.contains { t in
+            t == f || t.hasPrefix(f + ".") || t.hasPrefix(f + "[") || f.hasPrefix(t + ".") || f.hasPrefix(t + "[")
+                || t.isEmpty
+        }
     }
 
     static func d(_ e: LoadedEntry, _ rule: LintRule, _ pos: SourcePosition, _ msg: String) -> Diagnostic {
@@ -75,10 +129,14 @@ public enum Linter {
 
     static let hedges = ["could", "may", "should", "might"]
 
-    static func checkEntry(_ le: LoadedEntry, options: LintOptions) -> [Diagnostic] {
+    static func checkEntry(_ le: LoadedEntry, options: LintOptions, tainted: Set<String> = []) -> [Diagnostic] {
         let e = le.entry, L = le.locations
         var out: [Diagnostic] = []
         func report(_ rule: LintRule, _ field: String, _ msg: String, key: Bool = false) {
+            if !tainted.isEmpty,
+               touches(tainted, field) || (dependencies[rule.id] ?? []).contains(where: { touches(tainted, $0) }) {
+                return
+            }
             out.append(d(le, rule, key ? L.key(field) : L.value(field), msg))
         }
 
@@ -219,7 +277,12 @@ public enum Linter {
                 report(LintRules.upstreamIncomplete, "kernel.status",
                        "an upstream entry needs \(lacks.joined(separator: ", ")): where the kernel has it")
             }
-        } else if !e.kernel.table.isEmpty {
+        }
+        if let s = e.kernel.since, let r = KernelRelease(s), let sub = r.sublevel {
+            report(LintRules.sinceSublevel, "kernel.since",
+                   "since '\(s)' is a stable release (sublevel \(sub)), which may carry back-ports from later mainline releases; write the first mainline release (vX.Y), or <=vX.Y for a mainline release known to have it")
+        }
+        if status != .upstream && !e.kernel.table.isEmpty {
             report(LintRules.tableRow, "kernel.table", "only upstream entries have kernel table rows")
         }
         for (i, r) in e.kernel.table.enumerated() {

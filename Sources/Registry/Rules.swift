@@ -183,7 +183,7 @@ public enum LintRules {
         id: "duplicate-key", description: "A key that appears twice in one mapping.",
         rationale: "YAML loaders disagree on which value wins; the entry would mean different things to different tools.",
         severity: .error, good: [good],
-        bad: [bad("family: SP 10GbE", "↓family: SP 10GbE\nfamily: SP 10GbE v2")])
+        bad: [bad("family: SP 10GbE", "family: SP 10GbE\n↓family: SP 10GbE v2")])
 
     public static let yamlAnchor = LintRule(
         id: "yaml-anchor", description: "YAML anchors (&name) and aliases (*name).",
@@ -365,6 +365,16 @@ public enum LintRules {
         bad: [RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  status: upstream", with: "  status: ↓upstream")
                 .replacingOccurrences(of: "  since: v3.12\n", with: ""))])
 
+    public static let sinceSublevel = LintRule(
+        id: "since-sublevel",
+        description: "kernel.since names a stable sublevel (v6.12.117) instead of a mainline release (v6.3) or an upper bound (<=v6.1).",
+        rationale: "Stable trees carry back-ports from later mainline releases, so a stable version is not when the quirk entered Linux; write the first mainline release, or <=vX.Y when only a release that had it is known.",
+        severity: .error,
+        good: [RuleExample(upstreamPath, upstream),
+               RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: <=v6.1"))],
+        bad: [RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: ↓v6.12.117")),
+              RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: ↓<=v6.1.192"))])
+
     public static let tableRow = LintRule(
         id: "table-row",
         description: "Kernel table rows that are inconsistent: on a non-upstream entry, a row device not in devices, or a row number used twice.",
@@ -386,7 +396,7 @@ public enum LintRules {
         invertedRange, duplicateDevice,
         missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate,
         claimPortType, acsEquivalentIncomplete, unsafeText,
-        upstreamIncomplete, tableRow,
+        upstreamIncomplete, sinceSublevel, tableRow,
     ]
 
     /// The rule with `id`.
