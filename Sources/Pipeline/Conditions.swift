@@ -64,20 +64,7 @@ public struct FunctionView: Hashable, Sendable {
 
     /// What kind of function this is, in words: `root port`, `multifunction endpoint`, ...
     public var kindDescription: String {
-        let base: String
-        switch portType {
-        case nil: base = "conventional PCI function"
-        case .endpoint?: base = "endpoint"
-        case .legacyEndpoint?: base = "legacy endpoint"
-        case .rootPort?: base = "root port"
-        case .upstreamPort?: base = "switch upstream port"
-        case .downstreamPort?: base = "switch downstream port"
-        case .pcieToPCIBridge?: base = "PCIe-to-PCI bridge"
-        case .pciToPCIeBridge?: base = "PCI-to-PCIe bridge"
-        case .rcIntegratedEndpoint?: base = "RCiEP"
-        case .rcEventCollector?: base = "root complex event collector"
-        case let .other(v)?: base = "PCIe type \(v) function"
-        }
+        let base = PCIExpressPortType.humanName(portType)
         if portType?.isDownstreamFacingPort == true { return base }
         return (multifunction ? "multifunction " : "single-function ") + base
     }
