@@ -16,7 +16,7 @@ BASE_PACKAGES = libpci-dev pciutils pci.ids
 # graphviz for the DOT test.
 TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
 
-.PHONY: all build run test deps test-deps kernel-trees lint-registry bench clean
+.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench clean
 
 all: build
 
@@ -29,9 +29,24 @@ test-deps: deps
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product acsquirk
 
-# The main job: the whole pipeline on the shipped registry and this machine.
+# A bundled real dump for the second half of `make run`: a Sandy Bridge desktop with a
+# PCIe-to-PCI bridge, Intel PCH root ports (quirked) and a CPU root port without ACS.
+EXAMPLE_DUMP ?= Tests/Fixtures/machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt
+
+# The main job: the whole pipeline on the shipped registry and this machine, then on a real dump.
 run: build
 	$(BIN) run --out $(OUT) $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),)
+	$(BIN) run --dump $(EXAMPLE_DUMP) --out $(OUT)/example $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),)
+
+# `make run` on this checkout, into a scratch folder, and the files it must write.
+RUN_CHECK_OUT = .build/run-check
+RUN_FILES = summary.txt scan.txt scan.json check.txt check.json groups.txt groups.json acs-tables/acs-table-8086-82576.h
+run-check:
+	rm -rf $(RUN_CHECK_OUT)
+	$(MAKE) --no-print-directory run OUT=$(RUN_CHECK_OUT) > $(RUN_CHECK_OUT).log 2>&1 || { cat $(RUN_CHECK_OUT).log; exit 1; }
+	@for f in $(RUN_FILES); do for d in $(RUN_CHECK_OUT) $(RUN_CHECK_OUT)/example; do \
+	  test -s $$d/$$f || { echo "make run did not write $$d/$$f"; exit 1; }; done; done
+	@echo "make run: exit 0, expected files written"
 
 kernel-trees: test-deps
 	@scripts/kernel-trees.sh 6.12 6.1
@@ -43,6 +58,7 @@ test: test-deps kernel-trees
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory lint-registry
+	$(MAKE) --no-print-directory run-check
 
 bench: deps
 	$(SWIFT) build -c release --product acsquirk-bench

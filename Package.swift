@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig"]),
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry"]),
         // Registry against devices (check), scaffolding (new), the whole pipeline (run).
         .target(name: "Pipeline", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",
@@ -63,9 +63,11 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
-        .testTarget(name: "StaticACSTests", dependencies: ["StaticACS", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "StaticACSTests", dependencies: [
+            "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+        ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
+            "Pipeline", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
         ]),
     ]
 )

@@ -111,3 +111,31 @@ public func parseHexID(_ text: some StringProtocol) -> UInt16? {
     guard !s.isEmpty, s.count <= 4, s.allSatisfy(\.isHexDigit) else { return nil }
     return UInt16(s, radix: 16)
 }
+
+/// A PCI vendor and device ID pair as people write it on command lines and in `lspci -n`:
+/// `VVVV:DDDD`, each side 1-4 hex digits with an optional `0x` prefix (`8086:10d3`,
+/// `0x8086:0x10D3`). Printed as `vvvv:dddd` (lower case, four digits each).
+public struct PCIDeviceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// PCI vendor ID (config space offset 0x00).
+    public var vendor: UInt16
+    /// PCI device ID (config space offset 0x02).
+    public var device: UInt16
+
+    public init(vendor: UInt16, device: UInt16) {
+        self.vendor = vendor
+        self.device = device
+    }
+
+    /// Parses `VVVV:DDDD` (see the type); nil for anything else: no colon, more than one colon,
+    /// an empty side, a side that is not 1-4 hex digits (after an optional `0x`), surrounding blanks.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let v = parseHexID(parts[0]), let d = parseHexID(parts[1]) else { return nil }
+        self.init(vendor: v, device: d)
+    }
+
+    /// `vvvv:dddd`.
+    public var description: String { "\(hex(vendor, width: 4)):\(hex(device, width: 4))" }
+
+    public static func < (a: PCIDeviceID, b: PCIDeviceID) -> Bool { (a.vendor, a.device) < (b.vendor, b.device) }
+}

@@ -83,6 +83,30 @@ public enum PCIExpressPortType: Hashable, Sendable, CustomStringConvertible, Cod
         self = t
     }
 
+    /// The kind of function in words, for messages: `root port`, `switch downstream port`,
+    /// `RCiEP`, `PCIe-to-PCI bridge`, ...
+    public var humanName: String {
+        switch self {
+        case .endpoint: "endpoint"
+        case .legacyEndpoint: "legacy endpoint"
+        case .rootPort: "root port"
+        case .upstreamPort: "switch upstream port"
+        case .downstreamPort: "switch downstream port"
+        case .pcieToPCIBridge: "PCIe-to-PCI bridge"
+        case .pciToPCIeBridge: "PCI-to-PCIe bridge"
+        case .rcIntegratedEndpoint: "RCiEP"
+        case .rcEventCollector: "root complex event collector"
+        case let .other(v): "PCIe type \(v) function"
+        }
+    }
+
+    /// `humanName` for an optional type (`nil`: no PCI Express capability), prefixed with
+    /// "multifunction " when `multifunction` is true.
+    public static func humanName(_ type: PCIExpressPortType?, multifunction: Bool = false) -> String {
+        let base = type?.humanName ?? "conventional PCI function"
+        return multifunction ? "multifunction " + base : base
+    }
+
     /// Root ports and switch downstream ports: the ports that forward peer-to-peer traffic
     /// between devices below them and that ACS SV/RR/CR/UF apply to.
     public var isDownstreamFacingPort: Bool { self == .rootPort || self == .downstreamPort }

@@ -26,7 +26,9 @@ public enum Severity: String, Hashable, Sendable, CaseIterable, Comparable {
 /// One finding about a registry file: where, how bad, which rule, what is wrong.
 ///
 /// Printed as `path:line:col: error: [rule-id] message` (the compiler convention editors and CI
-/// log parsers understand). `rule` is the id of a `LintRule` in `LintRules.all`.
+/// log parsers understand); a finding about the file as a whole (a path that does not exist or
+/// cannot be read) has no position and prints as `path: error: [rule-id] message`. `rule` is the
+/// id of a `LintRule` in `LintRules.all`.
 public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// File path as given to the loader (not made absolute).
     public var path: String
@@ -39,6 +41,9 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var rule: String
     /// One line of text saying what is wrong (and where it can, what to write instead).
     public var message: String
+    /// False for a finding about the whole file or path (it does not exist, cannot be read):
+    /// `line` and `column` are then 1 only for sorting and are not printed.
+    public var hasPosition: Bool
 
     public init(path: String, line: Int, column: Int, severity: Severity, rule: String, message: String) {
         self.path = path
@@ -47,6 +52,13 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.severity = severity
         self.rule = rule
         self.message = message
+        self.hasPosition = true
+    }
+
+    /// A finding about the path as a whole (no line or column): `path: error: [rule] message`.
+    public init(path: String, severity: Severity, rule: String, message: String) {
+        self.init(path: path, line: 1, column: 1, severity: severity, rule: rule, message: message)
+        hasPosition = false
     }
 
     public init(path: String, at position: SourcePosition, severity: Severity, rule: String, message: String) {
@@ -56,8 +68,11 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     public var position: SourcePosition { SourcePosition(line: line, column: column) }
 
-    /// `path:line:col: severity: [rule] message`.
-    public var description: String { "\(path):\(line):\(column): \(severity.rawValue): [\(rule)] \(message)" }
+    /// `path:line:col: severity: [rule] message`, or `path: severity: [rule] message` without a position.
+    public var description: String { "\(location): \(severity.rawValue): [\(rule)] \(message)" }
+
+    /// `path:line:col`, or just `path` for a finding without a position.
+    public var location: String { hasPosition ? "\(path):\(line):\(column)" : path }
 
     /// Sorted by path, then line, column, rule, message.
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {

@@ -48,11 +48,29 @@ extension Registry {
     }
 
     /// Loads everything under `paths` and runs every lint rule (loader rules and `Linter.check`).
+    /// A file with schema errors (an unknown key, a malformed value) still gets the semantic rules
+    /// that do not read the fields in error, so one run shows every problem; such entries are
+    /// not in `entries` (as in `load(paths:)`).
     public static func lint(paths: [String], options: LintOptions = .standard) -> LintResult {
-        let (files, _) = files(in: paths)
-        let loaded = load(paths: paths)
-        let diags = (loaded.diagnostics + Linter.check(loaded.entries, options: options)).sorted()
-        return LintResult(files: files, entries: loaded.entries, diagnostics: diags)
+        let (files, missing) = files(in: paths)
+        var diags: [Diagnostic] = missing.map {
+            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
+        }
+        var checked: [LoadedEntry] = []
+        var entries: [LoadedEntry] = []
+        var tainted: [String: Set<String>] = [:]
+        for f in files {
+            let parsed = SourceReader.parse(path: f)
+            diags += parsed.diagnostics
+            guard let root = parsed.root else { continue }
+            let r = decodePartial(root, path: f)
+            diags += r.diagnostics
+            guard let e = r.entry else { continue }
+            checked.append(e)
+            if r.diagnostics.hasErrors { tainted[f] = r.tainted } else { entries.append(e) }
+        }
+        diags += Linter.check(checked, options: options, tainted: tainted)
+        return LintResult(files: files, entries: entries, diagnostics: diags.sorted())
     }
 }
 
@@ -61,12 +79,48 @@ extension Registry {
 /// table rows), all deterministic.
 public enum Linter {
     public static func check(_ entries: [LoadedEntry], options: LintOptions = .standard) -> [Diagnostic] {
+        check(entries, options: options, tainted: [:])
+    }
+
+    /// `check` over entries of which some were read partially: `tainted[path]` names the fields
+    /// of that file with schema errors. A rule whose inputs (`dependencies`) or reported field
+    /// touch a tainted field is left out for that entry; cross-entry rules leave such entries out.
+    static func check(_ entries: [LoadedEntry], options: LintOptions, tainted: [String: Set<String>]) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for e in entries { out += checkEntry(e, options: options) }
-        out += checkVendorNames(entries)
-        out += checkDuplicateDevices(entries)
-        out += checkTableRows(entries)
+        for e in entries { out += checkEntry(e, options: options, tainted: tainted[e.path] ?? []) }
+        func clean(_ rule: LintRule) -> [LoadedEntry] {
+            entries.filter { e in !(dependencies[rule.id] ?? []).contains { touches(tainted[e.path] ?? [], $0) } }
+        }
+        out += checkVendorNames(clean(LintRules.vendorNameMismatch))
+        out += checkDuplicateDevices(clean(LintRules.duplicateDevice))
+        out += checkTableRows(clean(LintRules.tableRow))
         return out.sorted()
+    }
+
+    /// The fields each semantic rule reads (beyond the field it reports on).
+    static let dependencies: [String: [String]] = [
+        LintRules.unknownVendor.id: ["vendor"],
+        LintRules.vendorNameMismatch.id: ["vendor", "vendor-name"],
+        LintRules.pathMismatch.id: ["vendor-name", "family"],
+        LintRules.invertedRange.id: ["devices"],
+        LintRules.duplicateDevice.id: ["vendor", "devices", "applies-to", "kernel.status"],
+        LintRules.missingEvidence.id: ["evidence", "kernel.status"],
+        LintRules.hedgedStatement.id: ["evidence.statement", "kernel.status"],
+        LintRules.confirmedByFormat.id: ["evidence.confirmed-by"],
+        LintRules.claimPortType.id: ["isolation.kind", "applies-to.port-type"],
+        LintRules.acsEquivalentIncomplete.id: ["isolation.acs-equivalent"],
+        LintRules.upstreamIncomplete.id: ["kernel"],
+        LintRules.sinceSublevel.id: ["kernel.since"],
+        LintRules.tableRow.id: ["kernel.table", "kernel.status", "devices"],
+    ]
+
+    /// Whether field `f` is, contains or lies inside one of `tainted` (paths like
+    /// `devices[2].first`, `applies-to.port-type`).
+    static func touches(_ tainted: Set<String>, _ f: String) -> Bool {
+        tainted.contains { t in
+            t == f || t.hasPrefix(f + ".") || t.hasPrefix(f + "[") || f.hasPrefix(t + ".") || f.hasPrefix(t + "[")
+                || t.isEmpty
+        }
     }
 
     static func d(_ e: LoadedEntry, _ rule: LintRule, _ pos: SourcePosition, _ msg: String) -> Diagnostic {
@@ -75,10 +129,14 @@ public enum Linter {
 
     static let hedges = ["could", "may", "should", "might"]
 
-    static func checkEntry(_ le: LoadedEntry, options: LintOptions) -> [Diagnostic] {
+    static func checkEntry(_ le: LoadedEntry, options: LintOptions, tainted: Set<String> = []) -> [Diagnostic] {
         let e = le.entry, L = le.locations
         var out: [Diagnostic] = []
         func report(_ rule: LintRule, _ field: String, _ msg: String, key: Bool = false) {
+            if !tainted.isEmpty,
+               touches(tainted, field) || (dependencies[rule.id] ?? []).contains(where: { touches(tainted, $0) }) {
+                return
+            }
             out.append(d(le, rule, key ? L.key(field) : L.value(field), msg))
         }
 
@@ -130,7 +188,7 @@ public enum Linter {
                            key: true)
                 }
                 let words = ev.statement.lowercased().split { !$0.isLetter }.map(String.init)
-                if let h = hedges.first(where: words.contains) {
+                if !EvidenceTODO.isMarked(ev.statement), let h = hedges.first(where: words.contains) {
                     report(LintRules.hedgedStatement, "evidence.statement",
                            "the statement hedges ('\(h)'): upstream needs the vendor to state that the hardware DOES block peer-to-peer")
                 }
@@ -140,16 +198,29 @@ public enum Linter {
             }
         }
         if let ev = e.evidence {
-            for (i, p) in ev.confirmedBy.enumerated() where !isPerson(p) {
+            // evidence-todo: fields `acsquirk new` left for a person to fill. A marked field gets
+            // this one finding, not also the format rules below.
+            var todo: [(String, String)] = [("evidence.statement", "statement")]
+            for i in ev.confirmedBy.indices { todo.append(("evidence.confirmed-by[\(i)]", "confirmed-by")) }
+            for (i, r) in ev.references.enumerated() {
+                todo.append(("evidence.references[\(i)].title", "reference title"))
+                if r.url != nil { todo.append(("evidence.references[\(i)].url", "reference url")) }
+            }
+            if ev.date != nil { todo.append(("evidence.date", "date")) }
+            for (field, what) in todo where EvidenceTODO.isMarked(evidenceText(ev, field)) {
+                report(LintRules.evidenceTODO, field,
+                       "the \(what) still holds a TODO marker: replace it with what the vendor confirmed")
+            }
+            for (i, p) in ev.confirmedBy.enumerated() where !isPerson(p) && !EvidenceTODO.isMarked(p) {
                 report(LintRules.confirmedByFormat, "evidence.confirmed-by[\(i)]",
                        "confirmed-by '\(p)' is not 'Full Name <email>'")
             }
             for (i, r) in ev.references.enumerated() {
-                if let u = r.url, !isURL(u) {
+                if let u = r.url, !isURL(u), !EvidenceTODO.isMarked(u) {
                     report(LintRules.badURL, "evidence.references[\(i)].url", "'\(u)' is not an http(s) URL with a host")
                 }
             }
-            if let date = ev.date, !isDate(date) {
+            if let date = ev.date, !isDate(date), !EvidenceTODO.isMarked(date) {
                 report(LintRules.badDate, "evidence.date", "'\(date)' is not a calendar date written YYYY-MM-DD")
             }
         }
@@ -206,7 +277,12 @@ public enum Linter {
                 report(LintRules.upstreamIncomplete, "kernel.status",
                        "an upstream entry needs \(lacks.joined(separator: ", ")): where the kernel has it")
             }
-        } else if !e.kernel.table.isEmpty {
+        }
+        if let s = e.kernel.since, let r = KernelRelease(s), let sub = r.sublevel {
+            report(LintRules.sinceSublevel, "kernel.since",
+                   "since '\(s)' is a stable release (sublevel \(sub)), which may carry back-ports from later mainline releases; write the first mainline release (vX.Y), or <=vX.Y for a mainline release known to have it")
+        }
+        if status != .upstream && !e.kernel.table.isEmpty {
             report(LintRules.tableRow, "kernel.table", "only upstream entries have kernel table rows")
         }
         for (i, r) in e.kernel.table.enumerated() {
@@ -216,6 +292,17 @@ public enum Linter {
             }
         }
         return out
+    }
+
+    /// The text of one evidence field named as in `FieldLocations` (`evidence.date`, ...).
+    static func evidenceText(_ ev: Evidence, _ field: String) -> String {
+        if field == "evidence.statement" { return ev.statement }
+        if field == "evidence.date" { return ev.date ?? "" }
+        let digits = field.drop { !$0.isNumber }.prefix { $0.isNumber }
+        guard let i = Int(digits) else { return "" }
+        if field.hasPrefix("evidence.confirmed-by[") { return ev.confirmedBy[i] }
+        if field.hasSuffix(".title") { return ev.references[i].title }
+        return ev.references[i].url ?? ""
     }
 
     /// The smallest ID two device items share, if any.
@@ -376,4 +463,25 @@ public enum Linter {
         }
         return out
     }
+}
+
+/// The marker `acsquirk new` writes into the evidence fields it cannot know (the vendor's
+/// statement, who confirmed it, references, the date), and the test the `evidence-todo` lint rule
+/// applies: a field is unfilled while it contains the word `TODO` (upper case, as a whole word).
+public enum EvidenceTODO {
+    public static let marker = "TODO"
+
+    /// Whether `text` still holds the marker as a word (`TODO`, `TODO:`, `(TODO)`; not `TODOS`).
+    public static func isMarked(_ text: String) -> Bool {
+        var rest = Substring(text)
+        while let r = rest.range(of: marker) {
+            let before = r.lowerBound == rest.startIndex ? nil : rest[rest.index(before: r.lowerBound)]
+            let after = r.upperBound == rest.endIndex ? nil : rest[r.upperBound]
+            if !(before.map(isWordCharacter) ?? false) && !(after.map(isWordCharacter) ?? false) { return true }
+            rest = rest[r.upperBound...]
+        }
+        return false
+    }
+
+    private static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
 }

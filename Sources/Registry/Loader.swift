@@ -34,11 +34,15 @@ struct EntryDecoder {
     let path: String
     var diagnostics: [Diagnostic] = []
     var locations = FieldLocations()
+    /// Field paths whose value has a schema error (missing, wrong kind, malformed): lint leaves
+    /// out the semantic rules that read them (see `Linter.dependencies`).
+    var tainted = Set<String>()
 
     init(path: String) { self.path = path }
 
-    mutating func report(_ rule: LintRule, _ pos: SourcePosition, _ message: String) {
+    mutating func report(_ rule: LintRule, _ pos: SourcePosition, _ message: String, field: String? = nil) {
         diagnostics.append(Diagnostic(path: path, at: pos, severity: rule.severity, rule: rule.id, message: message))
+        if let field { tainted.insert(field) }
     }
 
     static func pos(_ n: Node) -> SourcePosition { SourcePosition(line: n.mark?.line ?? 1, column: n.mark?.column ?? 1) }
@@ -59,13 +63,15 @@ struct EntryDecoder {
         switch type {
         case let .object(props):
             guard case let .mapping(m) = node else {
-                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a mapping, found \(Self.kindName(node))")
+                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a mapping, found \(Self.kindName(node))",
+                       field: field)
                 return
             }
             var seen = Set<String>()
             for (k, v) in m {
                 guard case let .scalar(ks) = k else {
-                    report(LintRules.invalidValue, Self.pos(k), "keys must be plain words, found \(Self.kindName(k))")
+                    report(LintRules.invalidValue, Self.pos(k), "keys must be plain words, found \(Self.kindName(k))",
+                           field: field)
                     continue
                 }
                 let name = ks.string
@@ -83,15 +89,17 @@ struct EntryDecoder {
                 check(v, p.type, field: sub, what: "'\(name)'")
             }
             for p in props where p.required && !seen.contains(p.name) {
-                report(LintRules.missingKey, Self.pos(node), "\(what) lacks the required key '\(p.name)'")
+                report(LintRules.missingKey, Self.pos(node), "\(what) lacks the required key '\(p.name)'",
+                       field: field.isEmpty ? p.name : "\(field).\(p.name)")
             }
         case let .array(item, minItems):
             guard case let .sequence(s) = node else {
-                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a list, found \(Self.kindName(node))")
+                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a list, found \(Self.kindName(node))",
+                       field: field)
                 return
             }
             if s.count < minItems {
-                report(LintRules.invalidValue, Self.pos(node), "\(what) needs at least \(minItems) item(s)")
+                report(LintRules.invalidValue, Self.pos(node), "\(what) needs at least \(minItems) item(s)", field: field)
             }
             for (i, v) in s.enumerated() { check(v, item, field: "\(field)[\(i)]", what: "\(what) item \(i + 1)") }
         case let .choice(alts):
@@ -103,14 +111,17 @@ struct EntryDecoder {
                 }
             }
             if let pick { check(node, pick, field: field, what: what) } else {
-                report(LintRules.invalidValue, Self.pos(node), "\(what) cannot be \(Self.kindName(node))")
+                report(LintRules.invalidValue, Self.pos(node), "\(what) cannot be \(Self.kindName(node))", field: field)
             }
         case .hexID, .hexOrAny, .integer, .boolean, .enumeration, .text:
             guard case let .scalar(s) = node else {
-                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a single value, found \(Self.kindName(node))")
+                report(LintRules.invalidValue, Self.pos(node), "\(what) must be a single value, found \(Self.kindName(node))",
+                       field: field)
                 return
             }
+            let before = diagnostics.count
             checkScalar(s, type, pos: Self.pos(node), what: what)
+            if diagnostics.count > before { tainted.insert(field) }
         }
     }
 
@@ -151,8 +162,11 @@ struct EntryDecoder {
             case .identifier:
                 if !Self.isIdentifier(t) { report(LintRules.invalidValue, pos, "\(what) must be a C identifier, found '\(t)'") }
             case .release:
-                if !Self.isRelease(t) {
-                    report(LintRules.invalidValue, pos, "\(what) must be a kernel release like v6.3 or v6.12.117, found '\(t)'")
+                // A sublevel (v6.12.117) is structurally a release; the since-sublevel rule says why
+                // it is wrong. Anything else is not a release at all.
+                if KernelRelease(t) == nil {
+                    report(LintRules.invalidValue, pos,
+                           "\(what) must be a mainline release like v6.3, or <=v6.1 when only an upper bound is known; found '\(t)'")
                 }
             case .line, .multiline, .date, .url, .person:
                 break // format rules are lint rules (bad-date, bad-url, confirmed-by-format, unsafe-text)
@@ -193,10 +207,6 @@ struct EntryDecoder {
     static func isIdentifier(_ t: String) -> Bool {
         guard let f = t.unicodeScalars.first, f == "_" || (f.isASCII && f.properties.isAlphabetic) else { return false }
         return t.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
-    }
-
-    static func isRelease(_ t: String) -> Bool {
-        t.range(of: #"^v[0-9]+\.[0-9]+(\.[0-9]+)?(-rc[0-9]+)?$"#, options: .regularExpression) != nil
     }
 
     /// A close spelling among `candidates` (Levenshtein distance <= 2, or the same after `_`->`-`).
@@ -247,16 +257,21 @@ struct EntryDecoder {
         return []
     }
 
+    /// The entry as far as it can be read: after a clean structural check, exactly the file's
+    /// entry; after schema errors, a partial entry (fields with errors left at defaults, device
+    /// items that are not IDs left out) that only lint sees, with `tainted` naming what to
+    /// distrust. Nil when the root is not a mapping.
     func build(_ root: Node) -> QuirkEntry? {
         guard case .mapping = root else { return nil }
-        guard let vendor = Self.hex(Self.get(root, "vendor")), let kernelNode = Self.get(root, "kernel"), let isoNode = Self.get(root, "isolation") else { return nil }
+        let vendor = Self.hex(Self.get(root, "vendor")) ?? 0
+        let kernelNode = Self.get(root, "kernel"), isoNode = Self.get(root, "isolation")
         var devices: [DeviceIDs] = []
         for d in Self.list(Self.get(root, "devices")) {
             if case .mapping = d {
-                guard let a = Self.hex(Self.get(d, "first")), let b = Self.hex(Self.get(d, "last")) else { return nil }
+                guard let a = Self.hex(Self.get(d, "first")), let b = Self.hex(Self.get(d, "last")) else { continue }
                 devices.append(.range(first: a, last: b))
             } else {
-                guard let v = Self.hex(d) else { return nil }
+                guard let v = Self.hex(d) else { continue }
                 devices.append(.id(v))
             }
         }
@@ -354,13 +369,21 @@ public enum Registry {
     }
 
     static func decode(_ root: Node, path: String) -> (entry: LoadedEntry?, diagnostics: [Diagnostic]) {
+        let r = decodePartial(root, path: path)
+        return (r.diagnostics.hasErrors ? nil : r.entry, r.diagnostics)
+    }
+
+    /// `decode` that also returns the partial entry of a file with schema errors, and the fields
+    /// with errors (lint runs the semantic rules that do not read them).
+    static func decodePartial(_ root: Node, path: String)
+        -> (entry: LoadedEntry?, diagnostics: [Diagnostic], tainted: Set<String>) {
         var dec = EntryDecoder(path: path)
         dec.check(root, RegistrySchema.entry, field: "", what: "the entry")
         let diags = dec.diagnostics.sorted()
-        guard !diags.hasErrors, let entry = dec.build(root) else { return (nil, diags) }
+        guard let entry = dec.build(root) else { return (nil, diags, dec.tainted) }
         let line: Int
         if case let .mapping(m) = root, let first = m.first { line = first.key.mark?.line ?? 1 } else { line = 1 }
-        return (LoadedEntry(entry: entry, path: path, line: line, locations: dec.locations), diags)
+        return (LoadedEntry(entry: entry, path: path, line: line, locations: dec.locations), diags, dec.tainted)
     }
 
     /// Loads every registry file under `paths` (files or directories, see `files(in:)`).
@@ -370,8 +393,7 @@ public enum Registry {
         let (files, missing) = files(in: paths)
         var entries: [LoadedEntry] = []
         var diags: [Diagnostic] = missing.map {
-            Diagnostic(path: $0, line: 1, column: 1, severity: .error, rule: LintRules.unreadable.id,
-                       message: "no such file or directory")
+            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
         }
         for f in files {
             let (e, d) = load(file: f)

@@ -198,7 +198,8 @@ public struct KernelStatus: Hashable, Sendable {
     public var status: Status
     /// The kernel function, e.g. `pci_quirk_mf_endpoint_acs`.
     public var function: String?
-    /// First mainline release, e.g. `v6.3` (upstream).
+    /// First mainline release, e.g. `v6.3` (upstream), or `<=v6.1` when only an upper bound is
+    /// known (a release that already had it); `KernelRelease(since)` reads it.
     public var since: String?
     /// Where it was submitted (a lore link), for `submitted`.
     public var link: String?
@@ -238,4 +239,49 @@ public struct LoadedEntry: Hashable, Sendable {
         self.line = line
         self.locations = locations
     }
+}
+
+/// `kernel.since` read: a mainline release `vX.Y` (the first one with the quirk), or `<=vX.Y`
+/// (the first release is not recorded; `vX.Y` is known to have it). A stable sublevel
+/// (`v6.12.117`) parses with `sublevel` set so that lint can reject it (`since-sublevel`): a stable
+/// tree can carry a back-port from a later mainline release, so its version says nothing about
+/// when the quirk entered mainline.
+public struct KernelRelease: Hashable, Sendable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    /// The stable sublevel, when written (always a lint error in `since`).
+    public var sublevel: Int?
+    /// `<=vX.Y`: only an upper bound of the first release is known.
+    public var upperBound: Bool
+
+    public init(major: Int, minor: Int, sublevel: Int? = nil, upperBound: Bool = false) {
+        self.major = major
+        self.minor = minor
+        self.sublevel = sublevel
+        self.upperBound = upperBound
+    }
+
+    /// Parses `vX.Y`, `vX.Y.Z` or `<=` followed by either; nil for anything else (release
+    /// candidates included: the first release of a quirk merged in v7.0-rc1 is v7.0).
+    public init?(_ text: String) {
+        var t = Substring(text)
+        let bound = t.hasPrefix("<=")
+        if bound { t = t.dropFirst(2) }
+        guard t.hasPrefix("v") else { return nil }
+        let parts = t.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3,
+              parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else { return nil }
+        self.init(major: Int(parts[0])!, minor: Int(parts[1])!, sublevel: parts.count == 3 ? Int(parts[2])! : nil,
+                  upperBound: bound)
+    }
+
+    /// The mainline release `vX.Y` (without `<=` and without a sublevel).
+    public var mainline: String { "v\(major).\(minor)" }
+
+    /// As written in the registry: `v6.3`, `<=v6.1`, `v6.12.117`.
+    public var description: String { (upperBound ? "<=" : "") + mainline + (sublevel.map { ".\($0)" } ?? "") }
+
+    /// For people: `v6.3`, or `not recorded (present in v6.1)` for an upper bound.
+    public var phrase: String { upperBound ? "not recorded (present in \(mainline))" : mainline }
 }

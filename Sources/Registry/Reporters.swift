@@ -44,7 +44,8 @@ public enum LintReporter {
                 .replacingOccurrences(of: "\n", with: "%0A")
         }
         func prop(_ s: String) -> String { data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C") }
-        return "::\(d.severity.rawValue) file=\(prop(d.path)),line=\(d.line),col=\(d.column),title=\(prop(d.rule))::"
+        let position = d.hasPosition ? ",line=\(d.line),col=\(d.column)" : ""
+        return "::\(d.severity.rawValue) file=\(prop(d.path))\(position),title=\(prop(d.rule))::"
             + data("[\(d.rule)] \(d.message)") + "\n"
     }
 
@@ -63,15 +64,14 @@ public enum LintReporter {
         let results: [JSONValue] = diagnostics.map { d in
             var m: [(String, JSONValue)] = [("ruleId", .string(d.rule))]
             if let i = rules.firstIndex(where: { $0.id == d.rule }) { m.append(("ruleIndex", .int(i))) }
+            var physical: [(String, JSONValue)] = [("artifactLocation", .object([("uri", .string(d.path))]))]
+            if d.hasPosition {
+                physical.append(("region", .object([("startLine", .int(d.line)), ("startColumn", .int(d.column))])))
+            }
             m += [
                 ("level", .string(d.severity == .error ? "error" : "warning")),
                 ("message", .object([("text", .string(d.message))])),
-                ("locations", .array([.object([
-                    ("physicalLocation", .object([
-                        ("artifactLocation", .object([("uri", .string(d.path))])),
-                        ("region", .object([("startLine", .int(d.line)), ("startColumn", .int(d.column))])),
-                    ])),
-                ])])),
+                ("locations", .array([.object([("physicalLocation", .object(physical))])])),
             ]
             return .object(m)
         }

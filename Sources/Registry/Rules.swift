@@ -183,7 +183,7 @@ public enum LintRules {
         id: "duplicate-key", description: "A key that appears twice in one mapping.",
         rationale: "YAML loaders disagree on which value wins; the entry would mean different things to different tools.",
         severity: .error, good: [good],
-        bad: [bad("family: SP 10GbE", "↓family: SP 10GbE\nfamily: SP 10GbE v2")])
+        bad: [bad("family: SP 10GbE", "family: SP 10GbE\n↓family: SP 10GbE v2")])
 
     public static let yamlAnchor = LintRule(
         id: "yaml-anchor", description: "YAML anchors (&name) and aliases (*name).",
@@ -286,6 +286,19 @@ public enum LintRules {
                 .removingLines(from: "evidence:", to: "  date: 2023-02-10")),
               bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>\n", "").replacingOccurrences(of: "evidence:", with: "↓evidence:")])
 
+    public static let evidenceTODO = LintRule(
+        id: "evidence-todo",
+        description: "An evidence field (statement, confirmed-by, reference, date) that still holds a TODO marker.",
+        rationale: "`acsquirk new` scaffolds an entry from the device but cannot know what the vendor confirmed; "
+            + "it leaves TODO markers that must be replaced by the vendor's own statement, the person and the documents "
+            + "before the entry can be submitted.",
+        severity: .error, good: [good],
+        bad: [bad("  statement: Wangxun verified that the functions of these NICs never perform peer-to-peer; all traffic goes upstream.",
+                  "  statement: ↓\"TODO: the vendor's statement that the functions never perform peer-to-peer\""),
+              bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>", "  confirmed-by: ↓\"TODO: Full Name <name@vendor.example>\""),
+              bad("    - title: RP1000 datasheet, section 5.3\n      url: https://vendor.example/rp1000.pdf\n  date: 2023-02-10",
+                  "    - title: ↓\"TODO: datasheet, erratum or vendor document\"\n      url: ↓TODO\n  date: ↓TODO")])
+
     public static let hedgedStatement = LintRule(
         id: "hedged-statement",
         description: "A new or submitted statement that hedges (could, may, should, might) instead of stating the hardware blocks peer-to-peer.",
@@ -358,6 +371,16 @@ public enum LintRules {
         bad: [RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  status: upstream", with: "  status: ↓upstream")
                 .replacingOccurrences(of: "  since: v3.12\n", with: ""))])
 
+    public static let sinceSublevel = LintRule(
+        id: "since-sublevel",
+        description: "kernel.since names a stable sublevel (v6.12.117) instead of a mainline release (v6.3) or an upper bound (<=v6.1).",
+        rationale: "Stable trees carry back-ports from later mainline releases, so a stable version is not when the quirk entered Linux; write the first mainline release, or <=vX.Y when only a release that had it is known.",
+        severity: .error,
+        good: [RuleExample(upstreamPath, upstream),
+               RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: <=v6.1"))],
+        bad: [RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: ↓v6.12.117")),
+              RuleExample(upstreamPath, upstream.replacingOccurrences(of: "  since: v3.12", with: "  since: ↓<=v6.1.192"))])
+
     public static let tableRow = LintRule(
         id: "table-row",
         description: "Kernel table rows that are inconsistent: on a non-upstream entry, a row device not in devices, or a row number used twice.",
@@ -377,9 +400,9 @@ public enum LintRules {
         unknownKey, missingKey, invalidValue, hexID,
         unknownVendor, vendorNameMismatch, pathMismatch,
         invertedRange, duplicateDevice,
-        missingEvidence, hedgedStatement, confirmedByFormat, badURL, badDate,
+        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate,
         claimPortType, acsEquivalentIncomplete, unsafeText,
-        upstreamIncomplete, tableRow,
+        upstreamIncomplete, sinceSublevel, tableRow,
     ]
 
     /// The rule with `id`.

@@ -32,7 +32,8 @@ public indirect enum SchemaType: Sendable {
         case multiline
         /// A C identifier (`pci_quirk_mf_endpoint_acs`, `PCI_VENDOR_ID_INTEL`).
         case identifier
-        /// A kernel release: `v6.3`, `v5.15`, `v6.12.117`, `v7.0-rc1`.
+        /// A first mainline release: `v6.3`, or an upper bound `<=v6.1` when only a release that
+        /// already had it is known. Never a stable sublevel (`v6.12.117`): see `since-sublevel`.
         case release
         /// An ISO date `YYYY-MM-DD`.
         case date
@@ -112,7 +113,8 @@ public enum RegistrySchema {
             SchemaProperty("status", .enumeration(statuses), required: true,
                            "upstream (in Linux), submitted (posted), new (not yet posted)."),
             SchemaProperty("function", .text(.identifier), "Kernel quirk function, e.g. pci_quirk_mf_endpoint_acs."),
-            SchemaProperty("since", .text(.release), "First mainline release with the quirk, e.g. v6.3."),
+            SchemaProperty("since", .text(.release),
+                           "First mainline release with the quirk, e.g. v6.3; <=v6.1 when only an upper bound is known (never a stable sublevel)."),
             SchemaProperty("link", .text(.url), "Where it was submitted (a lore.kernel.org link)."),
             SchemaProperty("table", .array(.object([
                 SchemaProperty("row", .integer(1...100_000), required: true,
@@ -140,7 +142,7 @@ public enum RegistrySchema {
         case .line: #"^[^\n\r]*$"#
         case .multiline: nil
         case .identifier: #"^[A-Za-z_][A-Za-z0-9_]*$"#
-        case .release: #"^v[0-9]+\.[0-9]+(\.[0-9]+)?(-rc[0-9]+)?$"#
+        case .release: #"^(<=)?v[0-9]+\.[0-9]+$"#
         case .date: #"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"#
         case .url: #"^https?://[^\s]+$"#
         case .person: #"^[^<>@\n]+ <[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$"#

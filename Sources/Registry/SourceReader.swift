@@ -24,9 +24,10 @@ public enum SourceReader {
 
     /// Reads `path` (at most `sizeLimit` + 1 bytes) and composes its YAML.
     public static func parse(path: String) -> Parsed {
-        func fail(_ rule: LintRule, _ msg: String, _ line: Int = 1, _ col: Int = 1) -> Parsed {
-            Parsed(text: nil, root: nil, diagnostics: [Diagnostic(path: path, line: line, column: col,
-                                                                  severity: rule.severity, rule: rule.id, message: msg)])
+        func fail(_ rule: LintRule, _ msg: String) -> Parsed {
+            // About the file as a whole: no line or column.
+            Parsed(text: nil, root: nil, diagnostics: [Diagnostic(path: path, severity: rule.severity, rule: rule.id,
+                                                                  message: msg)])
         }
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -159,9 +160,14 @@ public enum SourceReader {
             return d(LintRules.yamlSyntax, SourcePosition(line: mark.line, column: mark.column),
                      "invalid YAML: \(describe(ctx, problem))")
         case let .duplicatedKeysInMapping(dups, ctx):
-            let pos = SourcePosition(line: ctx.mark.line, column: ctx.mark.column)
+            // Yams marks the first occurrence of the first duplicated key; the finding belongs
+            // at the second occurrence (the line to delete or rename).
+            let first = SourcePosition(line: ctx.mark.line, column: ctx.mark.column)
+            let pos = dups.first.flatMap { secondOccurrence(of: $0, after: first, in: text) } ?? first
             let names = dups.map { "'\($0)'" }.joined(separator: ", ")
-            return d(LintRules.duplicateKey, pos, "key \(names) appears more than once in this mapping")
+            var msg = "key \(names) appears more than once in this mapping"
+            if pos != first { msg += " (first at line \(first.line))" }
+            return d(LintRules.duplicateKey, pos, msg)
         case let .reader(problem, offset, _, _):
             var pos = SourcePosition(line: 1, column: 1)
             if let offset {
@@ -176,6 +182,80 @@ public enum SourceReader {
         default:
             return d(LintRules.yamlSyntax, SourcePosition(line: 1, column: 1), "YAML error: \(e)")
         }
+    }
+
+    /// Where `key` occurs again in the mapping whose key at `first` (1-based line and column,
+    /// as libyaml marks it) is its first occurrence: a block mapping's later line with the key at
+    /// the same column (the mapping ends at the first non-blank, non-comment line indented less),
+    /// or, in a flow mapping (`{a: 1, a: 2}`), the next `key:` after a `,` on the same level.
+    /// Plain, single- and double-quoted spellings of the key are recognised. Nil when not found.
+    static func secondOccurrence(of key: String, after first: SourcePosition, in text: String) -> SourcePosition? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        let spellings = [key, "'\(key)'", "\"\(key)\""].map { Array($0.unicodeScalars) }
+        /// The length of a key spelling followed by optional blanks and `:` at `i` in `l`, or nil.
+        func keyAt(_ l: [Unicode.Scalar], _ i: Int) -> Int? {
+            for sp in spellings where i + sp.count <= l.count && Array(l[i..<(i + sp.count)]) == sp {
+                var j = i + sp.count
+                while j < l.count, l[j] == " " { j += 1 }
+                if j < l.count, l[j] == ":" { return sp.count }
+            }
+            return nil
+        }
+        let col = first.column - 1
+        let firstLine = lines[first.line - 1]
+        guard col < firstLine.count, let width = keyAt(firstLine, col) else { return nil }
+        let flow = firstLine[..<col].last(where: { $0 != " " }) == "{" || firstLine[..<col].last(where: { $0 != " " }) == ","
+        if flow {
+            // Scan forward at flow depth 0 of this mapping for `, key:`.
+            var depth = 0
+            var quote: Unicode.Scalar?
+            var li = first.line - 1, ci = col + width
+            while li < lines.count {
+                let l = lines[li]
+                while ci < l.count {
+                    let c = l[ci]
+                    if let q = quote { if c == q { quote = nil } } else {
+                        switch c {
+                        case "'", "\"": quote = c
+                        case "{", "[": depth += 1
+                        case "}", "]":
+                            if depth == 0 { return nil }
+                            depth -= 1
+                        case ",":
+                            if depth == 0 {
+                                var k = ci + 1
+                                while k < l.count, l[k] == " " { k += 1 }
+                                if k < l.count, keyAt(l, k) != nil { return SourcePosition(line: li + 1, column: k + 1) }
+                                if k >= l.count {
+                                    // The next key may start the following line.
+                                    var nl = li + 1
+                                    while nl < lines.count {
+                                        let n = lines[nl]
+                                        guard let s = n.firstIndex(where: { $0 != " " }) else { nl += 1; continue }
+                                        if keyAt(n, s) != nil { return SourcePosition(line: nl + 1, column: s + 1) }
+                                        break
+                                    }
+                                }
+                            }
+                        default: break
+                        }
+                    }
+                    ci += 1
+                }
+                li += 1
+                ci = 0
+            }
+            return nil
+        }
+        for li in first.line..<lines.count {
+            let l = lines[li]
+            guard let s = l.firstIndex(where: { $0 != " " }) else { continue }
+            if l[s] == "#" { continue }
+            if s < col { return nil }
+            if s == col, keyAt(l, s) != nil { return SourcePosition(line: li + 1, column: s + 1) }
+        }
+        return nil
     }
 
     static func position(_ mark: Mark?) -> SourcePosition {

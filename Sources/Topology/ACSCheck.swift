@@ -31,21 +31,7 @@ public struct ACSVerdict: Hashable, Sendable {
 
 /// Human-readable name of a (corrected) PCIe type, e.g. "root port", "multifunction endpoint".
 func typeName(_ t: PCIExpressPortType?, multifunction: Bool = false) -> String {
-    let base: String
-    switch t {
-    case nil: base = "conventional PCI function"
-    case .endpoint?: base = "endpoint"
-    case .legacyEndpoint?: base = "legacy endpoint"
-    case .rootPort?: base = "root port"
-    case .upstreamPort?: base = "switch upstream port"
-    case .downstreamPort?: base = "switch downstream port"
-    case .pcieToPCIBridge?: base = "PCIe-to-PCI bridge"
-    case .pciToPCIeBridge?: base = "PCI-to-PCIe bridge"
-    case .rcIntegratedEndpoint?: base = "RCiEP"
-    case .rcEventCollector?: base = "root complex event collector"
-    case let .other(v)?: base = "PCIe type \(v) function"
-    }
-    return multifunction ? "multifunction " + base : base
+    PCIExpressPortType.humanName(t, multifunction: multifunction)
 }
 
 /// `SV, RR, CR, UF`.

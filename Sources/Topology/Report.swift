@@ -183,8 +183,22 @@ extension GroupsReport {
                 }
             }
         }
+        if live != nil { out += "\n" + liveText() }
+        return out
+    }
+
+    /// The comparison with the running kernel (empty without one): whether its partition equals
+    /// the prediction and, when not, the differing groups and both partitions. Part of `text`;
+    /// the CLI writes it to stderr for the JSON and DOT formats, whose stdout is data.
+    public func liveText() -> String {
+        var out = ""
+        let short = groups.allSatisfy { $0.members.allSatisfy { $0.bdf.hasPrefix("0000:") } }
+        func s(_ bdf: String) -> String { short && bdf.hasPrefix("0000:") ? String(bdf.dropFirst(5)) : bdf }
+        func list(_ gs: [PartitionGroup]) -> String {
+            gs.map { "group \($0.number) {" + $0.members.map(s).joined(separator: " ") + "}" }.joined(separator: ", ")
+        }
         if let l = live {
-            out += "\nLive kernel (/sys/kernel/iommu_groups): "
+            out += "Live kernel (/sys/kernel/iommu_groups): "
             if l.partitionMatches {
                 out += "the kernel's groups equal the prediction" + (l.numbersMatch ? ", numbers included.\n" : " (numbers differ).\n")
             } else {

@@ -13,11 +13,9 @@ public enum WhatIf {
             kernel: KernelStatus(status: .new, function: "pci_quirk_mf_endpoint_acs"))
     }
 
-    /// Parses `VVVV:DDDD` (hex).
+    /// Parses `VVVV:DDDD` (hex), as `PCIDeviceID.init?(_:)` does.
     public static func parseID(_ text: String) -> (vendor: UInt16, device: UInt16)? {
-        let p = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard p.count == 2, let v = parseHexID(p[0]), let d = parseHexID(p[1]) else { return nil }
-        return (v, d)
+        PCIDeviceID(text).map { ($0.vendor, $0.device) }
     }
 
     /// A group with its number and sorted member addresses.

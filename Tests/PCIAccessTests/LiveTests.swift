@@ -46,8 +46,16 @@ import Glibc
     @Test(.enabled(if: canDropPrivileges && hasPCI, "needs root, setpriv and PCI devices"))
     func nonRootLiveScanIsUnknownNotAbsent() async throws {
         let root = try PCIReader.read(.live(), names: false)
-        let r = try await runTool("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Binary.path,
-                                              "scan", "--format", "json", "--numeric"])
+        // The build folder may sit where nobody cannot enter (a clone under /root, mode 0700):
+        // run a world-readable copy of the binary from /.
+        let dir = try Fixtures.temporaryDirectory("acsquirk-nonroot")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let copy = dir.appendingPathComponent("acsquirk").path
+        try FileManager.default.copyItem(atPath: Binary.path, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        let r = try await runTool("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy,
+                                              "scan", "--format", "json", "--numeric"], workingDirectory: "/")
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let records = try #require(doc["functions"] as? [[String: Any]])

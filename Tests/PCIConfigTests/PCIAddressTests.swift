@@ -66,3 +66,17 @@ import Testing
         #expect(parseHexID("") == nil && parseHexID("0x") == nil && parseHexID("12345") == nil && parseHexID("80g6") == nil)
     }
 }
+
+/// `VVVV:DDDD` as `show`, `groups --quirk` and the generators read it.
+@Suite struct PCIDeviceIDTests {
+    @Test func parsesAndPrints() throws {
+        let a = try #require(PCIDeviceID("8086:10d3"))
+        #expect(a == PCIDeviceID(vendor: 0x8086, device: 0x10d3))
+        #expect(a.description == "8086:10d3")
+        #expect(PCIDeviceID("0x1B36:0X10")?.description == "1b36:0010")
+        #expect(PCIDeviceID("1d17:0722") ?? a < a)
+        for bad in ["", "8086", "8086:", ":10d3", "8086:10d3:0", "8086 :10d3", " 8086:10d3", "8086:12345", "80g6:10d3", "8086:０１"] {
+            #expect(PCIDeviceID(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -18,10 +18,10 @@ func acsquirkBinary() -> String? {
     return nil
 }
 
-func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> ToolResult? {
+func acsquirk(_ args: [String], env: [String: String] = [:], in directory: String? = nil) async throws -> ToolResult? {
     guard let bin = acsquirkBinary() else { return nil }
     // runTool looks executables up in PATH; env(1) runs one by path.
-    return try await runTool("env", [bin] + args, workingDirectory: Fixtures.root.path, environment: env)
+    return try await runTool("env", [bin] + args, workingDirectory: directory ?? Fixtures.root.path, environment: env)
 }
 
 @Suite(.serialized) struct CommandTests {
@@ -117,7 +117,10 @@ func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> Too
         #expect(r.status == 0)
         #expect(r.stdout.contains("quirks/intel/82576.yaml:1: Intel 82576\n"))
         #expect(r.stdout.contains("  claim: no-peer-to-peer, ACS-equivalent SV|TB|RR|CR|UF|DT\n"))
-        #expect(r.stdout.contains("  kernel: upstream pci_quirk_mf_endpoint_acs since v6.12.117\n"))
+        // 82576's first mainline release is not recorded: the upper bound v6.1, never a stable version.
+        #expect(r.stdout.contains("  kernel: upstream pci_quirk_mf_endpoint_acs; first mainline release: not recorded (present in v6.1)\n"))
+        #expect(!r.stdout.contains("6.12.117"))
+        #expect(r.stdout.contains("  kernel: upstream pci_quirk_rciep_acs since v5.7\n"))
         #expect(r.stdout.contains("  table: row 39 {PCI_VENDOR_ID_INTEL, 0x10c9}"))
         // Intel's RCiEP quirk covers every Intel ID, for RCiEPs only.
         #expect(r.stdout.contains("quirks/intel/rciep.yaml:1: Intel RCiEP\n"))
@@ -145,6 +148,40 @@ func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> Too
         #expect(bad.stderr.contains("is not VVVV:DDDD"))
         guard let fmt = try await acsquirk(["lint", "--format", "xml"]) else { return }
         #expect(fmt.status == 2)
+    }
+
+    @Test func aMissingLintPathHasNoMadeUpPosition() async throws {
+        guard let r = try await acsquirk(["lint", "/nonexistent/quirks"], env: ["NO_COLOR": "1"]) else { return }
+        #expect(r.status == 2)
+        #expect(r.stdout == "/nonexistent/quirks: error: [unreadable] no such file or directory\n")
+        guard let gh = try await acsquirk(["lint", "--format", "github", "/nonexistent/quirks"]) else { return }
+        #expect(gh.stdout == "::error file=/nonexistent/quirks,title=unreadable::[unreadable] no such file or directory\n")
+        guard let js = try await acsquirk(["lint", "--format", "json", "/nonexistent/quirks"]) else { return }
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(js.stdout.utf8)) as? [String: Any])
+        let d = try #require((obj["diagnostics"] as? [[String: Any]])?.first)
+        #expect(d["line"] is NSNull && d["column"] is NSNull)
+        guard let sarif = try await acsquirk(["lint", "--format", "sarif", "/nonexistent/quirks"]) else { return }
+        #expect(sarif.stdout.contains("\"uri\": \"/nonexistent/quirks\"") || sarif.stdout.contains("\"uri\":\"/nonexistent/quirks\""))
+        #expect(!sarif.stdout.contains("startLine"))
+    }
+
+    /// lint and show find the shipped quirks/ from any working directory (through the
+    /// executable's checkout), not only from the repository root.
+    @Test func lintAndShowWorkFromAnyDirectory() async throws {
+        let elsewhere = try Fixtures.temporaryDirectory("acsquirk-cwd")
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        guard let lint = try await acsquirk(["lint"], env: ["NO_COLOR": "1", "ACSQUIRK_HOME": ""], in: elsewhere.path) else { return }
+        #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
+        #expect(lint.stderr == "0 errors, 0 warnings in 33 files\n")
+        guard let show = try await acsquirk(["show", "8086:10c9"], env: ["ACSQUIRK_HOME": ""], in: elsewhere.path) else { return }
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains(quirksFolder + "/intel/82576.yaml:1: Intel 82576\n"))
+        // ACSQUIRK_HOME picks another project directory.
+        let home = elsewhere.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("quirks/intel"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: quirksFolder + "/intel/82576.yaml", toPath: home.path + "/quirks/intel/82576.yaml")
+        guard let other = try await acsquirk(["lint"], env: ["NO_COLOR": "1", "ACSQUIRK_HOME": home.path], in: elsewhere.path) else { return }
+        #expect(other.stderr == "0 errors, 0 warnings in 1 file\n")
     }
 
     @Test func importKernelErrorsExitTwo() async throws {

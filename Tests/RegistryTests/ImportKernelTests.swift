@@ -137,9 +137,26 @@ func tsv(vendor: UInt16, macro: String?, device: UInt16?, function: String) -> [
         }
         #expect(wx.kernel.since == "v6.3")
         #expect(entries.first { $0.family == "BCM5760X" }?.kernel.since == "v6.11")
+        // A family whose first release is not recorded gets the upper bound v6.1 (vanilla v6.1.0
+        // had every row but 63-65, 85-91, 93-102 and 132), never the stable tree's version.
         let unknown = try #require(entries.first { $0.family == "82576" })
-        #expect(unknown.kernel.since == "v6.12.117")
-        #expect(unknown.kernel.note?.contains("Present in 6.12.117; first release not recorded.") == true)
+        #expect(unknown.kernel.since == "<=v6.1")
+        #expect(unknown.kernel.note?.contains("First mainline release not recorded; vanilla v6.1 has it") == true)
+        #expect(spt.kernel.since == "v4.7")
+        #expect(spt.kernel.note?.contains("1bf2bf229b64") == true)
+        let notInV61: Set<Int> = Set(63...65).union(85...91).union(93...102).union([132])
+        for e in entries {
+            let since = try #require(e.kernel.since.flatMap(KernelRelease.init), "\(e.family)")
+            #expect(since.sublevel == nil, "\(e.family): \(since)")
+            let rows = Set(e.kernel.table.map(\.row))
+            if since.upperBound {
+                #expect(since.mainline == "v6.1" && rows.isDisjoint(with: notInV61), "\(e.family)")
+            }
+            // Rows vanilla v6.1 lacked all have a recorded release after v6.1.
+            if !rows.isDisjoint(with: notInV61) {
+                #expect(!since.upperBound && (since.major, since.minor) > (6, 1), "\(e.family): \(since)")
+            }
+        }
     }
 
     @Test func missingTreeAndMissingTableAreClearErrors() throws {
@@ -191,7 +208,21 @@ func tsv(vendor: UInt16, macro: String?, device: UInt16?, function: String) -> [
             #expect(r.kernelVersion == "6.99")
             #expect(r.entries.count == 1)
             #expect(r.entries.first?.devices == [.id(0x10c6), .id(0x10c7)])
-            #expect(r.entries.first?.kernel.since == "v6.99")
+            // A mainline tree bounds the unknown family's first release from above ...
+            #expect(r.entries.first?.kernel.since == "<=v6.99")
+            #expect(r.entries.first?.kernel.note?.contains("First mainline release not recorded; v6.99 has it.") == true)
+            // ... a stable tree does not (it may carry back-ports): no since, and lint says so.
+            try Data("VERSION = 6\nPATCHLEVEL = 99\nSUBLEVEL = 7\nEXTRAVERSION =\n".utf8).write(to: dir.appendingPathComponent("Makefile"))
+            let stable = try KernelImporter.importTree(dir.path)
+            #expect(stable.kernelVersion == "6.99.7")
+            let e = try #require(stable.entries.first)
+            #expect(e.kernel.since == nil)
+            #expect(e.kernel.note?.contains("present in stable 6.99.7, which may carry back-ports") == true)
+            let yaml = RegistryWriter.yaml(e)
+            let (loaded, diags) = Registry.load(yaml: yaml, path: RegistryWriter.path(for: e, root: "quirks"))
+            #expect(!diags.hasErrors)
+            let lint = Linter.check([try #require(loaded)], options: LintOptions(vendorName: nil))
+            #expect(lint.map(\.rule).contains("upstream-incomplete"))
         }
     }
 }

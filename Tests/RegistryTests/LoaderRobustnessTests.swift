@@ -64,8 +64,25 @@ import TestSupport
                                                                      with: "  kind: no-peer-to-peer\n  kind: ports-isolated"))
         #expect(e == nil)
         #expect(d.map(\.rule) == ["duplicate-key"])
-        #expect(d.first?.position == SourcePosition(line: 10, column: 3))
+        // At the second 'kind' (the line to remove), naming the first.
+        #expect(d.first?.position == SourcePosition(line: 11, column: 3))
         #expect(d.first?.message.contains("'kind'") == true)
+        #expect(d.first?.message.contains("(first at line 10)") == true)
+    }
+
+    @Test func duplicateKeyIsReportedAtTheSecondOccurrence() throws {
+        // Top level: the finding is on line 2, not at the first key.
+        var (_, d) = try loadText("schema: 1\nschema: 1\n")
+        #expect(d.map(\.description) == ["x.yaml:2:1: error: [duplicate-key] key 'schema' appears more than once in this mapping (first at line 1)"])
+        // Comments, blank lines and a deeper mapping in between; quoted spelling.
+        (_, d) = try loadText("schema: 1\n# c\n\nkernel:\n  status: new\n  note: x\n\"schema\": 2\n")
+        #expect(d.first?.position == SourcePosition(line: 7, column: 1))
+        // Inside a list item; the next item's key of the same name is not the duplicate.
+        (_, d) = try loadText("devices:\n  - {first: 0x1, last: 0x2}\nkernel:\n  table:\n    - row: 1\n      device: any\n      row: 2\n    - row: 3\n")
+        #expect(d.first?.position == SourcePosition(line: 7, column: 7))
+        // A flow mapping.
+        (_, d) = try loadText("devices: [{first: 0x1, last: 0x2, first: 0x3}]\n")
+        #expect(d.first?.position == SourcePosition(line: 1, column: 35))
     }
 
     @Test func aliasBombIsRejectedWithoutExpansion() throws {
@@ -133,7 +150,7 @@ import TestSupport
             #expect(r.entry == nil)
             #expect(r.diagnostics.map(\.rule) == ["file-too-large"])
             #expect(r.diagnostics.first?.message.contains("52428800 bytes") == true)
-            #expect(r.diagnostics.first?.description.hasPrefix("\(p):1:1: error: [file-too-large]") == true)
+            #expect(r.diagnostics.first?.description.hasPrefix("\(p): error: [file-too-large]") == true)
         }
     }
 

@@ -147,12 +147,27 @@ public enum KernelImporter {
             }
             if f.conditionalOnACPI { notes.append("The function body is compiled only with CONFIG_ACPI; otherwise it answers -ENODEV.") }
             if let n = g.spec?.note { notes.append(n) }
-            let since: String
-            if let s = g.spec?.since {
-                since = s
+            if let h = g.spec?.history { notes.append(h) }
+            let since: String?
+            if let spec = g.spec {
+                if let s = spec.since {
+                    since = s
+                } else {
+                    // Every known family without a recorded release is in vanilla v6.1
+                    // (linux-acs.md §1.2: v6.1.0 had all rows but 63-65, 85-91, 93-102 and 132,
+                    // and those families have their release recorded).
+                    since = "<=v6.1"
+                    notes.append("First mainline release not recorded; vanilla v6.1 has it (Debian's stable changelogs list every later ACS-quirk addition).")
+                }
+            } else if let r = KernelRelease("v" + version), r.sublevel == nil {
+                // A mainline tree (or release candidate) bounds the first release from above.
+                since = "<=" + r.mainline
+                notes.append("First mainline release not recorded; \(r.mainline) has it.")
             } else {
-                since = "v" + version
-                notes.append("Present in \(version); first release not recorded.")
+                // A stable tree can carry back-ports from later mainline releases: its version
+                // says nothing about the first mainline release (lint reports upstream-incomplete).
+                since = nil
+                notes.append("First mainline release not recorded; present in stable \(version), which may carry back-ports from later releases.")
             }
             let requires = f.requires
             let applies = AppliesTo(portType: f.portType, multifunction: f.multifunction, classID: f.classID,
@@ -467,9 +482,12 @@ struct FamilySpec: Sendable {
     var devices: Set<UInt16>?
     var vendorName: String
     var family: String
-    /// First mainline release, when recorded.
+    /// First mainline release, when recorded (with its source in `history`); nil: not
+    /// established, and the importer writes the upper bound `<=v6.1`.
     var since: String?
     var note: String?
+    /// Where the family came from: upstream commit and subject, and the source of `since`.
+    var history: String?
 
     func matches(_ r: KernelImporter.ResolvedRow) -> Bool {
         guard r.vendor == vendor, r.function == function else { return false }
@@ -489,8 +507,10 @@ extension KernelImporter {
     static let mf = "pci_quirk_mf_endpoint_acs"
 
     /// The families of the 6.1/6.12 table. `since` is set only where the first mainline release is
-    /// recorded (linux-acs.md §6.3, first-hand or from stable back-port dates); otherwise the import
-    /// writes the tree's version and says so in `note`.
+    /// recorded (linux-acs.md §6.3, or the upstream commit's own mainline tag as a distribution's
+    /// back-port names it); `history` says where from. Otherwise the import writes the upper bound
+    /// `<=v6.1` (vanilla v6.1 has every family without a recorded release, linux-acs.md §1.2) and
+    /// says so in `note`. Never a stable tree's version: stable trees carry back-ports.
     static let families: [FamilySpec] = [
         FamilySpec(id: "amd-sb", vendor: 0x1002, function: "pci_quirk_amd_sb_acs",
                    devices: [0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399],
@@ -498,11 +518,13 @@ extension KernelImporter {
         FamilySpec(id: "amd-fch", vendor: 0x1022, function: "pci_quirk_amd_sb_acs", devices: [0x780f, 0x7809],
                    vendorName: "AMD", family: "FCH"),
         FamilySpec(id: "solarflare", vendor: 0x1924, function: mf, devices: [0x0903, 0x0923, 0x0a03],
-                   vendorName: "Solarflare", family: "NICs"),
+                   vendorName: "Solarflare", family: "NICs",
+                   history: "Rows 0x0903 and 0x0923 came with \"PCI: Add ACS quirk for Solarflare SFC9120 & SFC9140\" (Alex Williamson, 2014; subject as listed by the RHEL 7 and openSUSE kernel changelogs that back-ported it). Its first mainline release is not established here."),
         FamilySpec(id: "intel-10g", vendor: 0x8086, function: mf,
                    devices: [0x10c6, 0x10db, 0x10dd, 0x10e1, 0x10f1, 0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb, 0x10fc,
                              0x1507, 0x1514, 0x151c, 0x1529, 0x152a, 0x154d, 0x154f, 0x1551, 0x1558],
-                   vendorName: "Intel", family: "82598/82599 10GbE"),
+                   vendorName: "Intel", family: "82598/82599 10GbE",
+                   history: "The first of these rows came with \"PCI: Add ACS quirk for Intel 10G NICs\" (Alex Williamson, 2014; subject as listed by the RHEL 7 and openSUSE kernel changelogs that back-ported it). Its first mainline release is not established here."),
         FamilySpec(id: "intel-82580", vendor: 0x8086, function: mf,
                    devices: [0x1509, 0x150e, 0x150f, 0x1510, 0x1511, 0x1516, 0x1527], vendorName: "Intel", family: "82580"),
         FamilySpec(id: "intel-82576", vendor: 0x8086, function: mf,
@@ -516,63 +538,83 @@ extension KernelImporter {
         FamilySpec(id: "intel-i219", vendor: 0x8086, function: mf, devices: [0x15b7, 0x15b8],
                    vendorName: "Intel", family: "I219"),
         FamilySpec(id: "intel-rciep", vendor: 0x8086, function: "pci_quirk_rciep_acs", devices: nil,
-                   vendorName: "Intel", family: "RCiEP", since: "v5.7"),
+                   vendorName: "Intel", family: "RCiEP", since: "v5.7",
+                   history: "Upstream commit 3247bd10a450 (\"PCI: Add ACS quirk for Intel Root Complex Integrated Endpoints\"), v5.7 (linux-acs.md §6.3; commit cited by Bjorn Helgaas on linux-pci in 2020)."),
         FamilySpec(id: "qcom-qdf2xxx", vendor: 0x17cb, function: "pci_quirk_qcom_rp_acs", devices: [0x0400, 0x0401],
                    vendorName: "Qualcomm", family: "QDF2xxx root ports"),
         FamilySpec(id: "qcom-sa8775p", vendor: 0x17cb, function: "pci_quirk_qcom_rp_acs", devices: [0x0115],
-                   vendorName: "Qualcomm", family: "SA8775P root port", since: "v6.12"),
+                   vendorName: "Qualcomm", family: "SA8775P root port", since: "v6.12",
+                   history: "\"PCI: Add ACS quirk for Qualcomm SA8775P\", v6.12 (linux-acs.md §6.3; stable 6.11.4, 6.1.113)."),
         FamilySpec(id: "qcom-hamoa", vendor: 0x17cb, function: "pci_quirk_qcom_rp_acs", devices: [0x0111],
                    vendorName: "Qualcomm", family: "Hamoa root port", since: "v7.0",
-                   note: "Back-ported to stable 6.1.165 and 6.12.75."),
+                   note: "Back-ported to stable 6.1.165 and 6.12.75.",
+                   history: "\"PCI: Add ACS quirk for Qualcomm Hamoa & Glymur\", v7.0 (linux-acs.md §6.3: pci/virtualization merged for v7.0)."),
         FamilySpec(id: "qcom-glymur", vendor: 0x17cb, function: "pci_quirk_qcom_rp_acs", devices: [0x0120],
                    vendorName: "Qualcomm", family: "Glymur root port", since: "v7.0",
-                   note: "Back-ported to stable 6.1.165 and 6.12.75."),
+                   note: "Back-ported to stable 6.1.165 and 6.12.75.",
+                   history: "\"PCI: Add ACS quirk for Qualcomm Hamoa & Glymur\", v7.0 (linux-acs.md §6.3: pci/virtualization merged for v7.0)."),
         FamilySpec(id: "hxt-sd4800", vendor: 0x1dbf, function: "pci_quirk_qcom_rp_acs", devices: [0x0401],
-                   vendorName: "HXT", family: "SD4800 root ports"),
+                   vendorName: "HXT", family: "SD4800 root ports",
+                   history: "Upstream commit 01926f6b321b (\"PCI: Add ACS quirk for HXT SD4800\"), cited by Bjorn Helgaas on linux-pci in 2020. Its first mainline release is not established here."),
         FamilySpec(id: "intel-pch", vendor: 0x8086, function: "pci_quirk_intel_pch_acs", devices: nil,
                    vendorName: "Intel", family: "PCH root ports",
                    note: "Answers isolated only when pci_quirk_enable_intel_pch_acs() found RCBA enabled in the LPC bridge (device 31 function 0, register 0xf0) and set PCI_DEV_FLAGS_ACS_ENABLED_QUIRK; otherwise 0 (not isolated), final."),
         FamilySpec(id: "intel-spt-pch", vendor: 0x8086, function: "pci_quirk_intel_spt_pch_acs", devices: nil,
-                   vendorName: "Intel", family: "SPT PCH root ports",
-                   note: "Answers from the real ACS Control dword at capability + 8 (erratum layout); acs-equivalent lists what pci_quirk_enable_intel_spt_pch_acs() turns on where the capability has it."),
+                   vendorName: "Intel", family: "SPT PCH root ports", since: "v4.7",
+                   note: "Answers from the real ACS Control dword at capability + 8 (erratum layout); acs-equivalent lists what pci_quirk_enable_intel_spt_pch_acs() turns on where the capability has it.",
+                   history: "Upstream commit 1bf2bf229b64 (\"PCI: Work around Intel Sunrise Point PCH incorrect ACS capability\", Alex Williamson): Patch-mainline v4.7-rc1 in the openSUSE back-port (bsc#1030057). v4.7 is the release of the function and its first (Sunrise Point) IDs; when each later ID range was added is not recorded."),
         FamilySpec(id: "emulex-be3r", vendor: 0x19a2, function: mf, devices: [0x0710], vendorName: "Emulex", family: "BE3-R",
-                   note: "Vendor 0x19a2 (ServerEngines) is written as a literal; pci_ids.h has no macro for it."),
+                   note: "Vendor 0x19a2 (ServerEngines) is written as a literal; pci_ids.h has no macro for it.",
+                   history: "Added by \"PCI: Add ACS quirk for Emulex NICs\" (subject as listed by an openSUSE kernel changelog that back-ported it, bug 917089). Its first mainline release is not established here."),
         FamilySpec(id: "emulex-skyhawk", vendor: 0x10df, function: mf, devices: [0x0720], vendorName: "Emulex",
-                   family: "Skyhawk-R", note: "Vendor 0x10df is written as a literal in the table."),
+                   family: "Skyhawk-R", note: "Vendor 0x10df is written as a literal in the table.",
+                   history: "Added by \"PCI: Add ACS quirk for Emulex NICs\" (subject as listed by an openSUSE kernel changelog that back-ported it, bug 917089). Its first mainline release is not established here."),
         FamilySpec(id: "cavium-thunderx", vendor: 0x177d, function: "pci_quirk_cavium_acs", devices: nil,
                    vendorName: "Cavium", family: "ThunderX root ports",
                    note: "ThunderX2 (0xaf84) and ThunderX3 (0xb884) were added in v5.5."),
         FamilySpec(id: "cavium-mf", vendor: 0x177d, function: mf, devices: [0xa026, 0xa059, 0xa060],
-                   vendorName: "Cavium", family: "multifunction", since: "v5.15"),
+                   vendorName: "Cavium", family: "multifunction", since: "v5.15",
+                   history: "\"PCI: Add ACS quirks for Cavium multi-function devices\", v5.15 (linux-acs.md §6.3; stable 5.14.7)."),
         FamilySpec(id: "apm-xgene", vendor: 0x10e8, function: "pci_quirk_xgene_acs", devices: [0xe004],
-                   vendorName: "APM", family: "X-Gene"),
+                   vendorName: "APM", family: "X-Gene",
+                   history: "\"PCI: Add ACS quirk for APM X-Gene devices\" (Feng Kan), back-ported by openSUSE (bsc#1120058). Its first mainline release is not established here."),
         FamilySpec(id: "ampere", vendor: 0x1def, function: "pci_quirk_xgene_acs",
                    devices: [0xe005, 0xe006, 0xe007, 0xe008, 0xe009, 0xe00a, 0xe00b, 0xe00c],
-                   vendorName: "Ampere", family: "root ports"),
+                   vendorName: "Ampere", family: "root ports",
+                   history: "\"PCI: Add ACS quirk for Ampere root ports\" (Feng Kan), back-ported by openSUSE (bsc#1120058) and to stable 4.14.185. Its first mainline release is not established here."),
         FamilySpec(id: "brcm-bcm57414", vendor: 0x14e4, function: mf, devices: [0x16d7], vendorName: "Broadcom",
-                   family: "BCM57414", since: "v5.13"),
+                   family: "BCM57414", since: "v5.13",
+                   history: "Upstream commit db2f77e2bd99 (\"PCI: Add ACS quirk for Broadcom BCM57414 NIC\"), v5.13 (linux-acs.md §6.3; stable 5.10.46)."),
         FamilySpec(id: "brcm-bcm5760x", vendor: 0x14e4, function: mf,
                    devices: [0x1750, 0x1751, 0x1752, 0x1760, 0x1761, 0x1762, 0x1763], vendorName: "Broadcom",
-                   family: "BCM5760X", since: "v6.11"),
+                   family: "BCM5760X", since: "v6.11",
+                   history: "Upstream commit 524e057b2d66 (\"PCI: Add ACS quirk for Broadcom BCM5760X NIC\"), v6.11 (linux-acs.md §6.3; stable 6.1.122)."),
         FamilySpec(id: "brcm-paxb", vendor: 0x14e4, function: "pci_quirk_brcm_acs", devices: [0xd714],
-                   vendorName: "Broadcom", family: "iProc PAXB root ports"),
+                   vendorName: "Broadcom", family: "iProc PAXB root ports",
+                   history: "Upstream commit 46b2c32df7a4 (\"PCI: Add ACS quirk for iProc PAXB\", Abhinav Ratna), posted to linux-pci on 2019-08-20 and back-ported to stable 4.14.185 in June 2020. Its first mainline release is not established here."),
         FamilySpec(id: "loongson", vendor: 0x0014, function: "pci_quirk_loongson_acs",
                    devices: [0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69],
                    vendorName: "Loongson", family: "root ports", since: "v6.16",
-                   note: "Back-ported to stable 6.1.142 and 6.12.35."),
+                   note: "Back-ported to stable 6.1.142 and 6.12.35.",
+                   history: "\"PCI: Add ACS quirk for Loongson PCIe\", v6.16 (linux-acs.md §6.3)."),
         FamilySpec(id: "amazon-al", vendor: 0x1c36, function: "pci_quirk_al_acs", devices: [0x0031],
-                   vendorName: "Amazon Annapurna Labs", family: "root ports", since: "v5.5"),
+                   vendorName: "Amazon Annapurna Labs", family: "root ports", since: "v5.5",
+                   history: "Upstream commit 76e67e9e0f0f (\"PCI: Add ACS quirk for Amazon Annapurna Labs root ports\"), v5.5 (linux-acs.md §6.3)."),
         FamilySpec(id: "zhaoxin-mf", vendor: 0x1d17, function: mf, devices: [0x3038, 0x3104, 0x9083],
-                   vendorName: "Zhaoxin", family: "multifunction", since: "v5.7"),
+                   vendorName: "Zhaoxin", family: "multifunction", since: "v5.7",
+                   history: "Upstream commit 0325837c51cb (\"PCI: Add ACS quirk for Zhaoxin multi-function devices\"), v5.7 (linux-acs.md §6.3; stable 5.6.9)."),
         FamilySpec(id: "nxp-lx2", vendor: 0x1957, function: "pci_quirk_nxp_rp_acs",
                    devices: [0x8d81, 0x8da1, 0x8d83, 0x8d80, 0x8da0, 0x8d82, 0x8d90, 0x8db0, 0x8d92, 0x8d91, 0x8db1, 0x8d93,
                              0x8d89, 0x8da9, 0x8d8b, 0x8d88, 0x8da8, 0x8d8a, 0x8d98, 0x8db8, 0x8d9a, 0x8d99, 0x8db9, 0x8d9b],
-                   vendorName: "NXP", family: "LX2xx0/LX2xx2", since: "v5.15"),
+                   vendorName: "NXP", family: "LX2xx0/LX2xx2", since: "v5.15",
+                   history: "\"PCI: Add ACS quirks for NXP LX2xx0 and LX2xx2 platforms\", v5.15 (linux-acs.md §6.3; stable 5.14.7)."),
         FamilySpec(id: "zhaoxin-ports", vendor: 0x1d17, function: "pci_quirk_zhaoxin_pcie_ports_acs", devices: nil,
                    vendorName: "Zhaoxin", family: "ports", since: "v5.7",
-                   note: "The range 0x0723-0x0752 was added in v6.8 (stable 6.1.74)."),
+                   note: "The range 0x0723-0x0752 was added in v6.8 (stable 6.1.74).",
+                   history: "Upstream commit 299bd044a6f3 (\"PCI: Add ACS quirk for Zhaoxin Root/Downstream Ports\"), v5.7 (linux-acs.md §6.3; stable 5.6.9)."),
         FamilySpec(id: "wangxun", vendor: 0x8088, function: "pci_quirk_wangxun_nic_acs", devices: nil,
                    vendorName: "Wangxun", family: "NICs", since: "v6.3",
-                   note: "The FF5xxx IDs 0x5010, 0x5025, 0x5040, 0x5110, 0x5125 and 0x5140 were added in v6.13 (stable 6.1.120, 6.12.5)."),
+                   note: "The FF5xxx IDs 0x5010, 0x5025, 0x5040, 0x5110, 0x5125 and 0x5140 were added in v6.13 (stable 6.1.120, 6.12.5).",
+                   history: "Upstream commit a2b9b123ccac (\"PCI: Add ACS quirk for Wangxun NICs\"), v6.3 (linux-acs.md §6.3: applied to pci/virtualization for v6.3; stable 6.1.18)."),
     ]
 }

@@ -1,7 +1,95 @@
 import ArgumentParser
+import Foundation
+import PCIAccess
+import PCIConfig
+import Pipeline
+import Rainbow
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk check`.
+/// Output formats of `acsquirk check`.
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable { case text, json, github }
+
+/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github] [--kernel V] [--assume-iommu]`:
+/// registry entries against the devices present (docs/pipeline.md).
 struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check registry entries against the devices present (live config space or a dump).",
+        discussion: """
+            For every function an entry covers: the entry's conditions (port type, Linux's \
+            multifunction flag, class, requirements), that the device really lacks a working ACS \
+            capability (Sunrise Point erratum ports decoded with the dword layout), the kernel row \
+            that decides for it today (shadowing), and which IOMMU groups the entry splits on this \
+            machine. Upstream entries are checked too, but only for devices they really act on. \
+            Then every device without an entry whose missing ACS makes functions share an IOMMU \
+            group: what a vendor would need to confirm. \
+            Exit status: 0 no contradiction; 1 an entry contradicts its device (wrong port type, \
+            claims no ACS but the device advertises ACS with RR and CR, single-function device \
+            claimed multifunction, ...); 2 bad input (unreadable dump or registry).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Registry entries to check: files or folders (default: quirks).", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The registry the checked entries live in (repeatable; default: quirks when it exists): its upstream entries are the kernel's table.", valueName: "path"))
+    var registry: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    var dump: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
+    var format: CheckFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default the newest).", valueName: "version"))
+    var kernel: String?
+
+    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
+    var assumeIOMMU = false
+
+    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS table): the AMD southbridge quirk answers.")
+    var amdIOMMU = false
+
+    @Flag(name: .customLong("assume-pch-workaround-fails"), help: "Assume the Intel PCH root-port ACS workaround fails.")
+    var pchWorkaroundFails = false
+
+    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
+    var pciIDs: String?
+
+    func validate() throws {
+        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
+            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
+        }
+    }
+
+    func run() async throws {
+        let entries = try PipelineCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths, command: "check")
+        let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
+        let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
+        let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
+        let options = CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                   pchWorkaroundFails: pchWorkaroundFails)
+        let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
+                                       source: PipelineCLI.sourceLabel(dump), options: options)
+        switch format {
+        case .text:
+            let colour = PipelineCLI.useColour()
+            PipelineCLI.out(report.text { s, style in colour ? Self.paint(s, style) : s })
+        case .json:
+            PipelineCLI.out(report.json())
+        case .github:
+            PipelineCLI.out(report.github())
+        }
+        if report.hasContradictions { throw ExitStatus.findings }
+    }
+
+    static func paint(_ s: String, _ style: CheckReport.TextStyle) -> String {
+        switch style {
+        case .header: s.bold
+        case .good: s.green
+        case .bad: s.red.bold
+        case .warn: s.yellow
+        case .detail: s.dim
+        }
+    }
 }

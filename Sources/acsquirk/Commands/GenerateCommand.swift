@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KernelOutput
 import Registry
+import StaticACS
 
 /// `acsquirk generate [--out DIR] [--kernel-tree DIR] [--templates DIR] [PATH…]`: C quirk stubs
 /// for every registry entry that is not upstream, one file per vendor (docs/kernel-output.md).
@@ -58,7 +59,9 @@ struct GenerateCommand: AsyncParsableCommand {
     /// C): return extra files, paths relative to --out (e.g. `acs-tables/<vendor>.c`), to be
     /// written together with the quirk stubs (same all-or-nothing write). Not wired yet.
     static func staticACSFiles(for entries: [LoadedEntry]) throws -> [(path: String, text: String)] {
-        []
+        // One static ACS capability per multifunction endpoint entry (upstream ones included: a
+        // vendor can ship it in firmware so every kernel, old or new, isolates the functions).
+        StaticACSTable.files(for: entries)
     }
 
     /// Removes `*.c` files of an earlier run that this run did not write.

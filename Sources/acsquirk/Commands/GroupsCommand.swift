@@ -32,7 +32,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
     var withRegistry = false
 
-    @Option(name: .long, help: "The registry folder or files (default: quirks).")
+    @Option(name: .long, help: "Registry files or folders added to the shipped registry (quirks/): what-if material for --with-registry. The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
@@ -63,7 +63,7 @@ struct GroupsCommand: AsyncParsableCommand {
                 + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
             throw ExitStatus.badInput
         }
-        for q in quirks where WhatIf.parseID(q) == nil {
+        for q in quirks where PCIDeviceID(q) == nil {
             printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
             throw ExitStatus.badInput
         }
@@ -74,36 +74,37 @@ struct GroupsCommand: AsyncParsableCommand {
             ?? (dump == nil ? runningKernelProfile() : nil) ?? KernelProfile.newest
         let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                         pchWorkaroundFails: pchWorkaroundFails)
-        // The registry: upstream entries are the kernel's table; the rest are what-if material.
-        let registryPaths = registry.isEmpty ? ["quirks"] : registry
-        let entries: [QuirkEntry]
-        do {
-            entries = try loadRegistryEntries(registryPaths)
+        // The kernel's table: the shipped registry's upstream entries, wherever we run from;
+        // --registry adds what-if material on top (never replaces the table).
+        let reg: PredictionRegistry
+        do throws(PredictionRegistryError) {
+            reg = try Registry.loadForPrediction(extra: registry)
         } catch {
             printError("acsquirk groups: \(error)")
             throw ExitStatus.badInput
         }
-        let upstream = entries.filter { $0.kernel.status == .upstream }
-        let base = QuirkTable(entries: upstream)
-        if upstream.isEmpty {
-            printError("acsquirk groups: warning: no upstream entries in \(registryPaths.joined(separator: ", ")): "
-                + "the kernel's quirk table is empty (run `acsquirk import-kernel`)")
-        }
+        for w in reg.warnings { printError("acsquirk groups: warning: \(w)") }
+        let base = QuirkTable(entries: reg.kernelEntries)
 
         // Config space.
         let functions: [PCIFunction]
         let source: String
-        do {
+        do throws(PCIAccessError) {
+            let result: PCIReadResult
             if let dump {
-                functions = try PCIReader.read(.dump(path: dump), names: true, idsPath: idsPath)
+                result = try PCIReader.load(.dump(path: dump), names: true, idsPath: idsPath)
                 source = dump
             } else {
                 let sysfs = sysfsRoot.map { $0 + "/bus/pci" }
-                functions = try PCIReader.read(.live(sysfsPath: sysfs), names: true, idsPath: idsPath)
+                result = try PCIReader.load(.live(sysfsPath: sysfs), names: true, idsPath: idsPath)
                 source = "this machine"
             }
+            // The dump pre-check's warnings (and a missing pci.ids), as `scan` prints them.
+            for w in result.warnings { printError(w.description) }
+            functions = result.functions
         } catch {
-            printError("acsquirk groups: \(dump ?? "live system"): \(error)")
+            // Dump errors already name the file (`file:line: error: ...`).
+            printError(dump == nil ? "acsquirk groups: live system: \(error.message)" : error.message)
             throw ExitStatus.badInput
         }
         if dump == nil, functions.contains(where: { $0.config.readable < 256 }) {
@@ -121,12 +122,12 @@ struct GroupsCommand: AsyncParsableCommand {
         var extra: [QuirkEntry] = []
         var labels: [String] = []
         for q in quirks {
-            let (v, d) = WhatIf.parseID(q)!
-            extra.append(WhatIf.mfEndpointQuirk(vendor: v, device: d))
-            labels.append("--quirk \(hex(v, width: 4)):\(hex(d, width: 4)) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
+            let id = PCIDeviceID(q)!
+            extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
+            labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
         }
         if withRegistry {
-            let local = entries.filter { $0.kernel.status != .upstream }
+            let local = reg.whatIfEntries
             extra += local
             labels.append("--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
         }
@@ -162,7 +163,11 @@ struct GroupsCommand: AsyncParsableCommand {
                 : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")
             print((whatIf ?? prediction).dot(title: title), terminator: "")
         }
-        if report.isFinding { throw ExitStatus.findings }
+        if report.isFinding {
+            // JSON and DOT keep stdout for data: say what differs on stderr.
+            if format != .text { printError("acsquirk groups: " + report.liveText().trimmingCharacters(in: .newlines)) }
+            throw ExitStatus.findings
+        }
     }
 }
 
@@ -183,20 +188,4 @@ private func runningKernelProfile() -> KernelProfile? {
 
 private func printError(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
-}
-
-/// An unusable registry: its diagnostics (`path:line:col: error: [rule] message`).
-private struct RegistryLoadError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Loads registry entries with `Registry.load(paths:)`. Any error (unreadable path, invalid entry)
-/// is fatal: a partial quirk table would predict the wrong groups.
-private func loadRegistryEntries(_ paths: [String]) throws -> [QuirkEntry] {
-    let loaded = Registry.load(paths: paths)
-    if loaded.diagnostics.hasErrors {
-        throw RegistryLoadError(description: "registry \(paths.joined(separator: ", ")) cannot be used:\n"
-            + loaded.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
-    }
-    return loaded.entries.map(\.entry)
 }

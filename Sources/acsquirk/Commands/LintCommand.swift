@@ -18,7 +18,7 @@ struct LintCommand: AsyncParsableCommand {
             --list-rules prints the rules; docs/registry.md explains each.
             """)
 
-    @Argument(help: "Registry files or folders (default: quirks).")
+    @Argument(help: "Registry files or folders (default: the shipped registry, quirks/ of the acsquirk checkout).")
     var paths: [String] = []
 
     @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
@@ -51,7 +51,15 @@ struct LintCommand: AsyncParsableCommand {
             let db = try PCINameDatabase(idsPath: pciIDs)
             options = LintOptions(vendorName: { db.vendorName($0) })
         }
-        let result = Registry.lint(paths: paths.isEmpty ? ["quirks"] : paths, options: options)
+        var targets = paths
+        if targets.isEmpty {
+            guard let shipped = Registry.shippedRegistryPath() else {
+                FileHandle.standardError.write(Data("acsquirk lint: \(PredictionRegistryError.shippedNotFound); or name the files to lint\n".utf8))
+                throw ExitStatus.badInput
+            }
+            targets = [shipped]
+        }
+        let result = Registry.lint(paths: targets, options: options)
         let d = result.diagnostics
         switch format {
         case .text:
@@ -69,6 +77,6 @@ struct LintCommand: AsyncParsableCommand {
     /// NO_COLOR set, or not a terminal).
     func colored(_ x: Diagnostic) -> String {
         let sev = x.severity == .error ? "error:".red.bold : "warning:".yellow.bold
-        return "\("\(x.path):\(x.line):\(x.column):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
+        return "\("\(x.location):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
     }
 }

@@ -1,7 +1,85 @@
 import ArgumentParser
+import Foundation
+import PCIAccess
+import PCIConfig
+import Pipeline
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk new`.
+/// `acsquirk new --device BDF [--dump FILE] [--out quirks] [--family NAME]`: a new registry entry
+/// scaffolded from a real device, with the device's config space saved next to it
+/// (docs/pipeline.md).
 struct NewCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "new", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Scaffold a registry entry from a real device, with its config space as the record.",
+        discussion: """
+            Writes OUT/<vendor>/<family>.yaml filled from the device at BDF: vendor (and the name \
+            the registry or pci.ids uses), the device IDs of all its functions (same bus and slot), \
+            port type, multifunction, the claim that fits the device (multifunction endpoint: \
+            no-peer-to-peer SV|TB|RR|CR|UF|DT; root or downstream port: ports-isolated SV|RR|CR|UF), \
+            each function's ACS capability in a comment, status new, and TODO markers in every \
+            evidence field, which `acsquirk lint` refuses until a person replaces them. Saves \
+            OUT/<vendor>/<family>.dump.txt (lspci -xxxx format, every function of the device, Device \
+            Serial Number capabilities zeroed). Refuses to overwrite either file (exit 2, nothing \
+            written). Exit 0 written, 2 bad input.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The device: dddd:bb:dd.f or bb:dd.f (any of its functions).", valueName: "bdf"))
+    var device: String
+
+    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    var dump: String?
+
+    @Option(name: .long, help: ArgumentHelp("Registry folder to write into.", valueName: "dir"))
+    var out: String = "quirks"
+
+    @Option(name: .long, help: ArgumentHelp("Family name (default: the device's pci.ids name).", valueName: "name"))
+    var family: String?
+
+    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
+    var pciIDs: String?
+
+    func validate() throws {
+        guard PCIAddress(device) != nil else {
+            throw ValidationError("--device '\(device)' is not a BDF (dddd:bb:dd.f or bb:dd.f)")
+        }
+        if let family, family.trimmingCharacters(in: .whitespaces).isEmpty || Registry.slug(family).isEmpty {
+            throw ValidationError("--family '\(family)' has no letters or digits to name a file with")
+        }
+    }
+
+    func run() async throws {
+        let address = PCIAddress(device)!
+        let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "new")
+        let db: PCINameDatabase
+        do throws(PCIAccessError) {
+            db = try PCINameDatabase(idsPath: pciIDs)
+        } catch {
+            PipelineCLI.error("acsquirk new: \(error.message)")
+            throw ExitStatus.badInput
+        }
+        // Entries already in the registry: vendor-name to reuse, devices already covered.
+        let existing = FileManager.default.fileExists(atPath: out) ? Registry.load(paths: [out]).entries : []
+        let scaffold: Scaffold
+        do throws(PipelineError) {
+            scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
+                                                    names: .pciIDs(db), registry: existing, root: out,
+                                                    sourceLabel: PipelineCLI.sourceLabel(dump))
+            try EntryScaffolder.write(scaffold)
+        } catch {
+            PipelineCLI.error("acsquirk new: \(error.message)")
+            throw ExitStatus.badInput
+        }
+        for n in scaffold.notes { PipelineCLI.error("note: \(n)") }
+        let ids = scaffold.functions.map { "\($0.address.shortDescription) [\($0.idString)]" }.joined(separator: ", ")
+        PipelineCLI.out("""
+            wrote \(scaffold.entryPath)
+            wrote \(scaffold.dumpPath) (\(scaffold.functions.count) function\(scaffold.functions.count == 1 ? "" : "s"): \(ids))
+            next: replace the TODO markers under evidence with what the vendor confirmed, then
+              acsquirk lint \(scaffold.entryPath)
+              acsquirk check --dump \(scaffold.dumpPath) \(scaffold.entryPath)
+
+            """)
+    }
 }

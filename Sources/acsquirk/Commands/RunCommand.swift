@@ -1,7 +1,78 @@
 import ArgumentParser
+import Foundation
+import Pipeline
+import Registry
 
-// Placeholder: replaced by the module that implements `acsquirk run`.
+/// `acsquirk run [--dump FILE] [--kernel-tree DIR] [--out DIR] [--registry PATH]`: the whole
+/// pipeline, with a progress line per stage and a summary (docs/pipeline.md).
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not built yet)")
-    func run() async throws { throw ExitStatus.badInput }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The whole pipeline: lint, scan, check, groups, C stubs, static ACS tables (and patches).",
+        discussion: """
+            Stages: lint the registry; scan this machine (or --dump); check the entries against the \
+            functions present; predict the IOMMU groups with a reason for every member; write C quirk \
+            stubs and static ACS tables for the entries that are not upstream; with --kernel-tree, \
+            a git am-ready patch series. Writes into OUT: scan.txt/.json, check.txt/.json, \
+            groups.txt/.json, quirks/<vendor>.c, acs-tables/*.h, patches/*.patch, summary.txt. \
+            Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
+            functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
+            contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
+            missing templates, an entry the generators refuse, unwritable output).
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    var dump: String?
+
+    @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree: its quirk table is used and a patch series written.", valueName: "dir"))
+    var kernelTree: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out"
+
+    @Option(name: .long, help: ArgumentHelp("Registry file or folder (repeatable; default: quirks).", valueName: "path"))
+    var registry: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    var templates: String?
+
+    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default the newest).", valueName: "version"))
+    var kernel: String?
+
+    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
+    var assumeIOMMU = false
+
+    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS table).")
+    var amdIOMMU = false
+
+    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file (default: libpci's).", valueName: "file"))
+    var pciIDs: String?
+
+    func validate() throws {
+        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
+            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
+        }
+    }
+
+    func run() async throws {
+        let config = RunConfiguration(
+            registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
+            templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
+            pciIDs: pciIDs)
+        let result = PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
+        if let lint = result.lint, lint.diagnostics.hasErrors {
+            for d in lint.diagnostics { PipelineCLI.error(d.description) }
+        }
+        for e in result.errors { PipelineCLI.error("acsquirk run: \(e)") }
+        if let check = result.check, check.hasContradictions {
+            for f in check.findings where f.severity == .error { PipelineCLI.error(f.description) }
+        }
+        PipelineCLI.out("\n" + result.summary)
+        switch result.exitCode {
+        case 0: return
+        case 1: throw ExitStatus.findings
+        default: throw ExitStatus.badInput
+        }
+    }
 }

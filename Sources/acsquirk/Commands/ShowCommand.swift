@@ -18,27 +18,30 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: "Vendor and device ID in hex, e.g. 8086:10c9.")
     var id: String
 
-    @Option(help: "Registry files or folders.")
-    var registry: [String] = ["quirks"]
+    @Option(help: "Registry files or folders (default: the shipped registry, quirks/ of the acsquirk checkout).")
+    var registry: [String] = []
 
     @Option(help: "Output format: text or json.")
     var format: ShowFormat = .text
 
     func validate() throws {
-        guard Self.parse(id) != nil else {
+        guard PCIDeviceID(id) != nil else {
             throw ValidationError("'\(id)' is not VVVV:DDDD (two hex IDs, e.g. 8086:10c9)")
         }
     }
 
-    static func parse(_ s: String) -> (UInt16, UInt16)? {
-        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let v = parseHexID(parts[0]), let d = parseHexID(parts[1]) else { return nil }
-        return (v, d)
-    }
-
     func run() async throws {
-        let (vendor, device) = Self.parse(id)!
-        let loaded = Registry.load(paths: registry)
+        let pciID = PCIDeviceID(id)!
+        let (vendor, device) = (pciID.vendor, pciID.device)
+        var paths = registry
+        if paths.isEmpty {
+            guard let shipped = Registry.shippedRegistryPath() else {
+                FileHandle.standardError.write(Data("acsquirk show: \(PredictionRegistryError.shippedNotFound)\n".utf8))
+                throw ExitStatus.badInput
+            }
+            paths = [shipped]
+        }
+        let loaded = Registry.load(paths: paths)
         if SourceReader.isUnreadable(loaded.diagnostics) {
             for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
             throw ExitStatus.badInput
@@ -46,7 +49,7 @@ struct ShowCommand: AsyncParsableCommand {
         let index = RegistryIndex(loaded.entries)
         let hits = index.entries(vendor: vendor, device: device)
         let table = Registry.kernelTable(loaded.entries)
-        let name = "\(hex(vendor, width: 4)):\(hex(device, width: 4))"
+        let name = pciID.description
         switch format {
         case .text:
             if hits.isEmpty {
@@ -96,7 +99,13 @@ struct ShowCommand: AsyncParsableCommand {
         lines.append("  applies to: \(cond.joined(separator: "; "))")
         var k = "  kernel: \(e.kernel.status.rawValue)"
         if let f = e.kernel.function { k += " \(f)" }
-        if let s = e.kernel.since { k += " since \(s)" }
+        if let s = e.kernel.since {
+            if let r = KernelRelease(s), r.upperBound, r.sublevel == nil {
+                k += "; first mainline release: \(r.phrase)"
+            } else {
+                k += " since \(s)"
+            }
+        }
         if let l = e.kernel.link { k += " (\(l))" }
         lines.append(k)
         let rows = e.kernel.table.filter { $0.device == nil || $0.device == device }

@@ -1,0 +1,326 @@
+import Foundation
+import KernelOutput
+import PCIAccess
+import PCIConfig
+import Registry
+import StaticACS
+import Topology
+
+/// What `acsquirk run` is asked to do.
+public struct RunConfiguration: Sendable {
+    /// Registry files or folders (`quirks`).
+    public var registry: [String]
+    /// An `lspci -xxxx` dump; `nil`: this machine through sysfs.
+    public var dump: String?
+    /// A kernel source tree: the quirk table is read from it and a patch series is written.
+    public var kernelTree: String?
+    /// Output directory (`out`).
+    public var out: String
+    /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
+    public var templates: String?
+    /// Platform and kernel assumptions for the check and the groups.
+    public var check: CheckOptions
+    /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
+    public var pciIDs: String?
+
+    public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
+                templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil) {
+        self.registry = registry
+        self.dump = dump
+        self.kernelTree = kernelTree
+        self.out = out
+        self.templates = templates
+        self.check = check
+        self.pciIDs = pciIDs
+    }
+}
+
+/// The outcome of `acsquirk run`.
+///
+/// Exit status (`exitCode`): **0** the registry lints clean and no entry contradicts a device
+/// present (warnings, notes, devices without an entry, a machine without PCIe functions or without
+/// IOMMU groups are all fine); **1** lint errors (the run stops after lint and writes nothing) or
+/// an entry contradicts its device (every stage still runs and writes its files); **2** bad input:
+/// an unreadable registry path, dump or kernel tree, missing templates, an entry the generators
+/// refuse, or an output file that cannot be written.
+public struct RunResult: Sendable {
+    public var lint: LintResult?
+    public var functions: [PCIFunction]
+    public var check: CheckReport?
+    /// Output files written, relative to `out`, sorted.
+    public var written: [String]
+    /// Stage lines as printed (`[1/7] lint: ...`).
+    public var progress: [String]
+    /// Problems that stopped the run or that the user must see (lint errors, generation errors).
+    public var errors: [String]
+    public var exitCode: Int32
+    /// The closing summary (several lines).
+    public var summary: String
+}
+
+/// The whole pipeline, stage by stage: lint → scan → check → groups → C stubs → static ACS tables
+/// → patch series (with a kernel tree). Each stage is one of the library calls the single
+/// commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group predictor,
+/// `StubFiles`, `StaticACSTable`, `PatchSeries`); this only wires them together and writes files
+/// under `out` (each stage's files all-or-nothing, through `OutputWriter`).
+public enum PipelineRunner {
+    /// Stage names in order.
+    public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch"]
+
+    /// Runs the pipeline; `progress` gets one line per stage as it finishes.
+    public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
+        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
+        var n = 0
+        func stage(_ text: String) {
+            n += 1
+            let line = "[\(n)/\(stages.count)] \(text)"
+            result.progress.append(line)
+            report(line)
+        }
+        func fail(_ code: Int32, _ message: String) -> RunResult {
+            result.errors.append(message)
+            result.exitCode = code
+            result.summary = summaryText(result, config: config)
+            return result
+        }
+        func write(_ files: [(path: String, text: String)], staleIn dirs: [(String, String)] = []) throws(KernelOutputError) {
+            try OutputWriter.write(files, under: config.out)
+            result.written += files.map(\.path)
+            let keep = Set(files.map(\.path))
+            for (dir, ext) in dirs { removeStale(in: dir, ext: ext, keeping: keep, out: config.out) }
+        }
+
+        // 1. lint
+        var lintOptions = LintOptions.standard
+        if let ids = config.pciIDs, let db = try? PCINameDatabase(idsPath: ids) {
+            lintOptions = LintOptions(vendorName: { db.vendorName($0) })
+        }
+        let lint = Registry.lint(paths: config.registry, options: lintOptions)
+        result.lint = lint
+        stage("lint: \(LintReporter.summary(lint.diagnostics, files: lint.files.count))")
+        if lint.unreadable {
+            return fail(2, "the registry cannot be read: " + lint.diagnostics.filter { $0.rule == LintRules.unreadable.id }.map(\.description).joined(separator: "; "))
+        }
+        if lint.diagnostics.hasErrors {
+            return fail(1, "the registry has lint errors: nothing else was run or written (acsquirk lint \(config.registry.joined(separator: " ")))")
+        }
+        let entries = lint.entries
+
+        // 2. scan
+        let source: PCISource = config.dump.map { .dump(path: $0) } ?? .live()
+        let read: PCIReadResult
+        do throws(PCIAccessError) {
+            read = try PCIReader.load(source, names: true, idsPath: config.pciIDs)
+        } catch {
+            return fail(2, error.message)
+        }
+        if config.dump != nil && read.functions.isEmpty {
+            return fail(2, "\(config.dump!): error: no PCI functions in this dump")
+        }
+        result.functions = read.functions
+        let scan = ScanReport(read)
+        let pcie = read.functions.filter { $0.portType != nil }.count
+        var acsCounts = (present: 0, absent: 0, unknown: 0)
+        for f in read.functions {
+            switch f.acs {
+            case .present: acsCounts.present += 1
+            case .absent: acsCounts.absent += 1
+            case .unknown: acsCounts.unknown += 1
+            }
+        }
+        let label = config.dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
+        do throws(KernelOutputError) {
+            try write([("scan.txt", scan.text()), ("scan.json", scan.json())])
+        } catch {
+            return fail(2, error.description)
+        }
+        stage("scan: \(read.functions.count) functions from \(label), \(pcie) PCI Express; ACS present on \(acsCounts.present), "
+            + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
+
+        // 3. check
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
+        result.check = check
+        do throws(KernelOutputError) {
+            try write([("check.txt", check.text()), ("check.json", check.json())])
+        } catch {
+            return fail(2, error.description)
+        }
+        stage("check: \(check.summary)")
+
+        // 4. groups
+        let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
+                                     options: config.check)
+        do throws(KernelOutputError) {
+            try write(groups.files)
+        } catch {
+            return fail(2, error.description)
+        }
+        stage("groups: \(groups.summary)")
+
+        // 5. generate
+        let renderer: CodeRenderer
+        let model: QuirkTableModel
+        var tree: KernelTreeFiles?
+        do throws(KernelOutputError) {
+            renderer = CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: config.templates)))
+            if let dir = config.kernelTree {
+                let t = try KernelTreeFiles(root: dir)
+                tree = t
+                model = QuirkTableModel(source: try t.source())
+            } else {
+                model = QuirkTableModel(upstream: entries.map(\.entry))
+            }
+        } catch {
+            return fail(2, error.description)
+        }
+        let pending = entries.filter { $0.entry.kernel.status != .upstream }
+        do throws(KernelOutputError) {
+            let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
+            try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
+            let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
+            var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
+            if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
+            if pending.isEmpty { line += " (every entry is upstream: nothing to generate)" }
+            stage(line)
+        } catch {
+            return fail(2, error.description)
+        }
+
+        // 6. static ACS tables
+        let tables = StaticTablesStage.files(for: entries)
+        do throws(KernelOutputError) {
+            try write(tables.files, staleIn: [("acs-tables", ".h")])
+        } catch {
+            return fail(2, error.description)
+        }
+        stage("acs-tables: \(tables.summary)")
+
+        // 7. patch
+        if let tree {
+            do throws(KernelOutputError) {
+                let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
+                                             renderer: renderer, from: nil, date: nil)
+                try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
+                stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
+                    + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
+            } catch {
+                return fail(2, error.description)
+            }
+        } else {
+            stage("patch: skipped (no --kernel-tree)")
+        }
+
+        if check.hasContradictions {
+            result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
+            result.exitCode = 1
+        }
+        // The summary file lists every file, itself included.
+        result.written.append("summary.txt")
+        result.written.sort()
+        result.summary = summaryText(result, config: config)
+        do throws(KernelOutputError) {
+            try OutputWriter.write([("summary.txt", result.summary)], under: config.out)
+        } catch {
+            return fail(2, error.description)
+        }
+        return result
+    }
+
+    /// The closing summary: entries, devices checked, findings, files written.
+    static func summaryText(_ r: RunResult, config: RunConfiguration) -> String {
+        var lines: [String] = []
+        if let lint = r.lint {
+            let up = lint.entries.filter { $0.entry.kernel.status == .upstream }.count
+            lines.append("entries: \(lint.entries.count) (\(up) upstream, \(lint.entries.count - up) not upstream) in \(count(lint.files.count, "file")); "
+                + "lint: \(count(lint.diagnostics.errorCount, "error")), \(count(lint.diagnostics.warningCount, "warning"))")
+        }
+        if let c = r.check {
+            let covered = Set(c.checks.map(\.bdf)).count
+            lines.append("devices checked: \(c.functions) functions of \(c.source), \(covered) covered by an entry")
+            let notes = c.findings.filter { $0.severity == .note }.count
+            lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
+                + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
+        }
+        lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
+        for f in r.written { lines.append("  \(f)") }
+        for e in r.errors { lines.append("error: \(e)") }
+        lines.append("exit \(r.exitCode)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Removes files ending in `ext` in `out/dir` that this run did not write (a family that left
+    /// the registry must not leave its stub behind).
+    static func removeStale(in dir: String, ext: String, keeping: Set<String>, out: String) {
+        let full = (out as NSString).appendingPathComponent(dir)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
+        for name in names where name.hasSuffix(ext) && !keeping.contains(dir + "/" + name) {
+            try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
+        }
+    }
+}
+
+/// `1 file`, `2 files` (`plural` for irregular words).
+func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
+    "\(n) " + (n == 1 ? word : plural ?? word + "s")
+}
+
+/// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
+/// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
+/// that are not upstream would split (`--with-registry`), and on a live system the comparison with
+/// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the
+/// command that fails on it).
+enum GroupsStage {
+    static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
+                    options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
+        let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
+        let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
+                                      pchWorkaroundFails: options.pchWorkaroundFails)
+        let present = functions.filter { !$0.isAllOnes }
+        guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
+        let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
+        let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
+        let base = QuirkTable(entries: upstream)
+        let today = GroupPredictor.predict(present, quirks: base, options: popts)
+        let whatIf = pending.isEmpty ? nil
+            : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
+        var live: LiveGroups?
+        var liveNote = ""
+        if case .live = source {
+            if let l = try? LiveGroups.read(), l.iommuActive {
+                live = l
+            } else {
+                liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
+            }
+        }
+        let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
+        let shared = today.groups.filter { $0.members.count > 1 }.count
+        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
+        if let w = whatIf {
+            let changes = WhatIf.compare(before: today, after: w)
+            summary += "; with \(count(pending.count, "entry", "entries")) not upstream, \(count(changes.count, "group")) change\(changes.count == 1 ? "s" : "")"
+        }
+        if let l = report.live {
+            summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"
+        }
+        summary += liveNote
+        return ([("groups.txt", report.text(explain: true)), ("groups.json", json)], summary)
+    }
+}
+
+/// The static ACS tables stage (module StaticACS): the firmware alternative to a quirk, an ACS
+/// capability with no controls advertised, for every entry that claims no peer-to-peer between
+/// the functions of a multifunction device (upstream ones included, as `acsquirk generate` writes
+/// them: firmware can ship it for kernels that lack the quirk). Ports and errata need a working
+/// ACS capability, not a table.
+enum StaticTablesStage {
+    static func files(for entries: [LoadedEntry]) -> (files: [(path: String, text: String)], summary: String) {
+        let files = StaticACSTable.files(for: entries)
+        let kinds = entries.filter { StaticACSTable.forEntry($0.entry) != nil }.count
+        return (files, "\(count(files.count, "static ACS table")) for \(count(kinds, "no-peer-to-peer entry", "no-peer-to-peer entries"))"
+            + " (ports-isolated and erratum entries need a working ACS capability, not a table)")
+    }
+}

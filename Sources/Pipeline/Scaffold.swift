@@ -1,0 +1,254 @@
+import Foundation
+import PCIAccess
+import PCIConfig
+import Registry
+
+/// An error of the pipeline commands that is the user's input: a device that is not there, a
+/// file that already exists, a file that cannot be written. `message` is one or more lines that
+/// name the file or device and what is wrong.
+public struct PipelineError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Names looked up for a new entry: pci.ids through libpci (`PCINameDatabase`), or anything else in tests.
+public struct NameSource: Sendable {
+    public var vendorName: @Sendable (UInt16) -> String?
+    public var deviceName: @Sendable (UInt16, UInt16) -> String?
+
+    public init(vendorName: @escaping @Sendable (UInt16) -> String?,
+                deviceName: @escaping @Sendable (UInt16, UInt16) -> String?) {
+        self.vendorName = vendorName
+        self.deviceName = deviceName
+    }
+
+    /// pci.ids through libpci.
+    public static func pciIDs(_ db: PCINameDatabase) -> NameSource {
+        NameSource(vendorName: { db.vendorName($0) }, deviceName: { db.deviceName(vendor: $0, device: $1) })
+    }
+
+    /// No names (every lookup `nil`).
+    public static let none = NameSource(vendorName: { _ in nil }, deviceName: { _, _ in nil })
+}
+
+/// A registry entry scaffolded from a real device by `acsquirk new`, with the record of the
+/// device's config space that goes next to it.
+public struct Scaffold: Sendable {
+    /// The entry: vendor, device IDs of every function of the device, port type, multifunction,
+    /// the isolation kind for that kind of device, TODO evidence, status `new`.
+    public var entry: QuirkEntry
+    /// The file text: a comment block (where it came from, the functions, their ACS, what to do
+    /// next) followed by `RegistryWriter.yaml(entry)`.
+    public var yaml: String
+    /// The device's functions in `lspci -xxxx` format (`DumpWriter`), serial numbers zeroed.
+    public var dump: String
+    /// `root/<slug(vendor-name)>/<slug(family)>.yaml`.
+    public var entryPath: String
+    /// `root/<slug(vendor-name)>/<slug(family)>.dump.txt`.
+    public var dumpPath: String
+    /// The device's functions (serial numbers zeroed), in address order.
+    public var functions: [PCIFunction]
+    /// Things the user must know (already covered by an entry, a single-function endpoint, ...).
+    public var notes: [String]
+}
+
+/// Builds new registry entries from real devices (`acsquirk new`).
+public enum EntryScaffolder {
+    /// The statement, person, reference and date `new` leaves for a person to fill; each holds
+    /// `EvidenceTODO.marker`, so `acsquirk lint` refuses the entry (rule `evidence-todo`) until it is replaced.
+    public static let todoStatement = "TODO: the vendor's own statement of what the hardware does to peer-to-peer traffic and why it cannot bypass the IOMMU, as they wrote it"
+    public static let todoPerson = "TODO: Full Name <name@vendor.example> of the person at the vendor who confirmed it"
+    public static let todoReferenceTitle = "TODO: datasheet, erratum, specification update or mail thread that says so"
+    public static let todoURL = "TODO"
+    public static let todoDate = "TODO"
+
+    /// Scaffolds an entry for the device of `address` (every function on the same bus and slot).
+    ///
+    /// - `functions`: everything read from the system or dump (names optional).
+    /// - `family`: the family name; default: the device's pci.ids name (or the common start of
+    ///   the names of its functions).
+    /// - `registry`: entries already in the registry: their vendor-name is reused for this vendor
+    ///   (one vendor, one name), and entries that already cover the device are named in `notes`.
+    /// - `root`: the registry folder the paths are under (`quirks`).
+    /// - `sourceLabel`: where the functions came from, for the comment (`dump.txt`, `this machine`).
+    /// - Throws: `PipelineError` when no function has that address, or it reads all-ones.
+    public static func scaffold(device address: PCIAddress, functions: [PCIFunction], family: String? = nil,
+                                names: NameSource, registry: [LoadedEntry] = [], root: String,
+                                sourceLabel: String) throws(PipelineError) -> Scaffold {
+        guard let target = functions.first(where: { $0.address == address }) else {
+            let near = functions.filter { $0.address.bus == address.bus && $0.address.domain == address.domain }
+                .map(\.address.description)
+            var m = "no PCI function \(address) in \(sourceLabel)"
+            if !near.isEmpty { m += " (on that bus: \(near.joined(separator: ", ")))" }
+            throw PipelineError(m)
+        }
+        guard !target.isAllOnes else {
+            throw PipelineError("\(address) reads all-ones (ffff:ffff) in \(sourceLabel): no device answered there")
+        }
+        guard target.config.readable >= ConfigSpace.extendedStart else {
+            throw PipelineError("\(address): only \(target.config.readable) bytes of config space readable in \(sourceLabel): "
+                + "its port type and ACS capability cannot be seen; run as root (or use --dump with `sudo lspci -xxxx -D`)")
+        }
+        // Every function of the device: same domain, bus and slot, same vendor, not all-ones.
+        let slot = functions.filter {
+            $0.address.domain == address.domain && $0.address.bus == address.bus && $0.address.device == address.device
+                && !$0.isAllOnes
+        }.sorted { $0.address < $1.address }
+        let mine = slot.filter { $0.vendorID == target.vendorID }
+        let others = slot.filter { $0.vendorID != target.vendorID }
+        // Linux's view (port type after set_pcie_port_type(), multifunction flag), as `check` sees it.
+        let kernel = KernelViews(functions)
+        let views = mine.map { kernel.view(of: $0) }
+        let targetView = views.first { $0.address == address }!
+
+        var notes: [String] = []
+        let vendor = target.vendorID
+        let vendorName = registry.filter { $0.entry.vendor == vendor }.sorted { $0.path < $1.path }.first?.entry.vendorName
+            ?? names.vendorName(vendor).map(shortVendorName) ?? "Vendor \(hex(vendor, width: 4))"
+        let deviceIDs = Array(Set(mine.map(\.deviceID))).sorted()
+        let familyName = family ?? familyFromNames(deviceIDs.compactMap { names.deviceName(vendor, $0) })
+            ?? "Device \(deviceIDs.map { hex($0, width: 4) }.joined(separator: "-"))"
+
+        // Applies-to and the claim follow the kind of device.
+        var applies = AppliesTo()
+        let isolation: Isolation
+        let portType = targetView.registryPortType
+        if let portType { applies.portType = portType }
+        if targetView.portType?.isDownstreamFacingPort == true {
+            isolation = Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired)
+        } else {
+            applies.multifunction = targetView.multifunction
+            isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
+            if !targetView.multifunction {
+                notes.append("\(address) is a single-function \(targetView.portType.map { "\($0)" } ?? "conventional PCI function"): "
+                    + "Linux already treats it as isolated, so an entry for it changes no IOMMU group")
+            }
+        }
+        if portType == nil {
+            notes.append("\(address) is a \(targetView.portTypeName): applies-to.port-type has no word for it and stays 'any'")
+        }
+        let entry = QuirkEntry(
+            vendor: vendor, vendorName: vendorName, family: familyName,
+            devices: deviceIDs.map { .id($0) }, appliesTo: applies, isolation: isolation,
+            evidence: Evidence(statement: todoStatement, confirmedBy: [todoPerson],
+                               references: [Evidence.Reference(title: todoReferenceTitle, url: todoURL)],
+                               date: todoDate),
+            kernel: KernelStatus(status: .new))
+
+        // Entries that already answer for these functions.
+        let index = RegistryIndex(registry)
+        var seen = Set<String>()
+        for v in views {
+            for le in index.entries(vendor: v.vendor, device: v.device) {
+                guard le.entry.conditions(for: v).failing.isEmpty, seen.insert(le.path).inserted else { continue }
+                notes.append("\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))")
+            }
+        }
+        for o in others {
+            notes.append("\(o.address) in the same slot has another vendor (\(o.idString)) and is left out")
+        }
+
+        let recorded = mine.map { f -> PCIFunction in
+            var g = f
+            g.config = f.config.zeroingSerialNumbers()
+            return g
+        }
+        let entryPath = RegistryWriter.path(for: entry, root: root)
+        let dumpPath = String(entryPath.dropLast(".yaml".count)) + ".dump.txt"
+        let dumpName = (dumpPath as NSString).lastPathComponent
+        var header: [String] = []
+        header.append("Scaffolded by `acsquirk new --device \(address)` from \(sourceLabel).")
+        header.append("Config space of every function, as checked: \(dumpName) (lspci -xxxx format, serial numbers zeroed).")
+        for v in views {
+            var line = "\(v.address) [\(v.idString)] \(v.kindDescription) (multifunction: \(v.multifunctionReason))"
+            if let n = v.names { line += ": \(n.device)" }
+            header.append(line)
+            header.append("  \(acsSummary(v.acs))")
+        }
+        header.append("Before this entry can be submitted, replace every TODO under evidence with what the vendor")
+        header.append("confirmed (lint refuses TODO markers), then run:")
+        header.append("  acsquirk lint \(entryPath)")
+        header.append("  acsquirk check --dump \(dumpPath) \(entryPath)")
+        let comment = header.map { "# " + $0 }.joined(separator: "\n") + "\n"
+        return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
+                        dump: DumpWriter.text(recorded), entryPath: entryPath, dumpPath: dumpPath,
+                        functions: recorded, notes: notes)
+    }
+
+    /// Writes the entry and its dump. Refuses (and writes nothing) when either file exists;
+    /// each file is written atomically (temporary file, then rename), the dump first.
+    /// - Throws: `PipelineError` naming the existing or unwritable file.
+    public static func write(_ s: Scaffold) throws(PipelineError) {
+        let fm = FileManager.default
+        for p in [s.entryPath, s.dumpPath] where fm.fileExists(atPath: p) {
+            throw PipelineError("\(p) already exists: not overwritten (nothing written); use --family or --out for another name")
+        }
+        do {
+            try RegistryWriter.writeAtomically(s.dump, to: s.dumpPath)
+        } catch {
+            throw PipelineError("\(s.dumpPath): cannot write: \(error.localizedDescription)")
+        }
+        do {
+            try RegistryWriter.writeAtomically(s.yaml, to: s.entryPath)
+        } catch {
+            try? fm.removeItem(atPath: s.dumpPath)
+            throw PipelineError("\(s.entryPath): cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// A vendor name as commit subjects use it, from the pci.ids name: the bracketed short form
+    /// when there is one (`Advanced Micro Devices, Inc. [AMD]` → `AMD`), otherwise the name without
+    /// its company-form suffixes (`Intel Corporation` → `Intel`, `Red Hat, Inc.` → `Red Hat`,
+    /// `Broadcom Inc. and subsidiaries` → `Broadcom`, `Realtek Semiconductor Co., Ltd.` → `Realtek Semiconductor`).
+    public static func shortVendorName(_ name: String) -> String {
+        var s = name.trimmingCharacters(in: .whitespaces)
+        if let open = s.lastIndex(of: "["), let close = s.lastIndex(of: "]"), open < close {
+            let inner = s[s.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            if !inner.isEmpty { return inner }
+        }
+        let suffixes = [" and subsidiaries", " Corporation", " Corp.", " Corp", " Incorporated", " Inc.", " Inc",
+                        " Co., Ltd.", " Co., Ltd", " Co. Ltd.", " Co.,Ltd.", " Co. Ltd", " Company", " Ltd.", " Ltd",
+                        " Limited", " LLC", " GmbH", " AG", " S.A.", " SA", " B.V.", " BV", " plc", " Co.", ","]
+        var changed = true
+        while changed {
+            changed = false
+            for suf in suffixes where s.count > suf.count && s.lowercased().hasSuffix(suf.lowercased()) {
+                s = String(s.dropLast(suf.count)).trimmingCharacters(in: .whitespaces)
+                changed = true
+            }
+        }
+        return s.isEmpty ? name : s
+    }
+
+    /// The family name from the pci.ids names of the device's functions: the name when they all
+    /// agree, else the words they start with in common (at least one), else the first name.
+    static func familyFromNames(_ names: [String]) -> String? {
+        let distinct = names.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard let first = distinct.first else { return nil }
+        if distinct.count == 1 { return first }
+        var common = first.split(separator: " ").map(String.init)
+        for n in distinct.dropFirst() {
+            let w = n.split(separator: " ").map(String.init)
+            var k = 0
+            while k < min(common.count, w.count), common[k] == w[k] { k += 1 }
+            common = Array(common.prefix(k))
+        }
+        return common.isEmpty ? first : common.joined(separator: " ")
+    }
+}
+
+extension ConfigSpace {
+    /// A copy with the serial number of every Device Serial Number extended capability (ID 0x0003,
+    /// PCIe Base Specification §7.9.3: the 64-bit number at +0x04..+0x0b) set to zero, so a saved
+    /// dump identifies the product, not the unit. Other bytes are unchanged.
+    public func zeroingSerialNumbers() -> ConfigSpace {
+        var c = self
+        for cap in extendedCapabilities().entries where cap.id == ExtendedCapabilityID.deviceSerialNumber {
+            guard canRead(cap.offset + 4, count: 8) else { continue }
+            c.set32(cap.offset + 4, 0)
+            c.set32(cap.offset + 8, 0)
+        }
+        return c
+    }
+}

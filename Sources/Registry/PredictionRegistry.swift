@@ -1,0 +1,121 @@
+import Foundation
+
+/// The registry as the IOMMU-group predictor and `check`-like commands use it: the kernel's
+/// `pci_dev_acs_enabled[]` always comes from the **shipped** registry's `upstream` entries
+/// (`quirks/` of this project, found by `ProjectResources.locate("quirks")` from any working
+/// directory), and registry paths given by the user only add what-if material on top. A user
+/// registry therefore can never drop or replace the kernel's table (a folder holding one `new`
+/// entry used to leave the table empty).
+public struct PredictionRegistry: Sendable {
+    /// The shipped registry folder the kernel table was read from.
+    public var shippedPath: String
+    /// The kernel's table: the shipped registry's `upstream` entries (in load order; use
+    /// `Registry.kernelTable` or `QuirkTable` for table order).
+    public var kernel: [LoadedEntry]
+    /// What-if material (`--with-registry`): every entry that is not part of the kernel table:
+    /// the shipped registry's entries that are not `upstream`, and every entry of the extra paths
+    /// except copies of a shipped upstream entry. Sorted by path.
+    public var whatIf: [LoadedEntry]
+    /// Warnings worth printing (e.g. an extra `upstream` entry the shipped table does not have,
+    /// which is treated as what-if material), each `path:line: message`. Errors never land here:
+    /// they throw.
+    public var warnings: [String]
+
+    /// The kernel table's entries.
+    public var kernelEntries: [QuirkEntry] { kernel.map(\.entry) }
+    /// The what-if entries.
+    public var whatIfEntries: [QuirkEntry] { whatIf.map(\.entry) }
+}
+
+/// Why the registry cannot be used for a prediction. `description` is a complete message for
+/// stderr (commands exit 2).
+public enum PredictionRegistryError: Error, CustomStringConvertible, Sendable {
+    /// `quirks/` was found neither through `ACSQUIRK_HOME`, the current directory nor the
+    /// executable's checkout.
+    case shippedNotFound
+    /// The shipped registry has errors (or no upstream entries): the kernel table would be wrong.
+    case shippedInvalid(path: String, diagnostics: [Diagnostic])
+    /// A registry path given by the user cannot be read or has errors.
+    case extraInvalid(paths: [String], diagnostics: [Diagnostic])
+
+    public var description: String {
+        switch self {
+        case .shippedNotFound:
+            return "cannot find the shipped registry (quirks/), which holds the kernel's quirk table: "
+                + "run from the acsquirk checkout, or set \(ProjectResources.homeVariable) to the directory that holds quirks/"
+        case let .shippedInvalid(path, diags):
+            if diags.isEmpty {
+                return "the shipped registry \(path) holds no upstream entries, so the kernel's quirk table would be empty "
+                    + "(regenerate it with `acsquirk import-kernel`)"
+            }
+            return "the shipped registry \(path) has errors, so the kernel's quirk table cannot be built:\n"
+                + diags.map(\.description).joined(separator: "\n")
+        case let .extraInvalid(paths, diags):
+            return "registry \(paths.joined(separator: ", ")) cannot be used:\n"
+                + diags.map(\.description).joined(separator: "\n")
+        }
+    }
+}
+
+extension Registry {
+    /// The shipped registry folder (`quirks/` of this project) as `ProjectResources.locate`
+    /// finds it, written `quirks` when that is the one in the current directory (so diagnostics
+    /// keep short paths); nil when it cannot be found.
+    public static func shippedRegistryPath() -> String? {
+        guard let found = ProjectResources.locate("quirks") else { return nil }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("quirks")
+        if cwd.standardizedFileURL.resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: found).standardizedFileURL.resolvingSymlinksInPath().path {
+            return "quirks"
+        }
+        return found
+    }
+
+    /// Loads the registry for predicting IOMMU groups: the kernel table from the shipped
+    /// registry (`shipped`, default `shippedRegistryPath()`), and what-if material from it and
+    /// from `extra` (files or folders, e.g. `--registry PATH`). Paths of `extra` that are the
+    /// shipped registry itself (or files inside it) add nothing twice.
+    ///
+    /// - Throws: `PredictionRegistryError`: `.shippedNotFound`; `.shippedInvalid` when the
+    ///   shipped registry has any error or no upstream entry (a partial table would predict the
+    ///   wrong groups); `.extraInvalid` when an extra path does not exist or has errors.
+    public static func loadForPrediction(extra: [String] = [], shipped: String? = nil)
+        throws(PredictionRegistryError) -> PredictionRegistry {
+        guard let shippedPath = shipped ?? shippedRegistryPath() else { throw .shippedNotFound }
+        let base = load(paths: [shippedPath])
+        if base.diagnostics.hasErrors {
+            throw .shippedInvalid(path: shippedPath, diagnostics: base.diagnostics.filter { $0.severity == .error })
+        }
+        let kernel = base.entries.filter { $0.entry.kernel.status == .upstream }
+        if kernel.isEmpty { throw .shippedInvalid(path: shippedPath, diagnostics: []) }
+        var whatIf = base.entries.filter { $0.entry.kernel.status != .upstream }
+        var warnings: [String] = []
+
+        if !extra.isEmpty {
+            let loaded = load(paths: extra)
+            if loaded.diagnostics.hasErrors {
+                throw .extraInvalid(paths: extra, diagnostics: loaded.diagnostics.filter { $0.severity == .error })
+            }
+            let shippedFiles = Set(base.entries.map { canonical($0.path) })
+            let upstream = Set(kernel.map(\.entry))
+            var seen = Set<String>()
+            for e in loaded.entries {
+                let file = canonical(e.path)
+                if shippedFiles.contains(file) || !seen.insert(file).inserted { continue }
+                if e.entry.kernel.status == .upstream {
+                    if upstream.contains(e.entry) { continue }
+                    warnings.append("\(e.path):\(e.line): upstream entry \(e.entry.vendorName) \(e.entry.family) is not in "
+                        + "the shipped registry's kernel table (\(shippedPath)); it is what-if material, consulted before the kernel's rows")
+                }
+                whatIf.append(e)
+            }
+        }
+        whatIf.sort { ($0.path, $0.line) < ($1.path, $1.line) }
+        return PredictionRegistry(shippedPath: shippedPath, kernel: kernel, whatIf: whatIf, warnings: warnings)
+    }
+
+    /// `path` absolute, standardized and with symlinks resolved (to recognise one file given twice).
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}

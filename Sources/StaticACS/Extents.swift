@@ -1,0 +1,231 @@
+import PCIConfig
+
+/// How the size of an extended capability was found.
+public enum ExtentBasis: Hashable, Sendable, CustomStringConvertible {
+    /// A fixed size from the PCIe Base Specification (the register map of that capability).
+    case fixed
+    /// Computed from the capability's own registers; the string says from which
+    /// (e.g. "Extended VC Count 0, no arbitration tables", "x16 link").
+    case computed(String)
+    /// Unknown capability ID: everything up to the next capability start in address order is
+    /// treated as taken.
+    case unknownToNext
+    /// Unknown capability ID that is the last one in address order: everything up to 0x1000 is
+    /// treated as taken.
+    case unknownToEnd
+
+    public var description: String {
+        switch self {
+        case .fixed: "fixed size"
+        case let .computed(why): "computed: \(why)"
+        case .unknownToNext: "unknown ID: taken up to the next capability"
+        case .unknownToEnd: "unknown ID: taken up to the end of config space"
+        }
+    }
+}
+
+/// The bytes one existing extended capability occupies in config space.
+public struct ExtendedCapabilityExtent: Hashable, Sendable, CustomStringConvertible {
+    /// The capability as found by the walk (ID, offset, version).
+    public let entry: CapabilityEntry
+    /// Its name (PCI Code and ID Assignment Specification §3), or `#xxxx` for unknown IDs as lspci prints them.
+    public let name: String
+    /// Size in bytes, always a multiple of 4 and at least 4.
+    public let size: Int
+    public let basis: ExtentBasis
+
+    public init(entry: CapabilityEntry, name: String, size: Int, basis: ExtentBasis) {
+        self.entry = entry
+        self.name = name
+        self.size = size
+        self.basis = basis
+    }
+
+    public var offset: Int { entry.offset }
+    /// One past the last byte: `offset + size`, at most 0x1000.
+    public var end: Int { min(offset + size, ConfigSpace.size) }
+    public var range: Range<Int> { offset..<end }
+
+    /// `0x140-0x14b Device Serial Number (12 bytes, fixed size)`.
+    public var description: String {
+        "0x\(hex(offset, width: 3))-0x\(hex(end - 1, width: 3)) \(name) (\(end - offset) bytes, \(basis))"
+    }
+}
+
+/// Names and sizes of extended capabilities (PCI Code and ID Assignment Specification §3,
+/// PCIe Base Specification 6.0 chapter 7; constants as in Linux include/uapi/linux/pci_regs.h).
+public enum ExtendedCapabilities {
+    /// Capability names by ID, as lspci (ls-ecaps.c) prints them where it knows them.
+    public static let names: [UInt16: String] = [
+        0x0001: "Advanced Error Reporting", 0x0002: "Virtual Channel", 0x0003: "Device Serial Number",
+        0x0004: "Power Budgeting", 0x0005: "Root Complex Link", 0x0006: "Root Complex Internal Link Control",
+        0x0007: "Root Complex Event Collector", 0x0008: "Multi-Function Virtual Channel",
+        0x0009: "Virtual Channel", 0x000a: "Root Complex Register Block", 0x000b: "Vendor Specific Information",
+        0x000c: "Configuration Access Correlation", 0x000d: "Access Control Services",
+        0x000e: "Alternative Routing-ID Interpretation (ARI)", 0x000f: "Address Translation Service (ATS)",
+        0x0010: "Single Root I/O Virtualization (SR-IOV)", 0x0011: "Multi-Root I/O Virtualization (MR-IOV)",
+        0x0012: "Multicast", 0x0013: "Page Request Interface (PRI)", 0x0015: "Physical Resizable BAR",
+        0x0016: "Dynamic Power Allocation", 0x0017: "Transaction Processing Hints",
+        0x0018: "Latency Tolerance Reporting", 0x0019: "Secondary PCI Express", 0x001a: "Protocol Multiplexing",
+        0x001b: "Process Address Space ID (PASID)", 0x001c: "LN Requester", 0x001d: "Downstream Port Containment",
+        0x001e: "L1 PM Substates", 0x001f: "Precision Time Measurement", 0x0021: "FRS Queueing",
+        0x0022: "Readiness Time Reporting", 0x0023: "Designated Vendor-Specific", 0x0024: "VF Resizable BAR",
+        0x0025: "Data Link Feature", 0x0026: "Physical Layer 16.0 GT/s",
+        0x0027: "Lane Margining at the Receiver", 0x0029: "Native PCIe Enclosure Management",
+        0x002a: "Physical Layer 32.0 GT/s", 0x002e: "Data Object Exchange", 0x0031: "Physical Layer 64.0 GT/s",
+    ]
+
+    /// Fixed sizes in bytes (the whole register map of the capability, PCIe Base Specification 6.0 §7.x).
+    /// AER is 0x48 for every function: root ports and RCECs have the Root Error registers (0x2c-0x37)
+    /// and any function with End-End TLP Prefixes has the TLP Prefix Log (0x38-0x47); taking the
+    /// largest layout is the conservative choice.
+    public static let fixedSizes: [UInt16: Int] = [
+        0x0001: 0x48, // AER
+        0x0003: 0x0c, // Device Serial Number
+        0x0004: 0x10, // Power Budgeting
+        0x0006: 0x0c, // RC Internal Link Control
+        0x0007: 0x0c, // RC Event Collector Endpoint Association (v2 with bus numbers)
+        0x000a: 0x14, // RCRB Header
+        0x000e: 0x08, // ARI
+        0x000f: 0x08, // ATS
+        0x0010: 0x40, // SR-IOV
+        0x0012: 0x30, // Multicast
+        0x0013: 0x10, // PRI
+        0x0018: 0x08, // LTR
+        0x001b: 0x08, // PASID
+        0x001c: 0x08, // LN Requester
+        0x001e: 0x10, // L1 PM Substates
+        0x001f: 0x0c, // PTM
+        0x0021: 0x10, // FRS Queueing
+        0x0022: 0x0c, // Readiness Time Reporting
+        0x0025: 0x0c, // Data Link Feature
+        0x0029: 0x10, // NPEM
+        0x002e: 0x18, // DOE
+    ]
+
+    /// The name of extended capability `id`: the table name, or `#xx` as lspci prints unknown IDs.
+    public static func name(of id: UInt16) -> String {
+        names[id] ?? "#\(hex(id, width: 2))"
+    }
+
+    /// The extent of every capability in `config`'s extended list, in list (walk) order.
+    ///
+    /// Sizes come from `fixedSizes`, or are computed from the capability's registers:
+    /// VC/MFVC (Linux `pci_vc_do_save_buffer`: VC resources at +0x10, 12 bytes each, plus the VC
+    /// and port arbitration tables where their offsets are non-zero), Vendor-Specific and DVSEC (the
+    /// length field, bits 31:20 of +0x04), Resizable BAR (+0x08 bits 7:5 BARs, 8 bytes each),
+    /// Root Complex Link Declaration (+0x04 bits 15:8 link entries, 16 bytes each), DPA (+0x04 bits
+    /// 4:0 substates, one byte each from +0x10), TPH (steering table in the capability: +0x04 bits
+    /// 26:16, two bytes per entry from +0x0c), DPC (root port extensions: RP PIO log from +0x20),
+    /// ACS (egress control vector), and per-lane capabilities from the Maximum Link Width of the PCI
+    /// Express capability's Link Capabilities (bits 9:4; 32 lanes when absent): Secondary PCIe
+    /// 0x0c + 2 bytes per lane (PCIe Base Specification 6.0 §7.7.3.4: one 16-bit Lane Equalization
+    /// Control register per lane), Physical Layer 16/32/64 GT/s 0x20 + 1 byte per lane, Lane
+    /// Margining 0x08 + 4 bytes per lane. Unknown IDs (and lengths that make no sense) take the
+    /// space up to the next capability start in address order, or up to 0x1000 for the last one.
+    public static func extents(of config: ConfigSpace) -> [ExtendedCapabilityExtent] {
+        let entries = config.extendedCapabilities().entries
+        let starts = entries.map(\.offset).sorted()
+        let lanes = maximumLinkWidth(config)
+        return entries.map { e in
+            let nextStart = starts.first { $0 > e.offset }
+            if let (size, basis) = knownSize(e, config: config, lanes: lanes) {
+                return ExtendedCapabilityExtent(entry: e, name: name(of: e.id), size: roundUp4(max(size, 4)), basis: basis)
+            }
+            let end = nextStart ?? ConfigSpace.size
+            return ExtendedCapabilityExtent(entry: e, name: name(of: e.id), size: end - e.offset,
+                                            basis: nextStart == nil ? .unknownToEnd : .unknownToNext)
+        }
+    }
+
+    /// Maximum Link Width (Link Capabilities bits 9:4 of the PCI Express capability), or `nil`.
+    static func maximumLinkWidth(_ config: ConfigSpace) -> Int? {
+        guard let pcie = config.pciExpress, let lnkcap = config.u32(pcie.offset + 0x0c) else { return nil }
+        let w = Int((lnkcap >> 4) & 0x3f)
+        return w == 0 ? nil : w
+    }
+
+    private static func roundUp4(_ n: Int) -> Int { (n + 3) & ~3 }
+
+    private static func knownSize(_ e: CapabilityEntry, config c: ConfigSpace, lanes: Int?) -> (Int, ExtentBasis)? {
+        let o = e.offset
+        if let s = fixedSizes[e.id] { return (s, .fixed) }
+        let laneCount = lanes ?? 32
+        let laneNote = lanes.map { "x\($0) link" } ?? "no link width, 32 lanes assumed"
+        switch e.id {
+        case 0x0002, 0x0008, 0x0009:
+            return vcSize(c, o)
+        case 0x0005: // Root Complex Link Declaration
+            guard let esd = c.u32(o + 4) else { return nil }
+            let links = Int((esd >> 8) & 0xff)
+            return (0x10 + 0x10 * links, .computed("\(links) link entries"))
+        case 0x000b, 0x0023: // VSEC, DVSEC: length in bytes in bits 31:20 of +4
+            guard let h = c.u32(o + 4) else { return nil }
+            let len = Int(h >> 20)
+            guard len >= 8 else { return nil }
+            return (len, .computed("length field 0x\(hex(len, width: 3))"))
+        case 0x000d: // ACS
+            guard let cap = c.u16(o + 4) else { return nil }
+            let acs = ACSCapability(offset: o, rawCapability: cap, rawControl: 0)
+            return (acs.size, .computed(acs.capability.contains(.ec) ? "egress vector of \(acs.egressVectorBits) bits" : "no egress vector"))
+        case 0x0015, 0x0024: // (VF) Resizable BAR
+            guard let ctl = c.u32(o + 8) else { return nil }
+            var n = Int((ctl >> 5) & 7)
+            let note: String
+            if (1...6).contains(n) { note = "\(n) resizable BARs" } else { n = 6; note = "invalid BAR count, 6 assumed" }
+            return (4 + 8 * n, .computed(note))
+        case 0x0016: // DPA
+            guard let cap = c.u32(o + 4) else { return nil }
+            let sub = Int(cap & 0x1f) + 1
+            return (0x10 + sub, .computed("\(sub) substates"))
+        case 0x0017: // TPH Requester
+            guard let cap = c.u32(o + 4) else { return nil }
+            if cap & 0x600 == 0x200 {
+                let entries = Int((cap >> 16) & 0x7ff) + 1
+                return (0x0c + 2 * entries, .computed("steering table of \(entries) entries"))
+            }
+            return (0x0c, .computed("no steering table in the capability"))
+        case 0x0019: // Secondary PCI Express
+            return (0x0c + 2 * laneCount, .computed(laneNote))
+        case 0x001d: // DPC
+            guard let cap = c.u16(o + 4) else { return nil }
+            if cap & 0x20 != 0 {
+                let log = Int((cap >> 8) & 0xf) | (cap & 0x2000 != 0 ? 0x10 : 0)
+                return (max(0x44, 0x20 + 4 * log), .computed("root port extensions, RP PIO log of \(log) dwords"))
+            }
+            return (0x0c, .computed("no root port extensions"))
+        case 0x0026, 0x002a, 0x0031: // Physical Layer 16/32/64 GT/s
+            return (0x20 + laneCount, .computed(laneNote))
+        case 0x0027: // Lane Margining at the Receiver
+            return (0x08 + 4 * laneCount, .computed(laneNote))
+        default:
+            return nil
+        }
+    }
+
+    /// VC / VC9 / MFVC: the register extent (not Linux's save-buffer length, but computed from the
+    /// same fields as `pci_vc_do_save_buffer`).
+    private static func vcSize(_ c: ConfigSpace, _ o: Int) -> (Int, ExtentBasis)? {
+        guard let cap1 = c.u32(o + 4), let cap2 = c.u32(o + 8) else { return nil }
+        let evcc = Int(cap1 & 7)
+        let lpevcc = Int((cap1 >> 4) & 7)
+        let parbBits = 1 << Int((cap1 >> 10) & 3)
+        var end = 0x10 + 12 * (evcc + 1)
+        var tables = 0
+        let vcarbOffset = Int(cap2 >> 24) * 16
+        if vcarbOffset != 0 {
+            let phases = cap2 & 0x8 != 0 ? 128 : cap2 & 0x4 != 0 ? 64 : cap2 & 0x2 != 0 ? 32 : 0
+            let size = (lpevcc + 1) * phases * 4 / 8
+            if size > 0 { end = max(end, vcarbOffset + size); tables += 1 }
+        }
+        for i in 0...evcc {
+            guard let res = c.u32(o + 0x10 + 12 * i) else { return nil }
+            let parbOffset = Int(res >> 24) * 16
+            guard parbOffset != 0 else { continue }
+            let phases = res & 0x20 != 0 ? 256 : res & 0x18 != 0 ? 128 : res & 0x4 != 0 ? 64 : res & 0x2 != 0 ? 32 : 0
+            let size = parbBits * phases / 8
+            if size > 0 { end = max(end, parbOffset + size); tables += 1 }
+        }
+        return (end, .computed("Extended VC Count \(evcc), \(tables) arbitration tables"))
+    }
+}

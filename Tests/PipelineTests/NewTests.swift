@@ -1,0 +1,183 @@
+import Foundation
+import PCIAccess
+import PCIConfig
+import Pipeline
+import Registry
+import Testing
+import TestSupport
+
+@Suite struct NewEntryTests {
+    let names = NameSource.pciIDs(PCINameDatabase.shared!)
+
+    /// `new` on QEMU's multifunction e1000e (f-quirk 01:00.0, 8086:10d3).
+    func e1000eScaffold(root: String, registry: [LoadedEntry]? = nil) throws -> Scaffold {
+        let fs = try functions("qemu/f-quirk/dump.txt")
+        return try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: fs, names: names,
+                                            registry: registry ?? committedRegistry(), root: root, sourceLabel: "dump.txt")
+    }
+
+    @Test func entryIsFilledFromTheDevice() throws {
+        let s = try e1000eScaffold(root: "quirks")
+        let e = s.entry
+        #expect(e.vendor == 0x8086)
+        #expect(e.vendorName == "Intel")  // the registry's spelling for 0x8086
+        #expect(e.family == "82574L Gigabit Network Connection")  // pci.ids
+        #expect(e.devices == [.id(0x10d3)])
+        #expect(e.appliesTo.portType == .endpoint)
+        #expect(e.appliesTo.multifunction == true)
+        #expect(e.isolation.kind == .noPeerToPeer)
+        #expect(e.isolation.acsEquivalent == [.sv, .tb, .rr, .cr, .uf, .dt])
+        #expect(e.kernel.status == .new)
+        #expect(s.entryPath == "quirks/intel/82574l-gigabit-network-connection.yaml")
+        #expect(s.dumpPath == "quirks/intel/82574l-gigabit-network-connection.dump.txt")
+        // Both functions of the device, with whether they have ACS, in the comment.
+        #expect(s.functions.map(\.address.description) == ["0000:01:00.0", "0000:01:00.1"])
+        #expect(s.yaml.hasPrefix("# Scaffolded by `acsquirk new --device 0000:01:00.0` from dump.txt."))
+        #expect(s.yaml.components(separatedBy: "#   no ACS capability").count == 3)
+        // The YAML part reads back as the entry.
+        let back = try entry(s.yaml, path: s.entryPath)
+        #expect(back.entry == e)
+        // Nothing already covers 8086:10d3 with conditions that hold.
+        #expect(s.notes.isEmpty, "\(s.notes)")
+    }
+
+    @Test func vendorNameWithoutARegistryComesFromPCIIDs() throws {
+        let s = try e1000eScaffold(root: "quirks", registry: [])
+        #expect(s.entry.vendorName == "Intel")
+        #expect(EntryScaffolder.shortVendorName(try #require(PCINameDatabase.vendorName(0x1b36))) == "Red Hat")
+        #expect(EntryScaffolder.shortVendorName(try #require(PCINameDatabase.vendorName(0x1022))) == "AMD")
+        #expect(EntryScaffolder.shortVendorName(try #require(PCINameDatabase.vendorName(0x10de))) == "NVIDIA")
+        #expect(EntryScaffolder.shortVendorName(try #require(PCINameDatabase.vendorName(0x14e4))) == "Broadcom")
+        #expect(EntryScaffolder.shortVendorName(try #require(PCINameDatabase.vendorName(0x10ec))) == "Realtek Semiconductor")
+    }
+
+    @Test func rootPortBecomesAPortsIsolatedEntry() throws {
+        let fs = try functions("qemu/a3-rootports-mf-noacs/dump.txt")
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("00:01.1")!, functions: fs, names: names,
+                                             registry: committedRegistry(), root: "quirks", sourceLabel: "dump.txt")
+        #expect(s.entry.vendorName == "Red Hat")
+        #expect(s.entry.appliesTo.portType == .rootPort)
+        #expect(s.entry.appliesTo.multifunction == nil)
+        #expect(s.entry.isolation == Isolation(kind: .portsIsolated, acsEquivalent: [.sv, .rr, .cr, .uf]))
+        // Every function of slot 00:01 (three root ports), one ID.
+        #expect(s.functions.map(\.address.shortDescription) == ["00:01.0", "00:01.1", "00:01.2"])
+        #expect(s.entry.devices == [.id(0x000c)])
+    }
+
+    @Test func missingAndAllOnesDevicesAreRefused() throws {
+        let fs = try functions("machines/ivb-latitude-e6430-nvs5200m/dump.txt")
+        #expect(throws: PipelineError.self) {
+            try EntryScaffolder.scaffold(device: PCIAddress("05:00.0")!, functions: fs, names: names, root: "q", sourceLabel: "d")
+        }
+        do {
+            _ = try EntryScaffolder.scaffold(device: PCIAddress("01:00.1")!, functions: fs, names: names, root: "q", sourceLabel: "d")
+            Issue.record("an all-ones function was scaffolded")
+        } catch {
+            #expect(error.message.contains("all-ones"))
+        }
+    }
+
+    @Test func serialNumbersAreZeroedInTheSavedDump() throws {
+        let s = try e1000eScaffold(root: "quirks")
+        let original = try functions("qemu/f-quirk/dump.txt").filter { s.functions.map(\.address).contains($0.address) }
+        let dir = try Fixtures.temporaryDirectory("dsn")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let saved = dir.appendingPathComponent("saved.txt").path
+        try s.dump.write(toFile: saved, atomically: true, encoding: .utf8)
+        let back = try PCIReader.read(.dump(path: saved))
+        #expect(back.map(\.address) == original.map(\.address))
+        for (o, b) in zip(original, back) {
+            // QEMU gives its e1000e a real serial number (52-54-00-ff-ff-12-34-56/57).
+            let dsn = try #require(o.config.findExtendedCapability(ExtendedCapabilityID.deviceSerialNumber))
+            #expect(o.config.u32(dsn + 4) != 0)
+            #expect(b.config.u32(dsn + 4) == 0 && b.config.u32(dsn + 8) == 0)
+            // Everything else is byte for byte what was read.
+            var expected = o.config.bytes
+            for i in (dsn + 4)..<(dsn + 12) { expected[i] = 0 }
+            #expect(b.config.bytes == expected)
+            #expect(b.config.readable == o.config.readable)
+        }
+    }
+
+    @Test func lspciReadsTheSavedDump() async throws {
+        let s = try e1000eScaffold(root: "quirks")
+        let dir = try Fixtures.temporaryDirectory("dsn-lspci")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let saved = dir.appendingPathComponent("saved.txt").path
+        try s.dump.write(toFile: saved, atomically: true, encoding: .utf8)
+        let r = try await runTool("lspci", ["-F", saved, "-vvv"])
+        #expect(r.status == 0)
+        #expect(r.stdout.components(separatedBy: "Device Serial Number 00-00-00-00-00-00-00-00").count == 3, "\(r.stdout)")
+        #expect(!r.stdout.contains("52-54-00"))
+    }
+
+    @Test func writesBothFilesAndRefusesToOverwrite() throws {
+        let dir = try Fixtures.temporaryDirectory("new")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("quirks").path
+        let s = try e1000eScaffold(root: root)
+        try EntryScaffolder.write(s)
+        let yaml = try String(contentsOfFile: s.entryPath, encoding: .utf8)
+        let dump = try String(contentsOfFile: s.dumpPath, encoding: .utf8)
+        #expect(yaml == s.yaml && dump == s.dump)
+        // A second run refuses and leaves both files alone.
+        var other = s
+        other.yaml = "changed"
+        other.dump = "changed"
+        #expect(throws: PipelineError.self) { try EntryScaffolder.write(other) }
+        #expect(try String(contentsOfFile: s.entryPath, encoding: .utf8) == yaml)
+        #expect(try String(contentsOfFile: s.dumpPath, encoding: .utf8) == dump)
+        // Only the dump existing is refused too, and the entry is not written.
+        try FileManager.default.removeItem(atPath: s.entryPath)
+        #expect(throws: PipelineError.self) { try EntryScaffolder.write(s) }
+        #expect(!FileManager.default.fileExists(atPath: s.entryPath))
+        // No temporary files are left behind.
+        let left = try FileManager.default.contentsOfDirectory(atPath: (s.dumpPath as NSString).deletingLastPathComponent)
+        #expect(left == [(s.dumpPath as NSString).lastPathComponent])
+    }
+
+    @Test func lintRefusesTheTODOsUntilTheyAreFilled() throws {
+        let dir = try Fixtures.temporaryDirectory("new-lint")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("intel-quirks").path
+        let s = try e1000eScaffold(root: root)
+        try EntryScaffolder.write(s)
+        let before = Registry.lint(paths: [s.entryPath])
+        // Exactly the five evidence fields, each once, and nothing else.
+        #expect(before.diagnostics.map(\.rule) == Array(repeating: "evidence-todo", count: 5),
+                "\(before.diagnostics.map(\.description))")
+        #expect(Set(before.diagnostics.map(\.line)).count == 5)
+
+        try fillTODOs(s.yaml).write(toFile: s.entryPath, atomically: true, encoding: .utf8)
+        let after = Registry.lint(paths: [s.entryPath])
+        #expect(after.diagnostics.isEmpty, "\(after.diagnostics.map(\.description))")
+        // Clean next to the committed registry too (no duplicate device, one vendor name).
+        let together = Registry.lint(paths: [quirksFolder, s.entryPath])
+        #expect(together.diagnostics.isEmpty, "\(together.diagnostics.map(\.description))")
+        #expect(together.entries.count == (try committedRegistry()).count + 1)
+    }
+
+    @Test func commandWritesAndRefuses() async throws {
+        let dir = try Fixtures.temporaryDirectory("new-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("quirks").path
+        let args = ["new", "--device", "01:00.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out,
+                    "--family", "82574L"]
+        guard let first = try await acsquirk(args) else { return }
+        #expect(first.status == 0, "\(first.stderr)")
+        let entryPath = out + "/intel/82574l.yaml"
+        #expect(first.stdout.contains("wrote \(entryPath)"))
+        let text = try String(contentsOfFile: entryPath, encoding: .utf8)
+        #expect(text.contains("family: 82574L\n"))
+        #expect(FileManager.default.fileExists(atPath: out + "/intel/82574l.dump.txt"))
+        guard let second = try await acsquirk(args) else { return }
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: entryPath, encoding: .utf8) == text)
+        // A BDF that is not there, a malformed one.
+        guard let missing = try await acsquirk(["new", "--device", "07:00.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out]),
+              let malformed = try await acsquirk(["new", "--device", "1:2:3", "--out", out]) else { return }
+        #expect(missing.status == 2 && missing.stderr.contains("no PCI function 0000:07:00.0"))
+        #expect(malformed.status == 2)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import PCIAccess
+import PCIConfig
+import Pipeline
+import Registry
+import StaticACS
+import Testing
+import TestSupport
+
+/// The files `acsquirk run` writes whatever the registry holds.
+let alwaysWritten = ["check.json", "check.txt", "groups.json", "groups.txt", "scan.json", "scan.txt", "summary.txt"]
+
+/// The static ACS tables `acsquirk generate` writes for a registry (module StaticACS), by path.
+func staticTables(_ entries: [LoadedEntry]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: StaticACSTable.files(for: entries).map { ($0.path, $0.text) })
+}
+
+/// The files written besides the tables, and checks on the tables: header guard, non-empty.
+func splitTables(_ files: [String], under out: String) throws -> (others: [String], tables: [String]) {
+    let tables = files.filter { $0.hasPrefix("acs-tables/") }
+    for t in tables {
+        #expect(t.hasSuffix(".h"))
+        let text = try String(contentsOfFile: out + "/" + t, encoding: .utf8)
+        #expect(text.hasPrefix("#ifndef ACS_TABLE_") && text.contains("static const u8 acs_cap_"), "\(t)")
+    }
+    return (files.filter { !$0.hasPrefix("acs-tables/") }, tables)
+}
+
+/// Every regular file under `dir`, relative, sorted.
+func filesUnder(_ dir: String) -> [String] {
+    guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+    var out: [String] = []
+    while let p = e.nextObject() as? String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir + "/" + p, isDirectory: &isDir), !isDir.boolValue { out.append(p) }
+    }
+    return out.sorted()
+}
+
+/// A registry folder: a copy of the committed one plus the filled e1000e entry `acsquirk new`
+/// scaffolds from qemu/f-quirk (with its dump).
+func registryWithNewEntry(in dir: URL) throws -> String {
+    let root = dir.appendingPathComponent("quirks").path
+    try FileManager.default.copyItem(atPath: quirksFolder, toPath: root)
+    let s = try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: try functions("qemu/f-quirk/dump.txt"),
+                                         family: "82574L", names: .pciIDs(PCINameDatabase.shared!),
+                                         registry: try committedRegistry(), root: root, sourceLabel: "dump.txt")
+    try EntryScaffolder.write(s)
+    try fillTODOs(s.yaml).write(toFile: s.entryPath, atomically: true, encoding: .utf8)
+    return root
+}
+
+/// The unpacked Debian 6.12 tree, if scripts/kernel-trees.sh has run.
+var kernelTree612: String? {
+    let cache = ProcessInfo.processInfo.environment["ACSQUIRK_CACHE"] ?? NSHomeDirectory() + "/.cache/acsquirk"
+    let tree = cache + "/linux-source-6.12"
+    return FileManager.default.fileExists(atPath: tree + "/drivers/pci/quirks.c") ? tree : nil
+}
+
+@Suite struct RunTests {
+    @Test func committedRegistryOnAMachineDump() throws {
+        let dir = try Fixtures.temporaryDirectory("run-ivb")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        var lines: [String] = []
+        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder],
+                                                    dump: Fixtures.path("machines/ivb-latitude-e6430-nvs5200m/dump.txt"),
+                                                    out: out)) { lines.append($0) }
+        #expect(r.exitCode == 0, "\(r.errors)")
+        #expect(lines.map { String($0.prefix(while: { $0 != ":" })) }
+                == ["[1/7] lint", "[2/7] scan", "[3/7] check", "[4/7] groups", "[5/7] generate", "[6/7] acs-tables", "[7/7] patch"])
+        // Only upstream entries: no C stub, no patch; the firmware tables of the upstream
+        // multifunction-endpoint families.
+        let (others, tables) = try splitTables(filesUnder(out), under: out)
+        #expect(others == alwaysWritten)
+        let expected = staticTables(try committedRegistry())
+        #expect(tables == expected.keys.sorted())
+        for t in tables { #expect(try String(contentsOfFile: out + "/" + t, encoding: .utf8) == expected[t]) }
+        #expect(tables.contains("acs-tables/acs-table-8086-82576.h"))
+        #expect(r.written == filesUnder(out))
+        for f in alwaysWritten {
+            let text = try String(contentsOfFile: out + "/" + f, encoding: .utf8)
+            #expect(!text.isEmpty, "\(f)")
+        }
+        // The files are what the single commands produce.
+        let scan = try String(contentsOfFile: out + "/scan.json", encoding: .utf8)
+        let read = try PCIReader.load(.dump(path: Fixtures.path("machines/ivb-latitude-e6430-nvs5200m/dump.txt")))
+        #expect(scan == ScanReport(read).json())
+        let check = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/check.json")))
+        #expect(check == r.check)
+        #expect(try String(contentsOfFile: out + "/groups.txt", encoding: .utf8).contains("IOMMU group"))
+        // The summary: entries, devices checked, findings, files written.
+        let summary = try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)
+        #expect(summary == r.summary)
+        #expect(summary.hasPrefix("entries: 33 (33 upstream, 0 not upstream) in 33 files; lint: 0 errors, 0 warnings\n"
+            + "devices checked: 21 functions of dump.txt, 6 covered by an entry\n"
+            + "findings: 0 errors, 0 warnings, 4 notes; 3 devices without an entry sharing an IOMMU group\n"
+            + "files written: \(alwaysWritten.count + expected.count) in \(out)/\n"))
+        #expect(summary.hasSuffix("exit 0\n"))
+    }
+
+    @Test func newEntryGetsAStubAndTheSameBytesTwice() throws {
+        let dir = try Fixtures.temporaryDirectory("run-new")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try registryWithNewEntry(in: dir)
+        let out = dir.appendingPathComponent("out").path
+        let config = RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"), out: out)
+        let r = PipelineRunner.run(config)
+        #expect(r.exitCode == 0, "\(r.errors) \(r.progress)")
+        let files = filesUnder(out)
+        #expect(files.contains("quirks/intel.c"), "\(files)")
+        #expect(files.contains("acs-tables/acs-table-8086-82574l.h"), "\(files)")
+        #expect(try splitTables(files, under: out).tables == staticTables(Registry.load(paths: [registry]).entries).keys.sorted())
+        let stub = try String(contentsOfFile: out + "/quirks/intel.c", encoding: .utf8)
+        #expect(stub.contains("0x10d3") && stub.contains("82574L"))
+        // The groups show what the new entry splits.
+        let groups = try String(contentsOfFile: out + "/groups.txt", encoding: .utf8)
+        #expect(groups.contains("registry entries not upstream: Intel 82574L"))
+        #expect(groups.contains("splits into"), "\(groups)")
+        // Deterministic: a second run writes the same bytes.
+        let first = try files.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
+        let again = PipelineRunner.run(config)
+        #expect(again.exitCode == 0)
+        #expect(filesUnder(out) == files)
+        #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) } == first)
+    }
+
+    @Test(.enabled(if: kernelTree612 != nil, "needs scripts/kernel-trees.sh 6.12"))
+    func patchSeriesAgainstTheKernelTree() async throws {
+        let tree = try #require(kernelTree612)
+        let dir = try Fixtures.temporaryDirectory("run-patch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try registryWithNewEntry(in: dir)
+        let out = dir.appendingPathComponent("out").path
+        let quirksBefore = try Data(contentsOf: URL(fileURLWithPath: tree + "/drivers/pci/quirks.c"))
+        let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
+                                                    kernelTree: tree, out: out))
+        #expect(r.exitCode == 0, "\(r.errors)")
+        let patches = filesUnder(out).filter { $0.hasPrefix("patches/") }
+        #expect(patches == ["patches/0001-PCI-Add-ACS-quirk-for-Intel-82574L.patch"], "\(filesUnder(out))")
+        // The tree is only read.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tree + "/drivers/pci/quirks.c")) == quirksBefore)
+        // The patch applies to the tree and passes checkpatch --strict.
+        let patch = out + "/" + patches[0]
+        let apply = try await runTool("git", ["apply", "--check", patch], workingDirectory: tree)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let cp = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--no-tree", patch], workingDirectory: tree)
+        #expect(cp.status == 0, "\(cp.stdout)")
+        #expect(r.progress.last == "[7/7] patch: 1 patch against \(tree)")
+    }
+
+    @Test func lintErrorsStopTheRun() throws {
+        let dir = try Fixtures.temporaryDirectory("run-lint")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("quirks").path
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: try functions("qemu/f-quirk/dump.txt"),
+                                             names: .pciIDs(PCINameDatabase.shared!), root: root, sourceLabel: "dump.txt")
+        try EntryScaffolder.write(s)  // TODO markers left in
+        let out = dir.appendingPathComponent("out").path
+        let r = PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/f-quirk/dump.txt"), out: out))
+        #expect(r.exitCode == 1)
+        #expect(r.lint?.diagnostics.map(\.rule) == Array(repeating: "evidence-todo", count: 5))
+        #expect(r.progress.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func contradictedEntryFailsButWritesEverything() throws {
+        let dir = try Fixtures.temporaryDirectory("run-contradiction")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("quirks").path
+        try FileManager.default.copyItem(atPath: quirksFolder, toPath: root)
+        try FileManager.default.createDirectory(atPath: root + "/red-hat", withIntermediateDirectories: true)
+        try qemuRootPortEntryYAML.write(toFile: root + "/red-hat/qemu-pcie-root-port.yaml", atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out").path
+        let r = PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/a-rootports/dump.txt"), out: out))
+        #expect(r.exitCode == 1)
+        #expect(r.check?.errors == 4)
+        #expect(r.errors == ["4 contradictions between entries and devices (see check.txt)"])
+        let files = filesUnder(out)
+        #expect(Set(alwaysWritten).isSubset(of: Set(files)) && files.contains("quirks/red-hat.c"), "\(files)")
+    }
+
+    @Test func badDumpIsBadInput() throws {
+        let dir = try Fixtures.temporaryDirectory("run-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder], dump: Fixtures.path("malformed/03-bad-hex-byte.txt"),
+                                                    out: dir.appendingPathComponent("out").path))
+        #expect(r.exitCode == 2)
+        #expect(r.errors.first?.contains("03-bad-hex-byte.txt:") == true, "\(r.errors)")
+    }
+
+    @Test func thisMachine() throws {
+        // Whatever this machine has (a VM may show no PCIe function and no IOMMU groups): exit 0.
+        let dir = try Fixtures.temporaryDirectory("run-live")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder], out: out))
+        #expect(r.exitCode == 0, "\(r.errors)")
+        #expect(Set(alwaysWritten).isSubset(of: Set(filesUnder(out))) || r.functions.isEmpty)
+    }
+
+    @Test func commandEndToEnd() async throws {
+        let dir = try Fixtures.temporaryDirectory("run-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        guard let r = try await acsquirk(["run", "--dump", Fixtures.path("machines/x99-huananzhi-qd4-navi23/dump.txt"), "--out", out])
+        else { return }
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.prefix(7).map { $0.prefix(6) } == ["[1/7] ", "[2/7] ", "[3/7] ", "[4/7] ", "[5/7] ", "[6/7] ", "[7/7] "])
+        #expect(r.stdout.hasSuffix(try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)))
+        #expect(try splitTables(filesUnder(out), under: out).others == alwaysWritten)
+
+        // check on the same dump, all three formats.
+        guard let text = try await acsquirk(["check", "--dump", Fixtures.path("machines/x99-huananzhi-qd4-navi23/dump.txt")]),
+              let gh = try await acsquirk(["check", "--format", "github", "--dump", Fixtures.path("machines/x99-huananzhi-qd4-navi23/dump.txt")]),
+              let json = try await acsquirk(["check", "--format", "json", "--dump", Fixtures.path("machines/x99-huananzhi-qd4-navi23/dump.txt")])
+        else { return }
+        #expect(text.status == 0 && gh.status == 0 && json.status == 0)
+        #expect(text.stdout == (try String(contentsOfFile: out + "/check.txt", encoding: .utf8)))
+        #expect(json.stdout == (try String(contentsOfFile: out + "/check.json", encoding: .utf8)))
+        #expect(gh.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("::notice ") || $0.hasPrefix("::warning ") })
+        guard let bad = try await acsquirk(["check", "--format", "xml"]) else { return }
+        #expect(bad.status == 2)
+    }
+}

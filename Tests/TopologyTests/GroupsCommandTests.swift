@@ -1,0 +1,143 @@
+import Foundation
+import PCIConfig
+import Testing
+import TestSupport
+
+/// The built `acsquirk` next to the test bundle (`swift build --build-tests` builds it).
+private func acsquirkBinary() -> String? {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("acsquirk").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = Fixtures.repoPath(".build/debug/acsquirk")
+    if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
+    Issue.record("acsquirk is not built: run swift build --build-tests")
+    return nil
+}
+
+/// Runs `acsquirk groups …` in `directory` (not the repository root: the commands must find the
+/// shipped registry from anywhere).
+private func groups(_ args: [String], in directory: String) async throws -> ToolResult? {
+    guard let bin = acsquirkBinary() else { return nil }
+    return try await runTool("env", [bin, "groups"] + args, workingDirectory: directory,
+                             environment: ["NO_COLOR": "1", "ACSQUIRK_HOME": ""])
+}
+
+/// `acsquirk groups` as a command: the kernel table from the shipped registry whatever
+/// `--registry` says, from any working directory; dump warnings, live differences and errors
+/// on stderr.
+@Suite(.serialized) struct GroupsCommandTests {
+    static let snb = "machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt"
+
+    static let newEntry = """
+        schema: 1
+        vendor: 0x8086
+        vendor-name: Intel
+        family: 82574L
+        devices: [0x10d3]
+        applies-to:
+          port-type: endpoint
+        isolation:
+          kind: no-peer-to-peer
+          acs-equivalent: [SV, TB, RR, CR, UF, DT]
+        evidence:
+          statement: Intel has verified that the functions of the 82574L do not perform peer-to-peer.
+          confirmed-by: Jane Doe <jane.doe@vendor.example>
+        kernel:
+          status: new
+
+        """
+
+    /// A registry folder holding one `new` entry used to replace the whole kernel table: the
+    /// Intel PCH root ports (pci_quirk_intel_pch_acs) lost their quirk.
+    @Test func aRegistryWithOneNewEntryKeepsTheKernelTable() async throws {
+        let dir = try Fixtures.temporaryDirectory("groups-registry")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reg = dir.appendingPathComponent("mine/intel")
+        try FileManager.default.createDirectory(at: reg, withIntermediateDirectories: true)
+        try Data(Self.newEntry.utf8).write(to: reg.appendingPathComponent("82574l.yaml"))
+        let dump = Fixtures.path(Self.snb)
+        guard let r = try await groups(["--dump", dump, "--registry", dir.path + "/mine"], in: dir.path) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "")
+        for (bdf, id) in [("00:1c.0", "8086:1c10"), ("00:1c.1", "8086:1c12")] {
+            #expect(r.stdout.contains("  \(bdf)  [\(id)]  isolated: root port \(id) is isolated by kernel quirk pci_quirk_intel_pch_acs (table row 67)\n"),
+                    "\(r.stdout)")
+        }
+        #expect(!r.stdout.contains("[8086:1c10]  NOT isolated"))
+        // The same bytes as without --registry (the new entry is only what-if material) ...
+        guard let plain = try await groups(["--dump", dump], in: dir.path) else { return }
+        #expect(plain.status == 0)
+        #expect(plain.stdout == r.stdout)
+        // ... which --with-registry applies on top of the kernel table.
+        guard let w = try await groups(["--dump", dump, "--registry", dir.path + "/mine", "--with-registry"], in: dir.path) else { return }
+        #expect(w.status == 0)
+        #expect(w.stdout.contains("What-if: --with-registry: 1 registry entry not upstream, consulted before the kernel's table\n"))
+        #expect(w.stdout.contains("is isolated by kernel quirk pci_quirk_intel_pch_acs (table row 67)"))
+    }
+
+    @Test func worksFromAnyDirectory() async throws {
+        let dir = try Fixtures.temporaryDirectory("groups-cwd")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard let r = try await groups(["--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--quirk", "8086:10d3"], in: dir.path)
+        else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "")
+        #expect(r.stdout.contains("group 4 {01:00.0 01:00.1} splits into group 4 {01:00.0}, group 5 {01:00.1}"))
+    }
+
+    @Test func aBrokenExtraRegistryIsBadInput() async throws {
+        let dir = try Fixtures.temporaryDirectory("groups-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard let r = try await groups(["--dump", Fixtures.path(Self.snb), "--registry", dir.path + "/none"], in: dir.path)
+        else { return }
+        #expect(r.status == 2)
+        #expect(r.stdout == "")
+        #expect(r.stderr == "acsquirk groups: registry \(dir.path)/none cannot be used:\n\(dir.path)/none: error: [unreadable] no such file or directory\n")
+    }
+
+    /// The dump pre-check's warnings reach stderr, as `scan` prints them.
+    @Test func dumpWarningsArePrinted() async throws {
+        let dump = Fixtures.path("malformed/11-header-8-digit-domain.txt")
+        let dir = try Fixtures.temporaryDirectory("groups-warn")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard let r = try await groups(["--dump", dump], in: dir.path) else { return }
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(r.stderr)")
+        #expect(lines.first?.hasPrefix("\(dump):18: warning: not a device header for libpci (8-digit domain") == true)
+        #expect(lines.last?.hasPrefix("\(dump):19: warning: hex data merged into 0000:00:00.0") == true)
+    }
+
+    @Test func aMissingDumpIsNamedOnce() async throws {
+        let dir = try Fixtures.temporaryDirectory("groups-missing")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard let r = try await groups(["--dump", "/nonexistent"], in: dir.path) else { return }
+        #expect(r.status == 2)
+        #expect(r.stderr == "/nonexistent: error: cannot open: No such file or directory\n")
+    }
+
+    /// A live difference is a finding in every format; JSON and DOT say what differs on stderr.
+    @Test(arguments: ["json", "dot", "text"])
+    func liveMismatchIsExplainedInEveryFormat(_ format: String) async throws {
+        var g = try readGroups("qemu/b-switch/groups.txt")
+        let merged = g[PCIAddress("0000:02:00.0")!]!
+        for (a, n) in g where n == merged { g[a] = g[PCIAddress("0000:01:00.0")!]! }
+        let root = try LiveTests.fakeSysfs(dump: "qemu/b-switch/dump.txt", groups: g)
+        defer { try? FileManager.default.removeItem(at: root) }
+        guard let r = try await groups(["--sysfs-root", root.path, "--kernel", "6.12", "--format", format], in: root.path)
+        else { return }
+        #expect(r.status == 1)
+        let text = format == "text" ? r.stdout : r.stderr
+        #expect(text.contains("Live kernel (/sys/kernel/iommu_groups): the kernel's groups DIFFER from the prediction.\n"), "\(r.stderr)")
+        #expect(text.contains("  predicted partition: "))
+        #expect(text.contains("  kernel partition:    "))
+        if format != "text" {
+            #expect(r.stderr.hasPrefix("acsquirk groups: Live kernel"))
+            #expect(!r.stdout.contains("DIFFER"))
+        }
+    }
+}
