@@ -1,11 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-private func write2(_ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Glibc.write(2, p, n) }
-#else
-import Darwin
-private func write2(_ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { Darwin.write(2, p, n) }
-#endif
 
 /// The `acsquirk` command line: each subcommand lives in Commands/, one file each.
 @main
@@ -41,19 +34,11 @@ extension Acsquirk {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 let message = fullMessage(for: error)
-                FileHandleStderr.write(message + "\n")
+                Console.error(message)
                 exit(withError: ExitStatus.badInput)
             }
             exit(withError: error)
         }
-    }
-}
-
-/// Writes to standard error without Foundation's FileHandle (Swift 6 safe).
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write2($0.baseAddress, $0.count) }
     }
 }
 

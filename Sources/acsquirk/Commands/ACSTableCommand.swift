@@ -90,13 +90,9 @@ struct ACSTableCommand: AsyncParsableCommand {
         init(_ m: String, raw: Bool = false) { message = m; self.raw = raw }
     }
 
-    private func printError(_ message: String) {
-        FileHandle.standardError.write(Data("acsquirk acs-table: error: \(message)\n".utf8))
-    }
+    private func printError(_ message: String) { Console.error("acsquirk acs-table: error: \(message)") }
 
-    private func note(_ message: String) {
-        FileHandle.standardError.write(Data("acsquirk acs-table: \(message)\n".utf8))
-    }
+    private func note(_ message: String) { Console.error("acsquirk acs-table: \(message)") }
 
     /// Parses the options, reads the source, places the table and renders it.
     func build() throws -> String {

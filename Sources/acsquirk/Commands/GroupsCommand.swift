@@ -186,6 +186,4 @@ private func runningKernelProfile() -> KernelProfile? {
     return .v6_1
 }
 
-private func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
-}
+private func printError(_ s: String) { Console.error(s) }

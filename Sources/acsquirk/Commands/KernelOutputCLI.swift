@@ -12,21 +12,10 @@ import Darwin
 /// What `generate` and `patch` share: registry loading, template lookup, messages.
 enum KernelOutputCLI {
     /// One line to stderr.
-    static func error(_ s: String) {
-        let line = Array((s + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
+    static func error(_ s: String) { Console.error(s) }
 
     /// One line to stdout.
-    static func say(_ s: String) {
-        let line = Array((s + "\n").utf8)
-        var rest = line[...]
-        while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            rest = rest.dropFirst(n)
-        }
-    }
+    static func say(_ s: String) { Console.line(s) }
 
     /// The registry paths: `given`, else the project's `quirks/` (`ProjectResources.locate`:
     /// `$ACSQUIRK_HOME/quirks`, `./quirks`, or the repository the binary was built in), so the

@@ -14,20 +14,10 @@ import Darwin
 /// What `check`, `new` and `run` share: reading config space, loading the registry, messages.
 enum PipelineCLI {
     /// One line to stderr.
-    static func error(_ s: String) {
-        let line = Array((s + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
+    static func error(_ s: String) { Console.error(s) }
 
-    /// Text to stdout, all of it (retrying short writes).
-    static func out(_ s: String) {
-        var rest = Array(s.utf8)[...]
-        while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            rest = rest.dropFirst(n)
-        }
-    }
+    /// Text to stdout, all of it.
+    static func out(_ s: String) { Console.out(s) }
 
     /// Reads the functions of a dump or of this machine; prints the input warnings to stderr.
     /// A read error (unreadable or malformed dump, libpci failure) or an empty dump exits 2.

@@ -86,18 +86,6 @@ struct ScanCommand: AsyncParsableCommand {
     }
 }
 
-/// Writes to stdout without buffering surprises (the whole text at once).
-private func writeOut(_ s: String) {
-    var rest = Array(s.utf8)[...]
-    while !rest.isEmpty {
-        let n = rest.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-        if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-        rest = rest.dropFirst(n)
-    }
-}
+private func writeOut(_ s: String) { Console.out(s) }
 
-/// One line to stderr.
-private func printError(_ s: String) {
-    let line = Array((s + "\n").utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
+private func printError(_ s: String) { Console.error(s) }

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one place the command line writes to stdout and stderr: whole texts with `write(2)`,
+/// retrying short writes and EINTR, so output is never interleaved by buffering and Swift 6's
+/// strict concurrency has no global `FILE *` to complain about.
+enum Console {
+    /// Writes `text` to standard output as it is.
+    static func out(_ text: String) { writeAll(1, text) }
+
+    /// Writes `text` and a newline to standard output.
+    static func line(_ text: String) { writeAll(1, text + "\n") }
+
+    /// Writes `text` and a newline to standard error.
+    static func error(_ text: String) { writeAll(2, text + "\n") }
+
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var rest = Array(text.utf8)[...]
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            rest = rest.dropFirst(n)
+        }
+    }
+}
