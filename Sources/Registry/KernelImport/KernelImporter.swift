@@ -120,7 +120,7 @@ public enum KernelImporter {
             }
             let f = try facts(fn, line: g.rows[0].0.line)
             let vendorName = g.spec?.vendorName ?? fallbackVendorName(first)
-            let family = g.spec?.family ?? fallbackFamily(g.rows.map(\.0), function: fn)
+            let family = g.spec?.family ?? fallbackFamily(g.rows.map(\.0), function: fn, vendorName: vendorName)
             let anyRow = g.rows.contains { $0.1.device == nil }
             var devices: [DeviceIDs]
             var unlisted = KernelStatus.UnlistedAnswer.pass
@@ -269,8 +269,18 @@ public enum KernelImporter {
         return "Vendor \(hex(r.vendor, width: 4))"
     }
 
-    static func fallbackFamily(_ rows: [QuirksSource.Row], function: String) -> String {
-        if let c = rows[0].leadingComments.last ?? rows[0].trailingComment, !c.isEmpty { return c }
+    /// The family of rows the built-in table does not know: their table comment, without a
+    /// leading vendor name (acsquirk's patches write `/* Intel 82574L */` for vendor-name `Intel`,
+    /// family `82574L`, so a merged patch imports under its own family again).
+    static func fallbackFamily(_ rows: [QuirksSource.Row], function: String, vendorName: String) -> String {
+        if let c = rows[0].leadingComments.last ?? rows[0].trailingComment, !c.isEmpty {
+            let prefix = vendorName.lowercased() + " "
+            if c.lowercased().hasPrefix(prefix) {
+                let rest = c.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                if !rest.isEmpty { return rest }
+            }
+            return c
+        }
         return "\(function) row \(rows[0].index)"
     }
 }

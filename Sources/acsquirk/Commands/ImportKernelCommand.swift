@@ -11,8 +11,9 @@ struct ImportKernelCommand: AsyncParsableCommand {
         discussion: """
             Reads DIR/drivers/pci/quirks.c (the pci_dev_acs_enabled[] rows in order, and the ID lists and \
             conditions inside the quirk functions) and DIR/include/linux/pci_ids.h, and writes one \
-            upstream entry per product family to OUT/<vendor>/<family>.yaml (atomically). Files of \
-            other entries in OUT are left alone. Exit 2 when the tree cannot be read or parsed.
+            upstream entry per product family to OUT/<vendor>/<family>.yaml (atomically). A new or \
+            submitted entry in OUT whose rows the tree has (a merged acsquirk patch) becomes upstream \
+            in its own file, keeping its family and evidence. Files of other entries in OUT are left alone. Exit 2 when the tree cannot be read or parsed.
             """)
 
     @Option(help: "Kernel source tree (e.g. ~/.cache/acsquirk/linux-source-6.12).")
@@ -26,18 +27,27 @@ struct ImportKernelCommand: AsyncParsableCommand {
         do {
             result = try KernelImporter.importTree(kernelTree)
         } catch {
-            FileHandle.standardError.write(Data("acsquirk import-kernel: \(error)\n".utf8))
+            Console.error("acsquirk import-kernel: \(error)")
             throw ExitStatus.badInput
         }
+        // Entries already in OUT: a `new`/`submitted` entry whose rows the tree now has becomes
+        // upstream in its own file (see KernelImporter.plan).
+        var existing: [LoadedEntry] = []
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
+            existing = Registry.load(paths: [out]).entries
+        }
+        let files = KernelImporter.plan(result, existing: existing, out: out)
         let written: [String]
         do {
-            written = try KernelImporter.write(result.entries, to: out)
+            written = try KernelImporter.write(files)
         } catch {
-            FileHandle.standardError.write(Data("acsquirk import-kernel: cannot write into \(out): \(error)\n".utf8))
+            Console.error("acsquirk import-kernel: cannot write into \(out): \(error)")
             throw ExitStatus.badInput
         }
-        for p in written { print(p) }
-        FileHandle.standardError.write(Data(
-            "imported \(result.rowCount) rows of Linux \(result.kernelVersion) into \(result.entries.count) entries under \(out)\n".utf8))
+        for p in written { Console.line(p) }
+        for f in files where f.merged { Console.error("\(f.path): now upstream (\(f.entry.kernel.function ?? ""), rows \(f.entry.kernel.table.map { String($0.row) }.joined(separator: ", ")))") }
+        for w in files.flatMap(\.warnings) { Console.error("warning: \(w)") }
+        Console.error("imported \(result.rowCount) rows of Linux \(result.kernelVersion) into \(files.count) entries under \(out)")
     }
 }
