@@ -35,8 +35,8 @@ EXAMPLE_DUMP ?= Tests/Fixtures/machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt
 
 # The main job: the whole pipeline on the shipped registry and this machine, then on a real dump.
 run: build
-	$(BIN) run --out $(OUT) $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),)
-	$(BIN) run --dump $(EXAMPLE_DUMP) --out $(OUT)/example $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),)
+	$(BIN) run --out $(OUT) $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),) $(if $(FROM),--from "$(FROM)",)
+	$(BIN) run --dump $(EXAMPLE_DUMP) --out $(OUT)/example $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),) $(if $(FROM),--from "$(FROM)",)
 
 # `make run` on this checkout, into a scratch folder, and the files it must write.
 RUN_CHECK_OUT = .build/run-check

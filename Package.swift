@@ -67,7 +67,7 @@ let package = Package(
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
+            "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
         ]),
     ]
 )

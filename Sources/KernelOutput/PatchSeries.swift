@@ -40,15 +40,15 @@ public struct PatchSeries: Sendable {
     ///     name, family and path).
     ///   - quirks: the tree's drivers/pci/quirks.c; `macros`: its pci_ids.h vendor macros.
     ///   - fileMode: the mode git records for quirks.c (`100644`).
-    ///   - from: author and `Signed-off-by:`; nil: the entry's first `confirmed-by`. Either way the
-    ///     name is written without `"` and `\\` (`Identity.asAuthor`), so that `From:` and
-    ///     `Signed-off-by:` agree for checkpatch.
+    ///   - from: the submitter (`From:` and `Signed-off-by:`, see `Submitter`), written without `"`
+    ///     and `\\` (`Identity.asAuthor`) so that `From:` and `Signed-off-by:` agree for checkpatch.
+    ///     The entries' `confirmed-by` people become `Acked-by:` trailers, never the signer.
     ///   - date: an RFC 2822 date for every patch (normalized); nil: each entry's evidence date.
     /// - Throws: `.entry` for an entry that cannot be generated, `.argument` when an author or a
     ///   date is missing, `.tree` when quirks.c cannot be read, `.selfCheck` when generated code
     ///   would not be reached.
     public init(entries: [LoadedEntry], quirks: String, macros: VendorMacros, fileMode: String = "100644",
-                renderer: CodeRenderer, from: Identity?, date: String?) throws(KernelOutputError) {
+                renderer: CodeRenderer, from: Identity, date: String?) throws(KernelOutputError) {
         let ordered = entries.sorted {
             (CText.singleLine($0.entry.vendorName).lowercased(), CText.singleLine($0.entry.family).lowercased(), $0.path)
                 < (CText.singleLine($1.entry.vendorName).lowercased(), CText.singleLine($1.entry.family).lowercased(), $1.path)
@@ -82,17 +82,9 @@ public struct PatchSeries: Sendable {
         var patches: [Patch] = []
         for (n, (edit, old)) in edits.enumerated() {
             let loaded = edit.plan.entry
-            // The author writes both From: and Signed-off-by:, in the form checkpatch matches.
-            let given: Identity
-            if let from {
-                given = from
-            } else if let first = loaded.entry.evidence?.confirmedBy.first, let id = Identity(first) {
-                given = id
-            } else {
-                throw .argument("\(loaded.location): no author: pass --from \"Name <email>\" (the entry has no confirmed-by)")
-            }
-            guard let author = given.asAuthor else {
-                throw .argument("\(loaded.location): the author \(given.description.debugDescription) has no name left without "
+            // The submitter writes both From: and Signed-off-by:, in the form checkpatch matches.
+            guard let author = from.asAuthor else {
+                throw .argument("the submitter \(from.description.debugDescription) has no name left without "
                                 + "quotes and backslashes; pass --from \"Name <email>\"")
             }
             let mailDate: String

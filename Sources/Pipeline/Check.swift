@@ -5,7 +5,8 @@ import Registry
 
 /// What `acsquirk check` assumes about the platform and the kernel.
 public struct CheckOptions: Hashable, Sendable {
-    /// Kernel profile for the group prediction (`6.1`, `6.12`, `7.3`); `nil`: the newest.
+    /// Kernel profile for the group prediction (`6.1`, `6.12`, `7.3`); `nil`: the newest. Commands
+    /// pass `KernelProfile.resolve(_:live:)` (the running kernel's profile on the live system).
     public var kernel: String?
     /// The dump was taken without an IOMMU: model the ACS controls Linux would enable.
     public var assumeIOMMU: Bool
@@ -14,10 +15,19 @@ public struct CheckOptions: Hashable, Sendable {
     /// Assume the Intel PCH RCBA workaround fails on every quirked PCH root port.
     public var pchWorkaroundFails: Bool
 
+    /// The functions come from an `lspci -xxxx` dump, not this machine: findings say "in this
+    /// dump" instead of "on this machine".
+    public var fromDump: Bool = false
+
+    /// Where the functions are, for sentences: "on this machine" or "in this dump".
+    public var place: String { fromDump ? "in this dump" : "on this machine" }
+
     /// The kernel profiles the group predictor knows.
     public static let kernelProfiles = ["6.1", "6.12", "7.3"]
 
-    public init(kernel: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false, pchWorkaroundFails: Bool = false) {
+    public init(kernel: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false, pchWorkaroundFails: Bool = false,
+                fromDump: Bool = false) {
+        self.fromDump = fromDump
         self.kernel = kernel
         self.assumeIOMMU = assumeIOMMU
         self.amdIVRS = amdIVRS

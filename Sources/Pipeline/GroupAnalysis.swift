@@ -132,7 +132,7 @@ final class GroupAnalysis {
                 + " into " + ch.after.map { group($0, short) }.joined(separator: ", ")
             c.effect.append(text)
             if reported.insert(le.path + "\u{0}" + text).inserted {
-                finding(.note, .effect, devicesField, "on this machine the entry \(text)")
+                finding(.note, .effect, devicesField, "\(options.place) the entry \(text)")
             }
         }
         if changes.isEmpty {
@@ -147,7 +147,7 @@ final class GroupAnalysis {
             } else {
                 why = "nothing else shares its IOMMU group because of it"
             }
-            c.effect.append("changes no IOMMU group on this machine: \(why)")
+            c.effect.append("changes no IOMMU group \(options.place): \(why)")
         }
     }
 

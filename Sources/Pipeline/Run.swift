@@ -22,9 +22,15 @@ public struct RunConfiguration: Sendable {
     public var check: CheckOptions
     /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
     public var pciIDs: String?
+    /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
+    /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
+    /// Never an entry's `confirmed-by`: those become `Acked-by:`.
+    public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
-                templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil) {
+                templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil,
+                from: Identity? = nil) {
+        self.from = from
         self.registry = registry
         self.dump = dump
         self.kernelTree = kernelTree
@@ -69,6 +75,10 @@ public enum PipelineRunner {
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
+        // One default kernel profile for every stage (the same as `groups` and `check`).
+        var config = config
+        config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
+        config.check.fromDump = config.dump != nil
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
         var n = 0
         func stage(_ text: String) {
@@ -196,10 +206,18 @@ public enum PipelineRunner {
         stage("acs-tables: \(tables.summary)")
 
         // 7. patch
-        if let tree {
+        var refused: String?
+        if let tree, config.from == nil {
+            // No submitter: no patch is written (stale ones from an earlier run are removed so
+            // that out/patches never holds patches this run did not make); the other stages'
+            // files stand, and the run exits 2 after writing the summary.
+            removeStale(in: "patches", ext: ".patch", keeping: [], out: config.out)
+            refused = Submitter.missingMessage
+            stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
+        } else if let tree, let from = config.from {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
-                                             renderer: renderer, from: nil, date: nil)
+                                             renderer: renderer, from: from, date: nil)
                 try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
@@ -213,6 +231,10 @@ public enum PipelineRunner {
         if check.hasContradictions {
             result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
             result.exitCode = 1
+        }
+        if let refused {
+            result.errors.append(refused)
+            result.exitCode = 2
         }
         // The summary file lists every file, itself included.
         result.written.append("summary.txt")
@@ -240,6 +262,9 @@ public enum PipelineRunner {
             let notes = c.findings.filter { $0.severity == .note }.count
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
+        }
+        if let k = config.check.kernel {
+            lines.append("kernel profile: \(k) (group prediction rules)")
         }
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }

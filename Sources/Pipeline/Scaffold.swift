@@ -51,6 +51,12 @@ public struct Scaffold: Sendable {
     public var functions: [PCIFunction]
     /// Things the user must know (already covered by an entry, a single-function endpoint, ...).
     public var notes: [String]
+    /// Functions of the device that already have a working ACS capability (present, advertising
+    /// RR and CR, which Linux enables when an IOMMU asks): for them the entry is unnecessary and
+    /// `acsquirk check` reports it as an error (rule has-acs). One sentence per function; empty
+    /// when every function lacks ACS (or it cannot be read). `acsquirk new` refuses such a
+    /// device unless `--force`.
+    public var workingACS: [String] = []
 }
 
 /// Builds new registry entries from real devices (`acsquirk new`).
@@ -118,7 +124,9 @@ public enum EntryScaffolder {
         if targetView.portType?.isDownstreamFacingPort == true {
             isolation = Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired)
         } else {
-            applies.multifunction = targetView.multifunction
+            // No multifunction condition: pci_quirk_mf_endpoint_acs() checks none, so an entry
+            // with one would get a new function instead of the table row upstream takes. The
+            // comment block below records each function's multifunction flag.
             isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
             if !targetView.multifunction {
                 notes.append("\(address) is a single-function \(targetView.portType.map { "\($0)" } ?? "conventional PCI function"): "
@@ -171,9 +179,17 @@ public enum EntryScaffolder {
         header.append("  acsquirk lint \(entryPath)")
         header.append("  acsquirk check --dump \(dumpPath) \(entryPath)")
         let comment = header.map { "# " + $0 }.joined(separator: "\n") + "\n"
+        // The same test as `check` (rule has-acs): ACS advertising RR and CR works without a quirk.
+        var working: [String] = []
+        for v in views {
+            if case let .present(cap) = v.acs, cap.capability.isSuperset(of: [.rr, .cr]) {
+                working.append("\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
+                    + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error")
+            }
+        }
         return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
                         dump: DumpWriter.text(recorded), entryPath: entryPath, dumpPath: dumpPath,
-                        functions: recorded, notes: notes)
+                        functions: recorded, notes: notes, workingACS: working)
     }
 
     /// Writes the entry and its dump. Refuses (and writes nothing) when either file exists;

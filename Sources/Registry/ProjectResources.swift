@@ -11,6 +11,8 @@ import Foundation
 ///    repository the binary was built in, e.g. `.build/debug/acsquirk` -> the checkout), then
 ///    `<that directory>/<name>`.
 ///
+/// `locate(_:)` returns a hit under the current directory relative to it.
+///
 /// Returns `nil` when none exists; callers then say which option overrides the lookup
 /// (`--registry`, `--templates`).
 public enum ProjectResources {
@@ -19,10 +21,26 @@ public enum ProjectResources {
 
     /// The directory `name` (e.g. `"quirks"`, `"templates"`) of the project, or `nil`.
     /// See the type's documentation for the search order.
+    ///
+    /// A directory under the current directory is returned relative to it (`quirks`, not
+    /// `/home/me/acsquirk/quirks`), so that paths the commands print or write into generated files
+    /// (C comments, patch summaries) do not depend on where the checkout lives.
     public static func locate(_ name: String) -> String? {
-        locate(name, home: ProcessInfo.processInfo.environment[homeVariable],
-               currentDirectory: FileManager.default.currentDirectoryPath,
-               executable: executablePath())
+        let cwd = FileManager.default.currentDirectoryPath
+        return locate(name, home: ProcessInfo.processInfo.environment[homeVariable],
+                      currentDirectory: cwd, executable: executablePath())
+            .map { relative($0, to: cwd) }
+    }
+
+    /// `path` relative to `directory` when it lies under it (both compared with `.`/`..` and
+    /// symlinks resolved), else `path` unchanged. `directory` itself gives `.`.
+    public static func relative(_ path: String, to directory: String) -> String {
+        let base = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath().path
+        let full = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
+            .standardizedFileURL.resolvingSymlinksInPath().path
+        if full == base { return "." }
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : path
     }
 
     /// `locate(_:)` with its inputs explicit (for tests): `home` is `$ACSQUIRK_HOME` (nil or empty

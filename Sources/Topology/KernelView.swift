@@ -1,3 +1,4 @@
+import Foundation
 import PCIConfig
 import Registry
 
@@ -19,6 +20,39 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
     /// 7.x: `pci_disable_broken_acs_cap()` removes SV from the cached ACS capability of IDT
     /// 0x80b5 and 0x8090 (so SV is neither enabled nor required there).
     public var masksIDTSourceValidation: Bool { self == .v7_3 }
+
+    /// The profile closest to a kernel release string (`uname -r`, `6.18.3-amd64`): 7.x → 7.3,
+    /// 6.12 and later 6.x → 6.12, older → 6.1; nil when no `major.minor` can be read.
+    public static func closest(toRelease release: String) -> KernelProfile? {
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard parts.count == 2 else { return nil }
+        if parts[0] >= 7 { return .v7_3 }
+        if parts[0] == 6 && parts[1] >= 12 { return .v6_12 }
+        return .v6_1
+    }
+
+    /// The profile closest to the running kernel (`uname(2)` release), nil when it cannot be read.
+    public static var running: KernelProfile? {
+        var u = utsname()
+        guard uname(&u) == 0 else { return nil }
+        let release = withUnsafePointer(to: u.release) {
+            $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: u.release)) { String(cString: $0) }
+        }
+        return closest(toRelease: release)
+    }
+
+    /// THE default profile, used by every command (`groups`, `check`, `run`): an explicit
+    /// `--kernel` value when given and known; else, on the live system, the running kernel's
+    /// closest profile; else (a dump, whose kernel is unknown) `newest`.
+    /// - Parameters:
+    ///   - explicit: the `--kernel` value (nil when not given; an unknown value falls back too —
+    ///     callers validate it first).
+    ///   - live: whether the functions come from this machine's sysfs rather than a dump.
+    public static func resolve(_ explicit: String?, live: Bool) -> KernelProfile {
+        if let explicit, let p = KernelProfile(rawValue: explicit) { return p }
+        if live, let r = running { return r }
+        return newest
+    }
 }
 
 /// What the prediction assumes about the platform and the dump.

@@ -169,6 +169,39 @@ struct KernelOutputCommandTests {
         }
     }
 
+    /// The same checkout gives the same bytes wherever it lives: a registry found in the current
+    /// directory (./quirks, or $ACSQUIRK_HOME pointing at it by absolute path) is named relative
+    /// to it in the generated C comments, never by its absolute path.
+    @Test func generatedBytesDoNotDependOnTheCheckoutLocation() async throws {
+        let scratch = try Fixtures.temporaryDirectory("acsquirk-location")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        func checkout(_ rel: String) throws -> URL {
+            let root = scratch.appendingPathComponent(rel)
+            let q = root.appendingPathComponent("quirks")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.repoPath("quirks"), toPath: q.path)
+            for rel in try FileManager.default.subpathsOfDirectory(atPath: TestRegistry.directory) where rel.hasSuffix(".yaml") {
+                let dst = q.appendingPathComponent(rel)
+                try FileManager.default.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: TestRegistry.directory + "/" + rel, toPath: dst.path)
+            }
+            return root
+        }
+        let a = try checkout("a/acsquirk"), b = try checkout("b/somewhere/else/checkout")
+        // From the checkout's root (./quirks), and via ACSQUIRK_HOME set to the checkout's absolute path.
+        let ra = try await Self.acsquirk(["generate", "--out", "out"], in: a.path)
+        let rb = try await Self.acsquirk(["generate", "--out", "out"], in: b.path, env: ["ACSQUIRK_HOME=\(b.path)"])
+        #expect(ra.status == 0 && rb.status == 0, "\(ra.stderr)\(rb.stderr)")
+        let fa = try Self.files(a.appendingPathComponent("out").path), fb = try Self.files(b.appendingPathComponent("out").path)
+        #expect(fa["quirks/wangxun.c"] != nil, "\(fa.keys.sorted())")
+        #expect(fa == fb)
+        for (name, text) in fa {
+            #expect(!text.contains(scratch.path) && !text.contains(a.path), "\(name) names the checkout's location")
+        }
+        #expect(fa.values.contains { $0.contains("quirks/") })
+        #expect(ra.stdout == rb.stdout)
+    }
+
     /// The commands find the registry and the templates from any directory: the project's quirks/
     /// by default, ACSQUIRK_HOME when set.
     @Test func worksFromAnyDirectory() async throws {
@@ -230,7 +263,7 @@ struct KernelOutputCommandTests {
         let (text, macros) = try KernelTrees.quirks("6.1")
         let series = try PatchSeries(entries: TestRegistry.registry, quirks: text, macros: macros,
                                      renderer: CodeRenderer(templates: KernelTrees.templates()),
-                                     from: Identity("Test Author <author@example.com>"), date: nil)
+                                     from: Identity("Test Author <author@example.com>")!, date: nil)
         let applied = try String(contentsOfFile: quirks, encoding: .utf8)
         #expect(applied == series.finalText)
         #expect(applied != original)

@@ -103,23 +103,28 @@ struct KernelTreeProofTests {
             + "(incl. defconfig if first run), make quirks.o \(compiled - configured)")
     }
 
-    /// Without --from the author is the entry's first confirmed-by: From: and Signed-off-by: must
-    /// agree for checkpatch (the hostile entry's `Ëve "Q." Evil` gave "From:/Signed-off-by: email
-    /// name mismatch" before), git am takes the author from From:, and git format-patch of the
-    /// applied series gives the same messages back.
+    /// A submitter whose name holds quotes (`--from 'Ëve "Q." Evil <eve@evil.example>'`): From:
+    /// and Signed-off-by: must agree for checkpatch (it gave "From:/Signed-off-by: email name
+    /// mismatch" before), git am takes the author from From:, and git format-patch of the applied
+    /// series gives the same messages back. The confirmed-by people ack before the sign-off; the
+    /// one who is the submitter (same address) does not ack their own patch.
     @Test(arguments: KernelTrees.versions)
-    func defaultAuthorPassesCheckpatchAndAm(version: String) async throws {
+    func quotedSubmitterPassesCheckpatchAndAm(version: String) async throws {
         let repo = try await GitCopy.ensure(version)
         try await GitCopy.reset(repo)
         let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
         let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+        let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
         let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
-                                     renderer: CodeRenderer(templates: KernelTrees.templates()), from: nil, date: nil)
+                                     renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
         let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
         #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
         #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
         #expect(!hostile.text.contains("Acked-by: Ëve"))
-        let out = try Fixtures.temporaryDirectory("acsquirk-default-author-\(version)")
+        let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
+        #expect(nic.text.contains("\nAcked-by: \(TestRegistry.ackedBy)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
+                "\(nic.text)")
+        let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
         defer { try? FileManager.default.removeItem(at: out) }
         var files: [String] = []
         for p in series.patches {

@@ -278,24 +278,36 @@ struct PlanTests {
         #expect(error(e).contains("kernel.table.vendor-macro"))
     }
 
-    @Test func seriesNeedsAnAuthorAndADate() throws {
+    /// The submitter signs (From:, Signed-off-by:); the entry's confirmed-by people only ack,
+    /// before the sign-off; a submitter who is also the confirmer (same address) does not ack.
+    @Test func seriesNeedsADateAndSignsAsTheSubmitter() throws {
         let (text, macros) = try KernelTrees.quirks("6.12")
         let renderer = CodeRenderer(templates: try KernelTrees.templates())
+        let sam = try #require(Identity("Sam Submitter <sam@example.org>"))
         var noDate = TestRegistry.intelNIC
         noDate.entry.evidence?.date = nil
         #expect {
-            try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
+            try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: sam, date: nil)
         } throws: { "\($0)".contains("no date: pass --date") && "\($0)".contains(noDate.path) }
-        // With --date it works, and the author defaults to the first confirmed-by.
-        let s = try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: nil,
+        let s = try PatchSeries(entries: [noDate], quirks: text, macros: macros, renderer: renderer, from: sam,
                                 date: "Tue, 4 Mar 2025 10:00:00 +0100")
-        #expect(s.patches.first?.text.contains("\nFrom: Jane Example <jane@example.com>\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n") == true)
-        #expect(s.patches.first?.text.contains("Acked-by:") == false)
+        let patch = try #require(s.patches.first).text
+        #expect(patch.contains("\nFrom: Sam Submitter <sam@example.org>\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n"))
+        #expect(patch.contains("\nAcked-by: Jane Example <jane@example.com>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
+                "\(patch)")
+        #expect(!patch.contains("From: Jane") && !patch.contains("Signed-off-by: Jane"))
+        // The confirmer submitting their own entry: no ack from themselves.
+        let jane = try #require(Identity("Jane Example <JANE@example.com>"))
+        let own = try PatchSeries(entries: [TestRegistry.intelNIC], quirks: text, macros: macros, renderer: renderer, from: jane,
+                                  date: nil)
+        #expect(own.patches.first?.text.contains("Acked-by:") == false)
+        // Without confirmed-by (lint refuses that for a patch anyway): no ack, the submitter signs.
         var nobody = TestRegistry.intelNIC
         nobody.entry.evidence?.confirmedBy = []
-        #expect {
-            try PatchSeries(entries: [nobody], quirks: text, macros: macros, renderer: renderer, from: nil, date: nil)
-        } throws: { "\($0)".contains("no author: pass --from") }
+        if let n = try? PatchSeries(entries: [nobody], quirks: text, macros: macros, renderer: renderer, from: sam, date: nil) {
+            #expect(n.patches.first?.text.contains("Acked-by:") == false)
+            #expect(n.patches.first?.text.contains("\nSigned-off-by: Sam Submitter <sam@example.org>\n") == true)
+        }
     }
 
     @Test func functionNamesFitTheLine() throws {

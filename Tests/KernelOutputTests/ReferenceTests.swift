@@ -55,7 +55,7 @@ struct ReferenceTests {
         let (text, macros) = try KernelTrees.quirks("6.12")
         let series = try PatchSeries(entries: TestRegistry.registry, quirks: text, macros: macros,
                                      renderer: CodeRenderer(templates: KernelTrees.templates()),
-                                     from: Identity("Test Author <author@example.com>"), date: nil)
+                                     from: Identity("Test Author <author@example.com>")!, date: nil)
         try await Self.compare(series.patches.map { ($0.fileName, $0.text) }, under: "patch-6.12")
     }
 }

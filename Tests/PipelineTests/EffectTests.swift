@@ -64,6 +64,15 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(cli.status == 0, "\(cli.stderr)")
         #expect(cli.stdout.hasPrefix("acsquirk check: dump.txt, kernel 7.3\n\n\(s.entryPath):"))
         #expect(cli.stdout.contains("effect: splits group 4 {01:00.0 01:00.1} into group 4 {01:00.0}, group 5 {01:00.1}"))
+        // A dump is not this machine: its findings say "in this dump".
+        guard let gh = try await acsquirk(["check", "--format", "github", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"),
+                                           s.entryPath]) else { return }
+        #expect(gh.stdout.contains("in this dump the entry splits group 4"), "\(gh.stdout)")
+        #expect(!gh.stdout.contains("on this machine"), "\(gh.stdout)")
+        let dumpReport = RegistryCheck.run(functions: fs, entries: [mine], context: try committedRegistry(), source: "f-quirk",
+                                           options: CheckOptions(fromDump: true))
+        #expect(dumpReport.findings.contains { $0.message.hasPrefix("in this dump the entry splits") })
+        #expect(r.findings.contains { $0.message.hasPrefix("on this machine the entry splits") })
     }
 
     @Test func devicesWithoutAnEntryNameTheDeviceAtFault() throws {

@@ -24,7 +24,13 @@ import TestSupport
         #expect(e.family == "82574L Gigabit Network Connection")  // pci.ids
         #expect(e.devices == [.id(0x10d3)])
         #expect(e.appliesTo.portType == .endpoint)
-        #expect(e.appliesTo.multifunction == true)
+        // No multifunction condition (pci_quirk_mf_endpoint_acs checks none): the comment block
+        // records each function's flag instead.
+        #expect(e.appliesTo.multifunction == nil)
+        #expect(!s.yaml.contains("multifunction: true\n") && !s.yaml.contains("  multifunction:"))
+        #expect(s.yaml.contains("# 0000:01:00.0 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
+        #expect(s.yaml.contains("# 0000:01:00.1 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
+        #expect(s.workingACS.isEmpty)
         #expect(e.isolation.kind == .noPeerToPeer)
         #expect(e.isolation.acsEquivalent == [.sv, .tb, .rr, .cr, .uf, .dt])
         #expect(e.kernel.status == .new)
@@ -62,6 +68,31 @@ import TestSupport
         // Every function of slot 00:01 (three root ports), one ID.
         #expect(s.functions.map(\.address.shortDescription) == ["00:01.0", "00:01.1", "00:01.2"])
         #expect(s.entry.devices == [.id(0x000c)])
+    }
+
+    /// f-quirk 00:01.0 is a root port with ACS advertising RR and CR: an entry is unnecessary.
+    @Test func deviceWithWorkingACSIsFlagged() throws {
+        let fs = try functions("qemu/f-quirk/dump.txt")
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("00:01.0")!, functions: fs, names: names,
+                                             registry: committedRegistry(), root: "quirks", sourceLabel: "dump.txt")
+        #expect(s.workingACS.count == 1)
+        #expect(s.workingACS.first?.hasPrefix("0000:00:01.0 [1b36:000c] advertises ACS with RR and CR") == true, "\(s.workingACS)")
+    }
+
+    @Test func commandRefusesADeviceWithWorkingACSUnlessForced() async throws {
+        let dir = try Fixtures.temporaryDirectory("new-acs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("quirks").path
+        let args = ["new", "--device", "00:01.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out]
+        guard let refused = try await acsquirk(args) else { return }
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("warning: 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--force"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+        guard let forced = try await acsquirk(args + ["--force"]) else { return }
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("warning: 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"))
+        #expect(forced.stdout.contains("wrote \(out)/"))
     }
 
     @Test func missingAndAllOnesDevicesAreRefused() throws {

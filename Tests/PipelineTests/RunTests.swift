@@ -1,4 +1,5 @@
 import Foundation
+import KernelOutput
 import PCIAccess
 import PCIConfig
 import Pipeline
@@ -95,6 +96,7 @@ var kernelTree612: String? {
         #expect(summary.hasPrefix("entries: 33 (33 upstream, 0 not upstream) in 33 files; lint: 0 errors, 0 warnings\n"
             + "devices checked: 21 functions of dump.txt, 6 covered by an entry\n"
             + "findings: 0 errors, 0 warnings, 4 notes; 3 devices without an entry sharing an IOMMU group\n"
+            + "kernel profile: 7.3 (group prediction rules)\n"
             + "files written: \(alwaysWritten.count + expected.count) in \(out)/\n"))
         #expect(summary.hasSuffix("exit 0\n"))
     }
@@ -134,10 +136,22 @@ var kernelTree612: String? {
         let out = dir.appendingPathComponent("out").path
         let quirksBefore = try Data(contentsOf: URL(fileURLWithPath: tree + "/drivers/pci/quirks.c"))
         let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
-                                                    kernelTree: tree, out: out))
+                                                    kernelTree: tree, out: out,
+                                                    from: Identity("Sam Submitter <sam@example.org>")))
         #expect(r.exitCode == 0, "\(r.errors)")
         let patches = filesUnder(out).filter { $0.hasPrefix("patches/") }
         #expect(patches == ["patches/0001-PCI-Add-ACS-quirk-for-Intel-82574L.patch"], "\(filesUnder(out))")
+        let text = try String(contentsOfFile: out + "/" + patches[0], encoding: .utf8)
+        // The submitter signs; the vendor contact who confirmed acks, first (chronological).
+        #expect(text.contains("\nFrom: Sam Submitter <sam@example.org>\n"))
+        #expect(text.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
+                "\(text)")
+        #expect(!text.contains("Signed-off-by: Jane Doe") && !text.contains("From: Jane Doe"))
+        // The entry `new` scaffolds for a multifunction endpoint takes the row upstream would:
+        // pci_quirk_mf_endpoint_acs next to the Intel rows, no new function.
+        #expect(text.contains("+\t{ PCI_VENDOR_ID_INTEL, 0x10d3, pci_quirk_mf_endpoint_acs },\n"), "\(text)")
+        #expect(!text.contains("+static int pci_quirk_"))
+        #expect(r.summary.contains("kernel profile: 7.3"))
         // The tree is only read.
         #expect(try Data(contentsOf: URL(fileURLWithPath: tree + "/drivers/pci/quirks.c")) == quirksBefore)
         // The patch applies to the tree and passes checkpatch --strict.
@@ -147,6 +161,72 @@ var kernelTree612: String? {
         let cp = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--no-tree", patch], workingDirectory: tree)
         #expect(cp.status == 0, "\(cp.stdout)")
         #expect(r.progress.last == "[7/7] patch: 1 patch against \(tree)")
+    }
+
+    /// Without a submitter (no --from, no git identity) the patch stage refuses: exit 2, no patch
+    /// (stale ones removed), the other stages' files written; never the confirmed-by as signer.
+    @Test(.enabled(if: kernelTree612 != nil, "needs scripts/kernel-trees.sh 6.12"))
+    func noSubmitterRefusesThePatches() throws {
+        let tree = try #require(kernelTree612)
+        let dir = try Fixtures.temporaryDirectory("run-nosubmitter")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try registryWithNewEntry(in: dir)
+        let out = dir.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: out + "/patches", withIntermediateDirectories: true)
+        try "stale".write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
+        let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
+                                                    kernelTree: tree, out: out, from: nil))
+        #expect(r.exitCode == 2)
+        #expect(r.errors.contains(Submitter.missingMessage))
+        #expect(r.progress.last?.hasPrefix("[7/7] patch: refused against \(tree): no submitter") == true, "\(r.progress)")
+        let files = filesUnder(out)
+        #expect(!files.contains { $0.hasPrefix("patches/") }, "\(files)")
+        for f in alwaysWritten { #expect(files.contains(f), "\(f)") }
+        #expect(r.summary.contains("exit 2"))
+    }
+
+    /// `acsquirk run` as documented: --from signs; without it git config user.name/user.email
+    /// (of the current directory) does; with neither, exit 2 and no patch.
+    @Test(.enabled(if: kernelTree612 != nil, "needs scripts/kernel-trees.sh 6.12"))
+    func runCommandTakesTheSubmitterFromFromOrGit() async throws {
+        let tree = try #require(kernelTree612)
+        let dir = try Fixtures.temporaryDirectory("run-cli-submitter")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try registryWithNewEntry(in: dir)
+        let home = dir.appendingPathComponent("home").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let noGit = ["NO_COLOR": "1", "HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": home + "/gitconfig",
+                     "XDG_CONFIG_HOME": home]
+        func run(_ out: String, _ extra: [String], env: [String: String]) async throws -> (ToolResult, String?)? {
+            guard let r = try await acsquirk(["run", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--registry", registry,
+                                              "--kernel-tree", tree, "--out", out] + extra, env: env) else { return nil }
+            let patch = filesUnder(out).first { $0.hasPrefix("patches/") }
+            return (r, try patch.map { try String(contentsOfFile: out + "/" + $0, encoding: .utf8) })
+        }
+        // Neither --from nor a git identity.
+        guard let (none, nonePatch) = try await run(dir.path + "/o1", [], env: noGit) else { return }
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("no submitter for the patches: pass --from"), "\(none.stderr)")
+        #expect(nonePatch == nil)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/o1/check.txt"))
+        // --from.
+        guard let (given, givenPatch) = try await run(dir.path + "/o2", ["--from", "Sam Submitter <sam@example.org>"], env: noGit)
+        else { return }
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(givenPatch?.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n") == true)
+        // git config user.name/user.email.
+        try "[user]\n\tname = Gita Config\n\temail = gita@example.net\n".write(toFile: home + "/gitconfig", atomically: true, encoding: .utf8)
+        guard let (git, gitPatch) = try await run(dir.path + "/o3", [], env: noGit) else { return }
+        #expect(git.status == 0, "\(git.stderr)")
+        #expect(gitPatch?.contains("\nFrom: Gita Config <gita@example.net>\n") == true)
+        #expect(gitPatch?.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Gita Config <gita@example.net>\n") == true)
+        #expect(gitPatch?.contains("Signed-off-by: Jane Doe") == false)
+        // patch behaves the same way without --from.
+        try FileManager.default.removeItem(atPath: home + "/gitconfig")
+        guard let p = try await acsquirk(["patch", "--kernel-tree", tree, "--out", dir.path + "/o4", "--registry", registry],
+                                         env: noGit) else { return }
+        #expect(p.status == 2 && p.stderr.contains("no submitter for the patches"), "\(p.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/o4"))
     }
 
     @Test func lintErrorsStopTheRun() throws {

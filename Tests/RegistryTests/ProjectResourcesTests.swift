@@ -53,4 +53,23 @@ struct ProjectResourcesTests {
                                                         executable: try fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")))
         #expect(URL(fileURLWithPath: real).standardizedFileURL.path == Fixtures.repoPath("quirks"))
     }
+
+    /// Located directories under the current directory are written relative to it.
+    @Test func relativeToTheCurrentDirectory() throws {
+        let dir = try Fixtures.temporaryDirectory("relative")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("quirks/intel"), withIntermediateDirectories: true)
+        #expect(ProjectResources.relative(dir.path + "/quirks", to: dir.path) == "quirks")
+        #expect(ProjectResources.relative(dir.path + "/quirks/intel/../intel", to: dir.path + "/") == "quirks/intel")
+        #expect(ProjectResources.relative(dir.path, to: dir.path) == ".")
+        // Not under it: unchanged (a sibling whose name starts the same is not under it either).
+        #expect(ProjectResources.relative("/usr/share/quirks", to: dir.path) == "/usr/share/quirks")
+        #expect(ProjectResources.relative(dir.path + "-other/quirks", to: dir.path) == dir.path + "-other/quirks")
+        // Symlinked current directory: compared with links resolved.
+        let link = dir.path + "-link"
+        try? FileManager.default.removeItem(atPath: link)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: dir.path)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect(ProjectResources.relative(dir.path + "/quirks", to: link) == "quirks")
+    }
 }

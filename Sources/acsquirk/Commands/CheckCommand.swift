@@ -5,6 +5,7 @@ import PCIConfig
 import Pipeline
 import Rainbow
 import Registry
+import Topology
 
 /// Output formats of `acsquirk check`.
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable { case text, json, github }
@@ -41,7 +42,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
     var format: CheckFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default the newest).", valueName: "version"))
+    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
     var kernel: String?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
@@ -67,8 +68,8 @@ struct CheckCommand: AsyncParsableCommand {
         let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
         let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
-        let options = CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                   pchWorkaroundFails: pchWorkaroundFails)
+        let options = CheckOptions(kernel: KernelProfile.resolve(kernel, live: dump == nil).rawValue, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                   pchWorkaroundFails: pchWorkaroundFails, fromDump: dump != nil)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options)
         switch format {

@@ -70,8 +70,7 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let profile = kernel.flatMap(KernelProfile.init(rawValue:))
-            ?? (dump == nil ? runningKernelProfile() : nil) ?? KernelProfile.newest
+        let profile = KernelProfile.resolve(kernel, live: dump == nil)
         let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                         pchWorkaroundFails: pchWorkaroundFails)
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
@@ -169,21 +168,6 @@ struct GroupsCommand: AsyncParsableCommand {
             throw ExitStatus.findings
         }
     }
-}
-
-/// The profile closest to the running kernel (`uname -r`): 7.x → 7.3, 6.12 and later 6.x → 6.12,
-/// older → 6.1.
-private func runningKernelProfile() -> KernelProfile? {
-    var u = utsname()
-    guard uname(&u) == 0 else { return nil }
-    let release = withUnsafePointer(to: u.release) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
-    }
-    let parts = release.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-    guard parts.count >= 2 else { return nil }
-    if parts[0] >= 7 { return .v7_3 }
-    if parts[0] == 6 && parts[1] >= 12 { return .v6_12 }
-    return .v6_1
 }
 
 private func printError(_ s: String) { Console.error(s) }

@@ -21,7 +21,11 @@ struct NewCommand: AsyncParsableCommand {
             evidence field, which `acsquirk lint` refuses until a person replaces them. Saves \
             OUT/<vendor>/<family>.dump.txt (lspci -xxxx format, every function of the device, Device \
             Serial Number capabilities zeroed). Refuses to overwrite either file (exit 2, nothing \
-            written). Exit 0 written, 2 bad input.
+            written). Refuses a device that already has a working ACS capability (ACS advertising \
+            RR and CR: Linux uses it, the entry is unnecessary and check would report it as an \
+            error) with exit 2 and nothing written, unless --force (then it warns and writes). \
+            Multifunction endpoints get port-type endpoint without a multifunction condition, as \
+            pci_quirk_mf_endpoint_acs() checks none. Exit 0 written, 2 bad input.
             """
     )
 
@@ -39,6 +43,9 @@ struct NewCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
     var pciIDs: String?
+
+    @Flag(name: .long, help: "Write the entry even when the device already has a working ACS capability.")
+    var force = false
 
     func validate() throws {
         guard PCIAddress(device) != nil else {
@@ -66,6 +73,13 @@ struct NewCommand: AsyncParsableCommand {
             scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
                                                     names: .pciIDs(db), registry: existing, root: out,
                                                     sourceLabel: PipelineCLI.sourceLabel(dump))
+            if !scaffold.workingACS.isEmpty {
+                for w in scaffold.workingACS { PipelineCLI.error("warning: \(w)") }
+                if !force {
+                    throw PipelineError("the device already has a working ACS capability: no entry written "
+                        + "(pass --force to write it anyway)")
+                }
+            }
             try EntryScaffolder.write(scaffold)
         } catch {
             PipelineCLI.error("acsquirk new: \(error.message)")

@@ -20,8 +20,10 @@ struct PatchCommand: AsyncParsableCommand {
             that would answer first. ENTRY: a registry file, a \
             vendor/family path suffix, or VVVV:DDDD (default: every entry that is not upstream). \
             The tree is read only, unless --apply writes the final quirks.c into it. Dates come \
-            from --date or each entry's evidence date; the author and Signed-off-by from --from or \
-            the entry's first confirmed-by. All patches are written or none. Exit 2 on bad input.
+            from --date or each entry's evidence date; the submitter (From: and Signed-off-by:) from \
+            --from, else git config user.name/user.email, else nothing is written (exit 2). The \
+            entries' confirmed-by people become Acked-by: (before Signed-off-by:), never the signer. \
+            All patches are written or none. Exit 2 on bad input.
             """
     )
 
@@ -31,7 +33,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output directory for the .patch files.", valueName: "dir"))
     var out: String = "out/patches"
 
-    @Option(name: .long, help: ArgumentHelp("Author and Signed-off-by: \"Full Name <email>\".", valueName: "identity"))
+    @Option(name: .long, help: ArgumentHelp("Submitter (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
     var from: String?
 
     @Option(name: .long, help: ArgumentHelp("Date of every patch, RFC 2822: \"Fri, 10 Feb 2023 12:00:00 +0000\".", valueName: "date"))
@@ -59,13 +61,17 @@ struct PatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let submitter = await Submitter.resolve(explicit: from)?.identity else {
+            KernelOutputCLI.error("acsquirk patch: " + Submitter.missingMessage)
+            throw ExitStatus.badInput
+        }
         let all = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(registry, option: "--registry PATH"))
         let series: PatchSeries = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)
             let renderer = try KernelOutputCLI.templates(templates)
             let s = try PatchSeries(entries: selected, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
-                                    renderer: renderer, from: from.flatMap(Identity.init),
+                                    renderer: renderer, from: submitter,
                                     date: date.flatMap(MailDate.normalizeRFC2822))
             try OutputWriter.write(s.patches.map { (path: $0.fileName, text: $0.text) }, under: out)
             if apply, !s.patches.isEmpty { try tree.apply(s.finalText) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelOutput
 import Pipeline
 import Registry
 
@@ -13,12 +14,16 @@ struct RunCommand: AsyncParsableCommand {
             Stages: lint the registry; scan this machine (or --dump); check the entries against the \
             functions present; predict the IOMMU groups with a reason for every member; write C quirk \
             stubs and static ACS tables for the entries that are not upstream; with --kernel-tree, \
-            a git am-ready patch series. Writes into OUT: scan.txt/.json, check.txt/.json, \
+            a git am-ready patch series signed off by the submitter: --from, else git config \
+            user.name/user.email; without either the patch stage refuses (exit 2, no patch written, \
+            the other stages' files are kept). The entries' confirmed-by people become Acked-by:, \
+            never the signer. Writes into OUT: scan.txt/.json, check.txt/.json, \
             groups.txt/.json, quirks/<vendor>.c, acs-tables/*.h, patches/*.patch, summary.txt. \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
-            missing templates, an entry the generators refuse, unwritable output).
+            missing templates, an entry the generators refuse, no submitter for the patches, \
+            unwritable output).
             """
     )
 
@@ -37,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
     var templates: String?
 
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default the newest).", valueName: "version"))
+    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
     var kernel: String?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
@@ -46,10 +51,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS table).")
     var amdIOMMU = false
 
+    @Option(name: .long, help: ArgumentHelp("Submitter of the patches (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
+    var from: String?
+
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file (default: libpci's).", valueName: "file"))
     var pciIDs: String?
 
     func validate() throws {
+        if let from, Identity(from) == nil {
+            throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
+        }
         if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
             throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
         }
@@ -59,7 +70,8 @@ struct RunCommand: AsyncParsableCommand {
         let config = RunConfiguration(
             registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
             templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
-            pciIDs: pciIDs)
+            pciIDs: pciIDs,
+            from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
         let result = PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
             for d in lint.diagnostics { PipelineCLI.error(d.description) }
