@@ -40,7 +40,7 @@ public enum Submitter {
                 workingDirectory: directory.map { FilePath($0) },
                 output: .string(limit: 1 << 16), error: .discarded)
             guard case .exited(0) = r.terminationStatus else { return nil }
-            let v = (r.standardOutput ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let v = r.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
             return v.isEmpty || v.contains("\n") ? nil : v
         } catch {
             return nil
