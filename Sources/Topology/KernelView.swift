@@ -191,7 +191,7 @@ extension BusTopology {
             let mfReason: String
             if fnum > 0 {
                 multifunction = true
-                mfReason = "function \(fnum) (every function found at fn > 0 is multifunction)"
+                mfReason = "function \(fnum); every function found at fn > 0 is multifunction"
             } else if ariBus.contains(BusKey(f.address)), f.address.devfn > 0 {
                 multifunction = true
                 mfReason = "ARI function \(f.address.devfn) (fn > 0)"
