@@ -6,8 +6,21 @@ import PCIConfig
 public struct LintOptions: Sendable {
     /// The pci.ids name of a vendor, or nil when unknown. `nil` closure: the `unknown-vendor` rule is skipped.
     public var vendorName: (@Sendable (UInt16) -> String?)?
+    /// Today as `YYYY-MM-DD` (UTC) for the `future-date` rule; `nil` skips that rule.
+    public var today: String?
 
-    public init(vendorName: (@Sendable (UInt16) -> String?)?) { self.vendorName = vendorName }
+    public init(vendorName: (@Sendable (UInt16) -> String?)?, today: String? = LintOptions.currentDate()) {
+        self.vendorName = vendorName
+        self.today = today
+    }
+
+    /// The current UTC date as `YYYY-MM-DD`.
+    public static func currentDate() -> String {
+        var t = time(nil)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+    }
 
     /// Names from pci.ids through libpci (`PCINameDatabase.shared`); without a readable pci.ids
     /// the `unknown-vendor` rule is skipped rather than flagging every vendor.
@@ -222,6 +235,8 @@ public enum Linter {
             }
             if let date = ev.date, !isDate(date), !EvidenceTODO.isMarked(date) {
                 report(LintRules.badDate, "evidence.date", "'\(date)' is not a calendar date written YYYY-MM-DD")
+            } else if let date = ev.date, isDate(date), let today = options.today, date > today {
+                report(LintRules.futureDate, "evidence.date", "'\(date)' is after today (\(today)): a confirmation cannot come from the future")
             }
         }
         if let link = e.kernel.link, !isURL(link) {

@@ -328,6 +328,12 @@ public enum LintRules {
         severity: .error, good: [good],
         bad: [bad("  date: 2023-02-10", "  date: ↓2023-02-30"), bad("  date: 2023-02-10", "  date: ↓10.02.2023")])
 
+    public static let futureDate = LintRule(
+        id: "future-date", description: "An evidence date after today.",
+        rationale: "A vendor cannot have confirmed anything in the future; the date also becomes the patch's Date: header.",
+        severity: .error, good: [good],
+        bad: [bad("  date: 2023-02-10", "  date: ↓2999-01-01")])
+
     // MARK: Claim
 
     public static let claimPortType = LintRule(
@@ -400,7 +406,7 @@ public enum LintRules {
         unknownKey, missingKey, invalidValue, hexID,
         unknownVendor, vendorNameMismatch, pathMismatch,
         invertedRange, duplicateDevice,
-        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate,
+        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate, futureDate,
         claimPortType, acsEquivalentIncomplete, unsafeText,
         upstreamIncomplete, sinceSublevel, tableRow,
     ]
