@@ -182,6 +182,9 @@ extension GroupsReport {
                 default: out += "  \(list(c.before)) become \(list(c.after))\n"
                 }
             }
+            if !w.changes.isEmpty {
+                out += "  (numbers after the change are the kernel's new allocation in probe order, so groups that did not change can get other numbers)\n"
+            }
         }
         if live != nil { out += "\n" + liveText() }
         return out
