@@ -172,8 +172,8 @@ public enum CodePlanner {
         func requireFit(_ name: String, field: String) throws(KernelOutputError) {
             guard !fits(name) else { return }
             let what = name == mfEndpointFunction
-                ? "\(name)() checks nothing and reports SV|TB|RR|CR|UF|DT (used only for endpoint or any-type entries "
-                    + "without multifunction, class or platform conditions that report exactly that)"
+                ? "\(name)() checks nothing and reports SV|TB|RR|CR|UF|DT (used only for endpoint or any-type entries, multifunction true or unset, "
+                    + "without class or platform conditions, that report exactly that)"
                 : "\(name)() has \(model.profiles[name].map { "\($0.shape)" } ?? "no known shape")"
             throw .entry(loc, field: field, "\(what), but the entry says \(shape): the code would claim something else; "
                          + "fix the entry, or drop kernel.function to get a function of its own")

@@ -187,14 +187,17 @@ public struct QuirkShape: Hashable, Sendable, CustomStringConvertible {
     /// `pci_quirk_mf_endpoint_acs()`: no check, reports SV|TB|RR|CR|UF|DT.
     public static let multifunctionEndpoint = QuirkShape(acsEquivalent: .multifunctionEndpointQuirk)
 
-    /// Whether rows calling `pci_quirk_mf_endpoint_acs()` say exactly what an entry of this shape
-    /// says: an endpoint or any-type claim without multifunction, class or platform conditions,
-    /// reporting exactly SV|TB|RR|CR|UF|DT. (The function checks no port type; the rows list the
-    /// endpoints' own IDs. An entry that reports less, e.g. SV|RR|CR|UF only, gets its own function:
-    /// the rows would also grant TB and DT.)
+    /// Whether rows calling `pci_quirk_mf_endpoint_acs()` say what an entry of this shape says:
+    /// `QuirkEntry.isMultifunctionEndpointQuirkShape` (Registry), the one definition the importer
+    /// shares — an endpoint or any-type claim, multifunction true or unset (equivalent: the
+    /// function's answer for a single-function endpoint changes no IOMMU group), without class or
+    /// platform conditions, reporting exactly SV|TB|RR|CR|UF|DT. (The function checks no port type;
+    /// the rows list the endpoints' own IDs. An entry that reports less, e.g. SV|RR|CR|UF only, gets
+    /// its own function: the rows would also grant TB and DT.)
     public var fitsMultifunctionEndpointRows: Bool {
-        (portType == .any || portType == .endpoint) && multifunction == nil && classID == nil && requires.isEmpty
-            && !fromRegisters && acsEquivalent == .multifunctionEndpointQuirk
+        QuirkEntry.isMultifunctionEndpointQuirkShape(portType: portType, multifunction: multifunction, classID: classID,
+                                                     requires: !requires.isEmpty, fromRegisters: fromRegisters,
+                                                     acsEquivalent: acsEquivalent)
     }
 
     /// Whether the answer depends on something besides the device ID and its PCIe type.

@@ -75,6 +75,10 @@ public enum RegistryCheck {
                 let conds = e.conditions(for: v, platform: analysis.platform)
                 let failing = conds.failing
                 let upstream = e.kernel.status == .upstream
+                // A vendor-wide entry (Intel RCiEP: every ID of the vendor) covers only the
+                // functions its port type is shown to fit; the others (a host bridge, or any
+                // function of a 64-byte read) are neither reported nor counted as covered.
+                if e.isVendorWide, conds.contains(where: { $0.name == .portType && $0.state != .holds }) { continue }
                 if upstream && !failing.isEmpty {
                     // The kernel's quirk does not act on this device. Worth a note only when the
                     // entry lists this very ID (not through a range or a vendor-wide row).

@@ -57,6 +57,12 @@ public struct Scaffold: Sendable {
     /// when every function lacks ACS (or it cannot be read). `acsquirk new` refuses such a
     /// device unless `--force`.
     public var workingACS: [String] = []
+    /// Functions of the device whose ACS capability cannot be read from the input (e.g. a dump of
+    /// 256 bytes per function: the extended capabilities, where ACS lives, are missing), so
+    /// whether the device lacks ACS, the entry's whole claim, is unconfirmed. One sentence per
+    /// function; empty when ACS is known for every function. `acsquirk new` refuses such a device
+    /// (exit 2, nothing written) unless `--force`.
+    public var unknownACS: [String] = []
 }
 
 /// Builds new registry entries from real devices (`acsquirk new`).
@@ -124,9 +130,11 @@ public enum EntryScaffolder {
         if targetView.portType?.isDownstreamFacingPort == true {
             isolation = Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired)
         } else {
-            // No multifunction condition: pci_quirk_mf_endpoint_acs() checks none, so an entry
-            // with one would get a new function instead of the table row upstream takes. The
-            // comment block below records each function's multifunction flag.
+            // Linux's multifunction flag, as the device shows it. `multifunction: true` is what
+            // pci_quirk_mf_endpoint_acs() rows stand for (QuirkEntry.isMultifunctionEndpointQuirkShape:
+            // its answer for a single-function endpoint changes no IOMMU group), so the patch still
+            // takes the row upstream would. A single-function device gets no condition (see the note).
+            if targetView.multifunction { applies.multifunction = true }
             isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
             if !targetView.multifunction {
                 notes.append("\(address) is a single-function \(targetView.portType.map { "\($0)" } ?? "conventional PCI function"): "
@@ -134,7 +142,8 @@ public enum EntryScaffolder {
             }
         }
         if portType == nil {
-            notes.append("\(address) is a \(targetView.portTypeName): applies-to.port-type has no word for it and stays 'any'")
+            notes.append("\(address) is " + (targetView.portType == nil ? "a conventional PCI function (no PCI Express capability)"
+                                                              : "a \(targetView.portTypeName)") + ": applies-to.port-type has no word for it and stays 'any'")
         }
         let entry = QuirkEntry(
             vendor: vendor, vendorName: vendorName, family: familyName,
@@ -187,9 +196,15 @@ public enum EntryScaffolder {
                     + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error")
             }
         }
+        var unknown: [String] = []
+        for v in views {
+            if case let .unknown(why) = v.acs {
+                unknown.append("\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed")
+            }
+        }
         return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
                         dump: DumpWriter.text(recorded), entryPath: entryPath, dumpPath: dumpPath,
-                        functions: recorded, notes: notes, workingACS: working)
+                        functions: recorded, notes: notes, workingACS: working, unknownACS: unknown)
     }
 
     /// Writes the entry and its dump. Refuses (and writes nothing) when either file exists;

@@ -89,9 +89,8 @@ struct PlanTests {
         var fewer = TestRegistry.exampleNIC
         fewer.entry.isolation.acsEquivalent = .linuxRequired
         _ = try new(fewer)
-        // The mf controls but a multifunction, class or type condition: own function with the checks.
-        for change in [{ (e: inout QuirkEntry) in e.appliesTo.multifunction = true }, { $0.appliesTo.classID = 0x0200 },
-                       { $0.appliesTo.multifunction = false }] {
+        // The mf controls but a class or single-function condition: own function with the checks.
+        for change in [{ (e: inout QuirkEntry) in e.appliesTo.classID = 0x0200 }, { $0.appliesTo.multifunction = false }] {
             var e = TestRegistry.exampleNIC
             change(&e.entry)
             let p = try plan(e)
@@ -101,16 +100,21 @@ struct PlanTests {
             let read = QuirkTableModel(source: try QuirksSource(text: edited.text, macros: source.macros)).profiles[p.kind.function]
             #expect(read?.shape == QuirkShape(e.entry), "\(read.map { "\($0.shape)" } ?? "nil")")
         }
-        // Endpoint and any-type entries with exactly those controls use the mf rows.
+        // Endpoint and any-type entries with exactly those controls use the mf rows, with
+        // multifunction true or unset (QuirkEntry.isMultifunctionEndpointQuirkShape: the same groups).
         var endpoint = TestRegistry.exampleNIC
         endpoint.entry.appliesTo.portType = .endpoint
         #expect(try plan(endpoint).kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        endpoint.entry.appliesTo.multifunction = true
+        let mfPlan = try plan(endpoint)
+        #expect(mfPlan.kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
+        #expect(try QuirksEditor.apply(mfPlan, to: source, renderer: renderer).text.contains("pci_quirk_mf_endpoint_acs"))
         // kernel.function naming a function that says something else is refused.
         var forced = TestRegistry.exampleNIC
-        forced.entry.appliesTo.multifunction = true
+        forced.entry.appliesTo.multifunction = false
         forced.entry.kernel.function = "pci_quirk_mf_endpoint_acs"
         #expect { try CodePlanner.plan(forced, model: model) } throws: {
-            "\($0)".contains("kernel.function: pci_quirk_mf_endpoint_acs() checks nothing") && "\($0)".contains("multifunction only")
+            "\($0)".contains("kernel.function: pci_quirk_mf_endpoint_acs() checks nothing") && "\($0)".contains("single-function only")
         }
         forced = TestRegistry.intelPCH
         forced.entry.isolation.acsEquivalent = [.sv, .rr]

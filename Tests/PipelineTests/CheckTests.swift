@@ -178,3 +178,29 @@ func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
         }
     }
 }
+
+@Suite struct CheckSummaryTests {
+    /// a-rootports 00:00.0 is an Intel host bridge: the vendor-wide Intel RCiEP entry names every
+    /// Intel ID, but its port type does not apply (or cannot be seen in a 64-byte read): the
+    /// summary counts only the functions the report shows.
+    @Test func vendorWideEntryCountsOnlyFunctionsItShows() throws {
+        let rciep = "quirks/intel/rciep.yaml"
+        let full = RegistryCheck.run(functions: try functions("qemu/a-rootports/dump.txt"), entries: try committedRegistry(),
+                                     source: "a-rootports")
+        let truncated = try functions("qemu/a-rootports/dump.txt").map { f -> PCIFunction in
+            var g = f
+            g.config = f.config.truncated(to: 64)
+            return g
+        }
+        let short = RegistryCheck.run(functions: truncated, entries: try committedRegistry(), source: "64 bytes")
+        for r in [full, short] {
+            #expect(!r.checks.contains { $0.path.hasSuffix(rciep) }, "\(r.checks.map { "\($0.path) \($0.bdf)" })")
+            let shown = Set(r.checks.map(\.bdf))
+            #expect(r.summary.contains("\(Set(r.checks.map(\.path)).count) of them covering \(shown.count) of 12 functions"), "\(r.summary)")
+            #expect(r.summary.hasPrefix("\(r.entries) entries, 0 of them covering 0 of 12 functions;"), "\(r.summary)")
+            // What the text shows, the summary counts.
+            let text = r.text()
+            #expect(!text.contains(rciep), "\(text)")
+        }
+    }
+}

@@ -24,10 +24,11 @@ import TestSupport
         #expect(e.family == "82574L Gigabit Network Connection")  // pci.ids
         #expect(e.devices == [.id(0x10d3)])
         #expect(e.appliesTo.portType == .endpoint)
-        // No multifunction condition (pci_quirk_mf_endpoint_acs checks none): the comment block
-        // records each function's flag instead.
-        #expect(e.appliesTo.multifunction == nil)
-        #expect(!s.yaml.contains("multifunction: true\n") && !s.yaml.contains("  multifunction:"))
+        // Linux's multifunction flag, as the device shows it; equivalent to the
+        // pci_quirk_mf_endpoint_acs shape (see QuirkEntry.isMultifunctionEndpointQuirkShape).
+        #expect(e.appliesTo.multifunction == true)
+        #expect(s.yaml.contains("applies-to:\n  port-type: endpoint\n  multifunction: true\n"), "\(s.yaml)")
+        #expect(e.isMultifunctionEndpointQuirkShape)
         #expect(s.yaml.contains("# 0000:01:00.0 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
         #expect(s.yaml.contains("# 0000:01:00.1 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
         #expect(s.workingACS.isEmpty)
@@ -93,6 +94,61 @@ import TestSupport
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stderr.contains("warning: 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"))
         #expect(forced.stdout.contains("wrote \(out)/"))
+    }
+
+    /// A 256-byte dump (no extended config space): ACS unknown, refused unless --force.
+    @Test func commandRefusesUnknownACSUnlessForced() async throws {
+        let dir = try Fixtures.temporaryDirectory("new-acs-unknown")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("quirks").path
+        let args = ["new", "--device", "0004:01:00.0", "--dump",
+                    Fixtures.path("machines/ppc64le-talos2-power9-phb4/dump.txt"), "--out", out]
+        guard let refused = try await acsquirk(args) else { return }
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("0004:01:00.0 ["), "\(refused.stderr)")
+        #expect(refused.stderr.contains("ACS cannot be read"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("take the dump with `sudo lspci -xxxx`"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        guard let forced = try await acsquirk(args + ["--force"]) else { return }
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("warning: 0004:01:00.0 ["), "\(forced.stderr)")
+        #expect(forced.stderr.contains("ACS cannot be read"))
+        #expect(forced.stdout.contains("wrote \(out)/"))
+    }
+
+    @Test func unknownACSIsRecorded() throws {
+        let fs = try functions("machines/ppc64le-talos2-power9-phb4/dump.txt")
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("0004:01:00.0")!, functions: fs, names: names,
+                                             registry: [], root: "quirks", sourceLabel: "dump.txt")
+        #expect(!s.unknownACS.isEmpty)
+        #expect(s.unknownACS.allSatisfy { $0.contains("ACS cannot be read") })
+        // f-quirk's e1000e has 4096 bytes: its ACS is known.
+        #expect(try e1000eScaffold(root: "quirks").unknownACS.isEmpty)
+    }
+
+    /// a-rootports 00:1f.0 is QEMU's ICH9 LPC bridge: no PCI Express capability.
+    @Test func conventionalFunctionNote() throws {
+        let fs = try functions("qemu/a-rootports/dump.txt")
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("00:1f.0")!, functions: fs, names: names,
+                                             registry: [], root: "quirks", sourceLabel: "dump.txt")
+        #expect(s.notes.contains("0000:00:1f.0 is a conventional PCI function (no PCI Express capability): "
+                                 + "applies-to.port-type has no word for it and stays 'any'"), "\(s.notes)")
+        #expect(!s.notes.contains { $0.contains("is a conventional:") })
+        #expect(s.entry.appliesTo.portType == .any)
+    }
+
+    /// The scaffolded e1000e entry, filled, checked where the e1000e is single-function
+    /// (a-rootports 01:00.0): its multifunction claim is reported.
+    @Test func scaffoldedEntryOnASingleFunctionDevice() throws {
+        let s = try e1000eScaffold(root: "quirks")
+        let le = try entry(fillTODOs(s.yaml), path: s.entryPath)
+        let r = RegistryCheck.run(functions: try functions("qemu/a-rootports/dump.txt"), entries: [le],
+                                  context: try committedRegistry(), source: "a-rootports")
+        let f = r.findings.filter { $0.path == s.entryPath && $0.rule == "multifunction" }
+        #expect(f.map(\.bdf) == ["0000:01:00.0"])
+        #expect(f.first?.severity == .error)
+        #expect(f.first?.message.contains("is not multifunction: single function (header type bit 7 clear), but the entry claims it is multifunction") == true, "\(f)")
+        #expect(r.hasContradictions)
     }
 
     @Test func missingAndAllOnesDevicesAreRefused() throws {

@@ -149,6 +149,9 @@ var kernelTree612: String? {
         #expect(!text.contains("Signed-off-by: Jane Doe") && !text.contains("From: Jane Doe"))
         // The entry `new` scaffolds for a multifunction endpoint takes the row upstream would:
         // pci_quirk_mf_endpoint_acs next to the Intel rows, no new function.
+        // (The scaffolded entry says multifunction: true, as the device is.)
+        let yaml = try String(contentsOfFile: registry + "/intel/82574l.yaml", encoding: .utf8)
+        #expect(yaml.contains("applies-to:\n  port-type: endpoint\n  multifunction: true\n"), "\(yaml)")
         #expect(text.contains("+\t{ PCI_VENDOR_ID_INTEL, 0x10d3, pci_quirk_mf_endpoint_acs },\n"), "\(text)")
         #expect(!text.contains("+static int pci_quirk_"))
         #expect(r.summary.contains("kernel profile: 7.3"))

@@ -15,6 +15,7 @@ import TestSupport
           - 0x10d3
         applies-to:
           port-type: endpoint
+          multifunction: true
         isolation:
           kind: no-peer-to-peer
           acs-equivalent: [SV, TB, RR, CR, UF, DT]

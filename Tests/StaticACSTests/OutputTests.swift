@@ -199,6 +199,8 @@ import TestSupport
             (["--device", "01:00.0", "--dump", mf, "--offset", "0x120"], "overlaps the existing capability 0x100-0x147 Advanced Error Reporting"),
             (["--device", "01:00.0", "--dump", mf, "--offset", "0x1000"], "outside the extended config space"),
             (["--device", "01:00.0", "--dump", mf, "--offset", "zz"], "not a hex offset"),
+            (["--device", "01:00.0", "--dump", mf, "--offset", "0x-4"], "--offset 0x-4: not a hex offset like 0x14c"),
+            (["--device", "01:00.0", "--dump", mf, "--offset", "+14c"], "--offset +14c: not a hex offset like 0x14c"),
             (["--device", "01:00.0", "--dump", mf, "--controls", "SV,XX"], "--controls SV,XX"),
             (["--device", "01:00.0", "--dump", mf, "--controls", "EC"], "give --egress-bits"),
             (["--device", "01:00.0", "--dump", mf, "--egress-bits", "8"], "without EC"),

@@ -56,7 +56,15 @@ import Testing
         g.ext(0x100, id: 0x0018, next: 0x12c) // LTR 0x100-0x107
         g.ext(0x12c, id: 0x0077, next: 0) // unknown, taken to the end; gap 0x108-0x12b = 36 bytes
         let big = try ACSTableRequest(capability: [.ec], egressVectorBits: 256)
-        #expect(throws: StaticACSError.self) { try StaticACSTable.place(big, in: g.function()) }
+        let gf = g.function()
+        do throws(StaticACSError) {
+            _ = try StaticACSTable.place(big, in: gf)
+            Issue.record("expected noRoom for 40 bytes in a 36-byte gap")
+        } catch {
+            guard case .noRoom(_, let needed, let taken, _) = error else { Issue.record("expected noRoom, got \(error)"); return }
+            #expect(needed == 40)
+            #expect(taken.map(\.basis) == [.fixed, .unknownToEnd])
+        }
         #expect(try StaticACSTable.place(none, in: g.function()).placement?.offset == 0x108)
     }
 

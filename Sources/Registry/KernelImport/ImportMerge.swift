@@ -17,7 +17,9 @@ extension KernelImporter {
     ///
     /// A family of the tree whose rows are the rows of an existing `new` or `submitted` entry
     /// (same vendor, its device IDs all among the entry's, no `PCI_ANY_ID` row, and the quirk
-    /// function's shape is the entry's: isolation kind, `acs-equivalent`, `multifunction`,
+    /// function's shape is the entry's: for `pci_quirk_mf_endpoint_acs` rows, an entry of its shape
+    /// (`QuirkEntry.isMultifunctionEndpointQuirkShape`, `multifunction` true or unset); otherwise
+    /// isolation kind, `acs-equivalent`, `multifunction`,
     /// `class`, `requires` and register layout equal, port type equal or the function checking none
     /// while the entry names one) — e.g. the rows acsquirk's own patch added, once merged — turns
     /// THAT file upstream in place when the families together cover every device ID of the entry:
@@ -82,6 +84,11 @@ extension KernelImporter {
     /// Whether the quirk function read from the tree (`kernel`, an imported entry) answers as
     /// `entry` claims: the shape the patch generator requires before it reuses a function.
     static func sameShape(kernel k: QuirkEntry, entry e: QuirkEntry) -> Bool {
+        // Rows of pci_quirk_mf_endpoint_acs() are the code of every entry of that shape
+        // (multifunction true or unset: the same IOMMU groups), as the patch generator writes them.
+        if k.kernel.function == mf, k.isMultifunctionEndpointQuirkShape, e.isMultifunctionEndpointQuirkShape {
+            return true
+        }
         guard k.isolation.kind == e.isolation.kind, k.isolation.acsEquivalent == e.isolation.acsEquivalent,
               k.appliesTo.multifunction == e.appliesTo.multifunction, k.appliesTo.classID == e.appliesTo.classID,
               Set(k.appliesTo.requires) == Set(e.appliesTo.requires),

@@ -115,7 +115,8 @@ struct ACSTableCommand: AsyncParsableCommand {
         if let offset {
             var s = Substring(offset)
             if s.hasPrefix("0x") || s.hasPrefix("0X") { s = s.dropFirst(2) }
-            guard !s.isEmpty, s.count <= 4, let v = Int(s, radix: 16) else {
+            // Hex digits only: Int(_:radix:) would also take a sign ("0x-4", "0x+14c").
+            guard !s.isEmpty, s.count <= 4, s.allSatisfy(\.isHexDigit), let v = Int(s, radix: 16) else {
                 throw CommandFailure("--offset \(offset): not a hex offset like 0x14c")
             }
             at = v

@@ -23,9 +23,11 @@ struct NewCommand: AsyncParsableCommand {
             Serial Number capabilities zeroed). Refuses to overwrite either file (exit 2, nothing \
             written). Refuses a device that already has a working ACS capability (ACS advertising \
             RR and CR: Linux uses it, the entry is unnecessary and check would report it as an \
-            error) with exit 2 and nothing written, unless --force (then it warns and writes). \
-            Multifunction endpoints get port-type endpoint without a multifunction condition, as \
-            pci_quirk_mf_endpoint_acs() checks none. Exit 0 written, 2 bad input.
+            error) with exit 2 and nothing written, unless --force (then it warns and writes); the \
+            same for a device whose ACS capability cannot be read (e.g. a 256-byte dump: take it \
+            with `sudo lspci -xxxx`). Multifunction endpoints get port-type endpoint and \
+            multifunction: true, which pci_quirk_mf_endpoint_acs() rows stand for (its answer for a \
+            single-function endpoint changes no IOMMU group). Exit 0 written, 2 bad input.
             """
     )
 
@@ -44,7 +46,7 @@ struct NewCommand: AsyncParsableCommand {
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
     var pciIDs: String?
 
-    @Flag(name: .long, help: "Write the entry even when the device already has a working ACS capability.")
+    @Flag(name: .long, help: "Write the entry even when the device already has a working ACS capability, or its ACS cannot be read.")
     var force = false
 
     func validate() throws {
@@ -79,6 +81,14 @@ struct NewCommand: AsyncParsableCommand {
                     throw PipelineError("the device already has a working ACS capability: no entry written "
                         + "(pass --force to write it anyway)")
                 }
+            }
+            if !scaffold.unknownACS.isEmpty {
+                if !force {
+                    throw PipelineError(scaffold.unknownACS.joined(separator: "\n") + "\n"
+                        + "the device's ACS capability is unknown: no entry written; take the dump with "
+                        + "`sudo lspci -xxxx` (all 4096 bytes of config space) and run new on it (or pass --force)")
+                }
+                for u in scaffold.unknownACS { PipelineCLI.error("warning: \(u) (--force: written anyway)") }
             }
             try EntryScaffolder.write(scaffold)
         } catch {
