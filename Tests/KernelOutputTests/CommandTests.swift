@@ -6,10 +6,7 @@ import TestSupport
 /// `acsquirk generate` and `acsquirk patch` end to end, through the built binary.
 @Suite(.serialized)
 struct KernelOutputCommandTests {
-    static var binary: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("acsquirk").path
-    }
+    static var binary: String { builtAcsquirk() ?? Fixtures.repoPath(".build/debug/acsquirk") }
 
     /// Runs acsquirk from `directory` (default: a directory without templates/, so the binary
     /// must find the repository's templates itself).

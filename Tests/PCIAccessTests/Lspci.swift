@@ -187,10 +187,7 @@ enum LspciTree {
 
 /// The built `acsquirk` executable: next to the test bundle in the build directory.
 enum Binary {
-    static var path: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("acsquirk").path
-    }
+    static var path: String { builtAcsquirk() ?? Fixtures.repoPath(".build/debug/acsquirk") }
 
     static func run(_ args: [String], environment: [String: String] = [:]) async throws -> ToolResult {
         try #require(FileManager.default.isExecutableFile(atPath: path), "no acsquirk binary at \(path): run `swift build` first")

@@ -63,7 +63,7 @@ public func runTool(_ executable: String, _ arguments: [String], workingDirector
     case let .exited(c): status = c
     case let .signaled(s): status = 128 + s
     }
-    return ToolResult(status: status, stdout: r.standardOutput ?? "", stderr: r.standardError ?? "")
+    return ToolResult(status: status, stdout: r.standardOutput, stderr: r.standardError)
 }
 
 /// `git diff --no-index` of two texts, for reference-test failure messages.
@@ -76,4 +76,18 @@ public func textDiff(expected: String, actual: String) async -> String {
     let r = try? await runTool("git", ["diff", "--no-index", "--", e.path, a.path])
     try? FileManager.default.removeItem(at: dir)
     return r?.stdout ?? "(git diff failed)"
+}
+
+/// The `acsquirk` binary built next to the running test bundle (`swift build --build-tests`
+/// builds it), else `.build/debug/acsquirk` of this checkout; `nil` when neither exists.
+public func builtAcsquirk() -> String? {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("acsquirk").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    let fallback = Fixtures.repoPath(".build/debug/acsquirk")
+    return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
 }

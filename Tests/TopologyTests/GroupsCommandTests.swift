@@ -5,15 +5,7 @@ import TestSupport
 
 /// The built `acsquirk` next to the test bundle (`swift build --build-tests` builds it).
 private func acsquirkBinary() -> String? {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var dir = exe.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("acsquirk").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = Fixtures.repoPath(".build/debug/acsquirk")
-    if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
+    if let binary = builtAcsquirk() { return binary }
     Issue.record("acsquirk is not built: run swift build --build-tests")
     return nil
 }
