@@ -29,25 +29,7 @@ func entry(_ yaml: String, path: String) throws -> LoadedEntry {
 
 /// A lint-clean `new` entry for QEMU's e1000e functions: Intel 82574L, multifunction endpoint.
 let e1000eEntryPath = "quirks/intel/82574l.yaml"
-let e1000eEntryYAML = """
-    schema: 1
-    vendor: 0x8086
-    vendor-name: Intel
-    family: 82574L
-    devices: [0x10d3]
-    applies-to:
-      port-type: endpoint
-      multifunction: true
-    isolation:
-      kind: no-peer-to-peer
-      acs-equivalent: [SV, TB, RR, CR, UF, DT]
-    evidence:
-      statement: Intel verified that the functions of the 82574L never perform peer-to-peer with each other.
-      confirmed-by: Jane Doe <jane.doe@vendor.example>
-    kernel:
-      status: new
-
-    """
+let e1000eEntryYAML = SampleEntries.intel82574L
 
 /// A `new` entry claiming QEMU's root port 1b36:000c never forwards peer-to-peer.
 let qemuRootPortEntryPath = "quirks/red-hat/qemu-pcie-root-port.yaml"

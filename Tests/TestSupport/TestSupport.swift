@@ -91,3 +91,30 @@ public func builtAcsquirk() -> String? {
     let fallback = Fixtures.repoPath(".build/debug/acsquirk")
     return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
 }
+
+/// Registry entries that several suites need, as YAML.
+public enum SampleEntries {
+    /// A lint-clean `new` entry for QEMU's e1000e (Intel 82574L, 8086:10d3) as `acsquirk new`
+    /// scaffolds it once the evidence is filled: a multifunction endpoint that never does
+    /// peer-to-peer between its functions. Qemu-quirk/f-8086-10d3 records what the kernel does
+    /// with such a quirk.
+    public static let intel82574L = """
+        schema: 1
+        vendor: 0x8086
+        vendor-name: Intel
+        family: 82574L
+        devices: [0x10d3]
+        applies-to:
+          port-type: endpoint
+          multifunction: true
+        isolation:
+          kind: no-peer-to-peer
+          acs-equivalent: [SV, TB, RR, CR, UF, DT]
+        evidence:
+          statement: Intel has verified that the functions of the 82574L do not perform peer-to-peer with each other.
+          confirmed-by: Jane Doe <jane.doe@vendor.example>
+        kernel:
+          status: new
+
+        """
+}

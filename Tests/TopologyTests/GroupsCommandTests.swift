@@ -24,24 +24,7 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
 @Suite(.serialized) struct GroupsCommandTests {
     static let snb = "machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt"
 
-    static let newEntry = """
-        schema: 1
-        vendor: 0x8086
-        vendor-name: Intel
-        family: 82574L
-        devices: [0x10d3]
-        applies-to:
-          port-type: endpoint
-        isolation:
-          kind: no-peer-to-peer
-          acs-equivalent: [SV, TB, RR, CR, UF, DT]
-        evidence:
-          statement: Intel has verified that the functions of the 82574L do not perform peer-to-peer.
-          confirmed-by: Jane Doe <jane.doe@vendor.example>
-        kernel:
-          status: new
-
-        """
+    static let newEntry = SampleEntries.intel82574L
 
     /// A registry folder holding one `new` entry used to replace the whole kernel table: the
     /// Intel PCH root ports (pci_quirk_intel_pch_acs) lost their quirk.

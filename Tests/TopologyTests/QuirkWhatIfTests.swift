@@ -39,24 +39,7 @@ import TestSupport
 
 /// `--with-registry`: a `new` registry entry, loaded by the real loader, consulted first.
 @Suite struct RegistryWhatIfTests {
-    static let yaml = """
-        schema: 1
-        vendor: 0x8086
-        vendor-name: Intel
-        family: 82574L
-        devices: [0x10d3]
-        applies-to:
-          port-type: endpoint
-          multifunction: true
-        isolation:
-          kind: no-peer-to-peer
-          acs-equivalent: [SV, TB, RR, CR, UF, DT]
-        evidence:
-          statement: Intel has verified that the functions of the 82574L do not perform peer-to-peer.
-          confirmed-by: Jane Doe <jane.doe@vendor.example>
-        kernel:
-          status: new
-        """
+    static let yaml = SampleEntries.intel82574L
 
     @Test func newRegistryEntrySplitsLikeTheKernelQuirk() throws {
         let (loaded, diags) = Registry.load(yaml: Self.yaml, path: "quirks/intel/82574l.yaml")
