@@ -1,3 +1,4 @@
+import Registry
 import Foundation
 import PCIAccess
 import PCIConfig
@@ -178,23 +179,8 @@ func deviceList(_ ranges: [ClosedRange<UInt16>]) -> String {
     return items.count > 12 ? items.prefix(12).joined(separator: ", ") + ", ..." : items.joined(separator: ", ")
 }
 
-/// Words of `text` in lines of at most `width` characters (longer words on their own line).
-func wrap(_ text: String, width: Int) -> [String] {
-    var lines: [String] = []
-    var line = ""
-    for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
-        if line.isEmpty {
-            line = String(word)
-        } else if line.count + 1 + word.count <= width {
-            line += " " + word
-        } else {
-            lines.append(line)
-            line = String(word)
-        }
-    }
-    if !line.isEmpty { lines.append(line) }
-    return lines
-}
+/// Words of `text` in lines of at most `width` characters (`wordWrap`, Registry).
+func wrap(_ text: String, width: Int) -> [String] { wordWrap(text, width: width) }
 
 /// Lower-case letters and digits, runs of anything else as one `_`, no leading or trailing `_`.
 func cIdentifierPart(_ s: String) -> String {

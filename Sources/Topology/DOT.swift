@@ -1,4 +1,5 @@
 import PCIConfig
+import Registry
 
 extension GroupPrediction {
     /// Graphviz DOT of the PCI tree: root buses as ellipses, functions as boxes, edges from each
@@ -68,19 +69,7 @@ extension GroupPrediction {
 
 /// Word-wraps `text` into at most `lines` lines of about `width` characters (an ellipsis marks a cut).
 func wrap(_ text: String, width: Int, lines maxLines: Int) -> [String] {
-    var out: [String] = []
-    var cur = ""
-    for word in text.split(separator: " ") {
-        if cur.isEmpty {
-            cur = String(word)
-        } else if cur.count + 1 + word.count <= width {
-            cur += " " + word
-        } else {
-            out.append(cur)
-            cur = String(word)
-        }
-    }
-    if !cur.isEmpty { out.append(cur) }
+    var out = wordWrap(text, width: width)
     if out.count > maxLines {
         out = Array(out.prefix(maxLines))
         out[maxLines - 1] += " …"
