@@ -211,14 +211,20 @@ public enum PipelineRunner {
             // No submitter: no patch is written (stale ones from an earlier run are removed so
             // that out/patches never holds patches this run did not make); the other stages'
             // files stand, and the run exits 2 after writing the summary.
-            removeStale(in: "patches", ext: ".patch", keeping: [], out: config.out)
+            do throws(KernelOutputError) {
+                try OutputWriter.write([], under: config.out, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+            } catch {
+                return fail(2, error.description)
+            }
             refused = Submitter.missingMessage
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
         } else if let tree, let from = config.from {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
+                let files = series.files.map { ("patches/" + $0.path, $0.text) }
+                try OutputWriter.write(files, under: config.out, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+                result.written += files.map(\.0)
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {

@@ -128,11 +128,11 @@ struct QuirksSourceTests {
         let macros = VendorMacros(pciIDsHeader: "#define PCI_VENDOR_ID_INTEL\t0x8086\n")
         let head = "static const struct pci_dev_acs_enabled {\n\tu16 vendor;\n} pci_dev_acs_enabled[] = {\n"
         let cases: [(String, String)] = [
-            ("int x;\n", "pci_dev_acs_enabled[] not found"),
+            ("int x;\n", "the table 'pci_dev_acs_enabled[] = {' was not found"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x1234, f },\n};\n", "no { 0 } terminator"),
             (head + "\t{ PCI_VENDOR_ID_NOPE, 0x1234, f },\n\t{ 0 }\n};\n", "PCI_VENDOR_ID_NOPE is not defined"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x12345, f },\n\t{ 0 }\n};\n", "cannot read device 0x12345"),
-            (head + "\tgarbage\n\t{ 0 }\n};\n", "unexpected line"),
+            (head + "\tgarbage\n\t{ 0 }\n};\n", "unexpected 'garbage' in pci_dev_acs_enabled[]"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x1234, nosuchfn },\n\t{ 0 }\n};\n", "nosuchfn, which is not defined"),
         ]
         for (text, message) in cases {

@@ -35,3 +35,10 @@ func withTemporaryDirectory<T>(_ name: String = "registry-test", _ body: (URL) t
     defer { try? FileManager.default.removeItem(at: dir) }
     return try body(dir)
 }
+
+/// A fresh temp folder removed at the end of `body`.
+func withTemporaryDirectoryAsync(_ body: (URL) async throws -> Void) async throws {
+    let dir = try Fixtures.temporaryDirectory("registry-import")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try await body(dir)
+}

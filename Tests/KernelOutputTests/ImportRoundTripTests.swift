@@ -1,4 +1,5 @@
 import Foundation
+import KernelOutput
 import Registry
 import Testing
 import TestSupport
@@ -69,7 +70,7 @@ import TestSupport
             #expect(quirksC.contains("/* Intel 82574L */"))
 
             // The importer reads the patch's rows back as the entry's own family.
-            let imported = try KernelImporter.importTree(tree)
+            let imported = try KernelImporter.importTree(tree, known: before.entries.map(\.entry))
             #expect(imported.rowCount == 133)
             let fam = try #require(imported.entries.first { $0.devices == [.id(0x10d3)] })
             #expect(fam.family == "82574L")
