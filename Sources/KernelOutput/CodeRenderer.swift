@@ -132,17 +132,17 @@ public struct CodeRenderer: Sendable {
 
     /// A block comment (`/*`, ` * …`, ` */`) with `indent`, prose wrapped to `CText.commentWrap`
     /// columns and made comment-safe.
-    static func blockComment(_ blocks: [Prose.Block], indent: String) -> [String] {
+    static func blockComment(_ blocks: [Prose.Block], indent: String, column: Int = 0) -> [String] {
         var out = [indent + "/*"]
         for b in blocks {
             switch b {
             case let .paragraph(words):
-                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap,
-                                  wholeWordWidth: CText.maxColumns)
+                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap - column,
+                                  wholeWordWidth: CText.maxColumns - column)
             case let .verbatim(line):
                 let words = CText.words(CText.commentSafe(line))
-                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap,
-                                                                    wholeWordWidth: CText.maxColumns)
+                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap - column,
+                                                                    wholeWordWidth: CText.maxColumns - column)
             case .gap:
                 out.append(indent + " *")
             }
@@ -151,12 +151,13 @@ public struct CodeRenderer: Sendable {
         return out
     }
 
-    /// `/* text */` on one line when it fits in `CText.commentWrap` columns, else a block comment.
-    static func shortComment(_ text: String, indent: String) -> [String] {
+    /// `/* text */` on one line when it fits in `CText.commentWrap` columns, else a block comment;
+    /// `column`: where the template places the lines (after its indent).
+    static func shortComment(_ text: String, indent: String, column: Int = 0) -> [String] {
         let safe = CText.commentSafe(CText.singleLine(text))
         let line = "\(indent)/* \(safe) */"
-        if CText.width(line) <= CText.commentWrap { return [line] }
-        return blockComment([.paragraph(CText.words(safe))], indent: indent)
+        if column + CText.width(line) <= CText.commentWrap { return [line] }
+        return blockComment([.paragraph(CText.words(safe))], indent: indent, column: column)
     }
 
     /// `indent` + `head` + `(` first argument, then the other arguments joined by ` | ` on
@@ -319,7 +320,7 @@ public struct CodeRenderer: Sendable {
     public func tableRows(vendor: VendorSpelling, devices: [UInt16?], function: String, comment: String?) -> [String] {
         let view = TableRowsView(
             indent: "\t",
-            commentLines: (comment.map { Self.shortComment($0, indent: "") } ?? []).map(Line.init),
+            commentLines: (comment.map { Self.shortComment($0, indent: "", column: 8) } ?? []).map(Line.init),
             rows: devices.map { RowView(vendor: vendor.description, device: $0.map { "0x" + hex($0, width: 4) } ?? "PCI_ANY_ID",
                                         function: function) })
         return Self.lines(templates.render("table-rows", view))
@@ -395,7 +396,7 @@ public struct CodeRenderer: Sendable {
         let comment = rowComment(plan.entry.entry)
         switch site {
         case let .switchCases(_, _, indent):
-            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "").map(Line.init),
+            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "", column: CText.width(indent)).map(Line.init),
                                 labels: plan.compressedDevices.map(Self.caseLabel), valueLines: [])
             return Self.lines(templates.render("id-cases", view))
         case let .array(_, _, indent):
@@ -406,7 +407,7 @@ public struct CodeRenderer: Sendable {
                 if chunk.count == 8 { valueLines.append(Line(text: chunk.joined(separator: " "))); chunk = [] }
             }
             if !chunk.isEmpty { valueLines.append(Line(text: chunk.joined(separator: " "))) }
-            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "").map(Line.init),
+            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "", column: CText.width(indent)).map(Line.init),
                                 labels: [], valueLines: valueLines)
             return Self.lines(templates.render("id-array", view))
         }

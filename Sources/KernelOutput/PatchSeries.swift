@@ -35,8 +35,10 @@ public struct PatchSeries: Sendable {
     public var date: String
     /// Entries without a patch.
     public var skipped: [Skipped]
+    /// quirks.c with every patch applied, read (the tree's parse, updated by every edit).
+    public var finalSource: QuirksSource
     /// quirks.c with every patch applied (what `--apply` writes).
-    public var finalText: String
+    public var finalText: String { finalSource.text }
     /// Remarks for the user (literal vendor IDs, shadowing rows).
     public var notes: [String]
 
@@ -181,7 +183,7 @@ public struct PatchSeries: Sendable {
         self.coverLetter = cover
         self.date = seriesDate
         self.skipped = skipped
-        self.finalText = oldText
+        self.finalSource = current
         self.notes = notes
     }
 
