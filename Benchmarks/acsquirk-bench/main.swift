@@ -155,4 +155,5 @@ if ratio > 2.5 {
     print("acsquirk-bench: FAIL: grouping does not scale linearly")
     exit(1)
 }
+if !benchmarkPatchOfTenEntries() { exit(1) }
 print("acsquirk-bench: ok")

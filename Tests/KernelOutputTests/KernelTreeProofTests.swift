@@ -123,7 +123,7 @@ struct KernelTreeProofTests {
         #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
         #expect(!hostile.text.contains("Cc: Ëve") && !hostile.text.contains("Acked-by:"))
         let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
-        #expect(nic.text.contains("\nCc: \(TestRegistry.ackedBy)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
+        #expect(nic.text.contains("\nCc: \(TestRegistry.confirmer)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
                 "\(nic.text)")
         #expect(!nic.text.contains("Acked-by:"))
         let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
