@@ -171,12 +171,15 @@ public enum PipelineRunner {
         let renderer: CodeRenderer
         let model: QuirkTableModel
         var tree: KernelTreeFiles?
+        var quirksSource: QuirksSource?   // quirks.c read once, for the stubs and the patches
         do throws(KernelOutputError) {
             renderer = CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: config.templates)))
             if let dir = config.kernelTree {
                 let t = try KernelTreeFiles(root: dir)
                 tree = t
-                model = QuirkTableModel(source: try t.source())
+                let s = try t.source()
+                quirksSource = s
+                model = QuirkTableModel(source: s)
             } else {
                 model = QuirkTableModel(upstream: entries.map(\.entry))
             }
@@ -218,9 +221,9 @@ public enum PipelineRunner {
             }
             refused = Submitter.missingMessage
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
-        } else if let tree, let from = config.from {
+        } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
-                let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
+                let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
                 let files = series.files.map { ("patches/" + $0.path, $0.text) }
                 try OutputWriter.write(files, under: config.out, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)

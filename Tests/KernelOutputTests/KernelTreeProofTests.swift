@@ -184,8 +184,12 @@ struct KernelTreeProofTests {
             let f = out.appendingPathComponent(p.fileName).path
             let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
             #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(p.fileName):\n\(r.stdout)\(r.stderr)")
-            try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo)
         }
+        // `git am --empty=drop OUT/*.patch`, as the docs say: the cover letter (no diff) is dropped.
+        try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", "--empty=drop"]
+                                + series.files.map { out.appendingPathComponent($0.path).path }.sorted(), in: repo)
+        let log = try await GitCopy.run("git", ["log", "--format=%s", "\(GitCopy.tag)..HEAD"], in: repo)
+        #expect(log.stdout.split(separator: "\n").count == series.patches.count)
         let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
         #expect(patched == series.finalText, "git am result differs from the generator's own result")
         // The parse the series kept up to date edit by edit is the parse of the final text.

@@ -35,6 +35,41 @@ struct PlanTests {
         #expect(try CodePlanner.plan(TestRegistry.intelNIC, model: model)?.vendor == .macro("PCI_VENDOR_ID_INTEL"))
     }
 
+    /// `QuirkShape.claimsExactly`, the one rule for reusing a function (and for import-kernel's
+    /// merge): a looser port-type check is the same claim for the entry's devices; a looser
+    /// multifunction check only for a multifunction endpoint claim; never a looser class check,
+    /// other controls or other platform conditions.
+    @Test func reuseRuleClaimsExactly() throws {
+        let qcom = QuirkShape(acsEquivalent: .linuxRequired)                         // pci_quirk_qcom_rp_acs
+        let zhaoxin = QuirkShape(portType: .rootOrDownstreamPort, acsEquivalent: .linuxRequired)
+        let rootPort = QuirkShape(portType: .rootPort, acsEquivalent: .linuxRequired)  // what `new` writes
+        #expect(qcom.claimsExactly(rootPort) && zhaoxin.claimsExactly(rootPort) && rootPort.claimsExactly(rootPort))
+        #expect(!rootPort.claimsExactly(qcom) && !rootPort.claimsExactly(zhaoxin))
+        #expect(!qcom.claimsExactly(QuirkShape(portType: .rootPort, acsEquivalent: [.sv, .rr, .cr, .uf, .tb])))
+        #expect(!qcom.claimsExactly(QuirkShape(portType: .rootPort, requires: [.rootBus], acsEquivalent: .linuxRequired)))
+        let mf = QuirkShape.multifunctionEndpoint
+        #expect(mf.claimsExactly(QuirkShape(portType: .endpoint, multifunction: true, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .endpoint, multifunction: false, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .rootPort, multifunction: true, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .endpoint, classID: 0x0200, acsEquivalent: .multifunctionEndpointQuirk)))
+        // The planner: a Qualcomm root port as `new` writes it gets a row for pci_quirk_qcom_rp_acs.
+        let (_, model) = try Self.model()
+        var qualcomm = TestRegistry.synopsysRP
+        qualcomm.entry.vendor = 0x17cb
+        qualcomm.entry.vendorName = "Qualcomm"
+        qualcomm.entry.family = "SC8280XP root port"
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .rows(function: "pci_quirk_qcom_rp_acs"))
+        // A downstream-port entry of that vendor: pci_quirk_qcom_rp_acs checks no port type, so it
+        // claims the same for that device too.
+        qualcomm.entry.appliesTo.portType = .downstreamPort
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .rows(function: "pci_quirk_qcom_rp_acs"))
+        // An endpoint claim of that vendor is another kind of claim: not the root-port function.
+        qualcomm.entry.appliesTo.portType = .endpoint
+        qualcomm.entry.isolation.kind = .noPeerToPeer
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .newFunction(name: "pci_quirk_qcom_sc8280xp_acs",
+                                                                                   switchStyle: false))
+    }
+
     /// A new Cavium root port goes into the ThunderX list of pci_quirk_cavium_acs_match(), which
     /// the vendor-wide Cavium row already calls; downstream ports (not accepted there) get a new function.
     @Test func listsOfVendorWideFunctionsAreExtended() throws {
