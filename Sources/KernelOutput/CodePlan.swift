@@ -172,7 +172,7 @@ public enum CodePlanner {
             candidates.append(name([]))
         }
         for n in 2...99 { candidates.append(name((model.map { [String($0.prefix(8))] } ?? []) + [String(n)])) }
-        // A long vendor macro leaves little room: the vendor word shortened (`pci_quirk_am_acs`).
+        // A long vendor macro leaves little room: the vendor word shortened (`pci_quirk_amaz_acs`).
         let room = budget - "pci_quirk__acs".count
         if room >= 2, vendor.count > room {
             let v = String(vendor.prefix(room))

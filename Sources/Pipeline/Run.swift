@@ -24,7 +24,7 @@ public struct RunConfiguration: Sendable {
     public var pciIDs: String?
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
-    /// Never an entry's `confirmed-by`: those become `Acked-by:`.
+    /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
