@@ -83,9 +83,6 @@ public struct CodeRenderer: Sendable {
     /// `PCI_ACS_SV | PCI_ACS_RR | …` pieces.
     static func flagMacros(_ f: ACSFlags) -> [String] { f.shortNames.map { "PCI_ACS_" + $0 } }
 
-    /// `PCI_ACS_RR and PCI_ACS_CR`, `PCI_ACS_SV, PCI_ACS_RR, PCI_ACS_CR and PCI_ACS_UF`.
-    static func flagProse(_ f: ACSFlags) -> String { englishList(flagMacros(f)) }
-
     static func englishList(_ items: [String]) -> String {
         switch items.count {
         case 0: ""

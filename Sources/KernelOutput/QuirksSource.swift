@@ -251,11 +251,6 @@ public struct CDefinition: Hashable, Sendable {
     /// The line where that comment starts.
     var leadingCommentLine: Int?
 
-    /// An array's values (the integer literals of its initializer).
-    public var values: [UInt16] {
-        body.compactMap { $0.kind == .number ? CTokenizer.integer($0.text).flatMap { UInt16(exactly: $0) } : nil }
-    }
-
     func shifted(from first: Int, by k: Int) -> CDefinition {
         func s(_ l: Int) -> Int { l >= first ? l + k : l }
         var d = self

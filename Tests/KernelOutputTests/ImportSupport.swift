@@ -36,20 +36,6 @@ func yamlFiles(_ root: String) -> [String] {
     Registry.files(in: [root]).files.map { String($0.dropFirst(root.count + 1)) }.sorted()
 }
 
-/// A fresh temp folder removed at the end of `body`.
-func withTemporaryDirectory<T>(_ name: String = "kernel-output-test", _ body: (URL) throws -> T) throws -> T {
-    let dir = try Fixtures.temporaryDirectory(name)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try body(dir)
-}
-
-/// A fresh temp folder removed at the end of `body`.
-func withTemporaryDirectoryAsync(_ body: (URL) async throws -> Void) async throws {
-    let dir = try Fixtures.temporaryDirectory("kernel-import")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try await body(dir)
-}
-
 /// The built `acsquirk`, run from the fixtures folder; nil (and a recorded issue) when not built.
 func acsquirk(_ args: [String], env: [String: String] = [:]) async throws -> ToolResult? {
     guard let bin = builtAcsquirk() else {
