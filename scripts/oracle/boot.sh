@@ -28,7 +28,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { header_usage "$0" >&2; exit 2; }
 kernel=6.12 iommu="intel_iommu=on iommu=pt" iommu_device=1 out="" timeout=180
 append=() modules=() module_files=() module_srcs=() hooks=() sets=()
 while [ $# -gt 0 ]; do
@@ -52,7 +52,7 @@ done
 [ $# -eq 1 ] || usage
 topo=$1
 [ -f "$topo" ] || die "no topology file $topo"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: install qemu-system-x86"
+oracle_require_packages
 out=${out:-oracle-out/$(basename "${topo%.*}")}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # fixtures.sh [--check] [--jobs N] [FIXTURE_DIR...]: boot every QEMU fixture of Tests/Fixtures again
 # and write (or, with --check, compare) what the kernel said. Without FIXTURE_DIR: all of them.
-# Two layouts are understood:
-#  * case folders (qemu-cmdline, qemu-sriov, qemu-quirk): <set>/<topology>/topology.args,
+# Three layouts are understood:
+#  * case folders (qemu-cmdline, qemu-sriov): <set>/<topology>/topology.args,
 #    <set>/<topology>/<case>/boot.args (boot.sh options, one per line, "# ..." comments) and
 #    NOTES.md; the set's file "kernels" names the kernels (kernel.sh names); each is booted into
 #    <case>/<kernel>/ as cmdline.txt release.txt groups.txt dump.txt vvv.txt tree.txt dmesg.txt
@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --check) check=1; shift;;
         --jobs) jobs=${2:?}; shift 2;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+        -h|--help) header_usage "$0"; exit 0;;
         -*) die "unknown option $1";;
         *) dirs+=("$(cd "$1" && pwd)"); shift;;
     esac

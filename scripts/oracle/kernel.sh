@@ -20,7 +20,7 @@ KERNELS="
 5.10  bullseye  linux-image-amd64
 "
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; echo "names:"; echo "$KERNELS" | sed '/^$/d;s/^/  /'; exit 2; }
+usage() { header_usage "$0"; echo "names:"; echo "$KERNELS" | sed '/^$/d;s/^/  /'; exit 2; }
 headers=0
 [ "${1:-}" = --headers ] && { headers=1; shift; }
 [ $# -eq 1 ] || usage

@@ -4,6 +4,9 @@ ORACLE_CACHE=${ORACLE_CACHE:-${ACSQUIRK_CACHE:-$HOME/.cache/acsquirk}/oracle}
 ORACLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ORACLE_REPO=$(cd "$ORACLE_DIR/../.." && pwd)
 
+# The comment block at the top of a script (after the #! line), as its usage text.
+header_usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
+
 die() { echo "oracle: error: $*" >&2; exit 1; }
 note() { echo "oracle: $*" >&2; }
 
@@ -14,12 +17,6 @@ ORACLE_PACKAGES=(qemu-system-x86 busybox-static pciutils pci.ids kmod xz-utils z
 oracle_require_packages() {
     "$ORACLE_REPO/scripts/ensure-packages.sh" "${ORACLE_PACKAGES[@]}" ||
         die "missing host packages (see above)"
-}
-
-# Version of an installed Debian package, or a clear error.
-installed_version() {
-    dpkg-query -W -f='${Version}' "$1" 2>/dev/null | grep . ||
-        die "Debian package $1 is not installed"
 }
 
 # sha256 of stdin, first 16 hex digits: the cache key of built artefacts.

@@ -6,7 +6,7 @@
 # that gcc must be installed here.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-[ $# -eq 2 ] || { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 2 ] || { header_usage "$0" >&2; exit 2; }
 kernel=$1 src=$(cd "$2" && pwd)
 kdir=$("$ORACLE_DIR/kernel.sh" "$kernel")
 build=$("$ORACLE_DIR/kernel.sh" --headers "$kernel")
