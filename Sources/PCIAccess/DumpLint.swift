@@ -1,5 +1,11 @@
 import PCIConfig
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One finding about a dump, printed as `file:line: error|warning: message`.
 public struct DumpDiagnostic: Hashable, Sendable, CustomStringConvertible {
     public enum Severity: String, Hashable, Sendable {
@@ -133,6 +139,7 @@ public enum LspciHexDump: DumpFormat {
 
     public static func parse(_ input: DumpInput) throws(PCIAccessError) -> ParsedDump {
         var parser = HexDumpParser(file: input.file)
+        defer { parser.deallocate() }
         try input.forEachLine { parser.line($0) }
         return parser.finish()
     }
@@ -170,15 +177,27 @@ private struct HexDumpParser {
     var openKept = false            // its bytes become a function (valid, first of its address)
     var mergedFrom: Int?            // an ignored header line whose data now merges here
     var warnedMerge = false
-    var bytes = [UInt8](repeating: 0xff, count: ConfigSpace.size)
-    var present = [Bool](repeating: false, count: ConfigSpace.size)
+    /// The open device's bytes (0xff where none was given) and which offsets were given; below
+    /// `openLength` only, the rest stays 0xff / false.
+    let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ConfigSpace.size)
+    let present = UnsafeMutableBufferPointer<Bool>.allocate(capacity: ConfigSpace.size)
+    var presentCount = 0            // offsets given at least once
 
     var firstSeen: [PCIAddress: Int] = [:]     // address -> header line
     var strayWarnedUntilBlank = false
     var ignoredHeaderWithoutDevice: Int?       // an ignored header when no device is open
     var previousLineWasData = false
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        bytes.initialize(repeating: 0xff)
+        present.initialize(repeating: false)
+    }
+
+    func deallocate() {
+        bytes.deallocate()
+        present.deallocate()
+    }
 
     static let unterminated = "dump: line too long or unterminated"
     static let malformed = "dump: Malformed line"
@@ -217,7 +236,8 @@ private struct HexDumpParser {
     mutating func line(_ l: DumpLine) {
         lastLine = l.number
         let content = l.bytes
-        if let z = content.firstIndex(of: 0) {
+        if let base = content.baseAddress, let nul = memchr(base, 0, content.count) {
+            let z = base.distance(to: nul.assumingMemoryBound(to: UInt8.self))
             add(l.number, .error, "NUL byte at column \(z + 1) (a binary file?); libpci stops here with \"\(Self.unterminated)\"",
                 libpci: Self.unterminated)
             previousLineWasData = false
@@ -304,24 +324,20 @@ private struct HexDumpParser {
     /// digit) followed by sscanf("%x:%x.%d") / ("%x:%x:%x.%d"): the function must be a decimal
     /// digit (0-9), else the line is not a header.
     func header(_ b: UnsafeBufferPointer<UInt8>) -> Header? {
-        for domainDigits in [0, 4, 5] {
-            let start = domainDigits == 0 ? 0 : domainDigits + 1
-            guard b.count >= start + 8 else { return nil }
-            if domainDigits > 0 {
-                var ok = b[domainDigits] == 0x3a
-                var i = 0
-                while ok && i < domainDigits { ok = isHex(b[i]); i += 1 }
-                guard ok else { continue }
-            }
-            guard isHex(b[start]), isHex(b[start + 1]), b[start + 2] == 0x3a, isHex(b[start + 3]), isHex(b[start + 4]),
-                  b[start + 5] == 0x2e, isHex(b[start + 6]), b[start + 7] == 0x20 else { continue }
-            let fnChar = b[start + 6]
-            guard fnChar >= 0x30 && fnChar <= 0x39 else { return nil }
-            return Header(domain: domainDigits == 0 ? 0 : hexValue(b[0..<domainDigits]),
-                          bus: UInt8(hexValue(b[start..<start + 2])), device: Int(hexValue(b[start + 3..<start + 5])),
-                          function: Int(fnChar - 0x30), text: String(decoding: b[0..<start + 7], as: UTF8.self))
-        }
-        return nil
+        // The first colon's position tells which form can match (a colon is no hex digit).
+        guard b.count >= 8 else { return nil }
+        let domainDigits = b[2] == 0x3a ? 0 : b[4] == 0x3a ? 4 : b.count >= 14 && b[5] == 0x3a ? 5 : -1
+        guard domainDigits >= 0 else { return nil }
+        let start = domainDigits == 0 ? 0 : domainDigits + 1
+        guard b.count >= start + 8 else { return nil }
+        for i in 0..<domainDigits where !isHex(b[i]) { return nil }
+        guard isHex(b[start]), isHex(b[start + 1]), b[start + 2] == 0x3a, isHex(b[start + 3]), isHex(b[start + 4]),
+              b[start + 5] == 0x2e, isHex(b[start + 6]), b[start + 7] == 0x20 else { return nil }
+        let fnChar = b[start + 6]
+        guard fnChar >= 0x30 && fnChar <= 0x39 else { return nil }
+        return Header(domain: domainDigits == 0 ? 0 : hexValue(b[0..<domainDigits]),
+                      bus: UInt8(hexValue(b[start..<start + 2])), device: Int(hexValue(b[start + 3..<start + 5])),
+                      function: Int(fnChar - 0x30), text: String(decoding: b[0..<start + 7], as: UTF8.self))
     }
 
     mutating func startDevice(_ h: Header, _ no: Int) {
@@ -364,21 +380,20 @@ private struct HexDumpParser {
             if length < 64 {
                 add(d.line, .warning, "\(d.text) has only \(length) bytes of config space: fewer than the 64-byte header (lspci: \"Cannot show hex-dump\"); nothing about it can be decoded reliably")
             }
-            if let gap = present[0..<length].firstIndex(of: false) {
+            if presentCount < length, let gap = present[0..<length].firstIndex(of: false) {
                 var end = gap
                 while end < length && !present[end] { end += 1 }
                 add(d.line, .warning, "\(d.text): bytes 0x\(hex(gap, width: 2))-0x\(hex(end - 1, width: 2)) are missing below the last given offset; libpci reads them as ff")
             }
             if openKept && !sawError {
-                functions.append(PCIFunction(address: address, config: ConfigSpace(bytes: bytes, readable: length)))
+                functions.append(PCIFunction(address: address, config: ConfigSpace(bytes: Array(bytes), readable: length)))
             }
         }
         // Ready for the next device: every byte written lies below its length.
-        for i in 0..<length {
-            bytes[i] = 0xff
-            present[i] = false
-        }
+        UnsafeMutableBufferPointer(rebasing: bytes[0..<length]).update(repeating: 0xff)
+        UnsafeMutableBufferPointer(rebasing: present[0..<length]).update(repeating: false)
         openLength = 0
+        presentCount = 0
     }
 
     /// Why a line that looks like a header is not one for libpci, or nil when it does not look
@@ -479,7 +494,10 @@ private struct HexDumpParser {
             }
             let i = Int(at)
             bytes[i] = UInt8(truncatingIfNeeded: hexDigit(b[z]) << 4 | hexDigit(b[z + 1]))
-            present[i] = true
+            if !present[i] {
+                present[i] = true
+                presentCount += 1
+            }
             if i + 1 > openLength { openLength = i + 1 }
             k += 1
             z += 2
@@ -489,7 +507,6 @@ private struct HexDumpParser {
             add(no, .error, "malformed hex bytes at column \(z + 1): \(describe(b, at: z)); libpci wants two-digit hex bytes separated by single spaces (\"\(Self.malformed)\")",
                 libpci: Self.malformed)
         }
-        devices[o].length = openLength
     }
 
     func describe(_ b: UnsafeBufferPointer<UInt8>, at z: Int) -> String {

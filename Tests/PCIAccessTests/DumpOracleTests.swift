@@ -1,4 +1,5 @@
 import Foundation
+import FuzzKit
 import PCIAccess
 import PCIConfig
 import Testing
@@ -27,31 +28,7 @@ import TestSupport
     func parserAgreesWithLibpci(_ name: String) throws {
         let path = Fixtures.path(name)
         let ours = try DumpReader.read(path: path)
-        if let unsafe = ours.errors.first(where: { $0.line != nil && $0.libpciMessage == nil }) {
-            #expect(unsafe.message.contains("outside its buffer"), "\(name): \(unsafe)")
-            return
-        }
-        let theirs: [LibpciDevice]
-        do throws(PCIAccessError) {
-            theirs = try LibpciDevices.read(method: 1, path: path)
-        } catch {
-            #expect(ours.isFatal, "\(name): libpci refuses it (\(error.message)), we do not")
-            #expect(error.message == ours.errors.first?.libpciMessage, "\(name): libpci says \(error.message), we expect \(ours.errors.first?.libpciMessage ?? "nil")")
-            return
-        }
-        #expect(!ours.isFatal, "\(name): we refuse what libpci reads: \(ours.errors.first?.description ?? "")")
-        try #require(theirs.count == ours.devices.count, "\(name): libpci has \(theirs.count) devices, we have \(ours.devices.count)")
-        for (t, o) in zip(theirs, ours.devices) {
-            #expect(t.address == o.address, "\(name):\(o.line): libpci \(t.domain):\(t.bus):\(t.device).\(t.function), we \(o.text)")
-            #expect(t.config.readable == o.length, "\(name):\(o.line): libpci reads \(t.config.readable) bytes, we \(o.length)")
-        }
-        // The functions we keep: the first device of each valid address, with libpci's bytes.
-        var firstOf: [PCIAddress: ConfigSpace] = [:]
-        for t in theirs { if let a = t.address, firstOf[a] == nil { firstOf[a] = t.config } }
-        #expect(ours.functions.map(\.address) == firstOf.keys.sorted(), "\(name): set of functions")
-        for f in ours.functions {
-            #expect(f.config == firstOf[f.address], "\(name) \(f.address): bytes or readable size differ from libpci's")
-        }
+        #expect(DumpOracle.disagreements(ours, path: path) == [], "\(name)")
     }
 
     /// The real lspci on the same file: refusal, and the bytes it prints (64/256/4096 of them as
