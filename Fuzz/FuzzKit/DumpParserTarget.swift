@@ -6,6 +6,8 @@ import Darwin
 import PCIAccess
 import PCIConfig
 
+private let scratchPath = "/tmp/acsquirk-fuzz-dump-\(getpid()).txt"
+
 /// The dump reader (`DumpReader`, `LspciHexDump`, `DumpInput`) on mutated dumps. Checks:
 /// libpci's own reader agrees (`DumpOracle`); the result is consistent (refused means an error
 /// and no functions; functions sorted, one per valid address, each as long as its device); lines
@@ -88,8 +90,11 @@ public enum DumpParserTarget: FuzzTarget {
         return true
     }
 
-    /// A file per process for libpci, which reads dumps only from a path.
-    static let scratch = "/tmp/acsquirk-fuzz-dump-\(getpid()).txt"
+    /// A file per process for libpci, which reads dumps only from a path (removed at exit).
+    static let scratch: String = {
+        atexit { unlink(scratchPath) }
+        return scratchPath
+    }()
 
     public static func check(_ input: [UInt8]) -> [String] {
         var problems: [String] = []

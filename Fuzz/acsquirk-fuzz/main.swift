@@ -9,8 +9,9 @@
 //       The targets' names.
 //
 // Built with `-sanitize=fuzzer -DLIBFUZZER` (make fuzz), the same program hands everything after
-// TARGET to libFuzzer (`acsquirk-fuzz TARGET -max_total_time=600 CORPUS_DIR ...`); a finding
-// then stops the run as a crash and libFuzzer writes the input (-artifact_prefix).
+// TARGET to libFuzzer (`acsquirk-fuzz TARGET -max_total_time=600 CORPUS_DIR ...`), after writing
+// the target's corpus into CORPUS_DIR; a finding stops the run as a crash and libFuzzer writes
+// the input (-artifact_prefix).
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,29 @@ guard let name = args.first, FuzzTargets.named(name) != nil else {
 /// The target libFuzzer's callback runs (a C function pointer cannot capture it).
 nonisolated(unsafe) var selected: (any FuzzTarget.Type)? = FuzzTargets.named(name)
 
+/// libFuzzer's mutation hook: half the time the target's own mutation (`FuzzTarget.mutate`),
+/// else libFuzzer's.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func customMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
+    var rng = SplitMix(seed: UInt64(seed))
+    if rng.below(2) == 0, let target = selected {
+        var input = Array(UnsafeBufferPointer(start: data, count: size))
+        if target.mutate(&input, &rng), input.count <= maxSize {
+            input.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
+            return input.count
+        }
+    }
+    return LLVMFuzzerMutate(data, size, maxSize)
+}
+
+/// libFuzzer starts from the files in its first corpus folder: put the target's corpus there.
+func seedCorpus() {
+    guard let target = selected, let dir = args.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return }
+    for input in target.corpus() { Repository.write(input, to: "\(dir)/seed-\(fnv1a(input))") }
+}
+
 func runLibFuzzer() -> Int32 {
+    seedCorpus()
     var argv: [UnsafeMutablePointer<CChar>?] = ([CommandLine.arguments[0]] + args.dropFirst()).map { strdup($0) } + [nil]
     var argc = Int32(argv.count - 1)
     return argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
