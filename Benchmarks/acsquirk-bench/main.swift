@@ -1,10 +1,10 @@
 // acsquirk-bench: what a user waits for, in a release build (`make bench`).
 //
-//   1. IOMMU group prediction alone, 1,000 and 10,000 synthetic functions (Predictor.swift).
-//   2. A dump to IOMMU groups in one process: the largest fixture and generated dumps of 4,000
-//      and 10,000 functions (Dumps.swift).
-//   3. `acsquirk scan --dump` against `lspci -F D -xxxx` and `-vvv` on the same dumps, CPU time of
-//      paired runs (Dumps.swift; skipped with --no-lspci).
+//   1. `acsquirk scan --dump` against `lspci -F D -xxxx` and `-vvv` on the largest fixture and on
+//      generated dumps of 4,000 and 10,000 functions, CPU time of paired runs (Dumps.swift;
+//      skipped with --no-lspci).
+//   2. IOMMU group prediction alone, 1,000 and 10,000 synthetic functions (Predictor.swift).
+//   3. The same dumps to IOMMU groups in one process (Dumps.swift).
 //   4. `lint` of a 10,000-entry registry (Lint.swift).
 //
 // Exit 1 when a goal is missed: linear scaling (prediction 10k vs 1k within 2.5x, dump to groups
@@ -25,6 +25,11 @@ func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]
 }
+// The child that writes a generated dump: --write-dump FUNCTIONS PATH.
+if let i = arguments.firstIndex(of: "--write-dump"), i + 2 < arguments.count, let n = Int(arguments[i + 1]) {
+    _ = writeDump(functions: n, to: arguments[i + 2])
+    exit(0)
+}
 let here = arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
 let acsquirk = option("--acsquirk") ?? (here.isEmpty ? "acsquirk" : here + "/acsquirk")
 
@@ -35,16 +40,17 @@ guard let made = scratch.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress
 let dir = String(cString: made)
 
 print("acsquirk-bench (release build; scratch folder \(dir))")
-let table = quirkTable()
-var ok = predictorBenchmark(table: table, tree: arguments.contains("--tree"))
-print("")
-let dumps = benchmarkDumps(in: dir)
-ok = dumpBenchmark(dumps, table: table) && ok
-print("")
+let dumps = benchmarkDumps(in: dir, bench: arguments[0])
+var ok = true
 if !arguments.contains("--no-lspci") {
     ok = lspciComparison(dumps, acsquirk: acsquirk) && ok
     print("")
 }
+let table = quirkTable()
+ok = predictorBenchmark(table: table, tree: arguments.contains("--tree")) && ok
+print("")
+ok = dumpBenchmark(dumps, table: table) && ok
+print("")
 lintBenchmark(entries: 10_000, in: dir)
 print("")
 print(ok ? "acsquirk-bench: ok" : "acsquirk-bench: FAIL: a goal was missed (see above)")

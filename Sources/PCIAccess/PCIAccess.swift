@@ -1,14 +1,14 @@
 import CPCIShim
 import PCIConfig
 
-/// An error from libpci, from the dump pre-check or from reading config space.
+/// An error from libpci, from reading a dump or from reading config space.
 ///
-/// `message` is what to show the user: for a dump the pre-check's `file:line: error: ...` lines
+/// `message` is what to show the user: for a dump the reader's `file:line: error: ...` lines
 /// (one per line), otherwise libpci's own text where libpci produced it (e.g.
 /// `dump: Cannot open ...`, `Parse error at /usr/share/misc/pci.ids, line 3`).
 public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
-    /// The pre-check's findings when the error comes from it (errors and warnings), else empty.
+    /// The dump's findings when the error comes from reading one (errors and warnings), else empty.
     public var diagnostics: [DumpDiagnostic]
     public init(_ message: String, diagnostics: [DumpDiagnostic] = []) {
         self.message = message
@@ -21,7 +21,7 @@ public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible
 public enum PCISource: Hashable, Sendable {
     /// The running system through libpci's linux-sysfs method. `sysfsPath` defaults to /sys/bus/pci.
     case live(sysfsPath: String? = nil)
-    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file, read with libpci's dump method.
+    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file (or a pipe), read by `DumpReader`.
     case dump(path: String)
 
     /// Why ACS is unknown, in words that fit where the bytes came from:
@@ -64,7 +64,7 @@ public struct PCIReadResult: Hashable, Sendable {
     /// Sorted by address, one per address (for a dump: the first of duplicates; invalid BDFs
     /// such as `00:20.0` left out, see the warnings).
     public var functions: [PCIFunction]
-    /// Warnings: the dump pre-check's (`file:line: warning: ...`) and a missing pci.ids file.
+    /// Warnings: the dump reader's (`file:line: warning: ...`) and a missing pci.ids file.
     public var warnings: [DumpDiagnostic]
     /// Whether names were looked up and the pci.ids file could be loaded.
     public var namesLoaded: Bool
