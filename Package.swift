@@ -60,9 +60,11 @@ let package = Package(
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
+            "PCIConfig",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
+        .testTarget(name: "FixtureTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
