@@ -3,11 +3,6 @@
 // registry (the committed quirks/ and 10 new entries of every shape the generator writes), read
 // the tree once, plan, edit and render the series, write it. Skipped without the tree.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import KernelOutput
 import PCIConfig
@@ -70,21 +65,11 @@ func benchmarkPatchOfTenEntries() -> Bool {
         }
     }
     let from = Identity("Bench Example <bench@example.com>")!
-    /// CPU seconds of this process (user + system): the work, whatever else the machine runs.
-    func cpu() -> Double {
-        var u = rusage()
-        #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-        #else
-        getrusage(RUSAGE_SELF, &u)
-        #endif
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
     var stages: [(String, Double)] = []
     func run() throws -> Int {
         stages = []
-        var t = cpu()
-        func stage(_ name: String) { let n = cpu(); stages.append((name, n - t)); t = n }
+        var t = cpuNow()
+        func stage(_ name: String) { let n = cpuNow(); stages.append((name, n - t)); t = n }
         let lint = Registry.lint(paths: [quirks, registry], options: LintOptions(vendorName: nil))
         guard !lint.diagnostics.hasErrors else { throw KernelOutputError.argument("lint: \(lint.diagnostics.map(\.description))") }
         stage("lint")
@@ -100,21 +85,16 @@ func benchmarkPatchOfTenEntries() -> Bool {
         stage("write")
         return series.patches.count
     }
-    func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
     var best = Double.infinity, bestCPU = Double.infinity
     var patches = 0
     var bestStages: [(String, Double)] = []
     do {
         for i in 0..<4 {
-            let t0 = seconds(), c0 = cpu()
+            let t0 = now(), c0 = cpuNow()
             patches = try run()
             if i > 0 {
-                best = min(best, seconds() - t0)
-                if cpu() - c0 < bestCPU { bestCPU = cpu() - c0; bestStages = stages }
+                best = min(best, now() - t0)
+                if cpuNow() - c0 < bestCPU { bestCPU = cpuNow() - c0; bestStages = stages }
             }
         }
     } catch {
