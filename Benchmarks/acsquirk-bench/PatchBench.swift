@@ -1,7 +1,8 @@
-// `patch` of 10 entries (issue #11: goal 0.5 s): what `acsquirk patch --kernel-tree DIR` does
-// after argument parsing, on Debian's linux-source-6.12 from `make kernel-trees` — lint the
-// registry (the committed quirks/ and 10 new entries of every shape the generator writes), read
-// the tree once, plan, edit and render the series, write it. Skipped without the tree.
+// `patch` of 10 entries (goal: 0.5 s CPU): `acsquirk patch --kernel-tree DIR` on Debian's
+// linux-source-6.12 from `make kernel-trees`, as a user runs it (the release binary, CPU time of
+// the child), and the same work in this process stage by stage: lint the registry (the
+// committed quirks/ and 10 new entries of every shape the generator writes), read the tree
+// once, plan, edit and render the series, write it. Skipped without the tree.
 
 import Foundation
 import KernelOutput
@@ -41,9 +42,10 @@ func patchBenchEntries() -> [QuirkEntry] {
     ]
 }
 
-/// Runs the case (best of 3 after a warm-up) and prints the time against the goal. Returns
-/// false when the goal is missed; true when it is met or the tree is missing.
-func benchmarkPatchOfTenEntries() -> Bool {
+/// Runs the case (best of 3 after a warm-up, in this process and as the `acsquirk` binary) and
+/// prints the times against the goal. Returns false when the goal is missed; true when it is met
+/// or the tree is missing.
+func benchmarkPatchOfTenEntries(acsquirk: String) -> Bool {
     let env = ProcessInfo.processInfo.environment
     let cache = env["ACSQUIRK_CACHE"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache/acsquirk"
     let tree = cache + "/linux-source-6.12"
@@ -101,13 +103,31 @@ func benchmarkPatchOfTenEntries() -> Bool {
         print("acsquirk-bench: patch of 10 entries: FAIL: \(error)")
         return false
     }
-    let ms = Int((bestCPU * 1000).rounded())
-    print("acsquirk-bench: patch of 10 entries (lint, read linux-source-6.12 once, \(patches) patches, write): "
-          + "\(ms) ms CPU, \(Int((best * 1000).rounded())) ms wall (goal 500 ms CPU)")
-    print("  " + bestStages.map { "\($0.0) \(Int(($0.1 * 1000).rounded())) ms" }.joined(separator: ", "))
-    guard patches == 10, bestCPU <= 0.5 else {
-        print("acsquirk-bench: FAIL: patch of 10 entries: \(patches) patches in \(ms) ms CPU")
+    // The command as a user runs it: process start, argument parsing, pci.ids, lint, the tree
+    // read once, the series written (the output folder's stale-file sweep included).
+    let command = [acsquirk, "patch", "--kernel-tree", tree, "--registry", quirks, "--registry", registry,
+                   "--out", scratch + "/cli", "--from", from.description]
+    var commandCPU = Double.infinity, commandWall = Double.infinity
+    for i in 0..<4 {
+        let t0 = now()
+        let r = runChild(command)
+        guard r.status == 0 else {
+            print("acsquirk-bench: patch of 10 entries: FAIL: \(command.joined(separator: " ")) exited with status \(r.status)")
+            return false
+        }
+        if i > 0 { commandCPU = min(commandCPU, r.cpu); commandWall = min(commandWall, now() - t0) }
+    }
+    let written = ((try? FileManager.default.contentsOfDirectory(atPath: scratch + "/cli")) ?? []).filter { $0.hasSuffix(".patch") }
+    func ms(_ s: Double) -> Int { Int((s * 1000).rounded()) }
+    print("patch of 10 entries on linux-source-6.12 (lint, read the tree once, \(patches) patches and a cover letter, write)")
+    print("  acsquirk patch: \(ms(commandCPU)) ms CPU, \(ms(commandWall)) ms wall (best of 3; goal 500 ms CPU)")
+    print("  in process: \(ms(bestCPU)) ms CPU, \(ms(best)) ms wall: "
+          + bestStages.map { "\($0.0) \(ms($0.1)) ms" }.joined(separator: ", "))
+    guard patches == 10, written.count == 11, commandCPU <= 0.5, bestCPU <= 0.5 else {
+        print("acsquirk-bench: FAIL: patch of 10 entries: \(patches) patches (\(written.count) files) in "
+              + "\(ms(commandCPU)) ms CPU (command), \(ms(bestCPU)) ms CPU (in process)")
         return false
     }
+    print("  goal met: patch of 10 entries at most 500 ms CPU")
     return true
 }

@@ -2,9 +2,10 @@ import Foundation
 import PCIConfig
 import Registry
 
-/// What kernel code one registry entry becomes (linux-acs.md §2), decided against a quirk table.
+/// What kernel code one registry entry becomes (docs/kernel-output.md, *What code an entry
+/// becomes*), decided against a quirk table.
 public struct CodePlan: Hashable, Sendable {
-    /// The shape of the code (linux-acs.md §2).
+    /// The shape of the code.
     public enum Kind: Hashable, Sendable {
         /// One table row per device, pointing at an existing function
         /// (`pci_quirk_mf_endpoint_acs` for multifunction endpoints).
@@ -130,9 +131,12 @@ public enum CodePlanner {
     /// `pci_quirk_loongson_acs`): `<vendor>` the first word of the vendor's `PCI_VENDOR_ID_*`
     /// macro (or of its vendor name), `<short>` the model word of the family (the first word
     /// holding a digit, else the first word that is not a generic one such as "Root Ports"),
-    /// without separators; a name the file already defines (`taken`) gets the family's next
-    /// word, else a number. Its definition `static int NAME(struct pci_dev *dev, u16 acs_flags)`
-    /// and its table rows must fit in 80 columns (`maxFunctionName`).
+    /// without separators. Its definition `static int NAME(struct pci_dev *dev, u16 acs_flags)`
+    /// and its table rows must fit in 80 columns (`maxFunctionName`). When that name is taken
+    /// (`taken`: the file defines it) or too long: the family's next word, else the vendor alone
+    /// (`pci_quirk_pericom_acs`), else the initials of a long vendor macro (`pci_quirk_aal_acs`),
+    /// else the model word shortened, else a number; never a cut-off part number while a
+    /// whole name fits.
     public static func newFunctionName(_ loaded: LoadedEntry, vendor spelling: VendorSpelling,
                                        taken: Set<String>) throws(KernelOutputError) -> String {
         let e = loaded.entry
@@ -167,13 +171,22 @@ public enum CodePlanner {
         if let model {
             candidates.append(name([model]))
             for w in words where w != model && !genericWords.contains(w) { candidates.append(name([model, w])) }
-            candidates.append(name([String(model.prefix(max(1, budget - name([]).count - 1)))]))
-        } else {
-            candidates.append(name([]))
         }
-        for n in 2...99 { candidates.append(name((model.map { [String($0.prefix(8))] } ?? []) + [String(n)])) }
-        // A long vendor macro leaves little room: the vendor word shortened (`pci_quirk_amaz_acs`).
+        // No model word, or none that fits: the vendor alone, as quirks.c names most vendors'
+        // functions (`pci_quirk_loongson_acs`, `pci_quirk_brcm_acs`), rather than a cut-off
+        // part number that reads as another product.
+        candidates.append(name([]))
+        // A long vendor macro leaves little room: its words' initials, as upstream shortened
+        // Amazon Annapurna Labs (`pci_quirk_al_acs`): PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS -> `aal`.
         let room = budget - "pci_quirk__acs".count
+        var initials = ""
+        if let m = spelling.macro, m.hasPrefix("PCI_VENDOR_ID_") {
+            let parts = m.dropFirst("PCI_VENDOR_ID_".count).split(separator: "_")
+            if parts.count > 1 { initials = String(parts.compactMap(\.first)).lowercased() }
+        }
+        if !initials.isEmpty, initials.first!.isLetter { candidates.append(["pci_quirk", initials, "acs"].joined(separator: "_")) }
+        if let model { candidates.append(name([String(model.prefix(max(1, budget - name([]).count - 1)))])) }
+        for n in 2...99 { candidates.append(name((model.map { [String($0.prefix(8))] } ?? []) + [String(n)])) }
         if room >= 2, vendor.count > room {
             let v = String(vendor.prefix(room))
             candidates.append(["pci_quirk", v, "acs"].joined(separator: "_"))

@@ -377,13 +377,21 @@ struct PlanTests {
             == "pci_quirk_qcom_2_acs")
         #expect(try name("Qualcomm", "SC8280XP Gen4 root ports", spelling: .macro("PCI_VENDOR_ID_QCOM"),
                          taken: ["pci_quirk_qcom_sc8280xp_acs"]) == "pci_quirk_qcom_sc8280xp_gen4_acs")
-        // Too long for the row `\t{ PCI_VENDOR_ID_…, PCI_ANY_ID, NAME },`: the model word shortened,
-        // or, with a long vendor macro, the vendor word (upstream names it pci_quirk_al_acs).
-        let shortened = try name("Rockchip", "RK3588ABCDEFGHIJ ports", spelling: .macro("PCI_VENDOR_ID_ROCKCHIP"), range: true)
+        // Too long for the row `\t{ PCI_VENDOR_ID_…, PCI_ANY_ID, NAME },` (the Pericom switch of
+        // the vendor series: pci_quirk_pericom_pi7c9x3g808_acs is 81 columns): the vendor alone,
+        // never a cut-off part number that names another product (`pi7c9x3g80`); only when the
+        // vendor's name is taken too, the model word shortened.
+        #expect(try name("Pericom", "PI7C9X3G808 Downstream Ports", spelling: .macro("PCI_VENDOR_ID_PERICOM"), range: true)
+            == "pci_quirk_pericom_acs")
+        #expect(try name("Pericom", "PI7C9X3G808 Downstream Ports", spelling: .macro("PCI_VENDOR_ID_PERICOM")) == "pci_quirk_pericom_pi7c9x3g808_acs")
+        let shortened = try name("Rockchip", "RK3588ABCDEFGHIJ ports", spelling: .macro("PCI_VENDOR_ID_ROCKCHIP"), range: true,
+                                 taken: ["pci_quirk_rockchip_acs"])
         #expect(shortened.hasPrefix("pci_quirk_rockchip_rk3588") && shortened.hasSuffix("_acs"))
         #expect(CText.width("\t{ PCI_VENDOR_ID_ROCKCHIP, PCI_ANY_ID, \(shortened) },") <= 80)
+        // A long vendor macro leaves no room for the vendor word either: its initials, as upstream
+        // named the Amazon Annapurna Labs function pci_quirk_al_acs.
         let long = try name("Amazon", "ABCDEFGHIJKLMNOP1 ports", spelling: .macro("PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS"), range: true)
-        #expect(long == "pci_quirk_amaz_acs")
+        #expect(long == "pci_quirk_aal_acs")
         #expect(CText.width("\t{ PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS, PCI_ANY_ID, \(long) },") <= 80)
         // Every generated name fits `static int NAME(struct pci_dev *dev, u16 acs_flags)` in 80 columns.
         for n in [shortened, long, try name("3Com", "X", spelling: .literal(0x16c3))] {

@@ -17,10 +17,12 @@ enum VendorSeries {
     static let directory = Fixtures.path("kernel-output/vendor-series")
     static let author = Identity("Test Author <author@example.com>")!
 
-    /// The entries, loaded (lint-clean with quirks/, see `VendorSeriesTests`).
+    /// The entries, linted together with the project's quirks/ as `acsquirk patch` lints them
+    /// (every rule; no lint error, or the commands would refuse them).
     static func entries() throws -> [LoadedEntry] {
-        let (entries, diagnostics) = Registry.load(paths: [directory])
-        try #require(!diagnostics.hasErrors, "\(diagnostics.map(\.description))")
+        let lint = Registry.lint(paths: [Fixtures.repoPath("quirks"), directory], options: LintOptions(vendorName: nil))
+        try #require(!lint.diagnostics.hasErrors, "\(lint.diagnostics.map(\.description))")
+        let entries = lint.entries.filter { $0.path.hasPrefix(directory + "/") }
         try #require(entries.count == 6)
         return entries
     }
