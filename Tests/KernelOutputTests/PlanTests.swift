@@ -137,7 +137,7 @@ struct PlanTests {
             #expect(read?.shape == QuirkShape(e.entry), "\(read.map { "\($0.shape)" } ?? "nil")")
         }
         // Endpoint and any-type entries with exactly those controls use the mf rows, with
-        // multifunction true or unset (QuirkEntry.isMultifunctionEndpointQuirkShape: the same groups).
+        // multifunction true or unset (QuirkShape.claimsExactly: the same groups).
         var endpoint = TestRegistry.exampleNIC
         endpoint.entry.appliesTo.portType = .endpoint
         #expect(try plan(endpoint).kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
