@@ -283,6 +283,8 @@ public struct CodeRenderer: Sendable {
 
     struct CoverView {
         let subject: String
+        /// Who confirmed it: the vendor's name for a series of one vendor, else "their vendors".
+        let confirmedBy: String
         let ports: Bool
         let functions: Bool
         let grouping: Bool
@@ -496,7 +498,7 @@ public struct CodeRenderer: Sendable {
             subject = vendors.count <= 3 ? Self.englishList(vendors) + " devices" : "devices of \(vendors.count) vendors"
         }
         let view = CoverView(
-            subject: Self.nameField(subject), ports: entries.contains { $0.isolation.kind != .noPeerToPeer },
+            subject: Self.nameField(subject), confirmedBy: vendors.count == 1 ? vendors[0] : "their vendors", ports: entries.contains { $0.isolation.kind != .noPeerToPeer },
             functions: entries.contains { $0.isolation.kind == .noPeerToPeer }, grouping: !entries.contains(where: Self.isPartial),
             confirmers: entries.contains { !($0.evidence?.confirmedBy.isEmpty ?? true) })
         let blocks = Prose.blocks(templates.render("cover-letter", view))

@@ -160,6 +160,9 @@ struct KernelOutputCommandTests {
             == ["example-silicon", "example-switches", "intel", "nebulamatrix", "pericom", "qualcomm", "rockchip", "synopsys",
                 "wangxun", "zhaoxin"])
         #expect(now["intel/0000-cover-letter.patch"]?.contains("Subject: [PATCH 0/3] PCI: Add ACS quirks for Intel ") == true)
+        // One vendor's cover letter names that vendor as the one who confirmed it.
+        #expect(now["intel/0000-cover-letter.patch"]?.replacingOccurrences(of: "\n", with: " ")
+            .contains("do not advertise an ACS capability, but Intel confirmed that") == true)
         #expect(now["rockchip/0000-cover-letter.patch"] == nil)
         let rockchip = try #require(now["rockchip/0001-PCI-Add-ACS-quirk-for-Rockchip-RK3588-Root-Ports.patch"])
         #expect(rockchip.contains("\nSubject: [PATCH] PCI: Add ACS quirk for Rockchip RK3588 Root Ports\n"))

@@ -12,6 +12,16 @@ import TestSupport
 struct KernelTreeProofTests {
     static let author = Identity("Test Author <author@example.com>")!
 
+    /// The git copy of the tree `version` (made once, cached), reset to its base commit, with its
+    /// quirks.c and pci_ids.h read.
+    static func resetTree(_ version: String) async throws -> (repo: String, quirks: String, macros: VendorMacros) {
+        let repo = try await GitCopy.ensure(version)
+        try await GitCopy.reset(repo)
+        let quirks = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+        return (repo, quirks, macros)
+    }
+
     static func series(_ quirks: String, _ macros: VendorMacros) throws -> PatchSeries {
         try PatchSeries(entries: TestRegistry.series, quirks: quirks, macros: macros,
                         renderer: CodeRenderer(templates: KernelTrees.templates()), from: author, date: nil)
@@ -21,11 +31,8 @@ struct KernelTreeProofTests {
     func patchSeriesAppliesPassesCheckpatchAndCompiles(version: String) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let repo = try await GitCopy.ensure(version)
+        let (repo, base, macros) = try await Self.resetTree(version)
         let made = clock.now
-        try await GitCopy.reset(repo)
-        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
         let series = try Self.series(base, macros)
 
         // Every entry but the one the tree covers gets a patch, numbered like git format-patch.
@@ -111,10 +118,7 @@ struct KernelTreeProofTests {
     /// sign-off, never acks; the one who is the submitter (same address) is not copied.
     @Test(arguments: KernelTrees.versions)
     func quotedSubmitterPassesCheckpatchAndAm(version: String) async throws {
-        let repo = try await GitCopy.ensure(version)
-        try await GitCopy.reset(repo)
-        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+        let (repo, base, macros) = try await Self.resetTree(version)
         let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
         let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
                                      renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
@@ -169,10 +173,7 @@ struct KernelTreeProofTests {
     /// conventions of upstream ACS-quirk commits (docs/kernel-output.md), asserted one by one.
     @Test(arguments: KernelTrees.versions)
     func vendorSeriesAppliesPassesCheckpatchAndCompiles(version: String) async throws {
-        let repo = try await GitCopy.ensure(version)
-        try await GitCopy.reset(repo)
-        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+        let (repo, base, macros) = try await Self.resetTree(version)
         let series = try PatchSeries(entries: try VendorSeries.entries(), quirks: base, macros: macros,
                                      renderer: CodeRenderer(templates: try KernelTrees.templates()), from: VendorSeries.author,
                                      date: nil)
