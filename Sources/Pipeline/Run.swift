@@ -210,12 +210,13 @@ public enum PipelineRunner {
 
         // 7. patch
         var refused: String?
+        let patchesDir = (config.out as NSString).appendingPathComponent("patches")
         if let tree, config.from == nil {
             // No submitter: no patch is written (stale ones from an earlier run are removed so
             // that out/patches never holds patches this run did not make); the other stages'
             // files stand, and the run exits 2 after writing the summary.
             do throws(KernelOutputError) {
-                try OutputWriter.write([], under: config.out, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+                try OutputWriter.write([], under: patchesDir, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
             } catch {
                 return fail(2, error.description)
             }
@@ -225,9 +226,11 @@ public enum PipelineRunner {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                let files = series.files.map { ("patches/" + $0.path, $0.text) }
-                try OutputWriter.write(files, under: config.out, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
-                result.written += files.map(\.0)
+                // Stale patches are looked for in OUT/patches only: OUT itself may hold a series
+                // `acsquirk patch --out OUT` wrote, which is not this run's to remove.
+                try OutputWriter.write(series.files, under: patchesDir, removingStale: ".patch",
+                                       isOurs: PatchSeries.isAcsquirkMessage)
+                result.written += series.files.map { "patches/" + $0.path }
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {

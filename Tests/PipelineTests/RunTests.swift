@@ -178,8 +178,10 @@ var kernelTree612: String? {
         let out = dir.appendingPathComponent("out").path
         try FileManager.default.createDirectory(atPath: out + "/patches", withIntermediateDirectories: true)
         // A patch an earlier run wrote (acsquirk's zero-hash mbox line and signature) is stale.
-        try "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nSubject: old\n\n-- \nacsquirk\n\n"
-            .write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
+        let old = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nSubject: old\n\n-- \nacsquirk\n\n"
+        try old.write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
+        // One `acsquirk patch --out OUT` wrote beside OUT/patches is not run's to remove.
+        try old.write(toFile: out + "/0001-other-series.patch", atomically: true, encoding: .utf8)
         let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
                                                     kernelTree: tree, out: out, from: nil))
         #expect(r.exitCode == 2)
@@ -187,6 +189,7 @@ var kernelTree612: String? {
         #expect(r.progress.last?.hasPrefix("[7/7] patch: refused against \(tree): no submitter") == true, "\(r.progress)")
         let files = filesUnder(out)
         #expect(!files.contains { $0.hasPrefix("patches/") }, "\(files)")
+        #expect(files.contains("0001-other-series.patch"), "\(files)")
         for f in alwaysWritten { #expect(files.contains(f), "\(f)") }
         #expect(r.summary.contains("exit 2"))
     }
