@@ -188,23 +188,28 @@ public enum OutputWriter {
     }
 
     /// Writes `files` as `write(_:under:)` does, then removes the stale outputs of an earlier run:
-    /// every regular file named `*<ext>` in `directory` or one folder below it that this call did
-    /// not write and whose text `isOurs` recognizes as this tool's (`PatchSeries.isAcsquirkMessage`
-    /// for patches). Nothing else is touched: other files, folders, symbolic links. Returns the
-    /// removed paths.
+    /// every regular file named `*<ext>` that this call did not write and whose text `isOurs`
+    /// recognizes as this tool's (`PatchSeries.isAcsquirkMessage` for patches), in each of
+    /// `folders` (relative to `directory`: `quirks` for the stubs), or, when `folders` is nil, in
+    /// `directory` and each folder one level below it (`patch --series per-vendor` writes one
+    /// folder per vendor). Nothing else is touched: other files, folders, symbolic links. Returns
+    /// the removed paths.
     @discardableResult
     public static func write(_ files: [(path: String, text: String)], under directory: String, removingStale ext: String,
-                             isOurs: (String) -> Bool) throws(KernelOutputError) -> [String] {
+                             in folders: [String]? = nil, isOurs: (String) -> Bool = { _ in true }) throws(KernelOutputError)
+        -> [String] {
         try write(files, under: directory)
         let fm = FileManager.default
         let keep = Set(files.map { ((directory as NSString).appendingPathComponent($0.path) as NSString).standardizingPath })
-        var folders = [directory]
-        for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
-            let p = (directory as NSString).appendingPathComponent(name)
-            if let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeDirectory { folders.append(p) }
+        var scanned = folders.map { $0.map { (directory as NSString).appendingPathComponent($0) } } ?? [directory]
+        if folders == nil {
+            for name in ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted() {
+                let p = (directory as NSString).appendingPathComponent(name)
+                if let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeDirectory { scanned.append(p) }
+            }
         }
         var removed: [String] = []
-        for folder in folders {
+        for folder in scanned {
             for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted() where name.hasSuffix(ext) {
                 let p = (folder as NSString).appendingPathComponent(name)
                 guard !keep.contains((p as NSString).standardizingPath),

@@ -93,11 +93,17 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        func write(_ files: [(path: String, text: String)], staleIn dirs: [(String, String)] = []) throws(KernelOutputError) {
-            try OutputWriter.write(files, under: config.out)
+        /// Writes `files` under `--out`; `stale` names the folder whose `*<ext>` files of an
+        /// earlier run this run did not write are removed (a family that left the registry must
+        /// not leave its stub behind).
+        func write(_ files: [(path: String, text: String)], stale: (folder: String, ext: String)? = nil)
+            throws(KernelOutputError) {
+            if let stale {
+                try OutputWriter.write(files, under: config.out, removingStale: stale.ext, in: [stale.folder])
+            } else {
+                try OutputWriter.write(files, under: config.out)
+            }
             result.written += files.map(\.path)
-            let keep = Set(files.map(\.path))
-            for (dir, ext) in dirs { removeStale(in: dir, ext: ext, keeping: keep, out: config.out) }
         }
 
         // 1. lint
@@ -189,7 +195,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
+            try write(stubs.files.map { ($0.path, $0.text) }, stale: ("quirks", ".c"))
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -202,7 +208,7 @@ public enum PipelineRunner {
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
         do throws(KernelOutputError) {
-            try write(tables.files, staleIn: [("acs-tables", ".h")])
+            try write(tables.files, stale: ("acs-tables", ".h"))
         } catch {
             return fail(2, error.description)
         }
@@ -283,16 +289,6 @@ public enum PipelineRunner {
         for e in r.errors { lines.append("error: \(e)") }
         lines.append("exit \(r.exitCode)")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Removes files ending in `ext` in `out/dir` that this run did not write (a family that left
-    /// the registry must not leave its stub behind).
-    static func removeStale(in dir: String, ext: String, keeping: Set<String>, out: String) {
-        let full = (out as NSString).appendingPathComponent(dir)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
-        for name in names where name.hasSuffix(ext) && !keeping.contains(dir + "/" + name) {
-            try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
-        }
     }
 }
 
