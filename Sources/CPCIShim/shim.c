@@ -202,6 +202,58 @@ const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *
 	return failed ? NULL : r;
 }
 
+int cpcishim_driver(struct pci_access *a, struct pci_dev *d, char *out, size_t outlen, char *errbuf, size_t errlen)
+{
+	volatile int failed = 0;
+	char *r = NULL;
+
+	GUARDED(a, errbuf, errlen, {
+		pci_fill_info(d, PCI_FILL_DRIVER);
+		r = pci_get_string_property(d, PCI_FILL_DRIVER);
+	}, failed = 1);
+	if (failed)
+		return -1;
+	snprintf(out, outlen, "%s", r ? r : "");
+	return 0;
+}
+
+const char *cpcishim_filter_parse(int is_id, long long fields[9], const char *text)
+{
+	struct pci_filter f;
+	char copy[256];
+	char *err;
+
+	/* pci_filter_init's pci_access argument is unused (libpci 3.9 lib/filter.c). */
+	pci_filter_init(NULL, &f);
+	f.domain = (int)fields[0];
+	f.bus = (int)fields[1];
+	f.slot = (int)fields[2];
+	f.func = (int)fields[3];
+	f.vendor = (int)fields[4];
+	f.device = (int)fields[5];
+	f.device_class = (int)fields[6];
+	f.device_class_mask = (unsigned int)fields[7];
+	f.prog_if = (int)fields[8];
+	/* libpci copies the text into its own 64-byte buffer (refusing longer text) but takes a
+	 * char *: hand it a copy. Longer text than fits here is refused as libpci refuses it. */
+	if (strlen(text) >= sizeof(copy))
+		return "Expression too long";
+	strcpy(copy, text);
+	err = is_id ? pci_filter_parse_id(&f, copy) : pci_filter_parse_slot(&f, copy);
+	if (err)
+		return err;
+	fields[0] = f.domain;
+	fields[1] = f.bus;
+	fields[2] = f.slot;
+	fields[3] = f.func;
+	fields[4] = f.vendor;
+	fields[5] = f.device;
+	fields[6] = f.device_class;
+	fields[7] = f.device_class_mask;
+	fields[8] = f.prog_if;
+	return NULL;
+}
+
 const char *cpcishim_version(void)
 {
 	return PCILIB_VERSION;

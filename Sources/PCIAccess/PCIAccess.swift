@@ -140,6 +140,31 @@ public enum PCIReader {
         return out.sorted { $0.address < $1.address }
     }
 
+    /// The kernel driver bound to each function of the running system, by address: libpci's
+    /// `PCI_FILL_DRIVER` (the sysfs `driver` link), what `lspci -k` prints as "Kernel driver in
+    /// use". Functions without a bound driver are left out. Only a live system has drivers.
+    /// - Throws: `PCIAccessError` with libpci's message (e.g. `Cannot open /sys/bus/pci/devices`).
+    public static func liveDrivers(sysfsPath: String? = nil) throws(PCIAccessError) -> [PCIAddress: String] {
+        var err = [CChar](repeating: 0, count: 512)
+        let access: OpaquePointer? = withOptionalCString(sysfsPath) { cpcishim_open(0, nil, $0, nil, &err, err.count) }
+        guard let access else { throw PCIAccessError(string(err)) }
+        defer { cpcishim_close(access) }
+        var out: [PCIAddress: String] = [:]
+        var name = [CChar](repeating: 0, count: 256)
+        var dev = cpcishim_first(access)
+        while let d = dev {
+            dev = cpcishim_next(d)
+            var dom: Int32 = 0, bus: Int32 = 0, slot: Int32 = 0, fn: Int32 = 0
+            cpcishim_location(d, &dom, &bus, &slot, &fn)
+            guard let address = LibpciDevice(domain: dom, bus: bus, device: slot, function: fn, config: ConfigSpace(bytes: [])).address
+            else { continue }
+            guard cpcishim_driver(access, d, &name, name.count, &err, err.count) == 0 else { throw PCIAccessError(string(err)) }
+            let driver = string(name)
+            if !driver.isEmpty { out[address] = driver }
+        }
+        return out
+    }
+
     /// libpci's version, e.g. "3.9.0".
     public static var libpciVersion: String { String(cString: cpcishim_version()) }
 }

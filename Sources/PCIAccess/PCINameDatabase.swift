@@ -75,6 +75,21 @@ public final class PCINameDatabase: @unchecked Sendable {
         }
     }
 
+    /// What `lspci` prints after a function's address, `Class: Vendor Device`, with `numeric`
+    /// counting lspci's `-n` options (`pci_access.numeric_ids`): 0 names (numbers where pci.ids
+    /// has none), 1 numbers only (`0604: 8086:3408`), 2 or more both
+    /// (`PCI bridge [0604]: Intel Corporation ... [8086:3408]`, PCI_LOOKUP_MIXED).
+    /// - Throws: `PCIAccessError` for a corrupt pci.ids.
+    public func lspciDescription(of c: ConfigSpace, numeric: Int) throws(PCIAccessError) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        // PCI_LOOKUP_NUMERIC 0x10000, PCI_LOOKUP_MIXED 0x40000 (lib/names.c pci_lookup_name).
+        let mode: Int32 = numeric >= 2 ? 0x40000 : numeric == 1 ? 0x10000 : 0
+        let v = Int32(c.vendorID ?? 0xffff), d = Int32(c.deviceID ?? 0xffff)
+        // PCI_LOOKUP_CLASS 4; PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE 3.
+        return try lookupLocked(4 | mode, Int32(c.classID ?? 0xffff), 0) + ": " + lookupLocked(3 | mode, v, d)
+    }
+
     /// Whether pci.ids could be loaded (known only after a first lookup; true before it).
     public var isAvailable: Bool {
         lock.lock()

@@ -17,14 +17,24 @@ public struct ScanReport: Hashable, Sendable, Encodable {
     public var warnings: [String]
     public var functions: [ScanRecord]
 
-    /// Builds the records: decodes each function, finds its parent bridge with `PCIBusTree`,
-    /// and words an unknown ACS status for the source (`PCISource.explanation(of:)`).
-    public init(_ result: PCIReadResult, libpciVersion: String = PCIReader.libpciVersion) {
+    /// Whether some function read (selected or not) is outside domain 0: the text then shows
+    /// domains, as lspci does without `-D`.
+    public var hasDomains: Bool
+
+    /// Builds the records: decodes each function the filter selects, finds its parent bridge
+    /// with `PCIBusTree` (over every function read), and words an unknown ACS status for the
+    /// source (`PCISource.explanation(of:)`). `drivers`: the bound driver by address, from a
+    /// live system (`PCIReader.liveDrivers`).
+    public init(_ result: PCIReadResult, libpciVersion: String = PCIReader.libpciVersion,
+                selecting filter: PCIFilter = PCIFilter(), drivers: [PCIAddress: String] = [:]) {
         source = result.source
         self.libpciVersion = libpciVersion
         warnings = result.warnings.map(\.description)
+        hasDomains = result.functions.contains { $0.address.domain != 0 }
         let tree = PCIBusTree(result.functions)
-        functions = result.functions.map { ScanRecord($0, parent: tree.parent(of: $0.address), source: result.source) }
+        functions = result.functions.filter(filter.matches).map {
+            ScanRecord($0, parent: tree.parent(of: $0.address), source: result.source, driver: drivers[$0.address])
+        }
     }
 
     enum Keys: String, CodingKey { case format, source, libpci, warnings, functions }
@@ -61,17 +71,44 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         case plain, header, present, absent, unknown, flagged, detail
     }
 
+    /// How the text table shows addresses, names and drivers (lspci's `-D`, `-n`, `-k`).
+    public struct TextOptions: Hashable, Sendable {
+        /// Show every address with its domain (`-D`); without it, domains show only when some
+        /// function is outside domain 0 (`hasDomains`), as in lspci.
+        public var domains: Bool
+        /// The NAME column by BDF (`dddd:bb:dd.f`), as lspci words it with `-nn`
+        /// (`PCINameDatabase.lspciDescription`); `nil`: `Class: Vendor Device` from the record's
+        /// names.
+        public var names: [String: String]?
+        /// A detail line `Kernel driver in use: NAME` under each function that has one (`-k`).
+        public var drivers: Bool
+
+        public init(domains: Bool = false, names: [String: String]? = nil, drivers: Bool = false) {
+            self.domains = domains
+            self.names = names
+            self.drivers = drivers
+        }
+    }
+
+    /// A function's address as lspci shows it: `bb:dd.f`, or `dddd:bb:dd.f` with `-D` or when
+    /// some function is outside domain 0 (lspci.c `show_slot_name`).
+    public func slotName(_ bdf: String, domains: Bool = false) -> String {
+        domains || hasDomains ? bdf : String(bdf.drop { $0 != ":" }.dropFirst())
+    }
+
     /// A readable table: one row per function, then indented detail lines (ACSCap/ACSCtl as
-    /// lspci prints them, why ACS is unknown, anomalies), then a one-line summary. Columns are
-    /// padded before `style` is applied, so colour codes do not break the alignment.
-    public func text(style: (String, Style) -> String = { s, _ in s }) -> String {
+    /// lspci prints them, why ACS is unknown, anomalies, the driver with `-k`), then a one-line
+    /// summary. Columns are padded before `style` is applied, so colour codes do not break the
+    /// alignment.
+    public func text(_ options: TextOptions = TextOptions(), style: (String, Style) -> String = { s, _ in s }) -> String {
         let head = ["BDF", "ID", "CLASS", "HDR", "MF", "PORT", "PARENT", "BYTES", "ACS"]
         var rows: [[String]] = []
         for r in functions {
             rows.append([
-                r.bdf, r.id, r.allOnes ? "-" : r.classID ?? "-", r.allOnes ? "-" : r.headerType.map(String.init) ?? "-",
+                slotName(r.bdf, domains: options.domains), r.id, r.allOnes ? "-" : r.classID ?? "-", r.allOnes ? "-" : r.headerType.map(String.init) ?? "-",
                 !r.allOnes && r.multifunction ? "yes" : "-",
-                r.portType ?? (r.pcie == false ? "pci" : r.allOnes ? "-" : "?"), r.parentBridge ?? "-", String(r.readableBytes), r.acs.state,
+                r.portType ?? (r.pcie == false ? "pci" : r.allOnes ? "-" : "?"),
+                r.parentBridge.map { slotName($0, domains: options.domains) } ?? "-", String(r.readableBytes), r.acs.state,
             ])
         }
         var widths = head.map(\.count)
@@ -90,9 +127,10 @@ public struct ScanReport: Hashable, Sendable, Encodable {
             // Style the text, then pad, so escape codes never count towards the width.
             cells[8] = style(row[8], acsStyle) + String(repeating: " ", count: widths[8] - row[8].count)
             if r.allOnes { cells[1] = style(row[1], .flagged) + String(repeating: " ", count: widths[1] - row[1].count) }
-            let name = r.names.map { "\($0.class): \($0.vendor) \($0.device)" } ?? ""
+            let name = options.names?[r.bdf] ?? r.names.map { "\($0.class): \($0.vendor) \($0.device)" } ?? ""
             out += (cells + [name]).joined(separator: "  ").trimmingTrailingSpaces() + "\n"
             for line in r.detailLines() { out += indent + style(line, .detail) + "\n" }
+            if options.drivers, let d = r.driver { out += indent + style("Kernel driver in use: " + d, .detail) + "\n" }
         }
         let present = functions.filter { $0.acs.state == "present" }.count
         let absent = functions.filter { $0.acs.state == "absent" }.count
@@ -129,6 +167,9 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
     public var allOnes: Bool
     public var anomalies: [String]
     public var acs: ACS
+    /// The kernel driver bound to the function (live systems only; `nil` for a dump or when
+    /// no driver is bound), as `lspci -k` shows it.
+    public var driver: String?
 
     /// The ACS part of a record.
     public struct ACS: Hashable, Sendable, Encodable {
@@ -174,8 +215,9 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         }
     }
 
-    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource) {
+    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource, driver: String? = nil) {
         let c = f.config
+        self.driver = driver
         bdf = f.address.description
         vendorID = hex(f.vendorID, width: 4)
         deviceID = hex(f.deviceID, width: 4)
@@ -221,7 +263,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
 
     enum Keys: String, CodingKey {
         case bdf, vendorID, deviceID, id, names, classID = "class", headerType, multifunction, pcie, portType, parentBridge,
-             busNumbers, readableBytes, allOnes, anomalies, acs
+             busNumbers, readableBytes, allOnes, anomalies, acs, driver
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -242,6 +284,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         try c.encode(allOnes, forKey: .allOnes)
         try c.encode(anomalies, forKey: .anomalies)
         try c.encode(acs, forKey: .acs)
+        try c.encode(driver, forKey: .driver)
     }
 
     /// The indented lines under a row of the text table.

@@ -48,6 +48,19 @@ int cpcishim_id_load_failed(struct pci_access *a);
 /* IOMMU group string from sysfs for a live device (NULL when unknown). */
 const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *errbuf, size_t errlen);
 
+/* The kernel driver bound to a live device (libpci's PCI_FILL_DRIVER: the basename of the
+ * sysfs `driver` link, what `lspci -k` prints as "Kernel driver in use"). Fills out with the
+ * name, or an empty string when no driver is bound. Returns 0, or -1 with errbuf filled. */
+int cpcishim_driver(struct pci_access *a, struct pci_dev *d, char *out, size_t outlen, char *errbuf, size_t errlen);
+
+/* lspci's device filter (`-s` and `-d`), parsed by libpci itself: pci_filter_parse_slot
+ * (is_id = 0) or pci_filter_parse_id (is_id = 1) on a struct pci_filter whose fields are
+ * fields[0..8] = domain, bus, slot, func, vendor, device, device_class, device_class_mask,
+ * prog_if (-1 = any; device_class_mask as unsigned bits). Parsing adds to what is already
+ * there, as repeated options do in lspci. Returns NULL, or libpci's message (a static string,
+ * e.g. "Invalid slot number"); fields are then unchanged. */
+const char *cpcishim_filter_parse(int is_id, long long fields[9], const char *text);
+
 /* libpci version string. */
 const char *cpcishim_version(void);
 

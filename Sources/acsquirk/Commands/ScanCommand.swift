@@ -2,6 +2,8 @@ import ArgumentParser
 import PCIAccess
 import PCIConfig
 import Rainbow
+import Registry
+import Topology
 
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +11,9 @@ import Glibc
 import Darwin
 #endif
 
-/// `acsquirk scan [--dump FILE] [--format text|json]`: one record per PCI function with what
-/// matters for isolation (docs/scan.md).
+/// `acsquirk scan [--dump FILE] [-s SLOT] [-d ID] [-t] [-n|-nn] [-D] [-k] [--format text|json]`:
+/// one record per PCI function with what matters for isolation (docs/scan.md), selected and
+/// shown with lspci's options.
 struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
@@ -22,11 +25,36 @@ struct ScanCommand: AsyncParsableCommand {
             a warning on stderr. ACS is `present` (ACSCap/ACSCtl decoded as lspci prints them), \
             `absent`, or `unknown` with the reason (a 256-byte dump, a non-root read), never \
             "no ACS" when extended config space could not be seen. JSON fields: docs/scan.md.
+
+            -s, -d, -t, -n, -D and -k work as in lspci (libpci parses -s and -d, so the syntax, \
+            the wildcards and the errors are lspci's). -t draws lspci's tree with each function's \
+            predicted IOMMU group (as `acsquirk groups` numbers it) and ACS state beside it: \
+            `ACS SV RR CR UF` lists the enabled controls Linux asks for, `ACS none enabled`, \
+            `no ACS`, `ACS unknown`; `quirk` when a kernel quirk decides instead of the registers. \
+            -k needs a live system: a dump has no drivers.
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
     var dump: String?
+
+    @Option(name: .customShort("s"), help: ArgumentHelp("Only functions in this slot, as lspci -s (hex; empty or * is any; repeatable).", valueName: "[[[[domain]:]bus]:][slot][.[func]]"))
+    var slots: [String] = []
+
+    @Option(name: .customShort("d"), help: ArgumentHelp("Only functions with these IDs, as lspci -d (hex; empty or * is any; x digits in the class are wildcards; repeatable).", valueName: "[vendor]:[device][:class[:progif]]"))
+    var ids: [String] = []
+
+    @Flag(name: [.customShort("t"), .customLong("tree")], help: "Draw the bus tree as lspci -t does, each function with its IOMMU group and ACS state.")
+    var tree = false
+
+    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Numbers instead of names (-n); both (-nn), as lspci.")
+    var numeric: Int
+
+    @Flag(name: [.customShort("D"), .customLong("domains")], help: "Always show PCI domains (segments), as lspci -D.")
+    var domains = false
+
+    @Flag(name: [.customShort("k"), .customLong("kernel-driver")], help: "Show the kernel driver bound to each function, as lspci -k (live system only).")
+    var kernelDriver = false
 
     @Option(name: .long, help: ArgumentHelp("Output format: text or json.", valueName: "text|json"))
     var format: String = "text"
@@ -34,19 +62,42 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's, /usr/share/misc/pci.ids).", valueName: "file"))
     var pciIDs: String?
 
-    @Flag(name: .customLong("numeric"), help: "Do not look up names.")
-    var numeric = false
-
     func run() async throws {
         // Validate here rather than with an enum so that a bad value exits 2 like other bad input.
         guard format == "text" || format == "json" else {
             printError("acsquirk scan: --format must be text or json, not '\(format)'")
             throw ExitStatus.badInput
         }
+        if tree && format == "json" {
+            printError("acsquirk scan: -t draws text; the JSON records give each function's parentBridge instead")
+            throw ExitStatus.badInput
+        }
+        if kernelDriver && dump != nil {
+            printError("acsquirk scan: -k shows the driver the running kernel bound to each function: it needs a live system, and a dump (--dump) has none")
+            throw ExitStatus.badInput
+        }
+        let filter: PCIFilter
+        do throws(PCIFilterError) {
+            filter = try PCIFilter(slots: slots, ids: ids)
+        } catch {
+            printError("acsquirk scan: \(error)")
+            throw ExitStatus.badInput
+        }
         let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
         let result: PCIReadResult
+        var drivers: [PCIAddress: String] = [:]
+        var names: [String: String]?
         do throws(PCIAccessError) {
-            result = try PCIReader.load(source, names: !numeric, idsPath: pciIDs)
+            result = try PCIReader.load(source, names: numeric == 0 || numeric >= 2, idsPath: pciIDs)
+            // The live drivers go into the JSON records whether or not -k shows them in text.
+            if dump == nil { drivers = try PCIReader.liveDrivers() }
+            if numeric >= 2 && result.namesLoaded {
+                let db = try PCINameDatabase(idsPath: pciIDs)
+                names = [:]
+                for f in result.functions where filter.matches(f) {
+                    names?[f.address.description] = try db.lspciDescription(of: f.config, numeric: numeric)
+                }
+            }
         } catch {
             printError(error.message)
             throw ExitStatus.badInput
@@ -56,12 +107,55 @@ struct ScanCommand: AsyncParsableCommand {
             printError("\(path): error: no PCI functions in this dump")
             throw ExitStatus.badInput
         }
-        let report = ScanReport(result)
+        if tree {
+            writeOut(try treeText(result, filter: filter, drivers: kernelDriver ? drivers : [:]))
+            return
+        }
+        let report = ScanReport(result, selecting: filter, drivers: drivers)
         if format == "json" {
             writeOut(report.json())
         } else {
             let colour = useColour()
-            writeOut(report.text { text, style in colour ? ScanCommand.paint(text, style) : text })
+            let options = ScanReport.TextOptions(domains: domains, names: names, drivers: kernelDriver)
+            writeOut(report.text(options) { text, style in colour ? ScanCommand.paint(text, style) : text })
+        }
+    }
+
+    /// `-t`: lspci's tree with ` (group N, ACS ...)` after each function (docs/scan.md).
+    func treeText(_ result: PCIReadResult, filter: PCIFilter, drivers: [PCIAddress: String]) throws -> String {
+        let reg: PredictionRegistry
+        do throws(PredictionRegistryError) {
+            reg = try Registry.loadForPrediction()
+        } catch {
+            printError("acsquirk scan: \(error)")
+            throw ExitStatus.badInput
+        }
+        let options = PredictionOptions(kernel: KernelProfile.resolve(nil, live: dump == nil))
+        let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries), options: options)
+        var notes: [PCIAddress: String] = [:]
+        for (i, f) in p.tree.functions.enumerated() {
+            var parts = ["group \(p.groupNumber[i])", Self.acsWords(f.acs)]
+            if case .quirk = p.verdicts[i].reason { parts.append("quirk") }
+            if let d = drivers[f.address] { parts.append(d) }
+            notes[f.address] = " (" + parts.joined(separator: ", ") + ")"
+        }
+        for f in result.functions where notes[f.address] == nil && f.isAllOnes {
+            notes[f.address] = " (all-ones: no device answered)"
+        }
+        let selected = Set(result.functions.filter(filter.matches).map(\.address))
+        return LspciTree.render(result.functions, matching: filter.selectsAll ? nil : { selected.contains($0) },
+                                annotate: { notes[$0] })
+    }
+
+    /// A function's ACS capability in a few words: the enabled controls among those Linux asks
+    /// for (`pci_acs_enabled(dev, SV|RR|CR|UF)`), `none enabled`, `no ACS` or `ACS unknown`.
+    static func acsWords(_ acs: ACSStatus) -> String {
+        switch acs {
+        case let .present(cap):
+            let on = cap.control.intersection([.sv, .rr, .cr, .uf])
+            return on.isEmpty ? "ACS none enabled" : "ACS " + on.shortNames.joined(separator: " ")
+        case .absent: return "no ACS"
+        case .unknown: return "ACS unknown"
         }
     }
 
