@@ -82,6 +82,14 @@ public struct GroupsReport: Codable, Hashable, Sendable {
     public var rootPorts: [RootPort]
     public var whatIf: WhatIfSection?
     public var live: LiveSection?
+    /// Set when lspci's `-s`/`-d` narrowed `groups` and `rootPorts` (see `selecting`).
+    public var selection: Selection?
+
+    /// What `groups -s/-d` kept: the options as typed and how many groups there are in all.
+    public struct Selection: Codable, Hashable, Sendable {
+        public var filter: String
+        public var groupsInAll: Int
+    }
 
     /// Builds the report. `whatIf` is the prediction with the extra quirks (`quirkLabels` name them).
     public init(prediction p: GroupPrediction, source: String, whatIf: GroupPrediction? = nil,
@@ -133,6 +141,16 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         }
     }
 
+    /// Only the groups with a member in `functions` (BDFs as `dddd:bb:dd.f`) and the root ports
+    /// in `rootPorts`: `groups -s/-d` (`filter`, as typed). The what-if and live sections stay whole.
+    public func selecting(_ functions: Set<String>, rootPorts ports: Set<String>, filter: String) -> GroupsReport {
+        var r = self
+        r.groups = groups.filter { $0.members.contains { functions.contains($0.bdf) } }
+        r.rootPorts = rootPorts.filter { ports.contains($0.bdf) }
+        r.selection = Selection(filter: filter, groupsInAll: groups.count)
+        return r
+    }
+
     /// Whether this report is a finding (exit 1): the live kernel's partition differs.
     public var isFinding: Bool { live.map { !$0.partitionMatches } ?? false }
 }
@@ -145,7 +163,10 @@ extension GroupsReport {
         var out = ""
         let short = groups.allSatisfy { $0.members.allSatisfy { $0.bdf.hasPrefix("0000:") } }
         func s(_ bdf: String) -> String { short && bdf.hasPrefix("0000:") ? String(bdf.dropFirst(5)) : bdf }
-        out += "IOMMU groups predicted for \(source): \(functions) functions, \(groups.count) groups (kernel \(kernel) rules)\n"
+        out += "IOMMU groups predicted for \(source): \(functions) functions, \(selection?.groupsInAll ?? groups.count) groups (kernel \(kernel) rules)\n"
+        if let selection {
+            out += "Shown: the \(groups.count) group\(groups.count == 1 ? "" : "s") of the functions \(selection.filter) selects, and the root ports above them.\n"
+        }
         out += numbering == "kernel" ? "Group numbers: as the kernel allocates them at boot.\n"
                                      : "Group numbers: labels of the partition only (the kernel's numbers cannot be known here).\n"
         out += "\nAssumptions and limits:\n"

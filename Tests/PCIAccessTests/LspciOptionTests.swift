@@ -143,6 +143,41 @@ import TestSupport
         }
     }
 
+    /// `groups -s/-d` shows exactly the groups holding a function lspci selects, and says so.
+    @Test(arguments: ["qemu/b-switch/dump.txt", "machines/x58-asus-p6t6-nf200/dump.txt", "machines/fsl-p2020-multidomain/dump.txt"])
+    func groupsShowsTheGroupsOfWhatLspciSelects(_ dump: String) async throws {
+        let path = Fixtures.path(dump)
+        func groups(_ args: [String]) async throws -> [String: Any] {
+            let r = try await Binary.run(["groups", "--dump", path, "--format", "json"] + args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        func numbered(_ doc: [String: Any]) -> [Int: Set<String>] {
+            var out: [Int: Set<String>] = [:]
+            for g in doc["groups"] as? [[String: Any]] ?? [] {
+                out[g["number"] as? Int ?? -1] = Set((g["members"] as? [[String: Any]] ?? []).compactMap { $0["bdf"] as? String })
+            }
+            return out
+        }
+        let all = numbered(try await groups([]))
+        let fs = try PCIReader.read(.dump(path: path), names: false)
+        var narrowed = 0
+        for args in [["-s", "0:"], ["-s", ".1"], ["-d", "::0604"], ["-d", "8086:"], ["-s", "1:"]] + Self.cases(fs).suffix(4) {
+            let selected = Set(try await Self.lspciSelects(path, args).map(\.description))
+            let doc = try await groups(args)
+            let expected = all.filter { !$0.value.isDisjoint(with: selected) }
+            #expect(numbered(doc) == expected, "\(dump) \(args)")
+            let sel = try #require(doc["selection"] as? [String: Any])
+            #expect(sel["filter"] as? String == args.joined(separator: " ") && sel["groupsInAll"] as? Int == all.count)
+            if expected.count < all.count { narrowed += 1 }
+        }
+        #expect(narrowed >= 2)
+        let dot = try await Binary.run(["groups", "--dump", path, "--format", "dot", "-s", "0:"])
+        #expect(dot.status == 2 && dot.stderr.contains("DOT picture always shows every group"))
+        let bad = try await Binary.run(["groups", "--dump", path, "-d", "8086"])
+        #expect(bad.status == 2 && bad.stderr == "acsquirk groups: -d '8086': At least two fields must be given\n")
+    }
+
     /// Rows and their order and slot names are lspci's, with and without -D; -n shows lspci -n's
     /// numbers and no names; -nn names the function exactly as lspci -nn does.
     @Test(arguments: ["qemu/b-switch/dump.txt", "machines/x58-asus-p6t6-nf200/dump.txt",

@@ -47,6 +47,9 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict.")
     var explain = false
 
+    @OptionGroup(title: "Selection (as lspci; text and JSON show only the groups of the selected functions)")
+    var selection: PCISelectionOptions
+
     @Option(name: .long, help: "Output format: text, json or dot.")
     var format: Format = .text
 
@@ -70,6 +73,11 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let filter = try selection.filter(command: "groups")
+        if !filter.selectsAll && format == .dot {
+            printError("acsquirk groups: -s/-d select groups in text and JSON; the DOT picture always shows every group")
+            throw ExitStatus.badInput
+        }
         let profile = KernelProfile.resolve(kernel, live: dump == nil)
         let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                         pchWorkaroundFails: pchWorkaroundFails)
@@ -149,7 +157,15 @@ struct GroupsCommand: AsyncParsableCommand {
             }
         }
 
-        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: labels, live: live)
+        var report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: labels, live: live)
+        if !filter.selectsAll {
+            // The selected functions' groups, and the root ports above them (or selected themselves).
+            let selected = functions.filter(filter.matches).map(\.address)
+            let tree = PCIBusTree(functions)
+            let above = Set(selected + selected.flatMap { tree.upstreamBridges(of: $0) })
+            report = report.selecting(Set(selected.map(\.description)), rootPorts: Set(above.map(\.description)),
+                                      filter: selection.text)
+        }
         switch format {
         case .text:
             print(report.text(explain: explain), terminator: "")

@@ -38,11 +38,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
     var dump: String?
 
-    @Option(name: .customShort("s"), help: ArgumentHelp("Only functions in this slot, as lspci -s (hex; empty or * is any; repeatable).", valueName: "[[[[domain]:]bus]:][slot][.[func]]"))
-    var slots: [String] = []
-
-    @Option(name: .customShort("d"), help: ArgumentHelp("Only functions with these IDs, as lspci -d (hex; empty or * is any; x digits in the class are wildcards; repeatable).", valueName: "[vendor]:[device][:class[:progif]]"))
-    var ids: [String] = []
+    @OptionGroup var selection: PCISelectionOptions
 
     @Flag(name: [.customShort("t"), .customLong("tree")], help: "Draw the bus tree as lspci -t does, each function with its IOMMU group and ACS state.")
     var tree = false
@@ -76,13 +72,7 @@ struct ScanCommand: AsyncParsableCommand {
             printError("acsquirk scan: -k shows the driver the running kernel bound to each function: it needs a live system, and a dump (--dump) has none")
             throw ExitStatus.badInput
         }
-        let filter: PCIFilter
-        do throws(PCIFilterError) {
-            filter = try PCIFilter(slots: slots, ids: ids)
-        } catch {
-            printError("acsquirk scan: \(error)")
-            throw ExitStatus.badInput
-        }
+        let filter = try selection.filter(command: "scan")
         let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
         let result: PCIReadResult
         var drivers: [PCIAddress: String] = [:]
