@@ -13,8 +13,8 @@ export ACSQUIRK_CACHE
 # Packages every target needs: libpci (headers + library), lspci, the pci.ids database.
 BASE_PACKAGES = libpci-dev pciutils pci.ids
 # Packages the tests also need: kernel sources and what compiling drivers/pci/quirks.o takes,
-# graphviz for the DOT test.
-TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
+# graphviz for the DOT test, python3-jsonschema to validate JSON outputs against docs/schemas.
+TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl python3-jsonschema
 
 .PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench fuzz clean oracle-fixtures oracle-check
 

@@ -37,12 +37,11 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         }
     }
 
-    enum Keys: String, CodingKey { case format, source, libpci, warnings, functions }
+    enum Keys: String, CodingKey { case source, libpci, warnings, functions }
     enum SourceKeys: String, CodingKey { case kind, path }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(ScanReport.format, forKey: .format)
         var s = c.nestedContainer(keyedBy: SourceKeys.self, forKey: .source)
         switch source {
         case let .dump(path):
@@ -57,14 +56,8 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         try c.encode(functions, forKey: .functions)
     }
 
-    /// Pretty-printed JSON with sorted keys and a final newline: byte-identical for the same input.
-    public func json() -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, numbers and arrays cannot fail.
-        let data = (try? e.encode(self)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
+    /// The JSON document (`JSONOutput`, docs/schemas/scan.schema.json).
+    public func json() -> String { JSONOutput.encode(self, format: ScanReport.format) }
 
     /// How a piece of the text table should look; the caller maps it to colour (or nothing).
     public enum Style: Hashable, Sendable {

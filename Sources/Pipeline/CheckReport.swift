@@ -194,13 +194,11 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// Whether some entry contradicts its device (exit 1).
     public var hasContradictions: Bool { errors > 0 }
 
-    /// The JSON text (sorted keys, pretty, newline at the end).
-    public func json() -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? e.encode(self)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
+    /// The JSON format name and version (`JSONOutput`); bumped when a field changes meaning or goes away.
+    public static let format = "acsquirk-check/1"
+
+    /// The JSON document (`JSONOutput`, docs/schemas/check.schema.json).
+    public func json() -> String { JSONOutput.encode(self, format: CheckReport.format) }
 
     /// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=check <rule>::<message>`
     /// for every error and warning (so the entry's line is annotated), `::notice` for notes.

@@ -327,9 +327,7 @@ enum GroupsStage {
         }
         let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
         let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
+        let json = report.json()
         let shared = today.groups.filter { $0.members.count > 1 }.count
         var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
         if let w = whatIf {

@@ -1,5 +1,5 @@
-/// A JSON value with ordered object members, so that output is deterministic
-/// (used for the JSON Schema, `lint --format json|sarif` and `show --format json`).
+/// A JSON value built member by member (the JSON Schema, `lint --format json|sarif`,
+/// `show --format json`), written out by `JSONOutput` (sorted keys) like every other document.
 public indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -36,84 +36,38 @@ public indirect enum JSONValue: Hashable, Sendable {
         if case let .object(members) = self { return members.first { $0.0 == key }?.1 }
         return nil
     }
+}
 
-    /// Serialized with two-space indentation and a trailing newline when `pretty`, else on one line.
-    public func serialized(pretty: Bool = true) -> String {
-        var out = ""
-        write(to: &out, indent: pretty ? 0 : nil)
-        if pretty { out += "\n" }
-        return out
+extension JSONValue: Encodable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
-    private func write(to out: inout String, indent: Int?) {
+    /// Encoded as the JSON it stands for; written out by `JSONOutput` like every other document.
+    public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .int(i): out += String(i)
-        case let .string(s): out += JSONValue.quote(s)
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case let .bool(b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case let .int(i):
+            var c = encoder.singleValueContainer()
+            try c.encode(i)
+        case let .string(s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
         case let .array(items):
-            if items.isEmpty { out += "[]"; return }
-            // Short arrays of scalars stay on one line.
-            let scalars = items.allSatisfy { if case .array = $0 { false } else if case .object = $0 { false } else { true } }
-            if let indent, !scalars {
-                out += "[\n"
-                for (i, v) in items.enumerated() {
-                    out += String(repeating: " ", count: indent + 2)
-                    v.write(to: &out, indent: indent + 2)
-                    out += i == items.count - 1 ? "\n" : ",\n"
-                }
-                out += String(repeating: " ", count: indent) + "]"
-            } else {
-                out += "["
-                for (i, v) in items.enumerated() {
-                    if i > 0 { out += indent == nil ? "," : ", " }
-                    v.write(to: &out, indent: indent)
-                }
-                out += "]"
-            }
+            var c = encoder.unkeyedContainer()
+            for v in items { try c.encode(v) }
         case let .object(members):
-            if members.isEmpty { out += "{}"; return }
-            if let indent {
-                out += "{\n"
-                for (i, (k, v)) in members.enumerated() {
-                    out += String(repeating: " ", count: indent + 2) + JSONValue.quote(k) + ": "
-                    v.write(to: &out, indent: indent + 2)
-                    out += i == members.count - 1 ? "\n" : ",\n"
-                }
-                out += String(repeating: " ", count: indent) + "}"
-            } else {
-                out += "{"
-                for (i, (k, v)) in members.enumerated() {
-                    if i > 0 { out += "," }
-                    out += JSONValue.quote(k) + ":"
-                    v.write(to: &out, indent: nil)
-                }
-                out += "}"
-            }
+            var c = encoder.container(keyedBy: Key.self)
+            for (k, v) in members { try c.encode(v, forKey: Key(stringValue: k)) }
         }
-    }
-
-    /// A JSON string literal (RFC 8259 escapes; non-ASCII kept as UTF-8).
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7f || u.value == 0x2028 || u.value == 0x2029:
-                out += "\\u" + hex4(u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hex4(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 }
 

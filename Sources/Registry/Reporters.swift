@@ -1,4 +1,5 @@
 import Foundation
+import PCIConfig
 
 /// Output formats of `acsquirk lint`. Each reporter is a pure function of the diagnostics.
 public enum LintFormat: String, Sendable, CaseIterable {
@@ -13,21 +14,24 @@ public enum LintFormat: String, Sendable, CaseIterable {
 }
 
 public enum LintReporter {
+    /// The `lint --format json` format name and version (`JSONOutput`, docs/schemas/lint.schema.json).
+    public static let jsonFormat = "acsquirk-lint/1"
+
     /// Renders `diagnostics` (already sorted) for `files` files in `format`.
     public static func render(_ diagnostics: [Diagnostic], files: Int, format: LintFormat) -> String {
         switch format {
         case .text:
             return diagnostics.map { $0.description + "\n" }.joined()
         case .json:
-            return JSONValue.object([
+            return JSONOutput.encode(JSONValue.object([
                 ("files", .int(files)), ("errors", .int(diagnostics.errorCount)),
                 ("warnings", .int(diagnostics.warningCount)),
                 ("diagnostics", .array(diagnostics.map(\.json))),
-            ]).serialized()
+            ]), format: jsonFormat)
         case .github:
             return diagnostics.map(github).joined()
         case .sarif:
-            return sarif(diagnostics).serialized()
+            return JSONOutput.encode(sarif(diagnostics))
         }
     }
 

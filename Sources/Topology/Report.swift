@@ -151,6 +151,12 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         return r
     }
 
+    /// The JSON format name and version (`JSONOutput`); bumped when a field changes meaning or goes away.
+    public static let format = "acsquirk-groups/1"
+
+    /// The JSON document (`JSONOutput`, docs/schemas/groups.schema.json).
+    public func json() -> String { JSONOutput.encode(self, format: GroupsReport.format) }
+
     /// Whether this report is a finding (exit 1): the live kernel's partition differs.
     public var isFinding: Bool { live.map { !$0.partitionMatches } ?? false }
 }

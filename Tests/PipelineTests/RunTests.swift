@@ -59,7 +59,7 @@ var kernelTree612: String? {
 }
 
 @Suite struct RunTests {
-    @Test func committedRegistryOnAMachineDump() throws {
+    @Test func committedRegistryOnAMachineDump() async throws {
         let dir = try Fixtures.temporaryDirectory("run-ivb")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
@@ -90,6 +90,11 @@ var kernelTree612: String? {
         let check = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/check.json")))
         #expect(check == r.check)
         #expect(try String(contentsOfFile: out + "/groups.txt", encoding: .utf8).contains("IOMMU group"))
+        // The JSON files are the commands' documents: each validates against its published schema.
+        for schema in ["scan", "check", "groups"] {
+            let errors = try await jsonSchemaErrors(try String(contentsOfFile: out + "/\(schema).json", encoding: .utf8), schema: schema)
+            #expect(errors.isEmpty, "\(schema).json: \(errors)")
+        }
         // The summary: entries, devices checked, findings, files written.
         let summary = try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)
         #expect(summary == r.summary)

@@ -153,7 +153,10 @@ func acsquirk(_ args: [String], env: [String: String] = [:], in directory: Strin
         let d = try #require((obj["diagnostics"] as? [[String: Any]])?.first)
         #expect(d["line"] is NSNull && d["column"] is NSNull)
         guard let sarif = try await acsquirk(["lint", "--format", "sarif", "/nonexistent/quirks"]) else { return }
-        #expect(sarif.stdout.contains("\"uri\": \"/nonexistent/quirks\"") || sarif.stdout.contains("\"uri\":\"/nonexistent/quirks\""))
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+        let result = try #require((((log["runs"] as? [[String: Any]])?.first)?["results"] as? [[String: Any]])?.first)
+        let location = ((result["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any]
+        #expect((location?["artifactLocation"] as? [String: Any])?["uri"] as? String == "/nonexistent/quirks")
         #expect(!sarif.stdout.contains("startLine"))
     }
 

@@ -136,3 +136,42 @@ public func withTemporaryDirectoryAsync(_ name: String = "acsquirk-test", _ body
     defer { try? FileManager.default.removeItem(at: dir) }
     try await body(dir)
 }
+
+/// Checks JSON documents against a JSON Schema file with a real validator, python3-jsonschema
+/// (Draft 2020-12; the schema itself is checked first), in one process. Returns, per document,
+/// one `/path: message` line per violation (empty: valid).
+public func jsonSchemaErrors(_ documents: [String], schemaFile: String) async throws -> [[String]] {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (i, d) in documents.enumerated() {
+        try d.write(to: dir.appendingPathComponent("\(i).json"), atomically: true, encoding: .utf8)
+    }
+    let script = """
+        import json, sys
+        from jsonschema import Draft202012Validator
+        schema = json.load(open(sys.argv[1], encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema)
+        for i in range(int(sys.argv[3])):
+            doc = json.load(open("%s/%d.json" % (sys.argv[2], i), encoding="utf-8"))
+            for e in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
+                print("%d\t/%s: %s" % (i, "/".join(str(p) for p in e.absolute_path), e.message.replace("\\n", " ")))
+        """
+    let r = try await runTool("python3", ["-c", script, schemaFile, dir.path, String(documents.count)])
+    guard r.status == 0 else {
+        return documents.map { _ in ["python3-jsonschema failed (exit \(r.status)): \(r.stderr)"] }
+    }
+    var out = [[String]](repeating: [], count: documents.count)
+    for line in r.stdout.split(separator: "\n") {
+        guard let tab = line.firstIndex(of: "\t"), let i = Int(line[..<tab]), out.indices.contains(i) else { continue }
+        out[i].append(String(line[line.index(after: tab)...]))
+    }
+    return out
+}
+
+/// Checks a JSON document against a published schema, `docs/schemas/<name>.schema.json`
+/// (`jsonSchemaErrors(_:schemaFile:)`).
+public func jsonSchemaErrors(_ json: String, schema name: String) async throws -> [String] {
+    try await jsonSchemaErrors([json], schemaFile: Fixtures.repoPath("docs/schemas/\(name).schema.json"))[0]
+}

@@ -170,9 +170,7 @@ struct GroupsCommand: AsyncParsableCommand {
         case .text:
             print(report.text(explain: explain), terminator: "")
         case .json:
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            Console.out(report.json())
         case .dot:
             let title = whatIf == nil ? nil
                 : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")

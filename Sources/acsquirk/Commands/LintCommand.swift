@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PCIAccess
+import PCIConfig
 import Rainbow
 import Registry
 
@@ -35,7 +36,7 @@ struct LintCommand: AsyncParsableCommand {
 
     func run() async throws {
         if printSchema {
-            print(RegistrySchema.jsonSchema().serialized(), terminator: "")
+            Console.out(JSONOutput.encode(RegistrySchema.jsonSchema()))
             return
         }
         if listRules {

@@ -74,7 +74,8 @@ struct ShowCommand: AsyncParsableCommand {
                     ("rows", .array(e.entry.kernel.table.map { .int($0.row) })),
                 ])
             }
-            print(JSONValue.object([("device", .string(name)), ("entries", .array(items))]).serialized(), terminator: "")
+            Console.out(JSONOutput.encode(JSONValue.object([("device", .string(name)), ("entries", .array(items))]),
+                                          format: "acsquirk-show/1"))
         }
         if loaded.diagnostics.hasErrors {
             for d in loaded.diagnostics where d.severity == .error {
