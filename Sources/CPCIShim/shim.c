@@ -190,26 +190,16 @@ int cpcishim_id_load_failed(struct pci_access *a)
 	return a->id_load_failed;
 }
 
-const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *errbuf, size_t errlen)
+int cpcishim_string_property(struct pci_access *a, struct pci_dev *d, int property, char *out, size_t outlen,
+                             char *errbuf, size_t errlen)
 {
 	volatile int failed = 0;
+	int flag = property == CPCISHIM_IOMMU_GROUP ? PCI_FILL_IOMMU_GROUP : PCI_FILL_DRIVER;
 	char *r = NULL;
 
 	GUARDED(a, errbuf, errlen, {
-		pci_fill_info(d, PCI_FILL_IOMMU_GROUP);
-		r = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
-	}, failed = 1);
-	return failed ? NULL : r;
-}
-
-int cpcishim_driver(struct pci_access *a, struct pci_dev *d, char *out, size_t outlen, char *errbuf, size_t errlen)
-{
-	volatile int failed = 0;
-	char *r = NULL;
-
-	GUARDED(a, errbuf, errlen, {
-		pci_fill_info(d, PCI_FILL_DRIVER);
-		r = pci_get_string_property(d, PCI_FILL_DRIVER);
+		pci_fill_info(d, flag);
+		r = pci_get_string_property(d, flag);
 	}, failed = 1);
 	if (failed)
 		return -1;

@@ -158,7 +158,7 @@ public enum PCIReader {
             cpcishim_location(d, &dom, &bus, &slot, &fn)
             guard let address = LibpciDevice(domain: dom, bus: bus, device: slot, function: fn, config: ConfigSpace(bytes: [])).address
             else { continue }
-            guard cpcishim_driver(access, d, &name, name.count, &err, err.count) == 0 else { throw PCIAccessError(string(err)) }
+            guard cpcishim_string_property(access, d, Int32(CPCISHIM_DRIVER.rawValue), &name, name.count, &err, err.count) == 0 else { throw PCIAccessError(string(err)) }
             let driver = string(name)
             if !driver.isEmpty { out[address] = driver }
         }

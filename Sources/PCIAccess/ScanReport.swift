@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import PCIConfig
 
 /// What `acsquirk scan` shows: one record per function, built from a `PCIReadResult`.

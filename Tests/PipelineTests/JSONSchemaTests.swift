@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Testing
 import TestSupport
 
@@ -80,6 +81,14 @@ import TestSupport
         doc.removeValue(forKey: "extra")
         doc["format"] = "acsquirk-scan/2"
         #expect(try await errors(doc).contains { $0.hasPrefix("/format:") })
+    }
+
+    /// The check schema's rule words are `CheckRule`'s, in the same order.
+    @Test func checkSchemaRulesAreTheSwiftRules() throws {
+        let url = URL(fileURLWithPath: Fixtures.repoPath("docs/schemas/check.schema.json"))
+        let s = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let finding = ((s["$defs"] as? [String: Any])?["finding"] as? [String: Any])?["properties"] as? [String: Any]
+        #expect((finding?["rule"] as? [String: Any])?["enum"] as? [String] == CheckRule.allCases.map(\.rawValue))
     }
 
     /// One schema per command that writes JSON, each declaring the format it describes.

@@ -45,13 +45,19 @@ int cpcishim_lookup_name(struct pci_access *a, char *out, size_t outlen, int fla
 /* Whether the id file failed to load (names then fall back to numbers). */
 int cpcishim_id_load_failed(struct pci_access *a);
 
-/* IOMMU group string from sysfs for a live device (NULL when unknown). */
-const char *cpcishim_iommu_group(struct pci_access *a, struct pci_dev *d, char *errbuf, size_t errlen);
+/* String properties of a live device that libpci reads from sysfs (pci_get_string_property). */
+enum cpcishim_property {
+	/* The bound kernel driver (PCI_FILL_DRIVER: the basename of the sysfs `driver` link, what
+	 * `lspci -k` prints as "Kernel driver in use"). */
+	CPCISHIM_DRIVER = 0,
+	/* The IOMMU group (PCI_FILL_IOMMU_GROUP). */
+	CPCISHIM_IOMMU_GROUP = 1,
+};
 
-/* The kernel driver bound to a live device (libpci's PCI_FILL_DRIVER: the basename of the
- * sysfs `driver` link, what `lspci -k` prints as "Kernel driver in use"). Fills out with the
- * name, or an empty string when no driver is bound. Returns 0, or -1 with errbuf filled. */
-int cpcishim_driver(struct pci_access *a, struct pci_dev *d, char *out, size_t outlen, char *errbuf, size_t errlen);
+/* Fills out with the property, or an empty string when the device has none (no driver bound,
+ * no IOMMU group). Returns 0, or -1 with errbuf filled. */
+int cpcishim_string_property(struct pci_access *a, struct pci_dev *d, int property, char *out, size_t outlen,
+                             char *errbuf, size_t errlen);
 
 /* lspci's device filter (`-s` and `-d`), parsed by libpci itself: pci_filter_parse_slot
  * (is_id = 0) or pci_filter_parse_id (is_id = 1) on a struct pci_filter whose fields are
