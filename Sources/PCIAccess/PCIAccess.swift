@@ -68,12 +68,23 @@ public struct PCIReadResult: Hashable, Sendable {
     public var warnings: [DumpDiagnostic]
     /// Whether names were looked up and the pci.ids file could be loaded.
     public var namesLoaded: Bool
+    /// What the `--dump` file held (`nil` for the live system).
+    public var format: DumpFormat?
+    /// What the input cannot tell and what was taken instead (lspci text), one sentence each:
+    /// commands print them with every result.
+    public var assumptions: [InputAssumption]
+    /// What the machine recorded besides config space (a snapshot; lspci text with `IOMMU group:` lines).
+    public var recorded: RecordedSystem?
 
-    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool) {
+    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool,
+                format: DumpFormat? = nil, assumptions: [InputAssumption] = [], recorded: RecordedSystem? = nil) {
         self.source = source
         self.functions = functions
         self.warnings = warnings
         self.namesLoaded = namesLoaded
+        self.format = format
+        self.assumptions = assumptions
+        self.recorded = recorded
     }
 }
 
@@ -101,8 +112,22 @@ public enum PCIReader {
     /// - Throws: `PCIAccessError`.
     public static func load(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> PCIReadResult {
         var warnings: [DumpDiagnostic] = []
+        var format: DumpFormat?
+        var recorded: RecordedSystem?
         if case let .dump(path) = source {
-            let lint = try DumpLint.check(path: path)
+            // The content says what the file is (DumpFormat.detect): lspci text is rebuilt by
+            // LspciText; a snapshot's sections are read here and its config space below.
+            let bytes = try DumpLint.readFile(path)
+            format = DumpFormat.detect(bytes)
+            if format == .lspciText { return try loadText(bytes, path: path, names: names, idsPath: idsPath) }
+            if format == .snapshot {
+                let (system, problems) = SnapshotFormat.recorded(bytes, file: path)
+                if !problems.isEmpty {
+                    throw PCIAccessError(problems.map(\.description).joined(separator: "\n"), diagnostics: problems)
+                }
+                recorded = system
+            }
+            let lint = DumpLint.check(bytes: bytes, file: path)
             if lint.isFatal {
                 throw PCIAccessError(lint.errors.map(\.description).joined(separator: "\n"), diagnostics: lint.diagnostics)
             }
@@ -164,7 +189,42 @@ public enum PCIReader {
             result.append(PCIFunction(address: address, config: config, names: n))
         }
         return PCIReadResult(source: source, functions: result.sorted { $0.address < $1.address },
-                             warnings: warnings, namesLoaded: namesLoaded && !result.isEmpty)
+                             warnings: warnings, namesLoaded: namesLoaded && !result.isEmpty,
+                             format: format, recorded: recorded)
+    }
+
+    /// lspci text: rebuilt by `LspciText`, names looked up by ID as for a dump (so every format
+    /// names a device the same way). Errors are refused with their lines.
+    static func loadText(_ bytes: [UInt8], path: String, names: Bool, idsPath: String?) throws(PCIAccessError) -> PCIReadResult {
+        let report = LspciText.parse(bytes: bytes, file: path, ids: {
+            idsPath.map { try? PCIIDsIndex(path: $0) } ?? PCIIDsIndex.shared
+        })
+        if report.isFatal {
+            throw PCIAccessError(report.errors.map(\.description).joined(separator: "\n"), diagnostics: report.diagnostics)
+        }
+        var warnings = report.warnings
+        var functions = report.functions
+        var namesLoaded = false
+        if names, !functions.isEmpty {
+            let db: PCINameDatabase?
+            if let idsPath { db = try PCINameDatabase(idsPath: idsPath) } else { db = PCINameDatabase.shared }
+            if let db, db.isAvailable {
+                namesLoaded = true
+                for i in functions.indices where !functions[i].isAllOnes {
+                    functions[i].names = try db.names(for: functions[i].config)
+                }
+            } else {
+                warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
+                                               message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
+            }
+        }
+        var recorded: RecordedSystem?
+        if !report.recordedGroups.isEmpty || !report.drivers.isEmpty {
+            recorded = RecordedSystem(origin: "lspci text", iommuActive: !report.recordedGroups.isEmpty,
+                                      iommuGroups: report.recordedGroups, drivers: report.drivers)
+        }
+        return PCIReadResult(source: .dump(path: path), functions: functions, warnings: warnings, namesLoaded: namesLoaded,
+                             format: .lspciText, assumptions: report.assumptions, recorded: recorded)
     }
 
     private static func lookupNames(_ a: OpaquePointer, _ c: ConfigSpace) throws(PCIAccessError) -> PCINames {

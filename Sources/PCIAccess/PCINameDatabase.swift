@@ -1,5 +1,6 @@
 import CPCIShim
 import Foundation
+import PCIConfig
 
 /// Vendor and device names from the pci.ids database, looked up through libpci
 /// (`pci_lookup_name` with `PCI_LOOKUP_NO_NUMBERS`, udev's hwdb disabled).
@@ -54,6 +55,26 @@ public final class PCINameDatabase: @unchecked Sendable {
         defer { lock.unlock() }
         // PCI_LOOKUP_DEVICE (2) | PCI_LOOKUP_NO_NUMBERS.
         return lookupLocked(0x2 | 0x20000, Int32(vendor), Int32(device))
+    }
+
+    /// Class, vendor and device names of `config` as `lspci -mm` prints them (numbers where
+    /// pci.ids has no name), as `PCIReader` names the functions of a dump.
+    /// - Throws: `PCIAccessError` when the database is corrupt.
+    public func names(for config: ConfigSpace) throws(PCIAccessError) -> PCINames {
+        lock.lock()
+        defer { lock.unlock() }
+        let v = Int32(config.vendorID ?? 0xffff), d = Int32(config.deviceID ?? 0xffff)
+        let cls = Int32(config.classID ?? 0xffff)
+        func lookup(_ flags: Int32, _ a: Int32, _ b: Int32) throws(PCIAccessError) -> String {
+            var out = [CChar](repeating: 0, count: 1024)
+            var err = [CChar](repeating: 0, count: 512)
+            if cpcishim_lookup_name(access, &out, out.count, flags, a, b, 0, 0, &err, err.count) != 0 {
+                throw PCIAccessError("error: corrupt PCI ID database: \(string(err)) (names can be turned off)")
+            }
+            return string(out)
+        }
+        // PCI_LOOKUP_VENDOR 1, DEVICE 2, CLASS 4.
+        return PCINames(vendor: try lookup(1, v, 0), device: try lookup(2, v, d), class: try lookup(4, cls, 0))
     }
 
     /// Whether pci.ids could be loaded (known only after a first lookup; true before it).

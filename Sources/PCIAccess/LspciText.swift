@@ -1,0 +1,743 @@
+import Foundation
+import PCIConfig
+
+/// What a `--dump` file holds, told from its content (docs/input-formats.md).
+public enum DumpFormat: String, Hashable, Sendable, CustomStringConvertible {
+    /// `lspci -x`, `-xxx` or `-xxxx` (optionally with `-v` text around complete 4096-byte dumps):
+    /// read byte for byte by libpci's dump method.
+    case hexDump = "hex-dump"
+    /// `lspci -vv`/`-vvv` text (with or without `-nn`, `-D`, `-k`, pieces of hex): config space
+    /// rebuilt from lspci's decode, with assumptions.
+    case lspciText = "lspci-text"
+    /// `acsquirk snapshot`: an `lspci -xxxx` dump plus the machine's recorded state.
+    case snapshot
+
+    public var description: String { rawValue }
+
+    /// Tells the format of `bytes`:
+    /// - the first line `# acsquirk snapshot ...`: a snapshot;
+    /// - lines of lspci's verbose decode (`Control: I/O±`, `Status: Cap±`, `Capabilities: [..]`,
+    ///   `Bus: primary=`, `Kernel driver in use:`, ...) unless every device also carries all 4096
+    ///   bytes in hex (then libpci reads the bytes exactly): lspci text;
+    /// - device lines with neither hex nor decode (plain `lspci`): lspci text, which refuses it
+    ///   with the reason;
+    /// - anything else: a hex dump (the dump pre-check reports what is wrong with it).
+    public static func detect(_ bytes: [UInt8]) -> DumpFormat {
+        if bytes.starts(with: Array(SnapshotFormat.magic.utf8)) { return .snapshot }
+        var sawDecode = false
+        var headers = 0
+        var hexLines = 0
+        var fullHexDevices = 0
+        var lastOffset = -1
+        var scan = LineScanner(bytes)
+        while let (line, _) = scan.next() {
+            let t = trimLeft(line)
+            if t.isEmpty { continue }
+            if t.startIndex == line.startIndex, TextLine.bdfToken(t) != nil {
+                headers += 1
+                if lastOffset >= 0xff0 { fullHexDevices += 1 }
+                lastOffset = -1
+                continue
+            }
+            if let off = TextLine.hexOffset(t) {
+                hexLines += 1
+                lastOffset = max(lastOffset, off)
+                continue
+            }
+            if !sawDecode, TextLine.isDecodeLine(t) { sawDecode = true }
+        }
+        if lastOffset >= 0xff0 { fullHexDevices += 1 }
+        if sawDecode { return headers > 0 && fullHexDevices == headers ? .hexDump : .lspciText }
+        if headers > 0 && hexLines == 0 { return .lspciText }
+        return .hexDump
+    }
+}
+
+/// Reads `lspci -vv`/`-vvv` text (what bug reports, forums and hardware databases hold) into the
+/// functions the rest of acsquirk works on: for each function a `ConfigSpace` rebuilt from what
+/// lspci decoded (IDs, class, header layout, bridge bus numbers, the PCI Express capability with
+/// its port type and ARI Forwarding Enable, the ACS capability with ACSCap/ACSCtl, capability
+/// offsets), so that every later stage works unchanged, and the list of what the text cannot tell
+/// (`assumptions`), which commands print with every result.
+///
+/// Accepted: `-vv`, `-vvv`, with or without `-nn` (IDs; without them the names are resolved
+/// through pci.ids), `-D`, `-k`, tabs or the spaces pastes turn them into (indentation is not
+/// relied on), tool messages mixed in (`lspci: Unable to load libkmod resources`), and pieces of
+/// `-x`/`-xxx`/`-xxxx` hex (those bytes are used as they are). The grammar follows pciutils
+/// (lspci.c `show_device`/`show_verbose`, ls-caps.c, ls-ecaps.c `cap_acs`).
+public enum LspciText {
+    /// Parses `bytes` (the content of `file`). `ids` is called at most once, when a name must be
+    /// turned into an ID (text without `-nn`).
+    public static func parse(bytes: [UInt8], file: String, ids: () -> PCIIDsIndex? = { PCIIDsIndex.shared }) -> LspciTextReport {
+        var p = TextParser(file: file)
+        p.run(bytes)
+        return p.finish(ids: ids)
+    }
+}
+
+/// Something the input cannot tell and what was taken instead: printed with every result.
+public struct InputAssumption: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// Config space rebuilt from lspci's decode (always first for lspci text).
+        case rebuiltFromText = "rebuilt-from-text"
+        /// IDs looked up by name in pci.ids (text without `-nn`).
+        case idsFromNames = "ids-from-names"
+        /// A name (or class name) that stands for several IDs; the first was taken.
+        case ambiguousName = "ambiguous-name"
+        /// lspci ran without root: `Capabilities: <access denied>`.
+        case accessDenied = "access-denied"
+        /// `lspci -v`: the ACS capability is named, its registers are not decoded.
+        case acsNotDecoded = "acs-not-decoded"
+        /// No function shows extended capabilities: ACS unknown everywhere.
+        case extendedSpaceUnseen = "extended-space-unseen"
+        /// PCIe functions without extended capabilities while others have some: taken as none.
+        case noExtendedCapabilities = "no-extended-capabilities"
+        /// Header type bit 7 inferred from the other functions of each slot.
+        case multifunction
+        /// Intel SPT ports: the ACS control dword is not in the text.
+        case intelSPTControl = "intel-spt-control"
+        /// The LPC bridge's RCBA register is not in the text.
+        case rcba
+        /// Hex bytes in the text used for some functions.
+        case hexBytes = "hex-bytes"
+    }
+
+    public var kind: Kind
+    /// The functions it is about (empty: the whole input).
+    public var functions: [PCIAddress]
+    public var text: String
+
+    public init(_ kind: Kind, _ functions: [PCIAddress] = [], _ text: String) {
+        self.kind = kind
+        self.functions = functions
+        self.text = text
+    }
+
+    public var description: String { text }
+}
+
+/// The result of reading lspci text.
+public struct LspciTextReport: Sendable {
+    public var file: String
+    /// One per address, sorted (duplicates: the first), config space rebuilt, names not looked up.
+    public var functions: [PCIFunction]
+    /// Errors (the text cannot be used) and warnings, with the line they are about.
+    public var diagnostics: [DumpDiagnostic]
+    /// What the text cannot tell and what was taken instead, in a fixed order.
+    public var assumptions: [InputAssumption]
+    /// `IOMMU group: N` lines (lspci 3.6+ prints them from sysfs): the kernel's groups when the text was taken.
+    public var recordedGroups: [PCIAddress: Int]
+    /// `Kernel driver in use: X` lines.
+    public var drivers: [PCIAddress: String]
+
+    public var errors: [DumpDiagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [DumpDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var isFatal: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+// MARK: - Lines
+
+/// Iterates over the lines of a byte buffer (LF or CRLF), with 1-based numbers.
+struct LineScanner {
+    let bytes: [UInt8]
+    var pos = 0
+    var number = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func next() -> (ArraySlice<UInt8>, Int)? {
+        guard pos < bytes.count else { return nil }
+        var end = pos
+        while end < bytes.count, bytes[end] != 0x0a { end += 1 }
+        var line = bytes[pos..<end]
+        if line.last == 0x0d { line = line.dropLast() }
+        pos = end + 1
+        number += 1
+        return (line, number)
+    }
+}
+
+@inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+@inline(__always) func isHexDigit(_ c: UInt8) -> Bool {
+    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+}
+@inline(__always) func hexDigitValue(_ c: UInt8) -> Int {
+    c <= 0x39 ? Int(c - 0x30) : c <= 0x46 ? Int(c - 0x41 + 10) : Int(c - 0x61 + 10)
+}
+
+func trimLeft(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var i = s.startIndex
+    while i < s.endIndex, isBlank(s[i]) { i += 1 }
+    return s[i...]
+}
+
+func trimRight(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var e = s.endIndex
+    while e > s.startIndex, isBlank(s[e - 1]) { e -= 1 }
+    return s[s.startIndex..<e]
+}
+
+extension ArraySlice where Element == UInt8 {
+    @inline(__always) func hasPrefix(_ p: StaticString) -> Bool {
+        let n = p.utf8CodeUnitCount
+        guard count >= n else { return false }
+        return p.withUTF8Buffer { buf in
+            var i = startIndex
+            for c in buf {
+                if self[i] != c { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    func dropping(_ n: Int) -> ArraySlice<UInt8> { self[(startIndex + Swift.min(n, count))...] }
+
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    var trimmedSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// The pieces of lspci's line grammar the parser and the format detection share.
+enum TextLine {
+    /// The address token at the start of a device line: `bb:dd.f` or `dddd:bb:dd.f` (4 to 8 hex
+    /// digits of domain), followed by a space or a tab. Returns the token's end index.
+    static func bdfToken(_ t: ArraySlice<UInt8>) -> ArraySlice<UInt8>.Index? {
+        var i = t.startIndex
+        func hexRun() -> Int {
+            let s = i
+            while i < t.endIndex, isHexDigit(t[i]) { i += 1 }
+            return i - s
+        }
+        let g0 = hexRun()
+        guard g0 >= 2, i < t.endIndex, t[i] == 0x3a else { return nil }
+        i += 1
+        let g1 = hexRun()
+        guard g1 == 2, i < t.endIndex else { return nil }
+        if t[i] == 0x3a {
+            guard g0 >= 4 && g0 <= 8 else { return nil }
+            i += 1
+            guard hexRun() == 2, i < t.endIndex else { return nil }
+        } else {
+            guard g0 == 2 else { return nil }
+        }
+        guard t[i] == 0x2e else { return nil }
+        i += 1
+        guard i < t.endIndex, t[i] >= 0x30 && t[i] <= 0x39 else { return nil }
+        i += 1
+        guard i < t.endIndex, isBlank(t[i]) else { return nil }
+        return i
+    }
+
+    /// The offset of a hex line `xx: b b b ...` (2 or 3 offset digits, then at least one byte), or nil.
+    static func hexOffset(_ t: ArraySlice<UInt8>) -> Int? {
+        var i = t.startIndex
+        var off = 0
+        while i < t.endIndex, isHexDigit(t[i]) {
+            off = off * 16 + hexDigitValue(t[i])
+            i += 1
+        }
+        let digits = i - t.startIndex
+        guard digits == 2 || digits == 3, i + 3 < t.endIndex, t[i] == 0x3a, t[i + 1] == 0x20,
+              isHexDigit(t[i + 2]), isHexDigit(t[i + 3]), i + 4 == t.endIndex || isBlank(t[i + 4]) else { return nil }
+        return off
+    }
+
+    /// Whether a (left-trimmed) line is one of lspci's verbose decode lines that only `-v` and
+    /// more print.
+    static func isDecodeLine(_ t: ArraySlice<UInt8>) -> Bool {
+        t.hasPrefix("Control: I/O") || t.hasPrefix("Status: Cap") || t.hasPrefix("Capabilities: [")
+            || t.hasPrefix("Capabilities: <") || t.hasPrefix("Bus: primary=") || t.hasPrefix("Kernel driver in use:")
+            || t.hasPrefix("Kernel modules:") || t.hasPrefix("IOMMU group:") || t.hasPrefix("Flags: bus master")
+            || t.hasPrefix("Flags: fast devsel") || t.hasPrefix("Flags: medium devsel") || t.hasPrefix("Flags: slow devsel")
+    }
+}
+
+// MARK: - What one function's text says
+
+/// One capability line: `Capabilities: [off vN] Name...`.
+struct TextCapability {
+    var line: Int
+    var offset: Int
+    var version: UInt8?
+    var id: UInt16
+    var name: String
+}
+
+/// The PCI Express capability as lspci decodes it.
+struct TextExpress {
+    var offset: Int
+    var version: UInt8?
+    var type: PCIExpressPortType
+    var slot: Bool
+    var interruptMessage: UInt8
+    var ariForwarding = false
+}
+
+/// The ACS capability as lspci decodes it (`cap_acs`).
+struct TextACS {
+    var line: Int
+    var offset: Int
+    var version: UInt8
+    var capability: ACSFlags?
+    var control: ACSFlags?
+}
+
+/// Everything the text says about one function.
+struct TextFunction {
+    var line: Int
+    var address: PCIAddress
+    /// The device line after the address.
+    var className: String
+    var classID: UInt16?
+    /// `vendor device` text without IDs, revision and programming interface.
+    var vendorDevice: String
+    var id: PCIDeviceID?
+    var revision: UInt8?
+    var progIF: UInt8?
+    var subsystem: PCIDeviceID?
+    var command: UInt16?
+    var statusCapList: Bool?
+    var bus: BridgeBusNumbers?
+    var unknownHeaderType: UInt8?
+    var accessDenied = false
+    var chainBroken = false
+    var standard: [TextCapability] = []
+    var extended: [TextCapability] = []
+    var express: TextExpress?
+    var acs: TextACS?
+    /// Hex bytes given with the text (`-x`/`-xxx`/`-xxxx`), by offset.
+    var hex: [Int: UInt8] = [:]
+    var hexLength = 0
+    var iommuGroup: Int?
+    var driver: String?
+    /// The last `Capabilities:` line seen (what `ACSCap:`, `DevCtl2:` belong to).
+    var current: TextCapability?
+}
+
+// MARK: - The parser
+
+struct TextParser {
+    let file: String
+    var functions: [TextFunction] = []
+    var seen: [PCIAddress: Int] = [:]
+    var diagnostics: [DumpDiagnostic] = []
+    var open: TextFunction?
+    var verbose = 0
+    var sawDecode = false
+    var sawHex = false
+    var lastLine = 0
+    var lastNonBlankLine = 0
+
+    init(file: String) { self.file = file }
+
+    mutating func warn(_ line: Int, _ message: String) {
+        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .warning, message: message))
+    }
+
+    mutating func fail(_ line: Int?, _ message: String) {
+        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: message))
+    }
+
+    mutating func run(_ bytes: [UInt8]) {
+        if let nul = bytes.firstIndex(of: 0) {
+            var line = 1
+            for b in bytes[..<nul] where b == 0x0a { line += 1 }
+            fail(line, "NUL byte: a binary file, not lspci text")
+            return
+        }
+        var scan = LineScanner(bytes)
+        while let (raw, no) = scan.next() {
+            lastLine = no
+            let line = trimRight(raw)
+            let t = trimLeft(line)
+            if t.isEmpty { continue }
+            lastNonBlankLine = no
+            if let end = TextLine.bdfToken(t) {
+                close()
+                header(t, tokenEnd: end, no)
+                continue
+            }
+            guard open != nil else {
+                if TextLine.isDecodeLine(t) || TextLine.hexOffset(t) != nil {
+                    warn(no, "lspci text before the first device line: ignored")
+                }
+                continue
+            }
+            body(t, no)
+        }
+        close()
+    }
+
+    // MARK: Device lines
+
+    /// `[dddd:]bb:dd.f Class[ [cccc]]: Vendor Device[ [vvvv:dddd]][ (rev rr)][ (prog-if pp[ [name]])]`
+    /// (lspci.c `show_terse`), or `-n`: `bb:dd.f cccc: vvvv:dddd (rev rr)`.
+    mutating func header(_ t: ArraySlice<UInt8>, tokenEnd: ArraySlice<UInt8>.Index, _ no: Int) {
+        let token = t[t.startIndex..<tokenEnd].text
+        guard let address = PCIAddress(token) else {
+            warn(no, "\(token) is not a valid PCI address (device above 1f or function above 7): this function is skipped")
+            return
+        }
+        let rest = t[(tokenEnd + 1)...].text.trimmedSpaces
+        guard let colon = rest.range(of: ": ") else {
+            fail(no, "\(token): no 'Class: Vendor Device' after the address (not a line lspci writes; the line may be cut)")
+            return
+        }
+        var f = TextFunction(line: no, address: address, className: String(rest[..<colon.lowerBound]), vendorDevice: "")
+        var vd = String(rest[colon.upperBound...])
+        if let r = vd.range(of: " (prog-if ", options: .backwards) {
+            let hexPart = vd[r.upperBound...].prefix(2)
+            f.progIF = UInt8(hexPart, radix: 16)
+            vd = String(vd[..<r.lowerBound])
+        }
+        if vd.hasSuffix(")"), let r = vd.range(of: " (rev ", options: .backwards) {
+            f.revision = UInt8(vd[r.upperBound...].dropLast(), radix: 16)
+            vd = String(vd[..<r.lowerBound])
+        }
+        if vd.hasSuffix("]"), let open = vd.lastIndex(of: "["), let id = PCIDeviceID(vd[vd.index(after: open)..<vd.index(before: vd.endIndex)]) {
+            f.id = id
+            vd = String(vd[..<open]).trimmedSpaces
+        } else if let id = PCIDeviceID(vd), vd.count == 9 {
+            f.id = id    // lspci -n
+        }
+        f.vendorDevice = vd
+        // Class: `Name [cccc]` (-nn, or a sub-class pci.ids lacks), `cccc` (-n), `Class cccc`, or a name.
+        var cls = f.className
+        if cls.hasSuffix("]"), let o = cls.lastIndex(of: "["), let id = parseHexID(cls[cls.index(after: o)..<cls.index(before: cls.endIndex)]),
+           cls.distance(from: o, to: cls.endIndex) == 6 {
+            f.classID = id
+            cls = String(cls[..<o]).trimmedSpaces
+            f.className = cls
+        } else if cls.count == 4, let id = parseHexID(cls) {
+            f.classID = id
+        } else if cls.hasPrefix("Class "), let id = parseHexID(cls.dropFirst(6)), cls.count == 10 {
+            f.classID = id
+        }
+        open = f
+    }
+
+    // MARK: Lines inside a device
+
+    mutating func body(_ t: ArraySlice<UInt8>, _ no: Int) {
+        guard var f = open else { return }
+        defer { open = f }
+        if let off = TextLine.hexOffset(t) {
+            hexLine(&f, t, offset: off, no)
+            return
+        }
+        if t.hasPrefix("Capabilities: ") {
+            sawDecode = true
+            capability(&f, t.dropping(14), no)
+            return
+        }
+        if t.hasPrefix("ACSCap:") || t.hasPrefix("ACSCtl:") {
+            let isCap = t.hasPrefix("ACSCap:")
+            guard var acs = f.acs, f.current?.offset == acs.offset else {
+                warn(no, "\(isCap ? "ACSCap" : "ACSCtl") line outside an Access Control Services capability: ignored")
+                return
+            }
+            guard let flags = acsFlags(t.dropping(7), no) else { return }
+            if isCap { acs.capability = flags } else { acs.control = flags }
+            f.acs = acs
+            return
+        }
+        if t.hasPrefix("DevCtl2:") {
+            if f.express != nil, f.current?.id == CapabilityID.pciExpress, f.current?.offset == f.express?.offset {
+                f.express!.ariForwarding = t.text.contains("ARIFwd+")
+            }
+            return
+        }
+        if t.hasPrefix("Status: Cap") {
+            sawDecode = true
+            verbose = max(verbose, 2)
+            let s = t.dropping(11)
+            if let c = s.first { f.statusCapList = c == UInt8(ascii: "+") }
+            return
+        }
+        if t.hasPrefix("Control: I/O") {
+            sawDecode = true
+            verbose = max(verbose, 2)
+            f.command = commandRegister(t.dropping(9).text)
+            return
+        }
+        if t.hasPrefix("Bus: primary=") {
+            sawDecode = true
+            busNumbers(&f, t.text, no)
+            return
+        }
+        if t.hasPrefix("Subsystem: "), f.current == nil {
+            let s = t.text
+            if s.hasSuffix("]"), let o = s.lastIndex(of: "["),
+               let id = PCIDeviceID(s[s.index(after: o)..<s.index(before: s.endIndex)]) {
+                f.subsystem = id
+            }
+            return
+        }
+        if t.hasPrefix("IOMMU group:") {
+            sawDecode = true
+            f.iommuGroup = Int(t.dropping(12).text.trimmedSpaces)
+            if f.iommuGroup == nil { warn(no, "IOMMU group line without a number: ignored") }
+            return
+        }
+        if t.hasPrefix("Kernel driver in use:") {
+            sawDecode = true
+            f.driver = t.dropping(21).text.trimmedSpaces
+            return
+        }
+        if t.hasPrefix("Flags: ") {
+            let s = t.text
+            if s.contains("devsel") {
+                sawDecode = true
+                verbose = max(verbose, 1)
+            }
+            return
+        }
+        if t.hasPrefix("!!! Unknown header type ") {
+            f.unknownHeaderType = UInt8(t.dropping(24).text.prefix(2), radix: 16)
+            return
+        }
+    }
+
+    mutating func hexLine(_ f: inout TextFunction, _ t: ArraySlice<UInt8>, offset: Int, _ no: Int) {
+        sawHex = true
+        var i = t.startIndex
+        while t[i] != 0x3a { i += 1 }
+        i += 2
+        var k = 0
+        while i < t.endIndex {
+            guard i + 1 < t.endIndex, isHexDigit(t[i]), isHexDigit(t[i + 1]), i + 2 == t.endIndex || isBlank(t[i + 2]) else {
+                let rest = t[i...]
+                if rest.hasPrefix("pcilib:") || rest.hasPrefix("lspci:") {
+                    // stderr written into the middle of stdout (lspci -xxxx reading VPD, say).
+                    warn(no, "a tool message interrupts this hex line at column \(i - t.startIndex + 1): the bytes after it are not used")
+                    return
+                }
+                fail(no, "malformed hex line at column \(i - t.startIndex + 1): lspci writes two-digit hex bytes separated by spaces")
+                return
+            }
+            let at = offset + k
+            guard at < ConfigSpace.size else {
+                fail(no, "byte at offset 0x\(hex(at, width: 3)) is past 4096 bytes of config space")
+                return
+            }
+            f.hex[at] = UInt8(hexDigitValue(t[i]) << 4 | hexDigitValue(t[i + 1]))
+            f.hexLength = max(f.hexLength, at + 1)
+            k += 1
+            i += 2
+            while i < t.endIndex, isBlank(t[i]) { i += 1 }
+        }
+    }
+
+    /// `Bus: primary=00, secondary=01, subordinate=05, sec-latency=0` (`show_htype1`, `show_htype2`).
+    mutating func busNumbers(_ f: inout TextFunction, _ s: String, _ no: Int) {
+        func value(_ key: String) -> UInt8? {
+            guard let r = s.range(of: key + "=") else { return nil }
+            let digits = s[r.upperBound...].prefix { $0.isHexDigit }
+            guard digits.count == 2 else { return nil }
+            return UInt8(digits, radix: 16)
+        }
+        guard let p = value("primary"), let sec = value("secondary"), let sub = value("subordinate") else {
+            fail(no, "bus numbers not readable: lspci writes 'Bus: primary=bb, secondary=bb, subordinate=bb' with two hex digits each")
+            return
+        }
+        f.bus = BridgeBusNumbers(primary: p, secondary: sec, subordinate: sub)
+    }
+
+    /// `SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-`: all seven.
+    mutating func acsFlags(_ rest: ArraySlice<UInt8>, _ no: Int) -> ACSFlags? {
+        var flags: ACSFlags = []
+        var found: ACSFlags = []
+        for word in rest.text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard let sign = word.last, sign == "+" || sign == "-" else { continue }
+            let name = word.dropLast()
+            guard let f = ACSFlags.names.first(where: { $0.lspci == name }) else { continue }
+            found.insert(f.0)
+            if sign == "+" { flags.insert(f.0) }
+        }
+        if found != .all {
+            let missing = ACSFlags.names.filter { !found.contains($0.0) }.map(\.lspci)
+            fail(no, "ACS register line lacks \(missing.joined(separator: ", ")) (lspci prints all seven flags; the line may be cut)")
+            return nil
+        }
+        return flags
+    }
+
+    /// lspci's `Control:` flags as the Command register (PCI Local Bus Specification 3.0 §6.2.2).
+    func commandRegister(_ s: String) -> UInt16 {
+        let bits: [(String, UInt16)] = [("I/O", 0), ("Mem", 1), ("BusMaster", 2), ("SpecCycle", 3), ("MemWINV", 4),
+                                        ("VGASnoop", 5), ("ParErr", 6), ("Stepping", 7), ("SERR", 8), ("FastB2B", 9),
+                                        ("DisINTx", 10)]
+        var v: UInt16 = 0
+        for word in s.split(separator: " ") {
+            guard word.last == "+" else { continue }
+            if let b = bits.first(where: { $0.0 == word.dropLast() }) { v |= 1 << b.1 }
+        }
+        return v
+    }
+
+    // MARK: Capabilities
+
+    /// `[54] Express (v2) Root Port (Slot+), MSI 00`, `[148 v1] Access Control Services`,
+    /// `<access denied>`, `[e0] <chain broken>`.
+    mutating func capability(_ f: inout TextFunction, _ rest: ArraySlice<UInt8>, _ no: Int) {
+        let s = rest.text
+        if s.hasPrefix("<access denied>") {
+            f.accessDenied = true
+            f.current = nil
+            return
+        }
+        guard s.hasPrefix("["), let close = s.firstIndex(of: "]") else {
+            fail(no, "capability line without '[offset]': lspci writes 'Capabilities: [54] Name'")
+            return
+        }
+        let inside = s[s.index(after: s.startIndex)..<close].split(separator: " ")
+        guard let offText = inside.first, offText.count <= 3, let offset = Int(offText, radix: 16) else {
+            fail(no, "capability offset '\(s[s.index(after: s.startIndex)..<close])' is not a hex offset")
+            return
+        }
+        var version: UInt8?
+        if inside.count > 1, inside[1].hasPrefix("v") { version = UInt8(inside[1].dropFirst()) }
+        let name = String(s[s.index(after: close)...]).trimmedSpaces
+        if name.hasPrefix("<chain broken>") || name.hasPrefix("<chain looped>") || name.hasPrefix("<access denied>") {
+            f.chainBroken = true
+            f.current = nil
+            return
+        }
+        if offset < ConfigSpace.extendedStart {
+            guard offset >= 0x40, offset & 3 == 0 else {
+                warn(no, "capability at 0x\(hex(offset, width: 2)) lies in the header or is unaligned: ignored")
+                f.current = nil
+                return
+            }
+            let cap = TextCapability(line: no, offset: offset, version: version, id: Self.standardID(name), name: name)
+            f.standard.append(cap)
+            f.current = cap
+            if cap.id == CapabilityID.pciExpress {
+                guard let e = express(name, offset: offset, no) else { return }
+                if f.express == nil { f.express = e }
+            }
+        } else {
+            guard offset & 3 == 0, offset <= 0xffc else {
+                warn(no, "extended capability at 0x\(hex(offset, width: 3)) is unaligned: ignored")
+                f.current = nil
+                return
+            }
+            let cap = TextCapability(line: no, offset: offset, version: version, id: Self.extendedID(name), name: name)
+            f.extended.append(cap)
+            f.current = cap
+            if cap.id == ExtendedCapabilityID.acs, f.acs == nil {
+                f.acs = TextACS(line: no, offset: offset, version: version ?? 1)
+            }
+        }
+    }
+
+    /// `Express (v2) Root Port (Slot+), MSI 00` (ls-caps.c `cap_express`); older lspci: no
+    /// `(vN)`, `IRQ n` instead of `MSI n`.
+    mutating func express(_ name: String, offset: Int, _ no: Int) -> TextExpress? {
+        var s = Substring(name.dropFirst("Express".count)).drop { $0 == " " }
+        var version: UInt8?
+        if s.hasPrefix("(v"), let close = s.firstIndex(of: ")") {
+            version = UInt8(s[s.index(s.startIndex, offsetBy: 2)..<close])
+            s = s[s.index(after: close)...].drop { $0 == " " }
+        }
+        var type: PCIExpressPortType?
+        for (n, t) in Self.expressTypes where s.hasPrefix(n) {
+            type = t
+            s = s.dropFirst(n.count)
+            break
+        }
+        if type == nil, s.hasPrefix("Unknown type ") {
+            let digits = s.dropFirst(13).prefix { $0.isNumber }
+            if let v = UInt8(digits) { type = .other(v) }
+            s = s.dropFirst(13 + digits.count)
+        }
+        guard let type else {
+            fail(no, "PCI Express port type not recognised in '\(name)' (lspci writes e.g. 'Express (v2) Root Port (Slot+), MSI 00')")
+            return nil
+        }
+        let slot = s.contains("(Slot+)")
+        var msi: UInt8 = 0
+        if let r = s.range(of: "MSI ") { msi = UInt8(s[r.upperBound...].prefix(2), radix: 16) ?? 0 }
+        return TextExpress(offset: offset, version: version, type: type, slot: slot, interruptMessage: msi & 0x1f)
+    }
+
+    /// The names lspci gives each type (`PCIExpressPortType.lspciName`; before pciutils 3.3 type 7
+    /// was `PCI/PCI-X Bridge`), longest first, so that `Legacy Endpoint` is not read as `Endpoint`.
+    static let expressTypes: [(String, PCIExpressPortType)] = (
+        [PCIExpressPortType.rcIntegratedEndpoint, .rcEventCollector, .legacyEndpoint, .endpoint, .rootPort, .upstreamPort,
+         .downstreamPort, .pcieToPCIBridge, .pciToPCIeBridge].map { ($0.lspciName, $0) }
+            + [("PCI/PCI-X Bridge", .pcieToPCIBridge)]
+    ).sorted { $0.0.count > $1.0.count }
+
+    /// Standard capability names as ls-caps.c `show_caps` prints them, and their IDs (PCI Code
+    /// and ID Assignment Specification §2). Unknown names get ID 0.
+    static let standardNames: [(String, UInt16)] = [
+        ("Power Management version", 0x01), ("AGP version", 0x02), ("Vital Product Data", 0x03), ("Slot ID", 0x04),
+        ("MSI-X", 0x11), ("MSI:", 0x05), ("CompactPCI hot-swap", 0x06), ("PCI-X", 0x07), ("HyperTransport", 0x08),
+        ("Vendor Specific Information", 0x09), ("Debug port", 0x0a), ("CompactPCI central resource control", 0x0b),
+        ("Hot-plug capable", 0x0c), ("PCI Hot-plug", 0x0c), ("Subsystem", 0x0d), ("Secure device", 0x0f), ("Express", 0x10),
+        ("SATA HBA", 0x12), ("PCI Advanced Features", 0x13), ("Enhanced Allocation", 0x14), ("Flattening Portal Bridge", 0x15),
+        ("Null", 0x00),
+    ]
+
+    /// Extended capability names as ls-ecaps.c `show_ext_caps` prints them, and their IDs (PCI
+    /// Code and ID Assignment Specification §3). Unknown names get ID 0.
+    static let extendedNames: [(String, UInt16)] = [
+        ("Advanced Error Reporting", 0x01), ("Virtual Channel", 0x02), ("Device Serial Number", 0x03),
+        ("Power Budgeting", 0x04), ("Root Complex Link", 0x05), ("Root Complex Internal Link", 0x06),
+        ("Root Complex Event Collector", 0x07), ("Multi-Function Virtual Channel", 0x08),
+        ("Root Complex Register Block", 0x0a), ("Vendor Specific Information", 0x0b), ("Access Control Services", 0x0d),
+        ("Alternative Routing-ID Interpretation", 0x0e), ("Address Translation Service", 0x0f),
+        ("Single Root I/O Virtualization", 0x10), ("Multi-Root I/O Virtualization", 0x11), ("Multicast", 0x12),
+        ("Page Request Interface", 0x13), ("Physical Resizable BAR", 0x15), ("Resizable BAR", 0x15),
+        ("Dynamic Power Allocation", 0x16), ("Transaction Processing Hints", 0x17), ("Latency Tolerance Reporting", 0x18),
+        ("Secondary PCI Express", 0x19), ("Protocol Multiplexing", 0x1a), ("Process Address Space ID", 0x1b),
+        ("LN Requester", 0x1c), ("Downstream Port Containment", 0x1d), ("L1 PM Substates", 0x1e),
+        ("Precision Time Measurement", 0x1f), ("PCI Express over M_PHY", 0x20), ("FRS Queueing", 0x21),
+        ("Readiness Time Reporting", 0x22), ("Designated Vendor-Specific", 0x23), ("Virtual Resizable BAR", 0x24),
+        ("VF Resizable BAR", 0x24), ("Data Link Feature", 0x25), ("Physical Layer 16.0 GT/s", 0x26),
+        ("Lane Margining at the Receiver", 0x27), ("Hierarchy ID", 0x28), ("Native PCIe Enclosure Management", 0x29),
+        ("Physical Layer 32.0 GT/s", 0x2a), ("Data Object Exchange", 0x2e), ("Integrity & Data Encryption", 0x30),
+        ("Null", 0x00),
+    ].sorted { $0.0.count > $1.0.count }
+
+    static func standardID(_ name: String) -> UInt16 {
+        if let id = numberedID(name) { return id }
+        return standardNames.first { name.hasPrefix($0.0) }?.1 ?? 0
+    }
+
+    static func extendedID(_ name: String) -> UInt16 {
+        if let id = numberedID(name) { return id }
+        return extendedNames.first { name.hasPrefix($0.0) }?.1 ?? 0
+    }
+
+    /// `Capability ID 0x16 [...]`, `Extended Capability ID 0x2b`, older `#16 [...]`.
+    static func numberedID(_ name: String) -> UInt16? {
+        for p in ["Extended Capability ID 0x", "Capability ID 0x", "#"] where name.hasPrefix(p) {
+            let digits = name.dropFirst(p.count).prefix { $0.isHexDigit }
+            if let v = UInt16(digits, radix: 16) { return v }
+        }
+        return nil
+    }
+
+    // MARK: End of a device
+
+    mutating func close() {
+        guard let f = open else { return }
+        open = nil
+        if let first = seen[f.address] {
+            warn(f.line, "duplicate function \(f.address) (first at line \(functions[first].line)): the first is used")
+            return
+        }
+        seen[f.address] = functions.count
+        functions.append(f)
+    }
+}
