@@ -299,6 +299,8 @@ struct TextFunction {
     var classID: UInt16?
     /// `vendor device` text without IDs, revision and programming interface.
     var vendorDevice: String
+    /// lspci cut the name (it ended in `...`): `vendorDevice` is a prefix.
+    var truncatedName = false
     var id: PCIDeviceID?
     var revision: UInt8?
     var progIF: UInt8?
@@ -315,6 +317,8 @@ struct TextFunction {
     var acs: TextACS?
     /// Hex bytes given with the text (`-x`/`-xxx`/`-xxxx`), by offset.
     var hex: [Int: UInt8] = [:]
+    /// How many bytes from offset 0 the hex gives without a gap (set when the function ends):
+    /// what is known for certain. Bytes past a gap are still written over the rebuild.
     var hexLength = 0
     var iommuGroup: Int?
     var driver: String?
@@ -407,6 +411,13 @@ struct TextParser {
             vd = String(vd[..<open]).trimmedSpaces
         } else if let id = PCIDeviceID(vd), vd.count == 9 {
             f.id = id    // lspci -n
+        } else if vd.hasSuffix("...") {
+            // lspci cut a long name to its buffer (libpci names.c format_name), -nn IDs included.
+            vd = String(vd.dropLast(3))
+            if let open = vd.range(of: " [", options: .backwards), vd[open.upperBound...].allSatisfy({ $0.isHexDigit || $0 == ":" }) {
+                vd = String(vd[..<open.lowerBound])
+            }
+            f.truncatedName = true
         }
         f.vendorDevice = vd
         // Class: `Name [cccc]` (-nn, or a sub-class pci.ids lacks), `cccc` (-n), `Class cccc`, or a name.
@@ -529,7 +540,6 @@ struct TextParser {
                 return
             }
             f.hex[at] = UInt8(hexDigitValue(t[i]) << 4 | hexDigitValue(t[i + 1]))
-            f.hexLength = max(f.hexLength, at + 1)
             k += 1
             i += 2
             while i < t.endIndex, isBlank(t[i]) { i += 1 }
@@ -731,8 +741,9 @@ struct TextParser {
     // MARK: End of a device
 
     mutating func close() {
-        guard let f = open else { return }
+        guard var f = open else { return }
         open = nil
+        while f.hex[f.hexLength] != nil { f.hexLength += 1 }
         if let first = seen[f.address] {
             warn(f.line, "duplicate function \(f.address) (first at line \(functions[first].line)): the first is used")
             return

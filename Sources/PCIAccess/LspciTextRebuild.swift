@@ -42,7 +42,7 @@ extension TextParser {
                         + "(\(PCIIDsIndex.defaultPath)) cannot be read to look the name up; take the text with `lspci -nn`")
                     continue
                 }
-                let r = index.resolve(f.vendorDevice)
+                let r = index.resolve(f.vendorDevice, truncated: f.truncatedName)
                 guard let first = r.candidates.first else {
                     fail(f.line, "\(f.address): cannot tell the IDs of '\(f.vendorDevice)': no such name in pci.ids"
                         + (index.version.map { " \($0)" } ?? "") + "; take the text with `lspci -nn`")
@@ -181,7 +181,7 @@ extension TextParser {
             assumptions.append(InputAssumption(.rcba, lpc.map(\.address), "the LPC bridge's RCBA register (0xF0 of \(Self.list(lpc.map(\.address)))), which the Intel PCH "
                 + "root-port ACS workaround reads, is not in lspci text: the workaround is assumed to succeed"))
         }
-        let withHex = functions.filter { $0.hexLength > 0 }
+        let withHex = functions.filter { !$0.hex.isEmpty }
         if !withHex.isEmpty {
             assumptions.append(InputAssumption(.hexBytes, withHex.map(\.address), "hex bytes in the text used as they are for \(withHex.count) function\(withHex.count == 1 ? "" : "s")"))
         }

@@ -122,7 +122,10 @@ public final class PCIIDsIndex: Sendable {
     /// - `Device vvvv:dddd` (vendor not in lspci's pci.ids): both numbers;
     /// - `<vendor name> Device dddd` (device not in lspci's pci.ids): the vendor's IDs with that device;
     /// - `<vendor name> <device name>`: every vendor with that name that lists that device name.
-    public func resolve(_ text: String) -> Resolution {
+    ///
+    /// `truncated`: lspci cut the name to fit its buffer (it ends in `...`, libpci names.c
+    /// `format_name`): the device names that start with what is left count.
+    public func resolve(_ text: String, truncated: Bool = false) -> Resolution {
         let words = text.split(separator: " ", omittingEmptySubsequences: false)
         if words.count == 2, words[0] == "Device", let id = PCIDeviceID(words[1]) {
             return Resolution(candidates: [id], numeric: true)
@@ -141,7 +144,13 @@ public final class PCIIDsIndex: Sendable {
             }
             let deviceName = rest.joined(separator: " ")
             for v in vendorIDs {
-                for d in devicesByVendor[v]?[deviceName] ?? [] { out.append(PCIDeviceID(vendor: v, device: d)) }
+                if truncated {
+                    for (name, ids) in devicesByVendor[v] ?? [:] where name.hasPrefix(deviceName) {
+                        out += ids.map { PCIDeviceID(vendor: v, device: $0) }
+                    }
+                } else {
+                    for d in devicesByVendor[v]?[deviceName] ?? [] { out.append(PCIDeviceID(vendor: v, device: d)) }
+                }
             }
         }
         // Most likely first: for `Vendor Device dddd` (lspci's pci.ids did not name it), a vendor

@@ -1,0 +1,207 @@
+import Foundation
+import PCIAccess
+import PCIConfig
+import Testing
+import TestSupport
+
+/// The lspci text reader on its own: what it accepts, what it refuses (with the line), what it
+/// warns about, and that no input makes it crash or hang.
+@Suite struct LspciTextTests {
+    static func parse(_ text: String, file: String = "t.txt") -> LspciTextReport {
+        LspciText.parse(bytes: Array(text.utf8), file: file)
+    }
+
+    static let rootPort = """
+        00:1c.0 PCI bridge [0604]: Intel Corporation 82801I (ICH9 Family) PCI Express Port 1 [8086:2940] (rev 02) (prog-if 00 [Normal decode])
+        \tControl: I/O+ Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR+ FastB2B- DisINTx+
+        \tStatus: Cap+ 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-
+        \tBus: primary=00, secondary=01, subordinate=01, sec-latency=0
+        \tCapabilities: [40] Express (v2) Root Port (Slot+), MSI 00
+        \t\tDevCtl2: Completion Timeout: 50us to 50ms, TimeoutDis- LTR- OBFF Disabled, ARIFwd+
+        \tCapabilities: [100 v1] Access Control Services
+        \t\tACSCap:\tSrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-
+        \t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-
+
+        01:00.0 Ethernet controller [0200]: Intel Corporation 82574L Gigabit Network Connection [8086:10d3]
+        \tControl: I/O+ Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR- FastB2B- DisINTx+
+        \tStatus: Cap+ 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-
+        \tCapabilities: [e0] Express (v1) Endpoint, MSI 00
+        \tCapabilities: [100 v1] Advanced Error Reporting
+
+        """
+
+    /// The rebuilt bytes say what the text says, decoded by the same code that decodes dumps.
+    @Test func rebuildsWhatTheTextShows() throws {
+        let r = Self.parse(Self.rootPort)
+        #expect(!r.isFatal, "\(r.diagnostics)")
+        let rp = try #require(r.functions.first { $0.address == PCIAddress("00:1c.0")! })
+        #expect(rp.idString == "8086:2940")
+        #expect(rp.config.classID == 0x0604)
+        #expect(rp.config.revisionID == 0x02)
+        #expect(rp.headerType?.layout == .bridge)
+        #expect(rp.config.busNumbers == BridgeBusNumbers(primary: 0, secondary: 1, subordinate: 1))
+        #expect(rp.config.pciExpress?.offset == 0x40)
+        #expect(rp.portType == .rootPort)
+        #expect(rp.config.pciExpress?.slotImplemented == true)
+        let acs = try #require(rp.acs.capability)
+        #expect(acs.offset == 0x100)
+        #expect(acs.capability == [.sv, .tb, .rr, .cr, .uf])
+        #expect(acs.control == [.sv, .rr, .cr, .uf])
+        // ARI Forwarding Enable (Device Control 2 bit 5).
+        #expect(rp.config.u16(0x40 + 0x28) == 0x20)
+        let ep = try #require(r.functions.first { $0.address == PCIAddress("01:00.0")! })
+        #expect(ep.portType == .endpoint)
+        guard case .absent = ep.acs else { Issue.record("\(ep.acs)"); return }
+    }
+
+    @Test func formatIsToldByContent() throws {
+        #expect(DumpFormat.detect(Array(Self.rootPort.utf8)) == .lspciText)
+        #expect(DumpFormat.detect(Array(try Fixtures.text("qemu/b-switch/dump.txt").utf8)) == .hexDump)
+        #expect(DumpFormat.detect(Array(try Fixtures.text("qemu/b-switch/vvv.txt").utf8)) == .lspciText)
+        // -vvv with complete 4096-byte hex: libpci reads the bytes.
+        #expect(DumpFormat.detect(Array("# acsquirk snapshot 1\n".utf8)) == .snapshot)
+        // Plain `lspci`: text, refused by the text reader with the reason.
+        #expect(DumpFormat.detect(Array("00:00.0 Host bridge: Intel Corporation Device 1234\n".utf8)) == .lspciText)
+        // Every file of the malformed-dump corpus stays a hex dump (its expectations are libpci's).
+        for name in (try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("malformed"))).sorted()
+        where name.hasSuffix(".txt") && name != "37-vvv-style-ok.txt" && name != "EXPECTED.tsv" {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("malformed/\(name)"))))
+            #expect(DumpFormat.detect(bytes) == .hexDump, "\(name)")
+        }
+    }
+
+    /// What cannot be used is refused with the file and the line; what can is warned about.
+    @Test(arguments: [
+        ("00:01.0 garbage without a class\n\tStatus: Cap- 66MHz-\n", 1, "no 'Class: Vendor Device'"),
+        (rootPort.replacingOccurrences(of: "[40] Express", with: "[4g] Express"), 5, "capability offset '4g' is not a hex offset"),
+        (rootPort.replacingOccurrences(of: " EgressCtrl- DirectTrans-\n\t\tACSCtl", with: "\n\t\tACSCtl"), 8, "lacks EgressCtrl, DirectTrans"),
+        (rootPort.replacingOccurrences(of: "\tBus: primary=00, secondary=01, subordinate=01, sec-latency=0\n", with: ""), 1, "without a 'Bus: primary=..' line"),
+        (rootPort.replacingOccurrences(of: "secondary=01", with: "secondary=1"), 4, "bus numbers not readable"),
+        (rootPort.replacingOccurrences(of: "Express (v2) Root Port", with: "Express (v2) Root Thing"), 5, "port type not recognised"),
+        (rootPort.replacingOccurrences(of: " [8086:10d3]", with: "").replacingOccurrences(of: "82574L Gigabit", with: "82574Q Gigabit"), 11, "cannot tell the IDs of 'Intel Corporation 82574Q"),
+        ("00:00.0 Host bridge: Intel Corporation Device 1234\n00:01.0 PCI bridge: Intel Corporation Device 1235\n", 1, "plain `lspci` output"),
+        ("\n\n", 2, "no lspci device lines"),
+        ("00:00.0 Host bridge [0600]: Intel \0Corporation\n", 1, "NUL byte"),
+        (rootPort.replacingOccurrences(of: "\tCapabilities: [e0] Express (v1) Endpoint, MSI 00\n", with: "\tCapabilities: [e0] Express (v1) Endpoint, MSI 00\n00: 86 80 zz 10\n"), 15, "malformed hex line"),
+    ])
+    func malformedTextIsRefusedWithTheLine(_ text: String, _ line: Int, _ fragment: String) throws {
+        let r = Self.parse(text, file: "report.txt")
+        #expect(r.isFatal)
+        let e = try #require(r.errors.first)
+        #expect(e.line == line, "\(r.errors)")
+        #expect(e.message.contains(fragment), "\(e)")
+        #expect(e.description.hasPrefix("report.txt:\(line): error: "))
+        #expect(r.functions.isEmpty)
+    }
+
+    /// Text cut short: the function that lost its lines is warned about (with its line) and its
+    /// ACS is unknown, never taken as absent.
+    @Test func truncatedTextIsWarnedAbout() throws {
+        // Cut inside the ACS capability, before ACSCap/ACSCtl.
+        let cut1 = String(Self.rootPort.prefix(upTo: Self.rootPort.range(of: "\t\tACSCap")!.lowerBound))
+        let r1 = Self.parse(cut1)
+        #expect(!r1.isFatal)
+        let w1 = try #require(r1.warnings.first)
+        #expect(w1.line == 7 && w1.message.contains("without its ACSCap/ACSCtl lines"))
+        guard case .unknown = try #require(r1.functions.first).acs else { Issue.record("ACS should be unknown"); return }
+        // Cut after 'Status: Cap+' of the last function.
+        let cut2 = String(Self.rootPort.prefix(upTo: Self.rootPort.range(of: "\tCapabilities: [e0]")!.lowerBound))
+        let r2 = Self.parse(cut2)
+        let w2 = try #require(r2.warnings.first)
+        #expect(w2.line == 11 && w2.message.contains("text ends before its capabilities"))
+        guard case .unknown = try #require(r2.functions.last).acs else { Issue.record("ACS should be unknown"); return }
+        // A function without its Status line.
+        let r3 = Self.parse(Self.rootPort.replacingOccurrences(of: "\tStatus: Cap+ 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-\n\tCapabilities: [e0]", with: "\tCapabilities: [e0]"))
+        #expect(r3.warnings.contains { $0.line == 11 && $0.message.contains("no 'Status:' line") })
+    }
+
+    @Test func duplicatesAndInvalidAddressesAreWarnedAbout() throws {
+        let r = Self.parse(Self.rootPort + Self.rootPort.split(separator: "\n\n")[1] + "\n\n00:20.0 Host bridge [0600]: X [1234:5678]\n\tStatus: Cap-\n")
+        #expect(r.warnings.contains { $0.message.contains("duplicate function 0000:01:00.0 (first at line 11)") })
+        #expect(r.warnings.contains { $0.message.contains("00:20.0 is not a valid PCI address") })
+        #expect(r.functions.count == 2)
+    }
+
+    /// A report of `lspci -v` (one v): the ACS capability is named but not decoded.
+    @Test func singleVerboseLeavesACSUnknownAndSaysSo() throws {
+        let text = Self.rootPort.split(separator: "\n").filter { !$0.contains("ACSCap") && !$0.contains("ACSCtl") && !$0.contains("Control:") && !$0.contains("Status:") }
+            .joined(separator: "\n").replacingOccurrences(of: "(rev 02) (prog-if 00 [Normal decode])", with: "(rev 02) (prog-if 00 [Normal decode])\n\tFlags: bus master, fast devsel, latency 0, IRQ 24")
+        let r = Self.parse(text)
+        #expect(!r.isFatal, "\(r.diagnostics)")
+        #expect(r.assumptions.contains { $0.kind == .acsNotDecoded && $0.functions == [PCIAddress("00:1c.0")!] })
+        guard case .unknown = try #require(r.functions.first).acs else { Issue.record("ACS should be unknown"); return }
+    }
+
+    /// Real public reports (linuxhw/LsPCI, see Tests/Fixtures/lspci-reports/README.md): each reads
+    /// without error, and every function lspci listed is there.
+    @Test(arguments: (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("lspci-reports")))?.filter { $0.hasSuffix(".txt") }.sorted() ?? [])
+    func publicReportsRead(_ name: String) throws {
+        let text = try Fixtures.text("lspci-reports/\(name)")
+        let r = Self.parse(text, file: name)
+        #expect(!r.isFatal, "\(r.errors)")
+        let headers = text.split(separator: "\n").filter { line in
+            guard let first = line.split(separator: " ").first else { return false }
+            return PCIAddress(first) != nil && line.contains(": ")
+        }
+        #expect(r.functions.count == headers.count)
+        #expect(r.assumptions.first?.kind == .rebuiltFromText)
+    }
+
+    /// Seeded mutations of real text (lines dropped, doubled, cut, characters changed, tabs turned
+    /// into spaces, hex inserted): never a crash or a hang, every diagnostic names a line of the
+    /// input, and whatever is read back is within config space. The seed is fixed, so a failure
+    /// repeats; the failing input is printed.
+    @Test func mutatedTextNeverCrashes() throws {
+        var rng = SplitMix64(seed: 0x1337_acc5)
+        let sources = ["qemu/b-switch/vvv.txt", "qemu/d-pci-bridge/vvv.txt", "lspci-reports/laptop-lenovo-thinkpad13-kbl-spt-lp.txt",
+                       "lspci-reports/laptop-lenovo-thinkpad11e-nonroot.txt"]
+        for source in sources {
+            let lines = try Fixtures.text(source).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for round in 0..<60 {
+                var m = lines
+                for _ in 0..<(1 + Int(rng.next() % 6)) {
+                    guard !m.isEmpty else { break }
+                    let i = Int(rng.next() % UInt64(m.count))
+                    switch rng.next() % 8 {
+                    case 0: m.remove(at: i)
+                    case 1: m.insert(m[i], at: i)
+                    case 2: m[i] = String(m[i].prefix(Int(rng.next() % UInt64(max(m[i].count, 1)))))
+                    case 3:
+                        var chars = Array(m[i])
+                        if !chars.isEmpty { chars[Int(rng.next() % UInt64(chars.count))] = Character(Unicode.Scalar(UInt8(32 + rng.next() % 95))) }
+                        m[i] = String(chars)
+                    case 4: m[i] = m[i].replacingOccurrences(of: "\t", with: "  ")
+                    case 5: m.insert("00: 86 80 " + String(rng.next() % 256, radix: 16) + " ff", at: i)
+                    case 6: m = Array(m.prefix(i))
+                    default: m.insert("\tCapabilities: [" + String(rng.next() % 0x1000, radix: 16) + " v1] Access Control Services", at: i)
+                    }
+                }
+                let text = m.joined(separator: "\n")
+                let r = Self.parse(text, file: "m.txt")
+                let lineCount = max(m.count, 1)
+                for d in r.diagnostics {
+                    #expect(d.line.map { $0 >= 1 && $0 <= lineCount } ?? true, "\(source) round \(round): \(d)\n--- input ---\n\(text)")
+                }
+                for f in r.functions {
+                    #expect(f.config.readable <= ConfigSpace.size && f.config.bytes.count == ConfigSpace.size)
+                    _ = f.config.acs
+                    _ = f.config.extendedCapabilities()
+                }
+                #expect(!r.isFatal || r.functions.isEmpty)
+            }
+        }
+    }
+}
+
+/// SplitMix64: a tiny seeded generator, so that mutation tests repeat exactly.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
