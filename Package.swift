@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "Topology", "Registry"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "Topology", "Registry", "Pipeline"],
                           path: "Benchmarks/acsquirk-bench"),
 
         .target(name: "TestSupport", dependencies: [

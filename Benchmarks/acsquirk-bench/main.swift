@@ -156,3 +156,4 @@ if ratio > 2.5 {
     exit(1)
 }
 print("acsquirk-bench: ok")
+runSurveyBench()
