@@ -44,6 +44,11 @@ public enum DumpFormat: String, Hashable, Sendable, CustomStringConvertible {
                 lastOffset = max(lastOffset, off)
                 continue
             }
+            // A line meant as hex (`00: zz ...`) still makes a dump: its errors are the pre-check's.
+            if t.startIndex == line.startIndex, TextLine.looksLikeHex(t) {
+                hexLines += 1
+                continue
+            }
             if !sawDecode, TextLine.isDecodeLine(t) { sawDecode = true }
         }
         if lastOffset >= 0xff0 { fullHexDevices += 1 }
@@ -248,6 +253,15 @@ enum TextLine {
         guard digits == 2 || digits == 3, i + 3 < t.endIndex, t[i] == 0x3a, t[i + 1] == 0x20,
               isHexDigit(t[i + 2]), isHexDigit(t[i + 3]), i + 4 == t.endIndex || isBlank(t[i + 4]) else { return nil }
         return off
+    }
+
+    /// `xx: ` with 2 to 8 hex digits (libpci's `dump_validate` prefixes): a line meant as hex,
+    /// whatever follows.
+    static func looksLikeHex(_ t: ArraySlice<UInt8>) -> Bool {
+        var i = t.startIndex
+        while i < t.endIndex, isHexDigit(t[i]) { i += 1 }
+        let digits = i - t.startIndex
+        return digits >= 2 && digits <= 8 && i + 1 < t.endIndex && t[i] == 0x3a && t[i + 1] == 0x20
     }
 
     /// Whether a (left-trimmed) line is one of lspci's verbose decode lines that only `-v` and
