@@ -147,9 +147,15 @@ public enum Survey {
         do throws(PCIAccessError) {
             read = try PCIReader.load(.dump(path: path), names: false, idsPath: options.idsPath)
         } catch {
-            // The first problem, and how many more (a report is one line in the list).
+            // The first problem (`line N: ...`, the path is the entry's), and how many more.
             let lines = error.message.split(separator: "\n")
-            let first = lines.first.map(String.init) ?? "unreadable"
+            var first = lines.first.map(String.init) ?? "unreadable"
+            if first.hasPrefix(path + ":") {
+                let rest = first.dropFirst(path.count + 1)
+                let number = rest.prefix { $0.isNumber }
+                first = number.isEmpty ? String(rest).trimmingCharacters(in: .whitespaces)
+                    : "line \(number): " + rest.dropFirst(number.count + 1).trimmingCharacters(in: .whitespaces)
+            }
             return .failure(Unreadable(path: path, reason: first + (lines.count > 1 ? " (and \(lines.count - 1) more)" : "")))
         }
         guard read.functions.contains(where: { !$0.isAllOnes }) else { return .failure(Unreadable(path: path, reason: "no PCI functions")) }
@@ -162,10 +168,9 @@ public enum Survey {
         let popts = PredictionOptions(kernel: options.kernel, assumeIOMMU: true)
         let p = GroupPredictor.predict(read.functions, quirks: table, options: popts)
         var candidates: [PCIDeviceID: String] = [:]
-        var unknown = 0
+        let unknown = p.devices.filter { if case .unknown = $0.acsStatus { return true } else { return false } }.count
         for (i, v) in p.verdicts.enumerated() {
-            guard case let .noACSCapability(isUnknown) = v.reason else { continue }
-            if isUnknown { unknown += 1; continue }
+            guard case let .noACSCapability(isUnknown) = v.reason, !isUnknown else { continue }
             let d = p.devices[i]
             let id = PCIDeviceID(vendor: d.vendor, device: d.device)
             if candidates[id] == nil {

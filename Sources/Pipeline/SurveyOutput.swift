@@ -27,7 +27,11 @@ public enum SurveyOutput {
         if !helping.isEmpty {
             out += "  registry entries not upstream that split groups here: " + helping.map { "\($0.key) (\($0.functionsSeparated))" }.joined(separator: ", ") + "\n"
         }
-        if r.acsUnknown > 0 { out += "  ACS not visible for \(r.acsUnknown) function\(r.acsUnknown == 1 ? "" : "s") (treated as absent)\n" }
+        if r.acsUnknown > 0 {
+            let why = r.assumptions.filter { ["access-denied", "extended-space-unseen", "acs-not-decoded"].contains($0) }
+            out += "  ACS not visible for \(r.acsUnknown) function\(r.acsUnknown == 1 ? "" : "s")"
+                + (why.isEmpty ? "" : " (" + why.joined(separator: ", ") + ")") + ": taken as absent, so these groups may be wider than the ones Linux forms\n"
+        }
         return out
     }
 
