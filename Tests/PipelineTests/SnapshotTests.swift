@@ -13,12 +13,7 @@ import TestSupport
         + "intel_iommu=on iommu=pt " + String(repeating: "console=ttyS0,115200n8 ", count: 12) + "acsquirk.test=\"a b\" end"
 
     static func groups(_ fixture: String) throws -> [String: Int] {
-        var out: [String: Int] = [:]
-        for line in try Fixtures.text(fixture).split(separator: "\n") {
-            let p = line.split(separator: " ")
-            out[String(p[1])] = Int(p[0])!
-        }
-        return out
+        Dictionary(uniqueKeysWithValues: try Fixtures.groups(fixture).map { ($0.key.description, $0.value) })
     }
 
     static func sysfs(groups: [String: Int]? = nil) throws -> URL {

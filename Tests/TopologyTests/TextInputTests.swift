@@ -65,8 +65,8 @@ import TestSupport
     @Test(arguments: Fixtures.qemuTopologies)
     func qemuTextGivesTheKernelsGroups(_ topo: String) throws {
         let text = try PCIReader.load(.dump(path: Fixtures.path("qemu/\(topo)/vvv.txt")), names: false)
-        let kernel = try readGroups("qemu/\(topo)/groups.txt")
-        let expected = Dictionary(grouping: kernel.keys, by: { kernel[$0]! }).values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        let kernel = try Fixtures.groups("qemu/\(topo)/groups.txt")
+        let expected = TestSupport.partition(kernel)
         #expect(try Self.partition(text.functions) == expected)
         // The text carries the kernel's own groups (`IOMMU group:` lines), as groups compares them.
         #expect(text.recorded?.iommuGroups == kernel)
