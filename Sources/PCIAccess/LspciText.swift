@@ -105,6 +105,8 @@ public struct InputAssumption: Hashable, Sendable, CustomStringConvertible {
         case rcba
         /// Hex bytes in the text used for some functions.
         case hexBytes = "hex-bytes"
+        /// SR-IOV VFs told from their PF's SR-IOV capability; rebuilt with the IDs VFs read (FFFFh).
+        case virtualFunctions = "virtual-functions"
     }
 
     public var kind: Kind
@@ -304,6 +306,36 @@ struct TextACS {
     var control: ACSFlags?
 }
 
+/// The SR-IOV capability of a physical function as lspci decodes it (ls-ecaps.c `cap_sriov`):
+/// `IOVCtl: Enable+ ... MSE+ ARIHierarchy+`, `Initial VFs: 8, Total VFs: 8, Number of VFs: 3,
+/// Function Dependency Link: 00`, `VF offset: 1, stride: 1, Device ID: 0010`.
+struct TextSRIOV {
+    var line: Int
+    var offset: Int
+    var version: UInt8
+    var control: UInt16?
+    var initialVFs: UInt16?
+    var totalVFs: UInt16?
+    var numVFs: UInt16?
+    var functionLink: UInt8?
+    var firstVFOffset: UInt16?
+    var vfStride: UInt16?
+    var vfDevice: UInt16?
+
+    /// The routing IDs of the enabled VFs (PCIe SR-IOV 3.3.10-11: First VF Offset and VF Stride
+    /// from the PF's routing ID; the kernel's `pci_iov_virtfn_bus`/`pci_iov_virtfn_devfn`), or
+    /// none when VF Enable is clear or a register is not in the text.
+    func virtualFunctions(of pf: PCIAddress) -> [PCIAddress] {
+        guard let control, control & 1 != 0, let n = numVFs, n > 0, let first = firstVFOffset, let stride = vfStride else { return [] }
+        let rid = Int(pf.bus) << 8 | Int(pf.device) << 3 | Int(pf.function)
+        return (0..<Int(n)).compactMap { i in
+            let r = rid + Int(first) + i * Int(stride)
+            guard r <= 0xffff, i == 0 || stride > 0 else { return nil }
+            return PCIAddress(domain: pf.domain, bus: UInt8(r >> 8), device: UInt8((r >> 3) & 0x1f), function: UInt8(r & 7))
+        }
+    }
+}
+
 /// Everything the text says about one function.
 struct TextFunction {
     var line: Int
@@ -329,6 +361,7 @@ struct TextFunction {
     var extended: [TextCapability] = []
     var express: TextExpress?
     var acs: TextACS?
+    var sriov: TextSRIOV?
     /// Hex bytes given with the text (`-x`/`-xxx`/`-xxxx`), by offset.
     var hex: [Int: UInt8] = [:]
     /// How many bytes from offset 0 the hex gives without a gap (set when the function ends):
@@ -474,6 +507,12 @@ struct TextParser {
             f.acs = acs
             return
         }
+        if t.hasPrefix("IOVCtl:") || t.hasPrefix("Initial VFs:") || t.hasPrefix("VF offset:") {
+            guard var v = f.sriov, f.current?.offset == v.offset else { return }
+            sriovLine(&v, t.text)
+            f.sriov = v
+            return
+        }
         if t.hasPrefix("DevCtl2:") {
             if f.express != nil, f.current?.id == CapabilityID.pciExpress, f.current?.offset == f.express?.offset {
                 f.express!.ariForwarding = t.text.contains("ARIFwd+")
@@ -557,6 +596,32 @@ struct TextParser {
             k += 1
             i += 2
             while i < t.endIndex, isBlank(t[i]) { i += 1 }
+        }
+    }
+
+    /// The SR-IOV registers lspci prints (ls-ecaps.c `cap_sriov`): IOVCtl's flags, the VF
+    /// counts, First VF Offset, VF Stride and VF Device ID. A field that does not parse stays
+    /// unknown, and so do the VFs.
+    func sriovLine(_ v: inout TextSRIOV, _ s: String) {
+        func number(_ key: String, radix: Int = 10) -> UInt16? {
+            guard let r = s.range(of: key) else { return nil }
+            return UInt16(s[r.upperBound...].prefix { $0.isHexDigit }, radix: radix)
+        }
+        if s.hasPrefix("IOVCtl:") {
+            // Enable (VF Enable, bit 0), Migration (1), Interrupt (2), MSE (3), ARIHierarchy (4), 10BitTagReq (5).
+            let flags = s.dropFirst(7).split { $0 == " " || $0 == "\t" }
+            let names = ["Enable", "Migration", "Interrupt", "MSE", "ARIHierarchy", "10BitTagReq"]
+            guard flags.contains(where: { $0 == "Enable+" || $0 == "Enable-" }) else { return }
+            v.control = names.enumerated().reduce(0) { c, n in flags.contains { $0 == n.element + "+" } ? c | 1 << n.offset : c }
+        } else if s.hasPrefix("Initial VFs:") {
+            v.initialVFs = number("Initial VFs: ")
+            v.totalVFs = number("Total VFs: ")
+            v.numVFs = number("Number of VFs: ")
+            v.functionLink = number("Function Dependency Link: ", radix: 16).flatMap { UInt8(exactly: $0) }
+        } else {
+            v.firstVFOffset = number("VF offset: ")
+            v.vfStride = number("stride: ")
+            v.vfDevice = number("Device ID: ", radix: 16)
         }
     }
 
@@ -659,6 +724,9 @@ struct TextParser {
             f.current = cap
             if cap.id == ExtendedCapabilityID.acs, f.acs == nil {
                 f.acs = TextACS(line: no, offset: offset, version: version ?? 1)
+            }
+            if cap.id == ExtendedCapabilityID.sriov, f.sriov == nil {
+                f.sriov = TextSRIOV(line: no, offset: offset, version: version ?? 1)
             }
         }
     }

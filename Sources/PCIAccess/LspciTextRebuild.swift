@@ -132,12 +132,27 @@ extension TextParser {
                 + "(\(Self.list(noExtCaps))); others do, so extended config space was readable and they are taken to have none (no ACS)"))
         }
 
+        // SR-IOV VFs: lspci shows them with the IDs sysfs has (the PF's VF Device ID), but their
+        // Vendor and Device ID registers read FFFFh (PCIe SR-IOV 3.4.1.1-2), as in a dump of the
+        // same machine, and Linux never makes them multifunction siblings (`pci_iov_add_virtfn`).
+        let present = Set(functions.map(\.address))
+        var vfs = Set<PCIAddress>()
+        for f in functions {
+            guard let v = f.sriov else { continue }
+            let mine = v.virtualFunctions(of: f.address).filter { present.contains($0) }
+            guard !mine.isEmpty else { continue }
+            vfs.formUnion(mine)
+            assumptions.append(InputAssumption(.virtualFunctions, mine, "\(Self.list(mine)) \(mine.count == 1 ? "is an SR-IOV VF" : "are SR-IOV VFs") of \(f.address.shortDescription) "
+                + "(its SR-IOV capability: VF Enable, NumVFs \(v.numVFs ?? 0), First VF Offset \(v.firstVFOffset ?? 0), VF Stride \(v.vfStride ?? 0)): "
+                + "rebuilt with Vendor and Device ID reading FFFFh as VFs do (lspci showed the IDs sysfs has), not multifunction"))
+        }
+
         // Multifunction: header type bit 7 is not in the text; other functions of a slot show it.
         var slotSize: [SlotKey: Int] = [:]
-        for f in functions { slotSize[SlotKey(f.address), default: 0] += 1 }
+        for f in functions where !vfs.contains(f.address) { slotSize[SlotKey(f.address), default: 0] += 1 }
         var mfSet = 0
         var aloneWhereItMatters: [PCIAddress] = []
-        for f in functions where f.hexLength <= 0x0e && f.unknownHeaderType == nil {
+        for f in functions where f.hexLength <= 0x0e && f.unknownHeaderType == nil && !vfs.contains(f.address) {
             let several = (slotSize[SlotKey(f.address)] ?? 1) > 1
             if several { if f.address.function == 0 { mfSet += 1 } } else if f.address.function == 0,
                 let t = f.express?.type, !t.isDownstreamFacingPort, t != .pcieToPCIBridge, t != .pciToPCIeBridge {
@@ -190,9 +205,11 @@ extension TextParser {
         var built: [PCIFunction] = []
         built.reserveCapacity(functions.count)
         for f in functions {
-            let mf = (slotSize[SlotKey(f.address)] ?? 1) > 1
+            let vf = vfs.contains(f.address)
+            let mf = !vf && (slotSize[SlotKey(f.address)] ?? 1) > 1
             built.append(PCIFunction(address: f.address, config: rebuild(f, multifunction: mf, extReadable: extReadable,
-                                                                         capsKnown: !cut.contains(f.address), iommuOn: iommuOn)))
+                                                                         capsKnown: !cut.contains(f.address), iommuOn: iommuOn,
+                                                                         virtualFunction: vf)))
         }
         assumptions.insert(InputAssumption(.rebuiltFromText, [], "lspci text: config space rebuilt from lspci's decode (IDs, class, header layout, bridge bus numbers, "
             + "PCI Express port type, ACS capability and control, capability offsets); registers lspci does not decode are not known"), at: 0)
@@ -258,8 +275,9 @@ extension TextParser {
     /// Express functions 4096 when extended config space was readable, else 256 (ACS unknown);
     /// the offset of an ACS capability whose registers are not decoded (ACS unknown); 0xf0 for the
     /// Intel LPC bridge (its RCBA register is not in the text); 256 otherwise; at least the hex length.
-    func rebuild(_ f: TextFunction, multifunction: Bool, extReadable: Bool, capsKnown: Bool, iommuOn: Bool) -> ConfigSpace {
-        let id = f.id ?? PCIDeviceID(vendor: 0xffff, device: 0xffff)
+    func rebuild(_ f: TextFunction, multifunction: Bool, extReadable: Bool, capsKnown: Bool, iommuOn: Bool,
+                 virtualFunction: Bool = false) -> ConfigSpace {
+        let id = virtualFunction ? PCIDeviceID(vendor: 0xffff, device: 0xffff) : f.id ?? PCIDeviceID(vendor: 0xffff, device: 0xffff)
         if readsAllOnes(f) {
             return ConfigSpace(bytes: [], readable: max(64, f.hexLength))
         }
@@ -327,6 +345,9 @@ extension TextParser {
             for (k, cap) in caps.enumerated() {
                 let next = k + 1 < caps.count ? caps[k + 1].offset : 0
                 c.set32(cap.offset, UInt32(cap.id) | UInt32((cap.version ?? 1) & 0xf) << 16 | UInt32(next) << 20)
+                if cap.id == ExtendedCapabilityID.sriov, let v = f.sriov, v.offset == cap.offset, cap.offset + 0x1c <= (next == 0 ? ConfigSpace.size : next) {
+                    writeSRIOV(v, into: &c)
+                }
                 guard cap.id == ExtendedCapabilityID.acs, let acs = f.acs, acs.offset == cap.offset else { continue }
                 guard let capability = acs.capability, let control = acs.control else {
                     readable = cap.offset    // registers not in the text: ACS unknown
@@ -349,6 +370,20 @@ extension TextParser {
         readable = max(readable, f.hexLength)
         // Bytes past what is readable read as ff, as libpci returns them.
         return ConfigSpace(bytes: Array(c.bytes.prefix(readable)), readable: readable)
+    }
+
+    /// The SR-IOV registers the text decodes, at their offsets in the capability (PCIe SR-IOV
+    /// 3.3.3-3.3.11; the kernel's `PCI_SRIOV_CTRL` .. `PCI_SRIOV_VF_DID`).
+    func writeSRIOV(_ v: TextSRIOV, into c: inout ConfigSpace) {
+        let base = v.offset
+        if let x = v.control { c.set16(base + 0x08, x) }
+        if let x = v.initialVFs { c.set16(base + 0x0c, x) }
+        if let x = v.totalVFs { c.set16(base + 0x0e, x) }
+        if let x = v.numVFs { c.set16(base + 0x10, x) }
+        if let x = v.functionLink { c.set8(base + 0x12, x) }
+        if let x = v.firstVFOffset { c.set16(base + 0x14, x) }
+        if let x = v.vfStride { c.set16(base + 0x16, x) }
+        if let x = v.vfDevice { c.set16(base + 0x1a, x) }
     }
 
     /// Capabilities in text order without repeated offsets (a repeated offset is a loop lspci

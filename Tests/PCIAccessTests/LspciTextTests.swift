@@ -123,6 +123,36 @@ import TestSupport
     }
 
     /// A report of `lspci -v` (one v): the ACS capability is named but not decoded.
+    /// SR-IOV: the PF's decoded SR-IOV registers are rebuilt at their offsets, as the dump has
+    /// them; the VFs it enables are rebuilt reading FFFFh and never multifunction, as in the dump
+    /// (VF at function 0 of the next device included: vfs-8); VF Enable clear makes no VFs.
+    @Test(arguments: ["switch-rootports/vfs-3/6.12", "switch-rootports/vfs-8/6.1", "rciep/vfs-2/5.10"])
+    func virtualFunctionsAreToldFromTheirPF(_ folder: String) throws {
+        let vvv = try Fixtures.text("qemu-sriov/\(folder)/vvv.txt")
+        let text = Self.parse(vvv)
+        let dump = try PCIReader.read(.dump(path: Fixtures.path("qemu-sriov/\(folder)/dump.txt")), names: false)
+        #expect(text.errors.isEmpty)
+        let pfs = dump.filter { $0.config.findExtendedCapability(ExtendedCapabilityID.sriov) != nil }
+        #expect(!pfs.isEmpty)
+        for pf in pfs {
+            let t = try #require(text.functions.first { $0.address == pf.address })
+            let at = try #require(pf.config.findExtendedCapability(ExtendedCapabilityID.sriov))
+            #expect(t.config.findExtendedCapability(ExtendedCapabilityID.sriov) == at)
+            for reg in [0x08, 0x0c, 0x0e, 0x10, 0x14, 0x16, 0x1a] {
+                #expect(t.config.u16(at + reg) == pf.config.u16(at + reg), "\(pf.address) SR-IOV +\(reg)")
+            }
+        }
+        let vfs = Set(dump.filter(\.isAllOnes).map(\.address))
+        #expect(Set(text.assumptions.filter { $0.kind == .virtualFunctions }.flatMap(\.functions)) == vfs)
+        #expect(Set(text.functions.filter(\.isAllOnes).map(\.address)) == vfs)
+        #expect(text.functions.filter { vfs.contains($0.address) }.allSatisfy { $0.headerType?.multifunction == false })
+
+        // VF Enable clear: the same functions are not VFs (and share their PF's slot).
+        let disabled = Self.parse(vvv.replacingOccurrences(of: "IOVCtl:\tEnable+", with: "IOVCtl:\tEnable-"))
+        #expect(!disabled.assumptions.contains { $0.kind == .virtualFunctions })
+        #expect(!disabled.functions.contains { $0.isAllOnes })
+    }
+
     @Test func singleVerboseLeavesACSUnknownAndSaysSo() throws {
         let text = Self.rootPort.split(separator: "\n").filter { !$0.contains("ACSCap") && !$0.contains("ACSCtl") && !$0.contains("Control:") && !$0.contains("Status:") }
             .joined(separator: "\n").replacingOccurrences(of: "(rev 02) (prog-if 00 [Normal decode])", with: "(rev 02) (prog-if 00 [Normal decode])\n\tFlags: bus master, fast devsel, latency 0, IRQ 24")
