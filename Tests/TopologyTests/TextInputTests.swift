@@ -213,8 +213,11 @@ import TestSupport
 
     /// Real reports from linuxhw/LsPCI (Tests/Fixtures/lspci-reports/README.md) whose text carries
     /// the kernel's IOMMU groups: the prediction from the text gives the kernel's partition (the
-    /// AMD IOMMU's own function, which the kernel puts in no group, aside).
-    @Test(arguments: ["desktop-intel-z170-spt-iommu.txt", "aio-asus-m3400-amd-renoir-iommu.txt"])
+    /// AMD IOMMU's own function and, on Phoenix, the root complex, which the kernel puts in no
+    /// group, aside). The Framework 13 report shows no extended capability at all (ACS unknown,
+    /// taken as absent): its kernel merged the GPP bridges as the text-only prediction does.
+    @Test(arguments: ["desktop-intel-z170-spt-iommu.txt", "aio-asus-m3400-amd-renoir-iommu.txt",
+                      "laptop-framework13-amd-phoenix-iommu.txt"])
     func publicReportsGiveTheKernelsGroups(_ name: String) throws {
         let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
         let recorded = try #require(r.recorded)
@@ -225,6 +228,23 @@ import TestSupport
         let live = try #require(report.live)
         #expect(live.partitionMatches, "\(report.liveText())")
         #expect(live.unknown.isEmpty)
+    }
+
+    /// A server report (X570D4U-2L2T, Proxmox): the X550's VFs sit on the next bus (First VF
+    /// Offset 384, VF Stride 2 from 24:00.0 is 25:10.0) and read FFFFh when rebuilt; the X550's
+    /// ACS capability advertises no flag, so no flag is required of it (pci_acs_flags_enabled
+    /// masks the required flags with the capability) and each PF has its own group behind the
+    /// switch's downstream port, which has ACS.
+    @Test func serverReportWithVFsOnAnotherBus() throws {
+        let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/server-asrockrack-x570d4u-2l2t-sriov-vfio.txt")), names: false)
+        let vfs = r.assumptions.filter { $0.kind == .virtualFunctions }
+        #expect(vfs.map(\.functions) == [[PCIAddress("25:10.0")!], [PCIAddress("25:10.1")!]])
+        #expect(r.functions.filter(\.isAllOnes).map(\.address) == [PCIAddress("25:10.0")!, PCIAddress("25:10.1")!])
+        let p = GroupPredictor.predict(r.functions, quirks: try KernelTable.committedTable.get(),
+                                       options: PredictionOptions(kernel: .v6_12, assumeIOMMU: true))
+        #expect(p.partition.contains([PCIAddress("24:00.0")!]) && p.partition.contains([PCIAddress("24:00.1")!]))
+        // The GPU behind its own root port keeps its own group with its audio function.
+        #expect(p.partition.contains([PCIAddress("2d:00.0")!, PCIAddress("2d:00.1")!]))
     }
 
     /// The Sunrise Point erratum from text: the capability dword at +4 is what lspci printed, the
