@@ -81,15 +81,11 @@ func runSurveyBench() {
     print("acsquirk-bench: survey ok")
 }
 
-/// User and system CPU time of this process so far, in seconds.
+/// CPU time of this process so far (all threads, user and system), in seconds.
 func cpuSeconds() -> Double {
-    var u = rusage()
-    #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-    #else
-    getrusage(RUSAGE_SELF, &u)
-    #endif
-    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 extension String {

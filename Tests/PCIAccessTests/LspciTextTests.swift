@@ -182,7 +182,7 @@ import TestSupport
     /// input, and whatever is read back is within config space. The seed is fixed, so a failure
     /// repeats; the failing input is printed.
     @Test func mutatedTextNeverCrashes() throws {
-        var rng = SplitMix64(seed: 0x1337_acc5)
+        var rng = SplitMix(seed: 0x1337_acc5)    // DumpLintTests' generator
         let sources = ["qemu/b-switch/vvv.txt", "qemu/d-pci-bridge/vvv.txt", "lspci-reports/laptop-lenovo-thinkpad13-kbl-spt-lp.txt",
                        "lspci-reports/laptop-lenovo-thinkpad11e-nonroot.txt"]
         for source in sources {
@@ -220,18 +220,5 @@ import TestSupport
                 #expect(!r.isFatal || r.functions.isEmpty)
             }
         }
-    }
-}
-
-/// SplitMix64: a tiny seeded generator, so that mutation tests repeat exactly.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
