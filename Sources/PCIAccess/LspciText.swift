@@ -1,61 +1,18 @@
 import Foundation
 import PCIConfig
 
-/// What a `--dump` file holds, told from its content (docs/input-formats.md).
-public enum DumpFormat: String, Hashable, Sendable, CustomStringConvertible {
+/// What a `--dump` file held (docs/input-formats.md): the `DumpFormat` that read it, by kind.
+public enum InputFormat: String, Hashable, Sendable, CustomStringConvertible {
     /// `lspci -x`, `-xxx` or `-xxxx` (optionally with `-v` text around complete 4096-byte dumps):
-    /// read byte for byte by libpci's dump method.
+    /// read byte for byte (`LspciHexDump`).
     case hexDump = "hex-dump"
     /// `lspci -vv`/`-vvv` text (with or without `-nn`, `-D`, `-k`, pieces of hex): config space
-    /// rebuilt from lspci's decode, with assumptions.
+    /// rebuilt from lspci's decode, with assumptions (`LspciText`).
     case lspciText = "lspci-text"
-    /// `acsquirk snapshot`: an `lspci -xxxx` dump plus the machine's recorded state.
+    /// `acsquirk snapshot`: an `lspci -xxxx` dump plus the machine's recorded state (`AcsquirkSnapshot`).
     case snapshot
 
     public var description: String { rawValue }
-
-    /// Tells the format of `bytes`:
-    /// - the first line `# acsquirk snapshot ...`: a snapshot;
-    /// - lines of lspci's verbose decode (`Control: I/O±`, `Status: Cap±`, `Capabilities: [..]`,
-    ///   `Bus: primary=`, `Kernel driver in use:`, ...) unless every device also carries all 4096
-    ///   bytes in hex (then libpci reads the bytes exactly): lspci text;
-    /// - device lines with neither hex nor decode (plain `lspci`): lspci text, which refuses it
-    ///   with the reason;
-    /// - anything else: a hex dump (the dump pre-check reports what is wrong with it).
-    public static func detect(_ bytes: [UInt8]) -> DumpFormat {
-        if bytes.starts(with: Array(SnapshotFormat.magic.utf8)) { return .snapshot }
-        var sawDecode = false
-        var headers = 0
-        var hexLines = 0
-        var fullHexDevices = 0
-        var lastOffset = -1
-        var scan = LineScanner(bytes)
-        while let (line, _) = scan.next() {
-            let t = trimLeft(line)
-            if t.isEmpty { continue }
-            if t.startIndex == line.startIndex, TextLine.bdfToken(t) != nil {
-                headers += 1
-                if lastOffset >= 0xff0 { fullHexDevices += 1 }
-                lastOffset = -1
-                continue
-            }
-            if let off = TextLine.hexOffset(t) {
-                hexLines += 1
-                lastOffset = max(lastOffset, off)
-                continue
-            }
-            // A line meant as hex (`00: zz ...`) still makes a dump: its errors are the pre-check's.
-            if t.startIndex == line.startIndex, TextLine.looksLikeHex(t) {
-                hexLines += 1
-                continue
-            }
-            if !sawDecode, TextLine.isDecodeLine(t) { sawDecode = true }
-        }
-        if lastOffset >= 0xff0 { fullHexDevices += 1 }
-        if sawDecode { return headers > 0 && fullHexDevices == headers ? .hexDump : .lspciText }
-        if headers > 0 && hexLines == 0 { return .lspciText }
-        return .hexDump
-    }
 }
 
 /// Reads `lspci -vv`/`-vvv` text (what bug reports, forums and hardware databases hold) into the
@@ -70,13 +27,73 @@ public enum DumpFormat: String, Hashable, Sendable, CustomStringConvertible {
 /// relied on), tool messages mixed in (`lspci: Unable to load libkmod resources`), and pieces of
 /// `-x`/`-xxx`/`-xxxx` hex (those bytes are used as they are). The grammar follows pciutils
 /// (lspci.c `show_device`/`show_verbose`, ls-caps.c, ls-ecaps.c `cap_acs`).
-public enum LspciText {
-    /// Parses `bytes` (the content of `file`). `ids` is called at most once, when a name must be
-    /// turned into an ID (text without `-nn`).
-    public static func parse(bytes: [UInt8], file: String, ids: () -> PCIIDsIndex? = { PCIIDsIndex.shared }) -> LspciTextReport {
-        var p = TextParser(file: file)
-        p.run(bytes)
-        return p.finish(ids: ids)
+public enum LspciText: DumpFormat {
+    public static let name = "lspci text"
+    public static let kind = InputFormat.lspciText
+
+    /// Reads `input` line by line; names without `[vvvv:dddd]` are looked up in the pci.ids at
+    /// `idsPath` (default libpci's), loaded only when the text needs it.
+    public static func parse(_ input: DumpInput, idsPath: String?) throws(PCIAccessError) -> ParsedDump {
+        var p = TextParser(file: input.file)
+        try input.forEachLine { l in
+            if l.length > l.bytes.count {
+                p.warn(l.number, "line of \(l.length) characters (lspci writes at most a few hundred): only its first \(l.bytes.count) are read")
+            }
+            p.line(ArraySlice(l.bytes), l.number)
+        }
+        return p.finish(ids: { idsPath.map { try? PCIIDsIndex(path: $0) } ?? PCIIDsIndex.shared })
+    }
+
+    public static func parse(_ input: DumpInput) throws(PCIAccessError) -> ParsedDump {
+        try parse(input, idsPath: nil)
+    }
+
+    /// Whether `head` is lspci's text rather than a hex dump:
+    /// - lines of lspci's verbose decode (`Control: I/O±`, `Status: Cap±`, `Capabilities: [..]`,
+    ///   `Bus: primary=`, `Kernel driver in use:`, ...), unless every device seen whole in `head`
+    ///   also carries all 4096 bytes in hex (`lspci -vvvxxxx`: the bytes are read exactly as a dump);
+    /// - device lines with neither hex nor decode (plain `lspci`): text, which refuses it with the
+    ///   reason.
+    /// Anything else is left to the hex dump reader, which says what is wrong with it.
+    public static func claims(head: [UInt8]) -> Bool {
+        var sawDecode = false
+        var headers = 0
+        var hexLines = 0
+        var fullHexDevices = 0
+        var lastOffset = -1
+        // The last line of a cut head may be partial, and so may the device it belongs to.
+        let whole = head.count < DumpInput.headSize ? head[...] : head[..<(head.lastIndex(of: 0x0a) ?? head.startIndex)]
+        var scan = LineScanner(Array(whole))
+        var devicesEnded = 0
+        while let (line, _) = scan.next() {
+            let t = trimLeft(line)
+            if t.isEmpty { continue }
+            if t.startIndex == line.startIndex, TextLine.bdfToken(t) != nil {
+                if headers > 0 { devicesEnded += 1 }
+                headers += 1
+                if lastOffset >= 0xff0 { fullHexDevices += 1 }
+                lastOffset = -1
+                continue
+            }
+            if let off = TextLine.hexOffset(t) {
+                hexLines += 1
+                lastOffset = max(lastOffset, off)
+                continue
+            }
+            // A line meant as hex (`00: zz ...`) still makes a dump: its errors are the hex reader's.
+            if t.startIndex == line.startIndex, TextLine.looksLikeHex(t) {
+                hexLines += 1
+                continue
+            }
+            if !sawDecode, TextLine.isDecodeLine(t) { sawDecode = true }
+        }
+        if head.count < DumpInput.headSize {
+            // The whole input: its last device ended too.
+            if lastOffset >= 0xff0 { fullHexDevices += 1 }
+            devicesEnded = headers
+        }
+        if sawDecode { return !(devicesEnded > 0 && fullHexDevices == devicesEnded) }
+        return headers > 0 && hexLines == 0
     }
 }
 
@@ -121,25 +138,6 @@ public struct InputAssumption: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { text }
-}
-
-/// The result of reading lspci text.
-public struct LspciTextReport: Sendable {
-    public var file: String
-    /// One per address, sorted (duplicates: the first), config space rebuilt, names not looked up.
-    public var functions: [PCIFunction]
-    /// Errors (the text cannot be used) and warnings, with the line they are about.
-    public var diagnostics: [DumpDiagnostic]
-    /// What the text cannot tell and what was taken instead, in a fixed order.
-    public var assumptions: [InputAssumption]
-    /// `IOMMU group: N` lines (lspci 3.6+ prints them from sysfs): the kernel's groups when the text was taken.
-    public var recordedGroups: [PCIAddress: Int]
-    /// `Kernel driver in use: X` lines.
-    public var drivers: [PCIAddress: String]
-
-    public var errors: [DumpDiagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [DumpDiagnostic] { diagnostics.filter { $0.severity == .warning } }
-    public var isFatal: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
 // MARK: - Lines
@@ -397,34 +395,34 @@ struct TextParser {
         diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: message))
     }
 
-    mutating func run(_ bytes: [UInt8]) {
-        if let nul = bytes.firstIndex(of: 0) {
-            var line = 1
-            for b in bytes[..<nul] where b == 0x0a { line += 1 }
-            fail(line, "NUL byte: a binary file, not lspci text")
+    /// Set by a NUL byte: a binary file, nothing after it is read.
+    var stopped = false
+
+    /// One line (without its `\n`; a `\r` before it is dropped here), numbered from 1.
+    mutating func line(_ raw: ArraySlice<UInt8>, _ no: Int) {
+        guard !stopped else { return }
+        if raw.contains(0) {
+            fail(no, "NUL byte: a binary file, not lspci text")
+            stopped = true
             return
         }
-        var scan = LineScanner(bytes)
-        while let (raw, no) = scan.next() {
-            lastLine = no
-            let line = trimRight(raw)
-            let t = trimLeft(line)
-            if t.isEmpty { continue }
-            lastNonBlankLine = no
-            if let end = TextLine.bdfToken(t) {
-                close()
-                header(t, tokenEnd: end, no)
-                continue
-            }
-            guard open != nil else {
-                if TextLine.isDecodeLine(t) || TextLine.hexOffset(t) != nil {
-                    warn(no, "lspci text before the first device line: ignored")
-                }
-                continue
-            }
-            body(t, no)
+        lastLine = no
+        let line = trimRight(raw.last == 0x0d ? raw.dropLast() : raw)
+        let t = trimLeft(line)
+        if t.isEmpty { return }
+        lastNonBlankLine = no
+        if let end = TextLine.bdfToken(t) {
+            close()
+            header(t, tokenEnd: end, no)
+            return
         }
-        close()
+        guard open != nil else {
+            if TextLine.isDecodeLine(t) || TextLine.hexOffset(t) != nil {
+                warn(no, "lspci text before the first device line: ignored")
+            }
+            return
+        }
+        body(t, no)
     }
 
     // MARK: Device lines

@@ -2,7 +2,9 @@ import PCIConfig
 
 /// Rebuilding config space from what `TextParser` collected, and the assumptions that takes.
 extension TextParser {
-    mutating func finish(ids idsLoader: () -> PCIIDsIndex?) -> LspciTextReport {
+    /// Ends the last device, then rebuilds every function. `ids` is called at most once.
+    mutating func finish(ids idsLoader: () -> PCIIDsIndex?) -> ParsedDump {
+        close()
         var assumptions: [InputAssumption] = []
         var loadedIDs: PCIIDsIndex??
         func ids() -> PCIIDsIndex? {
@@ -213,20 +215,29 @@ extension TextParser {
         }
         assumptions.insert(InputAssumption(.rebuiltFromText, [], "lspci text: config space rebuilt from lspci's decode (IDs, class, header layout, bridge bus numbers, "
             + "PCI Express port type, ACS capability and control, capability offsets); registers lspci does not decode are not known"), at: 0)
-        var r = report(assumptions)
-        r.functions = built.sorted { $0.address < $1.address }
-        return r
+        return report(assumptions, built: built)
     }
 
-    func report(_ assumptions: [InputAssumption]) -> LspciTextReport {
+    /// What every `DumpFormat` returns: the rebuilt functions sorted (none when an error refuses
+    /// the text), one device per function at its device line, the assumptions, and the kernel's
+    /// groups and drivers when the text shows them (`IOMMU group:`, `Kernel driver in use:`).
+    func report(_ assumptions: [InputAssumption], built: [PCIFunction] = []) -> ParsedDump {
         var groups: [PCIAddress: Int] = [:]
         var drivers: [PCIAddress: String] = [:]
         for f in functions {
             if let g = f.iommuGroup { groups[f.address] = g }
             if let d = f.driver { drivers[f.address] = d }
         }
-        return LspciTextReport(file: file, functions: [], diagnostics: diagnostics, assumptions: assumptions,
-                               recordedGroups: groups, drivers: drivers)
+        var recorded: RecordedSystem?
+        if !groups.isEmpty || !drivers.isEmpty {
+            recorded = RecordedSystem(origin: "lspci text", iommuActive: !groups.isEmpty, iommuGroups: groups, drivers: drivers)
+        }
+        let readable = Dictionary(uniqueKeysWithValues: built.map { ($0.address, $0.config.readable) })
+        let devices = built.isEmpty ? [] : functions.map {
+            ParsedDump.Device(line: $0.line, text: $0.address.description, address: $0.address, length: readable[$0.address] ?? 0)
+        }
+        return ParsedDump(file: file, format: LspciText.name, diagnostics: diagnostics, devices: devices,
+                          functions: built.sorted { $0.address < $1.address }, assumptions: assumptions, recorded: recorded)
     }
 
     /// A function whose config space reads all ones (a powered-down GPU audio function, say):

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,12 +36,10 @@ public final class PCIIDsIndex: Sendable {
     /// Reads and indexes `path` (default `defaultPath`).
     public init(path: String = PCIIDsIndex.defaultPath) throws(LoadError) {
         self.path = path
-        let bytes: [UInt8]
-        do throws(PCIAccessError) {
-            bytes = try DumpLint.readFile(path)
-        } catch {
-            throw LoadError(description: "\(path): cannot read the PCI ID database: \(error.message)")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(description: "\(path): cannot read the PCI ID database")
         }
+        let bytes = [UInt8](data)
         var vendors: [String: [UInt16]] = [:]
         var devices: [UInt16: [String: [UInt16]]] = [:]
         var classes: [String: [UInt16]] = [:]

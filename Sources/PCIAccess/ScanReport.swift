@@ -13,12 +13,12 @@ public struct ScanReport: Hashable, Sendable, Encodable {
 
     public var source: PCISource
     /// What the `--dump` file held (`nil` live).
-    public var format: DumpFormat?
+    public var format: InputFormat?
     /// What the reader assumed about the input (lspci text) and what a snapshot recorded about the machine.
     public var assumptions: [InputAssumption]
     public var recorded: RecordedSystem?
     public var libpciVersion: String
-    /// `file:line: warning: ...` lines from the dump pre-check (and a missing pci.ids).
+    /// `file:line: warning: ...` lines from the dump reader (and a missing pci.ids).
     public var warnings: [String]
     public var functions: [ScanRecord]
 
@@ -218,7 +218,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         }
     }
 
-    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource, format: DumpFormat? = nil,
+    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource, format: InputFormat? = nil,
                 driver: String? = nil, iommuGroup: Int? = nil) {
         self.driver = driver
         self.iommuGroup = iommuGroup

@@ -65,6 +65,36 @@ extension PCIReadResult {
     }
 }
 
+/// `acsquirk snapshot` files as `--dump` input, read in one pass: the `#` sections
+/// (`SnapshotSections`) and, from the same lines, the config space part by the hex dump parser
+/// exactly as a dump (libpci's grammar ignores the `#` lines).
+public enum AcsquirkSnapshot: DumpFormat {
+    public static let name = "acsquirk snapshot"
+    public static let kind = InputFormat.snapshot
+
+    public static func claims(head: [UInt8]) -> Bool { head.starts(with: Array(SnapshotFormat.magic.utf8)) }
+
+    /// A section line that cannot be read refuses the snapshot, with its line, as a dump error does.
+    public static func parse(_ input: DumpInput) throws(PCIAccessError) -> ParsedDump {
+        var sections = SnapshotSections(file: input.file)
+        var hex = HexDumpParser(file: input.file)
+        defer { hex.deallocate() }
+        try input.forEachLine { l in
+            sections.line(l)
+            hex.line(l)
+        }
+        let (system, problems) = sections.finish()
+        var parsed = hex.finish()
+        parsed.format = name
+        parsed.recorded = system
+        if !problems.isEmpty {
+            parsed.diagnostics = problems + parsed.diagnostics
+            parsed.functions = []
+        }
+        return parsed
+    }
+}
+
 /// The `acsquirk snapshot` file (docs/input-formats.md): an `lspci -xxxx -D` dump that lspci
 /// itself still reads (`lspci -F FILE`), preceded by sections of `#` lines, which libpci's dump
 /// reader ignores (pciutils lib/dump.c accepts only device and hex lines; every line stays under
@@ -140,80 +170,99 @@ public enum SnapshotFormat {
     static func oneLine(_ s: String) -> String {
         String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
     }
+}
 
-    /// Reads the sections of a snapshot (the config space is libpci's business). Errors name the
-    /// line; the file is refused when a section line cannot be read.
-    public static func recorded(_ bytes: [UInt8], file: String) -> (RecordedSystem, [DumpDiagnostic]) {
-        var diagnostics: [DumpDiagnostic] = []
-        func fail(_ line: Int, _ m: String) {
-            diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: m))
+/// The `#` sections of a snapshot, read a line at a time (`AcsquirkSnapshot` feeds it every
+/// line; it stops looking at the first device line, where the config space begins). Errors name
+/// the line; a snapshot with one is refused.
+struct SnapshotSections {
+    let file: String
+    var diagnostics: [DumpDiagnostic] = []
+    var system = RecordedSystem(origin: "snapshot", iommuActive: false, iommuGroups: [:], drivers: [:])
+    var section = ""
+    var cmdline: String?
+    var sawConfig = false
+    var done = false
+    var lastLine = 0
+
+    init(file: String) { self.file = file }
+
+    mutating func fail(_ line: Int, _ m: String) {
+        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: m))
+    }
+
+    mutating func line(_ l: DumpLine) {
+        guard !done else { return }
+        lastLine = l.number
+        var raw = l.bytes[...]
+        if l.endsWithCR, raw.count == l.length { raw = raw.dropLast() }
+        let line = String(decoding: raw, as: UTF8.self)
+        if l.number == 1 {
+            let magic = SnapshotFormat.magic
+            guard line.hasPrefix(magic), let v = Int(line.dropFirst(magic.count)) else {
+                fail(l.number, "not an acsquirk snapshot header")
+                done = true
+                return
+            }
+            if v > SnapshotFormat.version {
+                fail(l.number, "snapshot format \(v) is newer than this acsquirk reads (\(SnapshotFormat.version)): update acsquirk")
+            }
+            return
         }
-        var system = RecordedSystem(origin: "snapshot", iommuActive: false, iommuGroups: [:], drivers: [:])
-        var section = ""
-        var cmdline: String?
-        var scan = LineScanner(bytes)
-        var sawConfig = false
-        while let (raw, no) = scan.next() {
-            let line = raw.text
-            if no == 1 {
-                guard line.hasPrefix(magic), let v = Int(line.dropFirst(magic.count)) else {
-                    fail(no, "not an acsquirk snapshot header")
-                    break
-                }
-                if v > version { fail(no, "snapshot format \(v) is newer than this acsquirk reads (\(version)): update acsquirk") }
-                continue
-            }
-            guard line.hasPrefix("#") else {
-                if !line.isEmpty { break }    // the config space
-                continue
-            }
-            let body = line == "#" ? "" : line.hasPrefix("# ") ? String(line.dropFirst(2)) : String(line.dropFirst())
-            if body.hasPrefix("[") {
-                guard let close = body.firstIndex(of: "]") else {
-                    fail(no, "section header without ']'")
-                    continue
-                }
-                section = String(body[body.index(after: body.startIndex)..<close])
-                if section == "iommu-groups" { system.iommuActive = !body.contains("none") }
-                if section == "config-space" { sawConfig = true }
-                continue
-            }
-            if body.isEmpty { continue }
-            switch section {
-            case "":
-                if body.hasPrefix("root: ") { system.root = body.dropFirst(6).hasPrefix("yes") }
-            case "kernel":
-                if body.hasPrefix("release: ") {
-                    let r = String(body.dropFirst(9))
-                    system.kernelRelease = r == "unknown" ? nil : r
-                } else if body.hasPrefix("cmdline: ") {
-                    cmdline = String(body.dropFirst(9))
-                } else if body.hasPrefix("cmdline+ ") {
-                    cmdline = (cmdline ?? "") + body.dropFirst(9)
-                } else {
-                    fail(no, "unknown line in [kernel]: 'release: ...' or 'cmdline: ...' expected")
-                }
-            case "iommu-groups":
-                let parts = body.split(separator: " ")
-                guard parts.count == 2, let a = PCIAddress(parts[0]), let g = Int(parts[1]), g >= 0 else {
-                    fail(no, "an [iommu-groups] line is 'dddd:bb:dd.f N'")
-                    continue
-                }
-                system.iommuGroups[a] = g
-                system.iommuActive = true
-            case "drivers":
-                let parts = body.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2, let a = PCIAddress(parts[0]) else {
-                    fail(no, "a [drivers] line is 'dddd:bb:dd.f driver'")
-                    continue
-                }
-                system.drivers[a] = String(parts[1])
-            default:
-                break   // sections of later versions
-            }
+        guard line.hasPrefix("#") else {
+            if !line.isEmpty { done = true }    // the config space
+            return
         }
+        let body = line == "#" ? "" : line.hasPrefix("# ") ? String(line.dropFirst(2)) : String(line.dropFirst())
+        if body.hasPrefix("[") {
+            guard let close = body.firstIndex(of: "]") else {
+                fail(l.number, "section header without ']'")
+                return
+            }
+            section = String(body[body.index(after: body.startIndex)..<close])
+            if section == "iommu-groups" { system.iommuActive = !body.contains("none") }
+            if section == "config-space" { sawConfig = true }
+            return
+        }
+        if body.isEmpty { return }
+        switch section {
+        case "":
+            if body.hasPrefix("root: ") { system.root = body.dropFirst(6).hasPrefix("yes") }
+        case "kernel":
+            if body.hasPrefix("release: ") {
+                let r = String(body.dropFirst(9))
+                system.kernelRelease = r == "unknown" ? nil : r
+            } else if body.hasPrefix("cmdline: ") {
+                cmdline = String(body.dropFirst(9))
+            } else if body.hasPrefix("cmdline+ ") {
+                cmdline = (cmdline ?? "") + body.dropFirst(9)
+            } else {
+                fail(l.number, "unknown line in [kernel]: 'release: ...' or 'cmdline: ...' expected")
+            }
+        case "iommu-groups":
+            let parts = body.split(separator: " ")
+            guard parts.count == 2, let a = PCIAddress(parts[0]), let g = Int(parts[1]), g >= 0 else {
+                fail(l.number, "an [iommu-groups] line is 'dddd:bb:dd.f N'")
+                return
+            }
+            system.iommuGroups[a] = g
+            system.iommuActive = true
+        case "drivers":
+            let parts = body.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let a = PCIAddress(parts[0]) else {
+                fail(l.number, "a [drivers] line is 'dddd:bb:dd.f driver'")
+                return
+            }
+            system.drivers[a] = String(parts[1])
+        default:
+            break   // sections of later versions
+        }
+    }
+
+    /// What was recorded, and the errors.
+    mutating func finish() -> (RecordedSystem, [DumpDiagnostic]) {
         if !sawConfig, diagnostics.isEmpty {
-            fail(max(scan.number, 1), "no [config-space] section: the snapshot is cut")
+            fail(max(lastLine, 1), "no [config-space] section: the snapshot is cut")
         }
         system.commandLine = cmdline
         return (system, diagnostics)

@@ -7,8 +7,9 @@ import TestSupport
 /// The lspci text reader on its own: what it accepts, what it refuses (with the line), what it
 /// warns about, and that no input makes it crash or hang.
 @Suite struct LspciTextTests {
-    static func parse(_ text: String, file: String = "t.txt") -> LspciTextReport {
-        LspciText.parse(bytes: Array(text.utf8), file: file)
+    static func parse(_ text: String, file: String = "t.txt") -> ParsedDump {
+        // Reading from memory cannot fail.
+        try! LspciText.parse(DumpInput(bytes: Array(text.utf8), file: file))
     }
 
     static let rootPort = """
@@ -55,18 +56,18 @@ import TestSupport
     }
 
     @Test func formatIsToldByContent() throws {
-        #expect(DumpFormat.detect(Array(Self.rootPort.utf8)) == .lspciText)
-        #expect(DumpFormat.detect(Array(try Fixtures.text("qemu/b-switch/dump.txt").utf8)) == .hexDump)
-        #expect(DumpFormat.detect(Array(try Fixtures.text("qemu/b-switch/vvv.txt").utf8)) == .lspciText)
+        #expect(DumpReader.format(of: Array(Self.rootPort.utf8)).kind == .lspciText)
+        #expect(DumpReader.format(of: Array(try Fixtures.text("qemu/b-switch/dump.txt").utf8)).kind == .hexDump)
+        #expect(DumpReader.format(of: Array(try Fixtures.text("qemu/b-switch/vvv.txt").utf8)).kind == .lspciText)
         // -vvv with complete 4096-byte hex: libpci reads the bytes.
-        #expect(DumpFormat.detect(Array("# acsquirk snapshot 1\n".utf8)) == .snapshot)
+        #expect(DumpReader.format(of: Array("# acsquirk snapshot 1\n".utf8)).kind == .snapshot)
         // Plain `lspci`: text, refused by the text reader with the reason.
-        #expect(DumpFormat.detect(Array("00:00.0 Host bridge: Intel Corporation Device 1234\n".utf8)) == .lspciText)
+        #expect(DumpReader.format(of: Array("00:00.0 Host bridge: Intel Corporation Device 1234\n".utf8)).kind == .lspciText)
         // Every file of the malformed-dump corpus stays a hex dump (its expectations are libpci's).
         for name in (try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("malformed"))).sorted()
         where name.hasSuffix(".txt") && name != "37-vvv-style-ok.txt" && name != "EXPECTED.tsv" {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("malformed/\(name)"))))
-            #expect(DumpFormat.detect(bytes) == .hexDump, "\(name)")
+            #expect(DumpReader.format(of: bytes).kind == .hexDump, "\(name)")
         }
     }
 
