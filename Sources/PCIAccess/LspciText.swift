@@ -63,9 +63,9 @@ public enum LspciText: DumpFormat {
         var lastOffset = -1
         // The last line of a cut head may be partial, and so may the device it belongs to.
         let whole = head.count < DumpInput.headSize ? head[...] : head[..<(head.lastIndex(of: 0x0a) ?? head.startIndex)]
-        var scan = LineScanner(Array(whole))
         var devicesEnded = 0
-        while let (line, _) = scan.next() {
+        for piece in whole.split(separator: 0x0a, omittingEmptySubsequences: true) {
+            let line = piece.last == 0x0d ? piece.dropLast() : piece
             let t = trimLeft(line)
             if t.isEmpty { continue }
             if t.startIndex == line.startIndex, TextLine.bdfToken(t) != nil {
@@ -141,25 +141,6 @@ public struct InputAssumption: Hashable, Sendable, CustomStringConvertible {
 }
 
 // MARK: - Lines
-
-/// Iterates over the lines of a byte buffer (LF or CRLF), with 1-based numbers.
-struct LineScanner {
-    let bytes: [UInt8]
-    var pos = 0
-    var number = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func next() -> (ArraySlice<UInt8>, Int)? {
-        guard pos < bytes.count else { return nil }
-        var end = pos
-        while end < bytes.count, bytes[end] != 0x0a { end += 1 }
-        var line = bytes[pos..<end]
-        if line.last == 0x0d { line = line.dropLast() }
-        pos = end + 1
-        number += 1
-        return (line, number)
-    }
-}
 
 @inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
 @inline(__always) func isHexDigit(_ c: UInt8) -> Bool {
