@@ -6,8 +6,8 @@
 //   2. IOMMU group prediction alone, 1,000 and 10,000 synthetic functions (Predictor.swift).
 //   3. The same dumps to IOMMU groups in one process (Dumps.swift).
 //   4. `lint` of a 10,000-entry registry (Lint.swift).
-//   5. `survey` of 1,000 and 10,000 reports (the real reports of Tests/Fixtures, repeated) with two
-//      workers (SurveyBench.swift).
+//   5. `acsquirk survey` of 1,000 and 10,000 reports (the real reports of Tests/Fixtures,
+//      repeated) with two workers, CPU time and peak memory of the child (SurveyBench.swift).
 //
 // Exit 1 when a goal is missed: linear scaling (prediction 10k vs 1k within 2.5x, dump to groups
 // 10k vs 4k within 1.5x) and scan --dump at most 1.0x lspci -xxxx CPU on the largest fixture and
@@ -57,7 +57,8 @@ ok = dumpBenchmark(dumps, table: table) && ok
 print("")
 lintBenchmark(entries: 10_000, in: dir)
 print("")
-ok = runSurveyBench() && ok
+ok = surveyBenchmark(acsquirk: acsquirk, in: dir) && ok
+print("")
 print(ok ? "acsquirk-bench: ok" : "acsquirk-bench: FAIL: a goal was missed (see above)")
 _ = runChild(["rm", "-rf", dir])
 exit(ok ? 0 : 1)
