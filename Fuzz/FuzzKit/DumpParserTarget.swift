@@ -28,10 +28,7 @@ public enum DumpParserTarget: FuzzTarget {
         }
         for path in Repository.dumps {
             guard let b = Repository.read(path) else { continue }
-            let devices = Repository.paragraphs(b)
-            for k in stride(from: 0, to: devices.count, by: 3) {
-                out.append(devices[k..<min(devices.count, k + 3)].flatMap { $0 })
-            }
+            out += Repository.threeDevicePieces(b)
         }
         return out
     }

@@ -132,6 +132,12 @@ public enum Repository {
         return out
     }
 
+    /// `bytes` in pieces of three devices (`paragraphs`): what one mutation changes a lot of.
+    public static func threeDevicePieces(_ bytes: [UInt8]) -> [[UInt8]] {
+        let devices = paragraphs(bytes)
+        return stride(from: 0, to: devices.count, by: 3).map { devices[$0..<min(devices.count, $0 + 3)].flatMap { $0 } }
+    }
+
     /// The real dumps under Tests/Fixtures: QEMU guests, QEMU quirk runs and real machines.
     public static var dumps: [String] {
         var out: [String] = []

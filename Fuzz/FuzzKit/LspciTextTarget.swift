@@ -24,10 +24,7 @@ public enum LspciTextTarget: FuzzTarget {
         for dir in ["qemu", "qemu-sriov"] {
             for path in Repository.files(named: "vvv.txt", under: dir) {
                 guard let b = Repository.read(path) else { continue }
-                let devices = Repository.paragraphs(b)
-                for k in stride(from: 0, to: devices.count, by: 3) {
-                    out.append(devices[k..<min(devices.count, k + 3)].flatMap { $0 })
-                }
+                out += Repository.threeDevicePieces(b)
             }
         }
         return out
