@@ -77,6 +77,7 @@ public enum PipelineRunner {
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
+        let explicitKernel = config.check.kernel
         config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
         config.check.fromDump = config.dump != nil
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
@@ -134,6 +135,9 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
+        // A snapshot ran a known kernel: its profile, as live.
+        config.check.kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil,
+                                                    recordedRelease: read.recorded?.kernelRelease).rawValue
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -154,7 +158,8 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
+                                      inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -165,7 +170,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
-                                     options: config.check)
+                                     options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
         } catch {
@@ -304,7 +309,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 /// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
+                    options: CheckOptions, recorded: RecordedSystem? = nil,
+                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
         let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
         let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
                                       pchWorkaroundFails: options.pchWorkaroundFails)
@@ -318,7 +324,9 @@ enum GroupsStage {
             : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
         var live: LiveGroups?
         var liveNote = ""
-        if case .live = source {
+        if let recorded, recorded.iommuActive {
+            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+        } else if case .live = source {
             if let l = try? LiveGroups.read(), l.iommuActive {
                 live = l
             } else {
@@ -326,7 +334,8 @@ enum GroupsStage {
             }
         }
         let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live,
+                                  inputNotes: inputNotes)
         let json = report.json()
         let shared = today.groups.filter { $0.members.count > 1 }.count
         var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"

@@ -216,25 +216,38 @@ import TestSupport
         }
     }
 
+    /// -k on lspci -vvv text: the drivers its `Kernel driver in use:` lines recorded.
+    @Test func kernelDriverFromLspciText() async throws {
+        let path = Fixtures.path("qemu-cmdline/c-mf-endpoint/config_acs-no-acs-cap/6.12/vvv.txt")
+        let r = try await Binary.run(["scan", "-k", "--dump", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let expected = Self.drivers(try String(contentsOfFile: path, encoding: .utf8))
+        #expect(!expected.isEmpty && Self.drivers(r.stdout) == expected)
+    }
+
+    /// `Kernel driver in use:` by address, from lspci -k or scan -k output (with or without domains).
+    static func drivers(_ text: String) -> [PCIAddress: String] {
+        var out: [PCIAddress: String] = [:]
+        var current: PCIAddress?
+        for line in text.split(separator: "\n").map(String.init) {
+            if !line.hasPrefix(" ") && !line.hasPrefix("\t") { current = PCIAddress(line.prefix { $0 != " " }); continue }
+            if let current, let r = line.range(of: "Kernel driver in use: ") { out[current] = String(line[r.upperBound...]) }
+        }
+        return out
+    }
+
     /// -k: the drivers lspci -k shows on this machine; a dump is refused in words.
     @Test(.enabled(if: LiveTests.hasPCI, "no /sys/bus/pci/devices"))
     func kernelDriverIsLspcisOnThisMachine() async throws {
         let r = try await Binary.run(["scan", "-k"])
         #expect(r.status == 0, "\(r.stderr)")
-        func drivers(_ text: String) -> [String: String] {
-            var out: [String: String] = [:], current = ""
-            for line in text.split(separator: "\n").map(String.init) {
-                if !line.hasPrefix(" ") && !line.hasPrefix("\t") { current = String(line.prefix { $0 != " " }); continue }
-                if let r = line.range(of: "Kernel driver in use: ") { out[current] = String(line[r.upperBound...]) }
-            }
-            return out
-        }
-        let expected = drivers(try await Lspci.run(["-k"]))
-        #expect(drivers(r.stdout) == expected)
+        let expected = Self.drivers(try await Lspci.run(["-k"]))
+        #expect(Self.drivers(r.stdout) == expected)
         let library = try PCIReader.liveDrivers()
         #expect(library.count == expected.count)
         let dump = try await Binary.run(["scan", "-k", "--dump", Fixtures.path("qemu/a-rootports/dump.txt")])
-        #expect(dump.status == 2 && dump.stdout.isEmpty && dump.stderr.contains("-k") && dump.stderr.contains("needs a live system"))
+        #expect(dump.status == 2 && dump.stdout.isEmpty && dump.stderr.contains("-k") && dump.stderr.contains("needs a live system")
+                && dump.stderr.contains("records no drivers"))
     }
 
     /// A mistyped option names the one meant.

@@ -28,6 +28,9 @@ import TestSupport
         ("lint", ["lint", "/nonexistent/quirks", "--format", "json"], 2),
         ("show", ["show", "8086:3a40", "--format", "json"], 0),
         ("show", ["show", "1234:5678", "--format", "json"], 0),
+        ("survey", ["survey", Fixtures.path("lspci-reports"), Fixtures.path("qemu/b-switch"), "--format", "json"], 0),
+        ("scan", ["scan", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),
+        ("groups", ["groups", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),
     ]
 
     @Test(arguments: outputs.indices)
@@ -95,7 +98,7 @@ import TestSupport
     @Test func everyJSONCommandHasItsSchema() throws {
         let folder = Fixtures.repoPath("docs/schemas")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".schema.json") }.sorted()
-        #expect(names == ["check", "groups", "lint", "scan", "show"].map { "\($0).schema.json" })
+        #expect(names == ["check", "groups", "lint", "scan", "show", "survey"].map { "\($0).schema.json" })
         for n in names {
             let s = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/" + n))) as? [String: Any])
             let format = ((s["properties"] as? [String: Any])?["format"] as? [String: Any])?["const"] as? String

@@ -31,7 +31,8 @@ struct ScanCommand: AsyncParsableCommand {
             predicted IOMMU group (as `acsquirk groups` numbers it) and ACS state beside it: \
             `ACS SV RR CR UF` lists the enabled controls Linux asks for, `ACS none enabled`, \
             `no ACS`, `ACS unknown`; `quirk` when a kernel quirk decides instead of the registers. \
-            -k needs a live system: a dump has no drivers.
+            -k needs a live system, an acsquirk snapshot or lspci -k text: an `lspci -xxxx` dump \
+            records no drivers.
             """
     )
 
@@ -68,10 +69,6 @@ struct ScanCommand: AsyncParsableCommand {
             printError("acsquirk scan: -t draws text; the JSON records give each function's parentBridge instead")
             throw ExitStatus.badInput
         }
-        if kernelDriver && dump != nil {
-            printError("acsquirk scan: -k shows the driver the running kernel bound to each function: it needs a live system, and a dump (--dump) has none")
-            throw ExitStatus.badInput
-        }
         let filter = try selection.filter(command: "scan")
         let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
         let result: PCIReadResult
@@ -79,8 +76,9 @@ struct ScanCommand: AsyncParsableCommand {
         var names: [String: String]?
         do throws(PCIAccessError) {
             result = try PCIReader.load(source, names: numeric == 0 || numeric >= 2, idsPath: pciIDs)
-            // The live drivers go into the JSON records whether or not -k shows them in text.
-            if dump == nil { drivers = try PCIReader.liveDrivers() }
+            // The drivers go into the JSON records whether or not -k shows them in text: read
+            // live, or as a snapshot or lspci -k text recorded them.
+            drivers = try dump == nil ? PCIReader.liveDrivers() : result.recorded?.drivers ?? [:]
             if numeric >= 2 && result.namesLoaded {
                 let db = try PCINameDatabase(idsPath: pciIDs)
                 names = [:]
@@ -90,6 +88,10 @@ struct ScanCommand: AsyncParsableCommand {
             }
         } catch {
             printError(error.message)
+            throw ExitStatus.badInput
+        }
+        if kernelDriver, let dump, result.recorded == nil {
+            printError("acsquirk scan: -k shows the driver bound to each function: it needs a live system, an acsquirk snapshot or lspci -k text; the lspci -xxxx dump \(dump) records no drivers")
             throw ExitStatus.badInput
         }
         for w in result.warnings { printError(w.description) }
