@@ -53,9 +53,19 @@ let package = Package(
         ]),
         .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "Topology", "Registry"],
                           path: "Benchmarks/acsquirk-bench"),
+        // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
+        .target(name: "BootProof", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "acsquirk-prove", dependencies: [
+            "BootProof", "Registry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .target(name: "TestSupport", dependencies: [
-            "PCIConfig",
+            "PCIConfig", "Topology",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
@@ -67,6 +77,9 @@ let package = Package(
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+        ]),
+        .testTarget(name: "BootProofTests", dependencies: [
+            "BootProof", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
