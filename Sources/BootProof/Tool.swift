@@ -18,20 +18,27 @@ enum Tool {
     }
 
     /// Runs `executable` (a path, or a name looked up in PATH); output collected up to 16 MiB each.
+    /// Throws a ProofError naming the executable when it cannot be started.
     static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
                     environment: [String: String] = [:]) async throws -> Result {
         var env = Environment.inherit
         for (k, v) in environment { env = env.updating([Environment.Key(stringLiteral: k): v]) }
         let exe: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
-        let r = try await Subprocess.run(exe, arguments: Arguments(arguments), environment: env,
-                                         workingDirectory: directory.map { FilePath($0) },
-                                         output: .string(limit: 16 << 20), error: .string(limit: 16 << 20))
-        let status: Int32
-        switch r.terminationStatus {
-        case let .exited(c): status = c
-        case let .signaled(s): status = 128 + s
+        do {
+            let r = try await Subprocess.run(exe, arguments: Arguments(arguments), environment: env,
+                                             workingDirectory: directory.map { FilePath($0) },
+                                             output: .string(limit: 16 << 20), error: .string(limit: 16 << 20))
+            let status: Int32
+            switch r.terminationStatus {
+            case let .exited(c): status = c
+            case let .signaled(s): status = 128 + s
+            }
+            return Result(status: status, stdout: r.standardOutput, stderr: r.standardError)
+        } catch {
+            // Not found or not executable (a missing package), or too much output: said, never skipped.
+            throw ProofError("cannot run \(executable): \(error) (is its package installed? make test-deps installs "
+                             + "what the proof needs: docs/prove.md)")
         }
-        return Result(status: status, stdout: r.standardOutput, stderr: r.standardError)
     }
 
     /// `run`, throwing a ProofError with the command and its last 25 output lines unless it exits 0.

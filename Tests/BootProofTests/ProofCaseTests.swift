@@ -38,3 +38,10 @@ import TestSupport
         #expect(e?.description.contains(message) == true, "\(e?.description ?? "no error")")
     }
 }
+
+/// A tool the proof needs that is not installed fails with its name, never a silent skip.
+@Test func aMissingToolIsNamed() async throws {
+    let e = await #expect(throws: ProofError.self) { try await Tool.run("acsquirk-no-such-tool", ["--version"]) }
+    #expect(e?.description.contains("cannot run acsquirk-no-such-tool") == true, "\(e?.description ?? "no error")")
+    #expect(e?.description.contains("make test-deps") == true)
+}

@@ -16,9 +16,8 @@ enum ProveFixtures {
     static let boots = Slots(2)
 
     /// Debian's linux-source-6.12 tree the series are made for (scripts/kernel-trees.sh).
-    static func kernelTree() throws -> String {
-        try KernelTreeCache.tree("6.12")
-    }
+    static func kernelTree() throws -> String { try tree.get() }
+    private static let tree = Result { try KernelTreeCache.tree("6.12") }
 
     static func prover(_ name: String) throws -> Prover {
         let acsquirk = try #require(builtAcsquirk(), "the acsquirk binary is not built (swift build --build-tests builds it)")
