@@ -169,9 +169,9 @@ public struct Prover: Sendable {
         return names.map { (out as NSString).appendingPathComponent($0) }
     }
 
-    /// `git am` of the series onto a repository holding the tree's drivers/pci/quirks.c (the only
-    /// file acsquirk's patches touch; a patch touching another file fails here). Returns the
-    /// patched file.
+    /// `git am` of the whole series, cover letter included, onto a repository holding the tree's
+    /// drivers/pci/quirks.c (the only file acsquirk's patches touch; a patch touching another file
+    /// fails here). Returns the patched file.
     func applySeries(_ patches: [String], in dir: String) async throws -> String {
         let repo = (dir as NSString).appendingPathComponent("git")
         let file = (repo as NSString).appendingPathComponent(QuirksSource.relativePath)
@@ -183,7 +183,8 @@ public struct Prover: Sendable {
         try await Tool.check("git", ["init", "-q"], in: repo, environment: env)
         try await Tool.check("git", ["add", QuirksSource.relativePath], in: repo, environment: env)
         try await Tool.check("git", ["commit", "-q", "--no-gpg-sign", "-m", "drivers/pci/quirks.c of \(kernelTree)"], in: repo, environment: env)
-        try await Tool.check("git", ["am", "-q"] + patches, in: repo, environment: env)
+        // --empty=drop: a series of more than one patch starts with its cover letter (no diff).
+        try await Tool.check("git", ["am", "-q", "--no-gpg-sign", "--empty=drop"] + patches, in: repo, environment: env)
         return file
     }
 

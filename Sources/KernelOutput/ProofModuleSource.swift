@@ -20,7 +20,7 @@ public struct ProofModuleSource: Sendable {
 
     /// Compares `patched` with `base` (the tree before the series): rows of `patched` that `base`
     /// does not have, counted per (vendor, device, function); the definitions those rows reach
-    /// through identifiers in their bodies (comments ignored), transitively. Throws `.selfCheck`
+    /// through identifiers in their bodies, transitively. Throws `.selfCheck`
     /// when no row was added, or when a definition the series added or changed is not reached.
     public init(base: QuirksSource, patched: QuirksSource) throws(KernelOutputError) {
         struct Key: Hashable { var vendor: UInt16; var device: UInt16?; var function: String }
@@ -36,32 +36,24 @@ public struct ProofModuleSource: Sendable {
             throw .selfCheck(location, "the series adds no row to pci_dev_acs_enabled[]: nothing for the module route to run")
         }
 
-        // Definitions reached from the added rows' functions.
-        let code = CComments.strip(patched.lines)
+        // Definitions reached from the added rows' functions: identifiers in their bodies (the
+        // reader's tokens, so comments and strings never count), transitively.
         func span(_ name: String) -> (first: Int, last: Int)? {
-            if let f = patched.functions[name] { return (f.commentStartLine ?? f.signatureLine, f.closeLine) }
-            if let a = patched.arrays[name] { return (a.startLine, a.closeLine) }
-            return nil
+            patched.definition(name).map { ($0.leadingCommentLine ?? $0.startLine, $0.closeLine) }
         }
         var reached = Set<String>()
         var work = added.map(\.function)
         while let name = work.popLast() {
-            guard reached.insert(name).inserted, let s = span(name) else { continue }
-            for line in code[(s.first - 1)..<s.last] {
-                for token in line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
-                where token != name && span(String(token)) != nil && !reached.contains(String(token)) {
-                    work.append(String(token))
-                }
+            guard reached.insert(name).inserted, let d = patched.definition(name) else { continue }
+            for t in d.body where t.kind == .identifier && t.text != name && !reached.contains(t.text)
+                && patched.definition(t.text) != nil {
+                work.append(t.text)
             }
         }
 
         // Every definition the series added or changed must be one of them.
         func text(_ source: QuirksSource, _ name: String) -> String? {
-            let s: (Int, Int)?
-            if let f = source.functions[name] { s = (f.signatureLine, f.closeLine) } else if let a = source.arrays[name] {
-                s = (a.startLine, a.closeLine)
-            } else { s = nil }
-            return s.map { source.lines[($0.0 - 1)..<$0.1].joined(separator: "\n") }
+            source.definition(name).map { source.lines[($0.startLine - 1)..<$0.closeLine].joined(separator: "\n") }
         }
         for name in (Array(patched.functions.keys) + Array(patched.arrays.keys)).sorted()
         where !reached.contains(name) && text(patched, name) != text(base, name) {

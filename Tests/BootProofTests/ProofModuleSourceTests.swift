@@ -27,15 +27,15 @@ import TestSupport
         let (base, patched) = try Self.sources(text)
         let m = try ProofModuleSource(base: base, patched: patched)
 
-        #expect(m.rows.map(\.function) == ["pci_quirk_mf_endpoint_acs", "pci_quirk_red_hat_qemu_pcie_root_port_test_only_acs"])
+        #expect(m.rows.map(\.function) == ["pci_quirk_mf_endpoint_acs", "pci_quirk_redhat_qemu_acs"])
         #expect(m.rows.map(\.deviceToken) == ["0x10d3", "0x000c"])
         #expect(m.rows.count == patched.table.rows.count - base.table.rows.count)
         #expect(m.definitions == ["pci_acs_ctrl_enabled", "pci_quirk_mf_endpoint_acs",
-                                  "pci_quirk_red_hat_qemu_pcie_root_port_test_only_acs"])
+                                  "pci_quirk_redhat_qemu_acs"])
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for name in m.definitions {
             let f = try #require(patched.functions[name])
-            let body = lines[(f.signatureLine - 1)..<f.closeLine].joined(separator: "\n")
+            let body = lines[(f.startLine - 1)..<f.closeLine].joined(separator: "\n")
             #expect(m.header.contains(body + "\n"), "\(name) is not copied verbatim")
         }
         for row in m.rows { #expect(m.header.contains(lines[row.line - 1] + "\n")) }
