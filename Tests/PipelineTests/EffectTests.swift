@@ -70,7 +70,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(gh.stdout.contains("in this dump the entry splits group 4"), "\(gh.stdout)")
         #expect(!gh.stdout.contains("on this machine"), "\(gh.stdout)")
         let dumpReport = RegistryCheck.run(functions: fs, entries: [mine], context: try committedRegistry(), source: "f-quirk",
-                                           options: CheckOptions(fromDump: true))
+                                           options: CheckOptions(dump: "dump.txt"))
         #expect(dumpReport.findings.contains { $0.message.hasPrefix("in this dump the entry splits") })
         #expect(r.findings.contains { $0.message.hasPrefix("on this machine the entry splits") })
     }

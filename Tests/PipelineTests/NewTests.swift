@@ -257,9 +257,15 @@ import TestSupport
         let text = try String(contentsOfFile: entryPath, encoding: .utf8)
         #expect(text.contains("family: 82574L\n"))
         #expect(FileManager.default.fileExists(atPath: out + "/intel/82574l.dump.txt"))
+        // Again: the device now has an entry (the one just written), so new refuses; with
+        // --force it still never overwrites a file.
         guard let second = try await acsquirk(args) else { return }
         #expect(second.status == 2)
-        #expect(second.stderr.contains("already exists"))
+        #expect(second.stderr.contains("warning: 8086:10d3 is already covered by \(entryPath):"), "\(second.stderr)")
+        #expect(second.stderr.contains("the device already has an entry: no entry written (pass --force"), "\(second.stderr)")
+        guard let forced = try await acsquirk(args + ["--force"]) else { return }
+        #expect(forced.status == 2)
+        #expect(forced.stderr.contains("already exists"), "\(forced.stderr)")
         #expect(try String(contentsOfFile: entryPath, encoding: .utf8) == text)
         // A BDF that is not there, a malformed one.
         guard let missing = try await acsquirk(["new", "--device", "07:00.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out]),

@@ -31,15 +31,18 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
     var templates: String?
 
-    @Argument(help: ArgumentHelp("Registry files or directories (default: the project's quirks/).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Registry files or directories (default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var paths: [String] = []
 
     func run() async throws {
-        let entries = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(paths, option: "PATH"))
+        let entries = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(paths, command: "generate"))
+        // Without a tree, the kernel's table is the shipped registry's (never only the entries given).
+        let kernel = kernelTree == nil
+            ? Registry.newEntries(in: try RegistryCLI.prediction(extra: [], command: "generate").kernel, besides: entries) : []
         let stubs: StubFiles = try KernelOutputCLI.guarded {
             let renderer = try KernelOutputCLI.templates(templates)
             let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }
-                ?? QuirkTableModel(upstream: entries.map(\.entry))
+                ?? QuirkTableModel(upstream: (kernel + entries).map(\.entry))
             return try StubFiles(entries: entries, model: model, renderer: renderer)
         }
         let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }

@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out"
 
-    @Option(name: .long, help: ArgumentHelp("Registry file or folder (repeatable; default: quirks).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Registry file or folder to lint, check and generate code for (repeatable; default: ./quirks when present, else the shipped registry). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = RunConfiguration(
-            registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
+            registry: try RegistryCLI.working(registry, command: "run"), shipped: try RegistryCLI.shipped(command: "run"), dump: dump, kernelTree: kernelTree, out: out,
             templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
