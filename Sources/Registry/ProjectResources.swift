@@ -87,12 +87,14 @@ public enum ProjectResources {
     }
 
     /// `path` relative to `directory` when it lies under it (both compared with `.`/`..` and
-    /// symlinks resolved), else `path` unchanged. `directory` itself gives `.`.
+    /// symlinks resolved), else `path` unchanged. `directory` itself gives `.`; under `/` every
+    /// path stays absolute (`/usr/local/share/…`, not `usr/local/share/…`).
     public static func relative(_ path: String, to directory: String) -> String {
         let base = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.resolvingSymlinksInPath().path
         let full = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
             .standardizedFileURL.resolvingSymlinksInPath().path
         if full == base { return "." }
+        if base == "/" { return full }
         let prefix = base.hasSuffix("/") ? base : base + "/"
         return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : path
     }

@@ -21,20 +21,20 @@ struct KernelTreeProofTests {
     func patchSeriesAppliesPassesCheckpatchAndCompiles(version: String) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let repo = try await GitCopy.ensure(version)
-        let made = clock.now
-        try await GitCopy.reset(repo)
-        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
-        let series = try Self.series(base, macros)
+        try await GitCopy.withRepo(version) { repo, build in
+            let made = clock.now
+            try await GitCopy.reset(repo)
+            let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+            let series = try Self.series(base, macros)
 
-        // Every entry but the one the tree covers gets a patch, numbered like git format-patch.
-        #expect(series.patches.count == TestRegistry.series.count - 1)
-        #expect(series.skipped.map(\.entry.path) == [TestRegistry.coveredI219.path])
-        for (i, p) in series.patches.enumerated() {
-            #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
-            // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
-            #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
+            // Every entry but the one the tree covers gets a patch, numbered like git format-patch.
+            #expect(series.patches.count == TestRegistry.series.count - 1)
+            #expect(series.skipped.map(\.entry.path) == [TestRegistry.coveredI219.path])
+            for (i, p) in series.patches.enumerated() {
+                #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
+                // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
+                #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
         }
 
         let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
@@ -78,7 +78,6 @@ struct KernelTreeProofTests {
         }
 
         // The patched quirks.c compiles (defconfig once per tree, cached).
-        let build = try await GitCopy.ensureConfig(version, repo: repo)
         let configured = clock.now
         let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
         #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
@@ -99,8 +98,9 @@ struct KernelTreeProofTests {
         try await GitCopy.reset(repo)
         let restored = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
         #expect(restored == base)
-        print("kernel \(version): git copy \(made - start), patches+checkpatch+am \(configured - made) "
-            + "(incl. defconfig if first run), make quirks.o \(compiled - configured)")
+        print("kernel \(version): git copy and defconfig (first run only) \(made - start), patches+checkpatch+am \(configured - made), "
+            + "make quirks.o \(compiled - configured)")
+        }
     }
 
     /// A submitter whose name holds quotes (`--from 'Ëve "Q." Evil <eve@evil.example>'`): From:
@@ -110,30 +110,30 @@ struct KernelTreeProofTests {
     /// one who is the submitter (same address) does not ack their own patch.
     @Test(arguments: KernelTrees.versions)
     func quotedSubmitterPassesCheckpatchAndAm(version: String) async throws {
-        let repo = try await GitCopy.ensure(version)
-        try await GitCopy.reset(repo)
-        let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
-        let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
-        let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
-                                     renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
-        let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
-        #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
-        #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
-        #expect(!hostile.text.contains("Acked-by: Ëve"))
-        let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
-        #expect(nic.text.contains("\nAcked-by: \(TestRegistry.ackedBy)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
-                "\(nic.text)")
-        let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        var files: [String] = []
-        for p in series.patches {
-            let f = out.appendingPathComponent(p.fileName).path
-            try p.text.write(toFile: f, atomically: true, encoding: .utf8)
-            files.append(f)
-            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
-            #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
-                    "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
+        try await GitCopy.withRepo(version) { repo, _ in
+            try await GitCopy.reset(repo)
+            let base = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+            let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
+            let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
+                                         renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
+            let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
+            #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
+            #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
+            #expect(!hostile.text.contains("Acked-by: Ëve"))
+            let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
+            #expect(nic.text.contains("\nAcked-by: \(TestRegistry.ackedBy)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
+                    "\(nic.text)")
+            let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            var files: [String] = []
+            for p in series.patches {
+                let f = out.appendingPathComponent(p.fileName).path
+                try p.text.write(toFile: f, atomically: true, encoding: .utf8)
+                files.append(f)
+                let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+                #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
+                        "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
         }
         for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
         // Each commit's author is the Signed-off-by of its message.
@@ -158,6 +158,7 @@ struct KernelTreeProofTests {
             }
         }
         try await GitCopy.reset(repo)
+        }
     }
 
     /// Every new device is answered "isolated" by its plan's function, first in table order.

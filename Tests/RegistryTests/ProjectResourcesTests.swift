@@ -71,6 +71,8 @@ struct ProjectResourcesTests {
         #expect(ProjectResources.relative(dir.path + "/quirks", to: dir.path) == "quirks")
         #expect(ProjectResources.relative(dir.path + "/quirks/intel/../intel", to: dir.path + "/") == "quirks/intel")
         #expect(ProjectResources.relative(dir.path, to: dir.path) == ".")
+        // From /: absolute, as an installed binary run from / prints its share.
+        #expect(ProjectResources.relative(dir.path + "/quirks", to: "/") == dir.path + "/quirks")
         // Not under it: unchanged (a sibling whose name starts the same is not under it either).
         #expect(ProjectResources.relative("/usr/share/quirks", to: dir.path) == "/usr/share/quirks")
         #expect(ProjectResources.relative(dir.path + "-other/quirks", to: dir.path) == dir.path + "-other/quirks")

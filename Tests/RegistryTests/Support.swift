@@ -3,16 +3,15 @@ import Registry
 import Testing
 import TestSupport
 
-/// A Debian kernel tree unpacked by scripts/kernel-trees.sh (env ACSQUIRK_CACHE, default
-/// $HOME/.cache/acsquirk). Records a failure telling how to get it when it is missing.
+/// A Debian kernel tree unpacked by scripts/kernel-trees.sh (`KernelTreeCache`). Records a
+/// failure telling how to get it when it is missing.
 func kernelTree(_ version: String) -> String? {
-    let env = ProcessInfo.processInfo.environment
-    let cache = env["ACSQUIRK_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-        ?? (env["HOME"] ?? NSHomeDirectory()) + "/.cache/acsquirk"
-    let tree = "\(cache)/linux-source-\(version)"
-    if FileManager.default.fileExists(atPath: tree + "/drivers/pci/quirks.c") { return tree }
-    Issue.record("kernel tree \(tree) is missing: run scripts/kernel-trees.sh 6.12 6.1 (make test does)")
-    return nil
+    do {
+        return try KernelTreeCache.tree(version)
+    } catch {
+        Issue.record("\(error)")
+        return nil
+    }
 }
 
 /// The committed registry folder.
