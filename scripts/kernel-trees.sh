@@ -92,7 +92,7 @@ clean_stale() {
     [ -e "$stamp" ] || stamp=$d
     if [ -n "$(find "$stamp" -maxdepth 0 -mtime +"$days" 2>/dev/null)" ] || [[ "$d" == *.tmp.* ]]; then
       echo "removing stale $d" >&2
-      rm -rf "$d"
+      rm -rf "$d" "$d.lock"
     fi
   done
 }
