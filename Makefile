@@ -37,7 +37,7 @@ MANUAL_DATE  := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
 ARCH         := $(shell uname -m)
 
 .PHONY: all build run run-check test deps test-deps kernel-trees kernel-versions lint-registry bench clean \
-        release stage install uninstall dist install-check
+        release stage install uninstall dist install-check oracle-fixtures oracle-check
 
 all: build
 
@@ -149,6 +149,15 @@ dist: stage
 bench: deps
 	$(SWIFT) build -c release --product acsquirk-bench
 	.build/release/acsquirk-bench
+
+# The QEMU oracle (scripts/oracle/README.md): boot Debian's kernels again for every fixture in
+# Tests/Fixtures/qemu* and rewrite (oracle-fixtures) or compare (oracle-check) what they said.
+# Not part of `make test`, which reads the committed files.
+oracle-fixtures:
+	scripts/oracle/fixtures.sh
+
+oracle-check:
+	scripts/oracle/fixtures.sh --check
 
 clean:
 	rm -rf .build $(OUT) dist
