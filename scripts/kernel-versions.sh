@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 read -r -a series <<< "${KERNEL_SERIES:-6.12 6.1}"
 filter=${KERNEL_TEST_FILTER:-'KernelOutputTests\.|RegistryTests\.Import|PCIConfigTests\.ACSTests|PipelineTests\.RunTests'}
 cache=${ACSQUIRK_CACHE:-$HOME/.cache/acsquirk}
-logs=.build/kernel-versions
+logs=$PWD/.build/kernel-versions
 mkdir -p "$logs" "$cache"
 
 served() { apt-cache madison "linux-source-$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u -V -r; }
