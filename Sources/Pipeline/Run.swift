@@ -20,7 +20,7 @@ public struct RunConfiguration: Sendable {
     public var kernelTree: String?
     /// Output directory (`out`).
     public var out: String
-    /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
+    /// Templates directory (`nil`: the shipped templates, `TemplateSet.locate`).
     public var templates: String?
     /// Platform and kernel assumptions for the check and the groups.
     public var check: CheckOptions

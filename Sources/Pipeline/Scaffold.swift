@@ -85,9 +85,9 @@ public enum EntryScaffolder {
     /// - `functions`: everything read from the system or dump (names optional).
     /// - `family`: the family name; default: the device's pci.ids name (or the common start of
     ///   the names of its functions).
-    /// - `registry`: entries already in the registry (the shipped one and the folder written
-    ///   into): their vendor-name is reused for this vendor (one vendor, one name), and entries that
-    ///   already cover the device are named in `covered`.
+    /// - `registry`: entries already in the registry (the shipped one, then the folder written
+    ///   into): the first one's vendor-name for this vendor is reused (one vendor, one name), and
+    ///   entries that already cover the device are named in `covered`.
     /// - `root`: the registry folder the paths are under (`quirks`).
     /// - `sourceLabel`: where the functions came from, for the comment (`dump.txt`, `this machine`).
     /// - Throws: `PipelineError` when no function has that address, or it reads all-ones.
@@ -122,7 +122,7 @@ public enum EntryScaffolder {
 
         var notes: [String] = []
         let vendor = target.vendorID
-        let vendorName = registry.filter { $0.entry.vendor == vendor }.sorted { $0.path < $1.path }.first?.entry.vendorName
+        let vendorName = registry.first { $0.entry.vendor == vendor }?.entry.vendorName
             ?? names.vendorName(vendor).map(shortVendorName) ?? "Vendor \(hex(vendor, width: 4))"
         let deviceIDs = Array(Set(mine.map(\.deviceID))).sorted()
         let familyName = family ?? familyFromNames(deviceIDs.compactMap { names.deviceName(vendor, $0) })

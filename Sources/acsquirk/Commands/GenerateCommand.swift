@@ -28,7 +28,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree to read the ACS table and vendor macros from.", valueName: "dir"))
     var kernelTree: String?
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
     @Argument(help: ArgumentHelp("Registry files or directories (default: ./quirks when present, else the shipped registry).", valueName: "path"))

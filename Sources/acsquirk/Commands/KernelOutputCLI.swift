@@ -33,7 +33,7 @@ enum KernelOutputCLI {
         return result.entries
     }
 
-    /// The templates from --templates, ./templates or the repository the binary was built in.
+    /// The templates from --templates, else the shipped ones (`TemplateSet.locate`).
     static func templates(_ explicit: String?) throws -> CodeRenderer {
         CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: explicit)))
     }

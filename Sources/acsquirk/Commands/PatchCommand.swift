@@ -45,7 +45,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
     @Argument(help: ArgumentHelp("Entries to patch (default: all that are not upstream).", valueName: "entry"))

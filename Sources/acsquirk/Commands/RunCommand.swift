@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry file or folder to lint, check and generate code for (repeatable; default: ./quirks when present, else the shipped registry). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
