@@ -96,10 +96,14 @@ test: test-deps install-check
 	$(MAKE) --no-print-directory lint-registry
 	$(MAKE) --no-print-directory run-check
 
-# Release build with the Swift runtime and Foundation linked in: the binary needs only libpci
-# and glibc from the system (and pci.ids for names).
+# The release build: the Swift runtime and Foundation linked in, so a binary needs only libpci
+# and glibc from the system (and pci.ids for names); a release build finds its registry only
+# next to itself, through $ACSQUIRK_HOME or in a checkout it sits in (Package.swift). The one
+# place these settings live: `make install`, `make dist` and `make bench` all build with them.
+RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib
+
 release: deps
-	$(SWIFT) build -c release --product acsquirk --static-swift-stdlib
+	$(RELEASE_BUILD) --product acsquirk
 
 # The man page, from the command line itself: swift-argument-parser's generate-manual plugin. It
 # builds the package and reads the binary's help; the debug configuration, because a release build
@@ -149,8 +153,8 @@ dist: stage
 # Release builds with the Swift runtime linked in, as `make install` ships acsquirk: the
 # benchmark compares that binary's CPU time with lspci's on the same dumps.
 bench: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product acsquirk-bench
-	$(SWIFT) build -c release --static-swift-stdlib --product acsquirk
+	$(RELEASE_BUILD) --product acsquirk-bench
+	$(RELEASE_BUILD) --product acsquirk
 	.build/release/acsquirk-bench --acsquirk .build/release/acsquirk
 
 # Fuzzing for longer than `make test` does: libFuzzer (coverage-guided, with AddressSanitizer)
@@ -170,7 +174,7 @@ fuzz: deps
 	  done; \
 	else \
 	  echo "make fuzz: no libFuzzer build; running the seeded fuzzer for $(FUZZ_SECONDS) s per target"; \
-	  $(SWIFT) build -c release --product acsquirk-fuzz || exit 1; \
+	  $(RELEASE_BUILD) --product acsquirk-fuzz || exit 1; \
 	  for t in $(FUZZ_TARGETS); do \
 	    mkdir -p Tests/Fixtures/fuzz/$$t; \
 	    .build/release/acsquirk-fuzz $$t --seed $${FUZZ_SEED:-$$(date +%s)} --iterations 1000000000 \

@@ -77,8 +77,17 @@ extension Registry {
     /// `loadForPrediction(extra:)`.
     /// - Throws: `.shippedNotFound` when there is no `./quirks` and no shipped registry.
     public static func workingRegistryPath() throws(PredictionRegistryError) -> String {
-        if ProjectResources.isDirectory("quirks") { return "quirks" }
+        if let local = addedRegistryPaths([]).first { return local }
         return try shippedRegistryPath()
+    }
+
+    /// What a command adds to the shipped registry for a prediction (`loadForPrediction(extra:)`)
+    /// when it reads devices: `given` (`--registry`) when not empty, else `./quirks` when the
+    /// current directory has one (as `workingRegistryPath()`), else nothing: the shipped registry
+    /// alone, whose absence `loadForPrediction` reports.
+    public static func addedRegistryPaths(_ given: [String]) -> [String] {
+        if !given.isEmpty { return given }
+        return ProjectResources.isDirectory("quirks") ? ["quirks"] : []
     }
 
     /// Loads the registry for predicting IOMMU groups: the kernel table from the shipped

@@ -12,8 +12,11 @@ import Foundation
 ///    a checkout or a copy of its registry);
 /// 3. the checkout holding the executable (its first ancestor with both `Package.swift` and
 ///    `quirks/`: `.build/debug/acsquirk` during development);
-/// 4. the checkout the binary was compiled from (the source path recorded at build time), so a
-///    binary copied elsewhere still finds what it was built with while that checkout exists.
+/// 4. debug builds only: the checkout the binary was compiled from (the source path recorded at
+///    build time), so a development binary copied elsewhere still finds what it was built with
+///    while that checkout exists. A release build (`make install`, `make dist`) has no such
+///    fallback: a copy without its `share/acsquirk` exits 2 instead of taking whatever that
+///    checkout holds today.
 ///
 /// The current directory is never looked at: a `quirks/` folder there (another checkout, a fork,
 /// a vendor's folder of new entries) is what commands work on by default
@@ -24,9 +27,16 @@ public enum ProjectResources {
     /// Where `make install` puts `quirks/` and `templates/`, relative to the binary's directory.
     public static let installedHome = "../share/acsquirk"
 
-    /// The checkout this binary was compiled from (`<root>/Sources/Registry/ProjectResources.swift`).
-    public static let buildCheckout: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// The checkout this binary was compiled from (`<root>/Sources/Registry/ProjectResources.swift`);
+    /// nil in a release build (Package.swift defines `ACSQUIRK_RELOCATABLE` for it).
+    public static let buildCheckout: String? = {
+        #if ACSQUIRK_RELOCATABLE
+        return nil
+        #else
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        #endif
+    }()
 
     /// Where `name` was found (nil: nowhere) and every place looked at before, in order, as
     /// sentences for a message (`/usr/local/share/acsquirk/quirks (next to the executable

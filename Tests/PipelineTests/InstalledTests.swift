@@ -17,9 +17,9 @@ import TestSupport
         "share/fish/vendor_completions.d/acsquirk.fish",
     ]
 
-    /// Runs `bin` from `/` with a minimal environment (no Swift toolchain on PATH).
-    static func bare(_ bin: String, _ args: [String]) async throws -> ToolResult {
-        try await runTool("env", ["-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent", "NO_COLOR=1", bin] + args, workingDirectory: "/")
+    /// Runs `bin` from `/` with a minimal environment (no Swift toolchain on PATH) plus `env`.
+    static func bare(_ bin: String, _ args: [String], env: [String] = []) async throws -> ToolResult {
+        try await runTool("env", ["-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent", "NO_COLOR=1"] + env + [bin] + args, workingDirectory: "/")
     }
 
     @Test(.enabled(if: installed != nil, "make test runs make install-check and sets ACSQUIRK_INSTALLED"))
@@ -76,6 +76,34 @@ import TestSupport
         #expect(upstream.status == 0, "\(upstream.stderr)")
         #expect(upstream.stdout.contains("kernel: row 39 (pci_quirk_mf_endpoint_acs, Intel 82576) answers isolated"), "\(upstream.stdout)")
         #expect(!upstream.stdout.contains("no kernel row answers today"))
+
+        // The binary alone, copied without its share/acsquirk: a release build does not fall back
+        // to the checkout it was built from, so no command runs with an empty kernel table; each
+        // exits 2 naming every place it looked, and $ACSQUIRK_HOME is one of them.
+        let lone = tmp.appendingPathComponent("lone/bin/acsquirk").path
+        try FileManager.default.createDirectory(atPath: (lone as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: bin, toPath: lone)
+        let out = tmp.appendingPathComponent("lone-out").path
+        for args in [["show", "8086:10c9"], ["check", "--dump", dump, entry], ["groups", "--dump", dump], ["lint"],
+                     ["new", "--dump", dump, "--device", "01:00.0", "--out", out], ["generate", "--out", out],
+                     ["patch", "--kernel-tree", work.path, "--out", out, "--from", "A <a@example.com>"],
+                     ["run", "--dump", dump, "--out", out]] {
+            let r = try await Self.bare(lone, args)
+            #expect(r.status == 2, "\(args): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.hasPrefix("acsquirk \(args[0]): cannot find the shipped registry (quirks/), which holds the kernel's quirk table; looked at:\n"),
+                    "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("  \(tmp.path)/lone/share/acsquirk/quirks (next to the executable \(lone)): not there\n"), "\(r.stderr)")
+            #expect(r.stderr.contains("  $ACSQUIRK_HOME: not set\n"), "\(r.stderr)")
+            #expect(!r.stderr.contains("the checkout this binary was built from"), "\(r.stderr)")
+            // Naming the registry files helps only the commands that need no kernel table.
+            let naming = ["lint", "patch"].contains(args[0])
+            #expect(r.stderr.hasSuffix(naming ? "(an acsquirk checkout); or name the registry files\n" : "(an acsquirk checkout)\n"),
+                    "\(args): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let homed = try await Self.bare(lone, ["show", "8086:10c9"], env: ["ACSQUIRK_HOME=\(prefix)/share/acsquirk"])
+        #expect(homed.status == 0, "\(homed.stderr)")
+        #expect(homed.stdout.hasPrefix("\(prefix)/share/acsquirk/quirks/intel/82576.yaml:1: Intel 82576\n"), "\(homed.stdout)")
 
         // The man page and the completions, as each tool reads them.
         let man = try String(contentsOfFile: prefix + "/share/man/man1/acsquirk.1", encoding: .utf8)

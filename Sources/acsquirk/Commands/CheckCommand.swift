@@ -64,9 +64,9 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
         // The kernel's table from the shipped registry wherever check runs; --registry adds.
-        let reg = try RegistryCLI.prediction(extra: try RegistryCLI.working(registry, command: "check"), command: "check")
+        let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "check")
+        let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
         let context = reg.kernel + reg.whatIf
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
         let profile = KernelProfile.resolve(kernel, live: dump == nil)

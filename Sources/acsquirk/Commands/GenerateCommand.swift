@@ -35,10 +35,10 @@ struct GenerateCommand: AsyncParsableCommand {
     var paths: [String] = []
 
     func run() async throws {
-        let entries = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(paths, command: "generate"))
         // Without a tree, the kernel's table is the shipped registry's (never only the entries given).
-        let kernel = kernelTree == nil
-            ? Registry.newEntries(in: try RegistryCLI.prediction(extra: [], command: "generate").kernel, besides: entries) : []
+        let shippedKernel = kernelTree == nil ? try RegistryCLI.prediction(extra: [], command: "generate").kernel : []
+        let entries = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(paths, command: "generate"))
+        let kernel = Registry.newEntries(in: shippedKernel, besides: entries)
         let stubs: StubFiles = try KernelOutputCLI.guarded {
             let renderer = try KernelOutputCLI.templates(templates)
             let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }

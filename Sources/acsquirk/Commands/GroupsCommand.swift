@@ -75,7 +75,7 @@ struct GroupsCommand: AsyncParsableCommand {
                                         pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
         // --registry (or ./quirks) adds what-if material on top (never replaces the table).
-        let reg = try RegistryCLI.prediction(extra: try RegistryCLI.working(registry, command: "groups"), command: "groups")
+        let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "groups")
         let base = QuirkTable(entries: reg.kernelEntries)
 
         // Config space.

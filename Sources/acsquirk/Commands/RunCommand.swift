@@ -67,8 +67,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The shipped registry first: without it no entries named on the command line would help.
+        let shipped = try RegistryCLI.shipped(command: "run")
         let config = RunConfiguration(
-            registry: try RegistryCLI.working(registry, command: "run"), shipped: try RegistryCLI.shipped(command: "run"), dump: dump, kernelTree: kernelTree, out: out,
+            registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, dump: dump, kernelTree: kernelTree, out: out,
             templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
