@@ -35,71 +35,71 @@ struct KernelTreeProofTests {
                 #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
                 // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
                 #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
-        }
-
-        let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        var files: [String] = []
-        for p in series.patches {
-            let f = out.appendingPathComponent(p.fileName).path
-            try p.text.write(toFile: f, atomically: true, encoding: .utf8)
-            files.append(f)
-        }
-
-        // checkpatch.pl --strict, run from the top of the tree: nothing reported at all.
-        for f in files {
-            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
-            #expect(r.status == 0, "checkpatch on \((f as NSString).lastPathComponent):\n\(r.stdout)\(r.stderr)")
-            #expect(r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(r.stdout)")
-        }
-
-        // Each patch passes git apply --check on the tree with the earlier ones applied, then git am.
-        for f in files {
-            try await GitCopy.run("git", ["apply", "--check", f], in: repo)
-            try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo)
-        }
-        let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        #expect(patched == series.finalText, "git am result differs from the generator's own result")
-
-        // git format-patch of the applied series gives the same messages back (our diff = git's diff).
-        let again = out.appendingPathComponent("format-patch").path
-        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
-                                      "\(GitCopy.tag)..HEAD"], in: repo)
-        let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
-        #expect(names == series.patches.map(\.fileName))
-        for (name, p) in zip(names, series.patches) {
-            var theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
-            if let nl = theirs.firstIndex(of: "\n") {
-                theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
             }
-            if theirs != p.text {
-                Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+
+            let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            var files: [String] = []
+            for p in series.patches {
+                let f = out.appendingPathComponent(p.fileName).path
+                try p.text.write(toFile: f, atomically: true, encoding: .utf8)
+                files.append(f)
             }
-        }
 
-        // The patched quirks.c compiles (defconfig once per tree, cached).
-        let configured = clock.now
-        let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
-        #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
-        #expect(!make.stderr.contains("quirks.c"), "compiler diagnostics for quirks.c:\n\(make.stderr)")
-        let compiled = clock.now
-        // The object holds the new quirk functions (static, kept: the table points at them).
-        let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
-        for p in series.patches {
-            if case let .newFunction(name, _) = p.plan.kind {
-                #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+            // checkpatch.pl --strict, run from the top of the tree: nothing reported at all.
+            for f in files {
+                let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+                #expect(r.status == 0, "checkpatch on \((f as NSString).lastPathComponent):\n\(r.stdout)\(r.stderr)")
+                #expect(r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(r.stdout)")
             }
-        }
 
-        // The table order reaches every new device (re-read from the file git am produced).
-        let final = try QuirksSource(text: patched, macros: macros)
-        try Self.assertReachable(final, series: series)
+            // Each patch passes git apply --check on the tree with the earlier ones applied, then git am.
+            for f in files {
+                try await GitCopy.run("git", ["apply", "--check", f], in: repo)
+                try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo)
+            }
+            let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            #expect(patched == series.finalText, "git am result differs from the generator's own result")
 
-        try await GitCopy.reset(repo)
-        let restored = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        #expect(restored == base)
-        print("kernel \(version): git copy and defconfig (first run only) \(made - start), patches+checkpatch+am \(configured - made), "
-            + "make quirks.o \(compiled - configured)")
+            // git format-patch of the applied series gives the same messages back (our diff = git's diff).
+            let again = out.appendingPathComponent("format-patch").path
+            try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
+                                          "\(GitCopy.tag)..HEAD"], in: repo)
+            let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
+            #expect(names == series.patches.map(\.fileName))
+            for (name, p) in zip(names, series.patches) {
+                var theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
+                if let nl = theirs.firstIndex(of: "\n") {
+                    theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+                }
+                if theirs != p.text {
+                    Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+                }
+            }
+
+            // The patched quirks.c compiles (defconfig once per tree, cached).
+            let configured = clock.now
+            let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
+            #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
+            #expect(!make.stderr.contains("quirks.c"), "compiler diagnostics for quirks.c:\n\(make.stderr)")
+            let compiled = clock.now
+            // The object holds the new quirk functions (static, kept: the table points at them).
+            let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
+            for p in series.patches {
+                if case let .newFunction(name, _) = p.plan.kind {
+                    #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+                }
+            }
+
+            // The table order reaches every new device (re-read from the file git am produced).
+            let final = try QuirksSource(text: patched, macros: macros)
+            try Self.assertReachable(final, series: series)
+
+            try await GitCopy.reset(repo)
+            let restored = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            #expect(restored == base)
+            print("kernel \(version): git copy and defconfig (first run only) \(made - start), patches+checkpatch+am \(configured - made), "
+                + "make quirks.o \(compiled - configured)")
         }
     }
 
@@ -134,30 +134,30 @@ struct KernelTreeProofTests {
                 let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
                 #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
                         "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
-        }
-        for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
-        // Each commit's author is the Signed-off-by of its message.
-        let log = try await GitCopy.run("git", ["log", "--reverse", "--format=%an <%ae>%x00%(trailers:key=Signed-off-by,valueonly)%x01",
-                                                "\(GitCopy.tag)..HEAD"], in: repo)
-        let commits = log.stdout.split(separator: "\u{1}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        #expect(commits.count == series.patches.count)
-        for c in commits {
-            let parts = c.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            #expect(parts.count == 2 && parts[0] == parts[1], "\(parts)")
-        }
-        let again = out.appendingPathComponent("format-patch").path
-        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
-                                      "\(GitCopy.tag)..HEAD"], in: repo)
-        for p in series.patches {
-            var theirs = try String(contentsOfFile: again + "/" + p.fileName, encoding: .utf8)
-            if let nl = theirs.firstIndex(of: "\n") {
-                theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
             }
-            if theirs != p.text {
-                Issue.record("\(p.fileName) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+            for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
+            // Each commit's author is the Signed-off-by of its message.
+            let log = try await GitCopy.run("git", ["log", "--reverse", "--format=%an <%ae>%x00%(trailers:key=Signed-off-by,valueonly)%x01",
+                                                    "\(GitCopy.tag)..HEAD"], in: repo)
+            let commits = log.stdout.split(separator: "\u{1}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            #expect(commits.count == series.patches.count)
+            for c in commits {
+                let parts = c.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                #expect(parts.count == 2 && parts[0] == parts[1], "\(parts)")
             }
-        }
-        try await GitCopy.reset(repo)
+            let again = out.appendingPathComponent("format-patch").path
+            try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
+                                          "\(GitCopy.tag)..HEAD"], in: repo)
+            for p in series.patches {
+                var theirs = try String(contentsOfFile: again + "/" + p.fileName, encoding: .utf8)
+                if let nl = theirs.firstIndex(of: "\n") {
+                    theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+                }
+                if theirs != p.text {
+                    Issue.record("\(p.fileName) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+                }
+            }
+            try await GitCopy.reset(repo)
         }
     }
 
