@@ -73,8 +73,9 @@ public enum RegistryCheck {
     /// registry while one new file is checked; an entry in both, by file or by content, counts
     /// once, as checked),
     /// `source` names the input in the report.
+    /// `inputNotes`: what the reader assumed about the input (`PCIReadResult.inputNotes`), listed first among the notes.
     public static func run(functions: [PCIFunction], entries: [LoadedEntry], context: [LoadedEntry] = [],
-                           source: String, options: CheckOptions = CheckOptions()) -> CheckReport {
+                           source: String, options: CheckOptions = CheckOptions(), inputNotes: [String] = []) -> CheckReport {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
         let all = entries + Registry.newEntries(in: context, besides: entries)
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
@@ -185,7 +186,7 @@ public enum RegistryCheck {
         return CheckReport(source: source, kernel: analysis.kernelName, entries: all.count,
                            upstreamEntries: all.filter { $0.entry.kernel.status == .upstream }.count,
                            functions: present.count, checks: checks, uncovered: uncovered,
-                           findings: findings.sorted(), notes: analysis.notes)
+                           findings: findings.sorted(), notes: inputNotes.map { "input: " + $0 } + analysis.notes)
     }
 
     /// The `devices[i]` field that covers `device` (for file:line).

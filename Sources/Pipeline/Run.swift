@@ -82,7 +82,8 @@ public enum PipelineRunner {
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
-        let kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil)
+        let explicitKernel = config.check.kernel
+        let kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil)
         config.check.kernel = kernel.profile.rawValue
         config.check.kernelNote = kernel.note
         config.check.dump = config.dump
@@ -152,6 +153,10 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
+        // A snapshot ran a known kernel: its profile, as live.
+        let resolved = KernelProfile.resolve(explicitKernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
+        config.check.kernel = resolved.profile.rawValue
+        config.check.kernelNote = resolved.note
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -173,7 +178,7 @@ public enum PipelineRunner {
 
         // 3. check
         let check = RegistryCheck.run(functions: read.functions, entries: entries, context: context, source: label,
-                                      options: config.check)
+                                      options: config.check, inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -184,7 +189,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
-                                     options: config.check)
+                                     options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
         } catch {
@@ -323,7 +328,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 /// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
+                    options: CheckOptions, recorded: RecordedSystem? = nil,
+                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
         let popts = options.predictionOptions
         let profile = popts.kernel
         let present = functions.filter { !$0.isAllOnes }
@@ -336,7 +342,9 @@ enum GroupsStage {
             : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
         var live: LiveGroups?
         var liveNote = ""
-        if case .live = source {
+        if let recorded, recorded.iommuActive {
+            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+        } else if case .live = source {
             if let l = try? LiveGroups.read(), l.iommuActive {
                 live = l
             } else {
@@ -344,7 +352,8 @@ enum GroupsStage {
             }
         }
         let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live,
+                                  inputNotes: inputNotes)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"

@@ -45,22 +45,26 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
 
     /// THE default profile, used by every command (`groups`, `check`, `run`): an explicit
     /// `--kernel` value when given and known; else, on the live system, the profile closest to the
-    /// running kernel; else (a dump, whose kernel is unknown) `newest`. `note` is set when the
-    /// profile stands for a kernel it does not describe: a running kernel newer than `newest`
-    /// (its rules may have changed since); commands show it with the prediction.
+    /// running kernel; else the one closest to the release a snapshot recorded; else (a dump, whose
+    /// kernel is unknown) `newest`. `note` is set when the profile stands for a kernel it does not
+    /// describe: a running or recorded kernel newer than `newest` (its rules may have changed
+    /// since); commands show it with the prediction.
     /// - Parameters:
     ///   - explicit: the `--kernel` value (nil when not given; an unknown value falls back too —
     ///     callers validate it first).
     ///   - live: whether the functions come from this machine's sysfs rather than a dump.
+    ///   - recordedRelease: the kernel release a snapshot recorded (`uname -r` there): its closest
+    ///     profile, as live.
     ///   - release: the running kernel's release (default: this machine's).
-    public static func resolve(_ explicit: String?, live: Bool, release: String? = runningRelease)
-        -> (profile: KernelProfile, note: String?) {
+    public static func resolve(_ explicit: String?, live: Bool, recordedRelease: String? = nil,
+                               release: String? = runningRelease) -> (profile: KernelProfile, note: String?) {
         if let explicit, let p = KernelProfile(rawValue: explicit) { return (p, nil) }
-        guard live, let release, let p = closest(toRelease: release) else { return (newest, nil) }
-        let mine = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        let (which, chosen) = live ? ("running", release) : ("recorded", recordedRelease)
+        guard let chosen, let p = closest(toRelease: chosen) else { return (newest, nil) }
+        let mine = chosen.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         let top = newest.rawValue.split(separator: ".").compactMap { Int($0) }
         guard mine.lexicographicallyPrecedes(top) || mine == top else {
-            return (p, "the running kernel \(release) is newer than the newest profile, \(newest): predicted with "
+            return (p, "the \(which) kernel \(chosen) is newer than the newest profile, \(newest): predicted with "
                 + "\(newest)'s rules, which may miss what changed since (--kernel picks a profile)")
         }
         return (p, nil)

@@ -87,7 +87,7 @@ import TestSupport
         for args in [["show", "8086:10c9"], ["check", "--dump", dump, entry], ["groups", "--dump", dump], ["lint"],
                      ["new", "--dump", dump, "--device", "01:00.0", "--out", out], ["generate", "--out", out],
                      ["patch", "--kernel-tree", work.path, "--out", out, "--from", "A <a@example.com>"],
-                     ["run", "--dump", dump, "--out", out]] {
+                     ["run", "--dump", dump, "--out", out], ["survey", dump]] {
             let r = try await Self.bare(lone, args)
             #expect(r.status == 2, "\(args): \(r.stdout)\(r.stderr)")
             #expect(r.stderr.hasPrefix("acsquirk \(args[0]): cannot find the shipped registry (quirks/), which holds the kernel's quirk table; looked at:\n"),

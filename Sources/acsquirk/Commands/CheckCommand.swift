@@ -36,7 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry files or folders the checked entries live in, added to the shipped registry as coverage and what-if material (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
     var dump: String?
 
     @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
@@ -69,11 +69,11 @@ struct CheckCommand: AsyncParsableCommand {
         let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
         let context = reg.kernel + reg.whatIf
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
-        let profile = KernelProfile.resolve(kernel, live: dump == nil)
+        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
         let options = CheckOptions(kernel: profile.profile.rawValue, kernelNote: profile.note, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
                                    pchWorkaroundFails: pchWorkaroundFails, dump: dump)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
-                                       source: PipelineCLI.sourceLabel(dump), options: options)
+                                       source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)
         switch format {
         case .text:
             let colour = PipelineCLI.useColour()
