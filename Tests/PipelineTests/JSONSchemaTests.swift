@@ -27,7 +27,7 @@ import TestSupport
         ("lint", ["lint", "quirks", "--format", "json"], 0),
         ("lint", ["lint", "/nonexistent/quirks", "--format", "json"], 2),
         ("show", ["show", "8086:3a40", "--format", "json"], 0),
-        ("show", ["show", "1234:5678", "--format", "json"], 0),
+        ("show", ["show", "1234:5678", "--format", "json"], 1),
         ("survey", ["survey", Fixtures.path("lspci-reports"), Fixtures.path("qemu/b-switch"), "--format", "json"], 0),
         ("scan", ["scan", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),
         ("groups", ["groups", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),

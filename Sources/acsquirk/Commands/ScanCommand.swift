@@ -122,7 +122,10 @@ struct ScanCommand: AsyncParsableCommand {
             printError("acsquirk scan: \(error)")
             throw ExitStatus.badInput
         }
-        let options = PredictionOptions(kernel: KernelProfile.resolve(nil, live: dump == nil))
+        // The profile groups would pick: the running kernel's, a snapshot's recorded one, or the newest.
+        let (profile, note) = KernelProfile.resolve(nil, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
+        if let note { printError("acsquirk scan: -t: \(note)") }
+        let options = PredictionOptions(kernel: profile)
         let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries), options: options)
         var notes: [PCIAddress: String] = [:]
         for (i, f) in p.tree.functions.enumerated() {
