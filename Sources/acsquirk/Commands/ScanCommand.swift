@@ -50,7 +50,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("D"), .customLong("domains")], help: "Always show PCI domains (segments), as lspci -D.")
     var domains = false
 
-    @Flag(name: [.customShort("k"), .customLong("kernel-driver")], help: "Show the kernel driver bound to each function, as lspci -k (live system only).")
+    @Flag(name: [.customShort("k"), .customLong("kernel-driver")], help: "Show the kernel driver bound to each function, as lspci -k (live, or as a snapshot or lspci -k text recorded it).")
     var kernelDriver = false
 
     @Option(name: .long, help: ArgumentHelp("Output format: text or json.", valueName: "text|json"))
