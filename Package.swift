@@ -22,32 +22,37 @@ let package = Package(
         .systemLibrary(name: "CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         // A real C target: libpci calls wrapped so that the fatal error hook longjmps back.
         .target(name: "CPCIShim", dependencies: ["CLibPCI"]),
+        // renameat2(2) for SafeFiles (Swift's Glibc module does not declare it).
+        .target(name: "CFileShim"),
+        // Every file acsquirk writes: regular files or new paths only (special files and links
+        // refused), staged and renamed, a folder's outputs together or not at all; errors in words.
+        .target(name: "SafeFiles", dependencies: ["CFileShim"]),
         // Pure value types: addresses, config space, capabilities, ACS. No I/O.
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
         // The quirk registry: schema, YAML loading with locations, lint, kernel import.
         .target(name: "Registry", dependencies: [
-            "PCIConfig", "PCIAccess",
+            "PCIConfig", "PCIAccess", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Bus tree and Linux's pci_device_group(), step by step.
         .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
         // Kernel-tree analysis, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "PCIConfig",
+            "Registry", "PCIConfig", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry"]),
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry", "SafeFiles"]),
         // Registry against devices (check), scaffolding (new), the whole pipeline (run).
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "SafeFiles",
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
@@ -68,10 +73,10 @@ let package = Package(
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
-        .testTarget(name: "SafeFilesTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
         ]),

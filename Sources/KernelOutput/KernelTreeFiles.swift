@@ -1,6 +1,7 @@
 import Foundation
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// The two files of a kernel tree the analysis reads: drivers/pci/quirks.c and
 /// include/linux/pci_ids.h.
@@ -21,15 +22,15 @@ public struct KernelTreeFiles: Sendable {
         self.root = root
         quirksPath = (root as NSString).appendingPathComponent(QuirksSource.relativePath)
         let idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
-        do {
-            quirks = try String(contentsOfFile: quirksPath, encoding: .utf8)
+        do throws(FileError) {
+            quirks = try TextFile.read(quirksPath)
         } catch {
-            throw .tree(SourceLocation(path: quirksPath), "cannot read (is \(root) a kernel tree?): \(error.localizedDescription)")
+            throw .tree(SourceLocation(path: quirksPath), "\(error.problem) (is \(root) a kernel tree?)")
         }
-        do {
-            macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: idsPath, encoding: .utf8))
+        do throws(FileError) {
+            macros = VendorMacros(pciIDsHeader: try TextFile.read(idsPath))
         } catch {
-            throw .tree(SourceLocation(path: idsPath), "cannot read: \(error.localizedDescription)")
+            throw .tree(SourceLocation(path: idsPath), error.problem)
         }
         let perm = (try? FileManager.default.attributesOfItem(atPath: quirksPath)[.posixPermissions] as? Int) ?? 0o644
         fileMode = perm & 0o111 != 0 ? "100755" : "100644"
@@ -40,13 +41,18 @@ public struct KernelTreeFiles: Sendable {
         try QuirksSource(text: quirks, path: QuirksSource.relativePath, macros: macros)
     }
 
-    /// Writes `text` over quirks.c atomically, unless the file changed since it was read.
+    /// Writes `text` over quirks.c (`OutputFile`: staged next to it and renamed, its permissions
+    /// kept; a link or special file there is refused), unless the file changed since it was read.
     public func apply(_ text: String) throws(KernelOutputError) {
-        let now = try? String(contentsOfFile: quirksPath, encoding: .utf8)
+        let now = try? TextFile.read(quirksPath)
         guard now == quirks else {
             throw .output(SourceLocation(path: quirksPath), "the file changed while the patches were made; nothing written")
         }
-        try OutputWriter.replace(quirksPath, with: text)
+        do throws(FileError) {
+            try OutputFile.write(text, to: quirksPath)
+        } catch {
+            throw .output(SourceLocation(path: quirksPath), error.problem)
+        }
     }
 }
 

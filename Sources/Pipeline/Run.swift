@@ -3,6 +3,7 @@ import KernelOutput
 import PCIAccess
 import PCIConfig
 import Registry
+import SafeFiles
 import StaticACS
 import Topology
 
@@ -59,6 +60,9 @@ public struct RunResult: Sendable {
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
+    /// What writing the folder did besides writing: leftovers of interrupted runs removed,
+    /// notes (`WriteReport.messages`); nil when nothing was written.
+    public var write: WriteReport?
     public var exitCode: Int32
     /// The closing summary (several lines).
     public var summary: String
@@ -67,11 +71,29 @@ public struct RunResult: Sendable {
 /// The whole pipeline, stage by stage: lint → scan → check → groups → C stubs → static ACS tables
 /// → patch series (with a kernel tree). Each stage is one of the library calls the single
 /// commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group predictor,
-/// `StubFiles`, `StaticACSTable`, `PatchSeries`); this only wires them together and writes files
-/// under `out` (each stage's files all-or-nothing, through `OutputWriter`).
+/// `StubFiles`, `StaticACSTable`, `PatchSeries`); this only wires them together.
+///
+/// The output folder is written once, at the end, with `OutputFolder.replace`: every file of the
+/// run and `summary.txt` land together (the folder is staged whole and exchanged with the old one
+/// in one rename), outputs of an earlier run that this one did not make are removed, other files
+/// in the folder are kept. So the folder always holds the outputs of exactly one run, whatever
+/// happens to the process. A run that stops on lint errors or bad input writes nothing.
 public enum PipelineRunner {
     /// Stage names in order.
     public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch"]
+
+    /// The files `run` writes directly in its folder (besides `quirks/`, `acs-tables/`, `patches/`).
+    public static let fixedOutputs: Set<String> = ["scan.txt", "scan.json", "check.txt", "check.json", "groups.txt",
+                                                   "groups.json", "summary.txt"]
+
+    /// Whether `path` (relative to the output folder) names an output of `run`: one of
+    /// `fixedOutputs`, a C stub (`StubFiles.isOutput`), a static ACS table
+    /// (`StaticACSTable.isOutput`) or a patch (`patches/*.patch`). Such files that a run did not
+    /// write are an earlier run's and are removed.
+    public static func isOutput(_ path: String) -> Bool {
+        fixedOutputs.contains(path) || StubFiles.isOutput(path) || StaticACSTable.isOutput(path)
+            || (path.hasPrefix("patches/") && path.hasSuffix(".patch") && !path.dropFirst(8).contains("/"))
+    }
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
@@ -79,7 +101,9 @@ public enum PipelineRunner {
         var config = config
         config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
         config.check.fromDump = config.dump != nil
-        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
+        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], write: nil,
+                               exitCode: 0, summary: "")
+        var outputs: [OutputFolder.File] = []
         var n = 0
         func stage(_ text: String) {
             n += 1
@@ -93,11 +117,8 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        func write(_ files: [(path: String, text: String)], staleIn dirs: [(String, String)] = []) throws(KernelOutputError) {
-            try OutputWriter.write(files, under: config.out)
-            result.written += files.map(\.path)
-            let keep = Set(files.map(\.path))
-            for (dir, ext) in dirs { removeStale(in: dir, ext: ext, keeping: keep, out: config.out) }
+        func add(_ files: [(path: String, text: String)]) {
+            outputs += files.map { OutputFolder.File($0.path, $0.text) }
         }
 
         // 1. lint
@@ -139,32 +160,20 @@ public enum PipelineRunner {
             }
         }
         let label = config.dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
-        do throws(KernelOutputError) {
-            try write([("scan.txt", scan.text()), ("scan.json", scan.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("scan.txt", scan.text()), ("scan.json", scan.json())])
         stage("scan: \(read.functions.count) functions from \(label), \(pcie) PCI Express; ACS present on \(acsCounts.present), "
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
         let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
         result.check = check
-        do throws(KernelOutputError) {
-            try write([("check.txt", check.text()), ("check.json", check.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("check.txt", check.text()), ("check.json", check.json())])
         stage("check: \(check.summary)")
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
                                      options: config.check)
-        do throws(KernelOutputError) {
-            try write(groups.files)
-        } catch {
-            return fail(2, error.description)
-        }
+        add(groups.files)
         stage("groups: \(groups.summary)")
 
         // 5. generate
@@ -186,7 +195,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
+            add(stubs.files.map { ($0.path, $0.text) })
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -198,27 +207,21 @@ public enum PipelineRunner {
 
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
-        do throws(KernelOutputError) {
-            try write(tables.files, staleIn: [("acs-tables", ".h")])
-        } catch {
-            return fail(2, error.description)
-        }
+        add(tables.files)
         stage("acs-tables: \(tables.summary)")
 
         // 7. patch
-        var refused: String?
         if let tree, config.from == nil {
-            // No submitter: no patch is written (stale ones from an earlier run are removed so
-            // that out/patches never holds patches this run did not make); the other stages'
-            // files stand, and the run exits 2 after writing the summary.
-            removeStale(in: "patches", ext: ".patch", keeping: [], out: config.out)
-            refused = Submitter.missingMessage
+            // No submitter: no patch is written (those of an earlier run go with the rest of the
+            // old folder); the other stages' files are, and the run exits 2.
+            result.errors.append(Submitter.missingMessage)
+            result.exitCode = 2
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
         } else if let tree, let from = config.from {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
+                add(series.patches.map { ("patches/" + $0.fileName, $0.text) })
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -229,21 +232,18 @@ public enum PipelineRunner {
         }
 
         if check.hasContradictions {
-            result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
-            result.exitCode = 1
-        }
-        if let refused {
-            result.errors.append(refused)
-            result.exitCode = 2
+            result.errors.insert("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)", at: 0)
+            result.exitCode = max(result.exitCode, 1)
         }
         // The summary file lists every file, itself included.
-        result.written.append("summary.txt")
-        result.written.sort()
+        result.written = (outputs.map(\.path) + ["summary.txt"]).sorted()
         result.summary = summaryText(result, config: config)
-        do throws(KernelOutputError) {
-            try OutputWriter.write([("summary.txt", result.summary)], under: config.out)
+        do throws(FileError) {
+            result.write = try OutputFolder(config.out).replace(with: outputs + [OutputFolder.File("summary.txt", result.summary)],
+                                                                 stale: { isOutput($0.path) }, commit: "summary.txt")
         } catch {
-            return fail(2, error.description)
+            result.written = []
+            return fail(2, "nothing written: \(error)")
         }
         return result
     }
@@ -271,16 +271,6 @@ public enum PipelineRunner {
         for e in r.errors { lines.append("error: \(e)") }
         lines.append("exit \(r.exitCode)")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Removes files ending in `ext` in `out/dir` that this run did not write (a family that left
-    /// the registry must not leave its stub behind).
-    static func removeStale(in dir: String, ext: String, keeping: Set<String>, out: String) {
-        let full = (out as NSString).appendingPathComponent(dir)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
-        for name in names where name.hasSuffix(ext) && !keeping.contains(dir + "/" + name) {
-            try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
-        }
     }
 }
 

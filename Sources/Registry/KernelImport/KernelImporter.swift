@@ -1,5 +1,6 @@
 import Foundation
 import PCIConfig
+import SafeFiles
 
 /// Registry entries for a kernel tree's `pci_dev_acs_enabled[]` (drivers/pci/quirks.c), with the
 /// conditions and ID lists that live inside the quirk functions, read from the source itself:
@@ -185,15 +186,11 @@ public enum KernelImporter {
         return entries
     }
 
-    /// Writes `entries` under `out` (`<out>/<vendor>/<family>.yaml`, atomically), returning the paths.
-    public static func write(_ entries: [QuirkEntry], to out: String) throws -> [String] {
-        var written: [String] = []
-        for e in entries {
-            let p = RegistryWriter.path(for: e, root: out)
-            try RegistryWriter.writeAtomically(RegistryWriter.yaml(e), to: p)
-            written.append(p)
-        }
-        return written
+    /// Writes `entries` under `out` (`<out>/<vendor>/<family>.yaml`, together or not at all, see
+    /// `OutputFolder.replace`; other files in `out` are kept), returning the paths.
+    public static func write(_ entries: [QuirkEntry], to out: String) throws(FileError) -> [String] {
+        try write(entries.map { PlannedFile(entry: $0, path: RegistryWriter.path(for: $0, root: out), merged: false, warnings: []) },
+                  into: out).written
     }
 
     // MARK: Reading the tree
@@ -201,11 +198,12 @@ public enum KernelImporter {
     static func load(_ tree: String) throws -> (QuirksSource, [ResolvedRow], String) {
         let quirksPath = tree + "/drivers/pci/quirks.c"
         let idsPath = tree + "/include/linux/pci_ids.h"
-        guard let quirks = try? String(contentsOfFile: quirksPath, encoding: .utf8) else {
-            throw KernelImportError(path: quirksPath, "cannot read the file (is \(tree) a kernel tree?)")
-        }
-        guard let idsText = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
-            throw KernelImportError(path: idsPath, "cannot read the file")
+        let quirks: String, idsText: String
+        do throws(FileError) {
+            quirks = try TextFile.read(quirksPath)
+            idsText = try TextFile.read(idsPath)
+        } catch {
+            throw KernelImportError(path: error.path, error.problem + (error.path == quirksPath ? " (is \(tree) a kernel tree?)" : ""))
         }
         let macros = PCIIDsHeader.parse(idsText)
         if macros.isEmpty { throw KernelImportError(path: idsPath, "no '#define NAME 0x....' lines found") }
@@ -243,8 +241,11 @@ public enum KernelImporter {
     /// `VERSION.PATCHLEVEL.SUBLEVEL` from the tree's Makefile (SUBLEVEL 0 omitted, EXTRAVERSION kept).
     static func version(_ tree: String) throws -> String {
         let path = tree + "/Makefile"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw KernelImportError(path: path, "cannot read the file")
+        let text: String
+        do throws(FileError) {
+            text = try TextFile.read(path)
+        } catch {
+            throw KernelImportError(path: path, error.problem)
         }
         var v: [String: String] = [:]
         for line in text.split(separator: "\n").prefix(20) {

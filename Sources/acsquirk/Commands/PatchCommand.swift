@@ -23,7 +23,8 @@ struct PatchCommand: AsyncParsableCommand {
             from --date or each entry's evidence date; the submitter (From: and Signed-off-by:) from \
             --from, else git config user.name/user.email, else nothing is written (exit 2). The \
             entries' confirmed-by people become Acked-by: (before Signed-off-by:), never the signer. \
-            All patches are written or none. Exit 2 on bad input.
+            All patches land together or none does (see `generate`); a link or special file where \
+            one goes is refused. Exit 2 on bad input.
             """
     )
 
@@ -66,17 +67,17 @@ struct PatchCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         let all = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(registry, option: "--registry PATH"))
-        let series: PatchSeries = try KernelOutputCLI.guarded {
+        let (series, tree): (PatchSeries, KernelTreeFiles) = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)
             let renderer = try KernelOutputCLI.templates(templates)
             let s = try PatchSeries(entries: selected, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
                                     renderer: renderer, from: submitter,
                                     date: date.flatMap(MailDate.normalizeRFC2822))
-            try OutputWriter.write(s.patches.map { (path: $0.fileName, text: $0.text) }, under: out)
-            if apply, !s.patches.isEmpty { try tree.apply(s.finalText) }
-            return s
+            return (s, tree)
         }
+        _ = try KernelOutputCLI.write(series.patches.map { (path: $0.fileName, text: $0.text) }, into: out)
+        if apply, !series.patches.isEmpty { try KernelOutputCLI.guarded { try tree.apply(series.finalText) } }
         for p in series.patches {
             KernelOutputCLI.say((out as NSString).appendingPathComponent(p.fileName))
             for line in p.placement { KernelOutputCLI.say("  \(line)") }
