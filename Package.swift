@@ -60,7 +60,7 @@ let package = Package(
                           path: "Benchmarks/acsquirk-bench"),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
-        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
+        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Registry"], path: "Fuzz/FuzzKit"),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 

@@ -83,10 +83,9 @@ extension Registry {
     /// that do not read the fields in error, so one run shows every problem; such entries are
     /// not in `entries` (as in `load(paths:)`).
     public static func lint(paths: [String], options: LintOptions = .standard) -> LintResult {
-        let (files, missing) = files(in: paths)
-        var diags: [Diagnostic] = missing.map {
-            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
-        }
+        let found = files(in: paths)
+        let files = found.files
+        var diags = found.diagnostics
         var checked: [LoadedEntry] = []
         var entries: [LoadedEntry] = []
         var tainted: [String: Set<String>] = [:]

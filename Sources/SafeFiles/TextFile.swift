@@ -9,6 +9,13 @@ import Darwin
 /// opened, so a FIFO cannot hang the read), `is not UTF-8 text (byte 0xff at offset 12)`.
 public enum TextFile {
     public static func read(_ path: String) throws(FileError) -> String {
+        let bytes = try bytes(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw invalid(path, bytes) }
+        return text
+    }
+
+    /// The bytes of the regular file at `path`: all of them, or the first `limit`.
+    public static func bytes(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8] {
         var st = stat()
         guard stat(path, &st) == 0 else { throw FileError.posix(path, "cannot read") }
         let kind = FileKind(mode: st.st_mode)
@@ -19,10 +26,10 @@ public enum TextFile {
         guard fd >= 0 else { throw FileError.posix(path, "cannot read") }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(st.st_size))
+        bytes.reserveCapacity(min(Int(st.st_size), limit))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        while bytes.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit - bytes.count)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileError.posix(path, "cannot read")
@@ -30,8 +37,7 @@ public enum TextFile {
             if n == 0 { break }
             bytes += chunk[0..<n]
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw invalid(path, bytes) }
-        return text
+        return bytes
     }
 
     /// The error for bytes that are not UTF-8: the line and offset of the first bad byte.

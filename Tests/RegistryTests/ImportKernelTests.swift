@@ -164,7 +164,7 @@ func tsv(vendor: UInt16, macro: String?, device: UInt16?, function: String) -> [
         do {
             _ = try KernelImporter.importTree("/nonexistent/tree")
         } catch let e as KernelImportError {
-            #expect(e.description == "/nonexistent/tree/drivers/pci/quirks.c: cannot read the file (is /nonexistent/tree a kernel tree?)")
+            #expect(e.description == "/nonexistent/tree/drivers/pci/quirks.c: cannot read: no such file or directory (is /nonexistent/tree a kernel tree?)")
         }
         try withTemporaryDirectory("fake-tree") { dir in
             let fm = FileManager.default
