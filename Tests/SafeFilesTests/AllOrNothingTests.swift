@@ -146,4 +146,35 @@ import Glibc
         #expect(Self.contents(out) == stateB)
         #expect(leftovers(dir.path).isEmpty, "left behind: \(leftovers(dir.path))")
     }
+
+    /// An output folder that holds the current directory cannot be exchanged: its files are
+    /// staged one by one and renamed at the end. The result is the same as into a fresh folder
+    /// (earlier outputs the run did not write removed, the user's files kept), and a write that
+    /// fails while staging changes nothing.
+    @Test func outputFolderThatIsTheCurrentDirectory() async throws {
+        let dir = try Fixtures.temporaryDirectory("acsquirk-cwd-out")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fresh = dir.path + "/fresh", out = dir.path + "/out"
+        let a = try await CLI.run(["generate", "--out", fresh] + Self.stubRegistry)
+        try #require(a.status == 0, "\(a.stderr)")
+        try write("mine\n", out + "/notes.txt")
+        try write("/* an earlier run's stub */\n", out + "/quirks/gone.c")
+        let r = try await CLI.run(["generate", "--out", "."] + Self.stubRegistry, in: out)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        var expected = Self.contents(fresh)
+        expected["notes.txt"] = "mine\n"
+        #expect(Self.contents(out) == expected, "\(Self.contents(out).keys.sorted())")
+        #expect(r.stdout.contains("quirks/gone.c") || r.stderr.contains("quirks/gone.c"), "removal not reported: \(r.stdout)\(r.stderr)")
+
+        let before = Self.contents(out)
+        try write("/* changed */\n", out + "/" + (try #require(before.keys.first { $0.hasPrefix("quirks/") })))
+        let changed = Self.contents(out)
+        let sh = "trap '' XFSZ; ulimit -f 2; exec \"$@\""
+        let r2 = try await runTool("sh", ["-c", sh, "sh", CLI.binary, "generate", "--out", "."] + Self.stubRegistry,
+                                   workingDirectory: out)
+        #expect(r2.status == 2, "\(r2.stdout)\(r2.stderr)")
+        #expect(r2.stderr.lowercased().contains("file too large"), "\(r2.stderr)")
+        #expect(Self.contents(out) == changed, "a failed write into the current directory changed it")
+        #expect(leftovers(dir.path).isEmpty, "\(leftovers(dir.path))")
+    }
 }
