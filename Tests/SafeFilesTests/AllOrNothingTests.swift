@@ -177,4 +177,48 @@ import Glibc
         #expect(Self.contents(out) == changed, "a failed write into the current directory changed it")
         #expect(leftovers(dir.path).isEmpty, "\(leftovers(dir.path))")
     }
+
+    /// SIGKILL at each named point of a write (`ACSQUIRK_CRASH_AT`, SafeFiles' `CrashPoint`):
+    /// an exchanged folder holds one run's files whatever the point; written file by file (the
+    /// folder is the current directory), a kill while renaming leaves no summary.txt, so the
+    /// folder says it is incomplete; the next run cleans up and writes the whole folder.
+    @Test func killAtEachPointOfAWrite() async throws {
+        let dir = try Fixtures.temporaryDirectory("acsquirk-crash-points")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registryB = try Self.secondRegistry(in: dir.path)
+        let out = dir.path + "/out"
+        func run(_ registry: String, crash: String? = nil, in cwd: String? = nil) async throws -> ToolResult {
+            try await CLI.run(["run", "--dump", CLI.dump, "--registry", registry, "--out", cwd == nil ? out : "."],
+                              in: cwd, env: crash.map { ["ACSQUIRK_CRASH_AT=" + $0] } ?? [])
+        }
+        let a = try await run(CLI.quirks)
+        try #require(a.status == 0, "\(a.stderr)")
+        let stateA = Self.contents(out)
+        let b = try await run(registryB)
+        try #require(b.status == 0, "\(b.stderr)")
+        let stateB = Self.contents(out)
+        for point in ["folder-staged", "folder-exchanged"] {
+            try Self.restore(out, stateA)
+            let r = try await run(registryB, crash: point)
+            #expect(r.status != 0, "\(point): not killed")
+            let state = Self.contents(out)
+            #expect(state == stateA || state == stateB, "\(point): files of two runs: \(state.keys.sorted())")
+        }
+        for point in ["files-staged", "files-renaming"] {
+            try Self.restore(out, stateA)
+            let r = try await run(registryB, crash: point, in: out)
+            #expect(r.status != 0, "\(point): not killed")
+            let state = Self.contents(out).filter { !($0.key as NSString).lastPathComponent.contains(".acsquirk-") }
+            if point == "files-staged" {
+                #expect(state.filter { $0.key != "summary.txt" } == stateA.filter { $0.key != "summary.txt" }, "\(point)")
+            }
+            if state != stateA && state != stateB {
+                #expect(state["summary.txt"] == nil, "\(point): a mixed folder with a summary.txt")
+            }
+        }
+        let again = try await run(registryB)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Self.contents(out) == stateB)
+        #expect(leftovers(dir.path).isEmpty, "left behind: \(leftovers(dir.path))")
+    }
 }
