@@ -4,12 +4,14 @@ import Registry
 import SafeFiles
 
 /// The two files of a kernel tree the analysis reads: drivers/pci/quirks.c and
-/// include/linux/pci_ids.h.
+/// include/linux/pci_ids.h (`import-kernel` also reads the Makefile's version).
 public struct KernelTreeFiles: Sendable {
     /// The tree's top directory.
     public let root: String
     /// Absolute path of drivers/pci/quirks.c.
     public let quirksPath: String
+    /// Absolute path of include/linux/pci_ids.h.
+    public let idsPath: String
     /// Its text as read.
     public let quirks: String
     /// The vendor macros of include/linux/pci_ids.h.
@@ -21,17 +23,19 @@ public struct KernelTreeFiles: Sendable {
     public init(root: String) throws(KernelOutputError) {
         self.root = root
         quirksPath = (root as NSString).appendingPathComponent(QuirksSource.relativePath)
-        let idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
+        idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
         do throws(FileError) {
             quirks = try TextFile.read(quirksPath)
         } catch {
             throw .tree(SourceLocation(path: quirksPath), "\(error.problem) (is \(root) a kernel tree?)")
         }
+        let ids: String
         do throws(FileError) {
-            macros = VendorMacros(pciIDsHeader: try TextFile.read(idsPath))
+            ids = try TextFile.read(idsPath)
         } catch {
             throw .tree(SourceLocation(path: idsPath), error.problem)
         }
+        macros = VendorMacros(pciIDsHeader: ids)
         let perm = (try? FileManager.default.attributesOfItem(atPath: quirksPath)[.posixPermissions] as? Int) ?? 0o644
         fileMode = perm & 0o111 != 0 ? "100755" : "100644"
     }

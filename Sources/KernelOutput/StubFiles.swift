@@ -52,6 +52,9 @@ public struct StubFiles: Sendable {
         let codeSummary: String
         let coveredSummary: String?
         let claim: String?
+        let statement: String?
+        let confirmedBy: String?
+        let references: [Line]
     }
 
     struct EntryView { let commentLines: [Line]; let functionLines: [Line] }
@@ -86,10 +89,7 @@ public struct StubFiles: Sendable {
         for vendor in byVendor.keys.sorted() {
             let plans = byVendor[vendor]!
             let first = plans[0].entry.entry
-            var slug = Slug.make(CText.singleLine(first.vendorName), separator: "-")
-            if slug.isEmpty { slug = "vendor-" + hex(vendor, width: 4) }
-            if usedNames.contains(slug) { slug += "-" + hex(vendor, width: 4) }
-            usedNames.insert(slug)
+            let slug = Slug.vendorFolder(first, taken: &usedNames)
 
             let literal: String?
             if case .literal = plans[0].vendor {
@@ -126,11 +126,19 @@ public struct StubFiles: Sendable {
                 // A new function carries the claim in its own comment.
                 var claim: String? = renderer.templates.render("claim-comment", CodeRenderer.claimView(e))
                 if case .newFunction = plan.kind { claim = nil }
+                // The evidence, for the reviewer of the stub (a patch names it in the commit message).
+                let confirmed = (e.evidence?.confirmedBy ?? []).map { Identity($0)?.name ?? CText.singleLine($0) }
+                let refs = (e.evidence?.references ?? []).map { r in
+                    Line(text: CText.singleLine(r.title) + (r.url.map { ": " + $0 } ?? ""))
+                }
                 let view = StubEntryView(
                     vendor: CodeRenderer.nameField(e.vendorName), family: CodeRenderer.nameField(e.family),
                     path: CodeRenderer.nameField(plan.entry.path),
                     idList: CodeRenderer.idList(vendor: e.vendor, plan.compressedDevices), codeSummary: summary,
-                    coveredSummary: covered, claim: claim)
+                    coveredSummary: covered, claim: claim,
+                    statement: e.evidence.map { CodeRenderer.proseField($0.statement) }.flatMap { $0.isEmpty ? nil : $0 },
+                    confirmedBy: confirmed.isEmpty ? nil : CodeRenderer.englishList(confirmed.map(CodeRenderer.nameField)),
+                    references: refs)
                 let comment = CodeRenderer.blockComment(Prose.blocks(renderer.templates.render("stub-entry", view)), indent: "")
                 var fnLines: [String] = []
                 if case .newFunction = plan.kind {

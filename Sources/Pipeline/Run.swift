@@ -25,7 +25,7 @@ public struct RunConfiguration: Sendable {
     public var pciIDs: String?
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
-    /// Never an entry's `confirmed-by`: those become `Acked-by:`.
+    /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
@@ -86,19 +86,21 @@ public enum PipelineRunner {
     public static let fixedOutputs: Set<String> = ["scan.txt", "scan.json", "check.txt", "check.json", "groups.txt",
                                                    "groups.json", "summary.txt"]
 
-    /// Whether `path` (relative to the output folder) names an output of `run`: one of
-    /// `fixedOutputs`, a C stub (`StubFiles.isOutput`), a static ACS table
-    /// (`StaticACSTable.isOutput`) or a patch (`patches/*.patch`). Such files that a run did not
-    /// write are an earlier run's and are removed.
-    public static func isOutput(_ path: String) -> Bool {
-        fixedOutputs.contains(path) || StubFiles.isOutput(path) || StaticACSTable.isOutput(path)
-            || (path.hasPrefix("patches/") && path.hasSuffix(".patch") && !path.dropFirst(8).contains("/"))
+    /// Whether `file` (a regular file in the output folder that this run does not write) is an
+    /// output of an earlier run, which `OutputFolder.replace` removes: one of `fixedOutputs`, a C
+    /// stub (`StubFiles.isOutput`), a static ACS table (`StaticACSTable.isOutput`) or a patch
+    /// acsquirk wrote into `patches/` (`PatchSeries.isEarlierPatch`; a series `acsquirk patch
+    /// --out OUT` wrote beside it is kept).
+    public static func isEarlierOutput(_ file: OutputFolder.Existing) -> Bool {
+        fixedOutputs.contains(file.path) || StubFiles.isOutput(file.path) || StaticACSTable.isOutput(file.path)
+            || PatchSeries.isEarlierPatch(file, in: "patches")
     }
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
+        let explicitKernel = config.check.kernel
         config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
         config.check.fromDump = config.dump != nil
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], write: nil,
@@ -149,6 +151,9 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
+        // A snapshot ran a known kernel: its profile, as live.
+        config.check.kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil,
+                                                    recordedRelease: read.recorded?.kernelRelease).rawValue
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -165,14 +170,15 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
+                                      inputNotes: read.inputNotes)
         result.check = check
         add([("check.txt", check.text()), ("check.json", check.json())])
         stage("check: \(check.summary)")
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
-                                     options: config.check)
+                                     options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
         add(groups.files)
         stage("groups: \(groups.summary)")
 
@@ -180,12 +186,15 @@ public enum PipelineRunner {
         let renderer: CodeRenderer
         let model: QuirkTableModel
         var tree: KernelTreeFiles?
+        var quirksSource: QuirksSource?   // quirks.c read once, for the stubs and the patches
         do throws(KernelOutputError) {
             renderer = CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: config.templates)))
             if let dir = config.kernelTree {
                 let t = try KernelTreeFiles(root: dir)
                 tree = t
-                model = QuirkTableModel(source: try t.source())
+                let s = try t.source()
+                quirksSource = s
+                model = QuirkTableModel(source: s)
             } else {
                 model = QuirkTableModel(upstream: entries.map(\.entry))
             }
@@ -212,16 +221,17 @@ public enum PipelineRunner {
 
         // 7. patch
         if let tree, config.from == nil {
-            // No submitter: no patch is written (those of an earlier run go with the rest of the
-            // old folder); the other stages' files are, and the run exits 2.
+            // No submitter: no patch is written (an earlier run's patches in OUT/patches are stale
+            // outputs and removed: OUT/patches never holds patches this run did not make); the
+            // other stages' files are written, and the run exits 2.
             result.errors.append(Submitter.missingMessage)
             result.exitCode = 2
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
-        } else if let tree, let from = config.from {
+        } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
-                let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
+                let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                add(series.patches.map { ("patches/" + $0.fileName, $0.text) })
+                add(series.files.map { ("patches/" + $0.path, $0.text) })
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -240,7 +250,7 @@ public enum PipelineRunner {
         result.summary = summaryText(result, config: config)
         do throws(FileError) {
             result.write = try OutputFolder(config.out).replace(with: outputs + [OutputFolder.File("summary.txt", result.summary)],
-                                                                 stale: { isOutput($0.path) }, commit: "summary.txt")
+                                                                 stale: isEarlierOutput, commit: "summary.txt")
         } catch {
             result.written = []
             return fail(2, "nothing written: \(error)")
@@ -286,7 +296,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 /// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
+                    options: CheckOptions, recorded: RecordedSystem? = nil,
+                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
         let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
         let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
                                       pchWorkaroundFails: options.pchWorkaroundFails)
@@ -300,7 +311,9 @@ enum GroupsStage {
             : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
         var live: LiveGroups?
         var liveNote = ""
-        if case .live = source {
+        if let recorded, recorded.iommuActive {
+            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+        } else if case .live = source {
             if let l = try? LiveGroups.read(), l.iommuActive {
                 live = l
             } else {
@@ -308,7 +321,8 @@ enum GroupsStage {
             }
         }
         let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live,
+                                  inputNotes: inputNotes)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"

@@ -99,7 +99,7 @@ enum Refusal {
 
     /// A special file (FIFO, device, socket) or a folder where a file is to be written.
     static func notAFile(_ shown: String, _ kind: FileKind, standardOutputHint: Bool) -> FileError {
-        if kind == .folder { return FileError(shown, "is a folder; give the path of a file") }
+        if kind == .folder { return FileError(shown, "is a folder, not a regular file; give the path of a file") }
         return FileError(shown, "is \(kind.phrase): acsquirk writes only regular files, never into or over special files"
             + (standardOutputHint ? "; use -o - to write to standard output (and redirect it)" : ""))
     }

@@ -47,7 +47,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }
         let files = stubs.files.map { (path: $0.path, text: $0.text) } + extra
-        let report = try KernelOutputCLI.write(files, into: out, stale: { StubFiles.isOutput($0) || StaticACSTable.isOutput($0) })
+        let report = try KernelOutputCLI.write(files, into: out, stale: { StubFiles.isOutput($0.path) || StaticACSTable.isOutput($0.path) })
 
         for f in files { KernelOutputCLI.say("wrote \((out as NSString).appendingPathComponent(f.path))") }
         for r in report.removed { KernelOutputCLI.say("removed \((out as NSString).appendingPathComponent(r)) (not generated any more)") }

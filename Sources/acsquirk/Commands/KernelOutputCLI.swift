@@ -53,14 +53,15 @@ enum KernelOutputCLI {
     }
 
     /// Writes `files` into the folder `out` (`OutputFolder.replace`: together or not at all),
-    /// removing files of an earlier run that `stale` recognises by their relative path. Prints
-    /// what the write has to say (leftovers of interrupted runs removed, notes) to stderr; an
-    /// error is printed and becomes exit 2.
+    /// removing the files of an earlier run that `stale` recognises (by their path relative to
+    /// `out`, and their text where that decides: `PatchSeries.isEarlierPatch`). Prints what the
+    /// write has to say (leftovers of interrupted runs removed, notes) to stderr; an error is
+    /// printed and becomes exit 2.
     static func write(_ files: [(path: String, text: String)], into out: String,
-                      stale: (String) -> Bool = { _ in false }) throws -> WriteReport {
+                      stale: (OutputFolder.Existing) -> Bool = { _ in false }) throws -> WriteReport {
         do throws(FileError) {
             let report = try OutputFolder(out).replace(with: files.map { OutputFolder.File($0.path, $0.text) },
-                                                       stale: { stale($0.path) })
+                                                       stale: stale)
             for m in report.messages { error("acsquirk: \(m)") }
             return report
         } catch {
