@@ -12,11 +12,15 @@ export ACSQUIRK_CACHE
 
 # Packages every target needs: libpci (headers + library), lspci, the pci.ids database.
 BASE_PACKAGES = libpci-dev pciutils pci.ids
-# Packages the tests also need: kernel sources and what compiling drivers/pci/quirks.o takes,
-# graphviz for the DOT test.
-TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
+# Packages the tests also need: kernel sources and what compiling drivers/pci/quirks.o takes
+# (PROVE_PACKAGES has the compiler), graphviz for the DOT test, and what the boot proof runs.
+# The boot proof (make prove, and its tests in make test): QEMU and the guest's busybox, kmod, xz
+# and zstd (scripts/oracle), gcc-12 (Debian's 6.12 kernel is built with it: the module route),
+# a kernel build (the in-tree route: build-essential flex bison bc libelf-dev).
+PROVE_PACKAGES = qemu-system-x86 busybox-static kmod xz-utils zstd gcc-12 build-essential flex bison bc libelf-dev git
+TEST_PACKAGES = linux-source-6.12 linux-source-6.1 libssl-dev graphviz perl $(PROVE_PACKAGES)
 
-.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench fuzz clean oracle-fixtures oracle-check
+.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench fuzz clean oracle-fixtures oracle-check prove
 
 all: build
 
@@ -95,12 +99,21 @@ fuzz: deps
 
 # The QEMU oracle (scripts/oracle/README.md): boot Debian's kernels again for every fixture in
 # Tests/Fixtures/qemu* and rewrite (oracle-fixtures) or compare (oracle-check) what they said.
-# Not part of `make test`, which reads the committed files.
+# Not part of `make test`, which reads the committed files (it boots only the proof, make prove).
 oracle-fixtures:
 	scripts/oracle/fixtures.sh
 
 oracle-check:
 	scripts/oracle/fixtures.sh --check
+
+# Generated quirks proven in booted kernels (docs/prove.md): every case of Tests/Fixtures/prove,
+# module route and in-tree route, on Debian's linux-source-6.12 or KERNEL_TREE. Report on stdout
+# and in .build/prove/report.txt; exit 1 when a case is not proven. PROVE_ARGS passes options
+# (--route module|tree, case names, --pin, --jobs N, --timeout S).
+prove: test-deps kernel-trees
+	$(SWIFT) build --product acsquirk
+	$(SWIFT) build --product acsquirk-prove
+	.build/debug/acsquirk-prove $(if $(KERNEL_TREE),--kernel-tree $(KERNEL_TREE),) $(PROVE_ARGS)
 
 clean:
 	rm -rf .build $(FUZZ_BUILD) $(OUT)

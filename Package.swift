@@ -59,6 +59,16 @@ let package = Package(
         .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "Topology", "Registry", "KernelOutput",
                                                                  "SafeFiles"],
                           path: "Benchmarks/acsquirk-bench"),
+        // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
+        .target(name: "BootProof", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "acsquirk-prove", dependencies: [
+            "BootProof", "Registry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
         .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Registry"], path: "Fuzz/FuzzKit"),
@@ -66,7 +76,7 @@ let package = Package(
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
-            "PCIConfig",
+            "PCIConfig", "Topology",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
@@ -80,6 +90,9 @@ let package = Package(
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+        ]),
+        .testTarget(name: "BootProofTests", dependencies: [
+            "BootProof", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
