@@ -61,12 +61,12 @@ let package = Package(
                           path: "Benchmarks/acsquirk-bench"),
         // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
         .target(name: "BootProof", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "acsquirk-prove", dependencies: [
-            "BootProof", "Registry",
+            "BootProof", "Registry", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
