@@ -32,10 +32,13 @@ let package = Package(
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
         // The quirk registry: schema, YAML loading with locations, lint.
+        // A release build is what `make install` and `make dist` ship: it finds its registry next
+        // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
+        // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
             "PCIConfig", "PCIAccess", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Bus tree and Linux's pci_device_group(), step by step.
         .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.

@@ -337,14 +337,18 @@ public enum Registry {
     }
 
     /// Registry files under `paths`: a file is taken as is; a folder is walked recursively for
-    /// registry files (`isRegistryFileName`), sorted by path. Nothing is skipped without a word:
-    /// a path that does not exist is an `unreadable` error; a hidden registry file, or a hidden
-    /// folder holding registry files, is skipped with a `hidden-file` warning naming it; a folder
-    /// without any registry file is a `no-registry-files` error.
+    /// registry files (`isRegistryFileName`), sorted by path. A file reached twice (a folder and
+    /// a file inside it, the shipped registry given again with `--registry`) is listed once, as
+    /// first reached. Nothing is skipped without a word: a path that does not exist is an
+    /// `unreadable` error; a hidden registry file, or a hidden folder holding registry files, is
+    /// skipped with a `hidden-file` warning naming it; a folder without any registry file is a
+    /// `no-registry-files` error.
     public static func files(in paths: [String]) -> (files: [String], diagnostics: [Diagnostic]) {
         var files: [String] = []
         var diagnostics: [Diagnostic] = []
+        var seen = Set<String>()
         let fm = FileManager.default
+        func add(_ f: String) { if seen.insert(canonical(f)).inserted { files.append(f) } }
         for p in paths {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
@@ -352,7 +356,7 @@ public enum Registry {
                                               message: "no such file or directory"))
                 continue
             }
-            if !isDir.boolValue { files.append(p); continue }
+            if !isDir.boolValue { add(p); continue }
             func full(_ rel: String) -> String { p.hasSuffix("/") ? p + rel : p + "/" + rel }
             guard let it = fm.enumerator(atPath: p) else {
                 diagnostics.append(Diagnostic(path: p, severity: .error, rule: LintRules.unreadable.id,
@@ -388,7 +392,7 @@ public enum Registry {
                                               rule: LintRules.noRegistryFiles.id,
                                               message: "no registry files (*.yaml) in this folder"))
             }
-            files += found.sorted()
+            found.sorted().forEach(add)
         }
         return (files, diagnostics)
     }
