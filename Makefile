@@ -10,11 +10,12 @@ KERNEL_TREE  ?=
 ACSQUIRK_CACHE ?= $(HOME)/.cache/acsquirk
 export ACSQUIRK_CACHE
 
-# Packages every target needs: libpci (headers + library), lspci, the pci.ids database.
-BASE_PACKAGES = libpci-dev pciutils pci.ids
+# Packages every target needs: libpci (headers + library), lspci, the pci.ids database, graphviz
+# (the pictures of `groups --format svg|png` and of out/index.html).
+BASE_PACKAGES = libpci-dev pciutils pci.ids graphviz
 # Packages the tests also need: kernel sources and what compiling drivers/pci/quirks.o takes,
-# graphviz for the DOT test.
-TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
+# Chromium (the HTML report rendered headless).
+TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev git perl chromium
 
 .PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench fuzz clean oracle-fixtures oracle-check
 
@@ -40,7 +41,8 @@ run: build
 
 # `make run` on this checkout, into a scratch folder, and the files it must write.
 RUN_CHECK_OUT = .build/run-check
-RUN_FILES = summary.txt scan.txt scan.json check.txt check.json groups.txt groups.json acs-tables/acs-table-8086-82576.h
+RUN_FILES = summary.txt scan.txt scan.json check.txt check.json groups.txt groups.json groups.dot groups.svg index.html \
+            acs-tables/acs-table-8086-82576.h
 run-check:
 	rm -rf $(RUN_CHECK_OUT)
 	$(MAKE) --no-print-directory run OUT=$(RUN_CHECK_OUT) > $(RUN_CHECK_OUT).log 2>&1 || { cat $(RUN_CHECK_OUT).log; exit 1; }

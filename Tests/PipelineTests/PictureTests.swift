@@ -110,7 +110,7 @@ import TestSupport
     }
 
     /// Without graphviz: a sentence naming the missing program and its package, exit 2, nothing
-    /// on stdout.
+    /// on stdout; `run` still writes its page, without the picture, and says why.
     @Test func withoutGraphvizTheErrorSaysSo() async throws {
         guard let bin = acsquirkBinary() else { return }
         let empty = try Fixtures.temporaryDirectory("acsquirk-nopath")
@@ -121,6 +121,15 @@ import TestSupport
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("acsquirk groups: cannot draw the picture: graphviz is not installed: the program 'dot' was not found in PATH (Debian: apt-get install graphviz)"),
                 "\(r.stderr)")
+        let out = empty.appendingPathComponent("out").path
+        let run = try await runTool("env", ["PATH=" + empty.path, bin, "run", "--dump", Self.dump, "--out", out],
+                                    workingDirectory: Fixtures.root.path)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("[8/8] report: index.html without a picture: graphviz is not installed"), "\(run.stdout)")
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(page.contains("No picture: graphviz is not installed") && !page.contains("<svg"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/groups.svg"))
+        #expect(FileManager.default.fileExists(atPath: out + "/groups.dot"))
     }
 }
 
