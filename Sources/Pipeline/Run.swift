@@ -55,7 +55,7 @@ public struct RunResult: Sendable {
     public var check: CheckReport?
     /// Output files written, relative to `out`, sorted.
     public var written: [String]
-    /// Stage lines as printed (`[1/7] lint: ...`).
+    /// Stage lines as printed (`[1/8] lint: ...`).
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
