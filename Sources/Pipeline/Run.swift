@@ -24,7 +24,7 @@ public struct RunConfiguration: Sendable {
     public var pciIDs: String?
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
-    /// Never an entry's `confirmed-by`: those become `Acked-by:`.
+    /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
@@ -78,6 +78,7 @@ public enum PipelineRunner {
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) async -> RunResult {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
+        let explicitKernel = config.check.kernel
         config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
         config.check.fromDump = config.dump != nil
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
@@ -94,11 +95,17 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        func write(_ files: [(path: String, text: String)], staleIn dirs: [(String, String)] = []) throws(KernelOutputError) {
-            try OutputWriter.write(files, under: config.out)
+        /// Writes `files` under `--out`; `stale` names the folder whose `*<ext>` files of an
+        /// earlier run this run did not write are removed (a family that left the registry must
+        /// not leave its stub behind).
+        func write(_ files: [(path: String, text: String)], stale: (folder: String, ext: String)? = nil)
+            throws(KernelOutputError) {
+            if let stale {
+                try OutputWriter.write(files, under: config.out, removingStale: stale.ext, in: [stale.folder])
+            } else {
+                try OutputWriter.write(files, under: config.out)
+            }
             result.written += files.map(\.path)
-            let keep = Set(files.map(\.path))
-            for (dir, ext) in dirs { removeStale(in: dir, ext: ext, keeping: keep, out: config.out) }
         }
 
         // 1. lint
@@ -129,6 +136,9 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
+        // A snapshot ran a known kernel: its profile, as live.
+        config.check.kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil,
+                                                    recordedRelease: read.recorded?.kernelRelease).rawValue
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -149,7 +159,8 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
+                                      inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -160,7 +171,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
-                                     options: config.check)
+                                     options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
         } catch {
@@ -172,12 +183,15 @@ public enum PipelineRunner {
         let renderer: CodeRenderer
         let model: QuirkTableModel
         var tree: KernelTreeFiles?
+        var quirksSource: QuirksSource?   // quirks.c read once, for the stubs and the patches
         do throws(KernelOutputError) {
             renderer = CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: config.templates)))
             if let dir = config.kernelTree {
                 let t = try KernelTreeFiles(root: dir)
                 tree = t
-                model = QuirkTableModel(source: try t.source())
+                let s = try t.source()
+                quirksSource = s
+                model = QuirkTableModel(source: s)
             } else {
                 model = QuirkTableModel(upstream: entries.map(\.entry))
             }
@@ -187,7 +201,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
+            try write(stubs.files.map { ($0.path, $0.text) }, stale: ("quirks", ".c"))
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -200,7 +214,7 @@ public enum PipelineRunner {
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
         do throws(KernelOutputError) {
-            try write(tables.files, staleIn: [("acs-tables", ".h")])
+            try write(tables.files, stale: ("acs-tables", ".h"))
         } catch {
             return fail(2, error.description)
         }
@@ -208,18 +222,27 @@ public enum PipelineRunner {
 
         // 7. patch
         var refused: String?
+        let patchesDir = (config.out as NSString).appendingPathComponent("patches")
         if let tree, config.from == nil {
             // No submitter: no patch is written (stale ones from an earlier run are removed so
             // that out/patches never holds patches this run did not make); the other stages'
             // files stand, and the run exits 2 after writing the summary.
-            removeStale(in: "patches", ext: ".patch", keeping: [], out: config.out)
+            do throws(KernelOutputError) {
+                try OutputWriter.write([], under: patchesDir, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+            } catch {
+                return fail(2, error.description)
+            }
             refused = Submitter.missingMessage
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
-        } else if let tree, let from = config.from {
+        } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
-                let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
+                let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
+                // Stale patches are looked for in OUT/patches only: OUT itself may hold a series
+                // `acsquirk patch --out OUT` wrote, which is not this run's to remove.
+                try OutputWriter.write(series.files, under: patchesDir, removingStale: ".patch",
+                                       isOurs: PatchSeries.isAcsquirkMessage)
+                result.written += series.files.map { "patches/" + $0.path }
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -304,16 +327,6 @@ public enum PipelineRunner {
         lines.append("exit \(r.exitCode)")
         return lines.joined(separator: "\n") + "\n"
     }
-
-    /// Removes files ending in `ext` in `out/dir` that this run did not write (a family that left
-    /// the registry must not leave its stub behind).
-    static func removeStale(in dir: String, ext: String, keeping: Set<String>, out: String) {
-        let full = (out as NSString).appendingPathComponent(dir)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
-        for name in names where name.hasSuffix(ext) && !keeping.contains(dir + "/" + name) {
-            try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
-        }
-    }
 }
 
 /// `1 file`, `2 files` (`plural` for irregular words).
@@ -339,7 +352,8 @@ enum GroupsStage {
     }
 
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions) -> Output {
+                    options: CheckOptions, recorded: RecordedSystem? = nil,
+                    inputNotes: [String] = []) -> Output {
         let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
         let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
                                       pchWorkaroundFails: options.pchWorkaroundFails)
@@ -353,7 +367,9 @@ enum GroupsStage {
             : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
         var live: LiveGroups?
         var liveNote = ""
-        if case .live = source {
+        if let recorded, recorded.iommuActive {
+            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+        } else if case .live = source {
             if let l = try? LiveGroups.read(), l.iommuActive {
                 live = l
             } else {
@@ -361,7 +377,8 @@ enum GroupsStage {
             }
         }
         let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live,
+                                  inputNotes: inputNotes)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"

@@ -48,9 +48,12 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
     ///   - explicit: the `--kernel` value (nil when not given; an unknown value falls back too —
     ///     callers validate it first).
     ///   - live: whether the functions come from this machine's sysfs rather than a dump.
-    public static func resolve(_ explicit: String?, live: Bool) -> KernelProfile {
+    ///   - recordedRelease: the kernel release a snapshot recorded (`uname -r` there): its closest
+    ///     profile, as live.
+    public static func resolve(_ explicit: String?, live: Bool, recordedRelease: String? = nil) -> KernelProfile {
         if let explicit, let p = KernelProfile(rawValue: explicit) { return p }
         if live, let r = running { return r }
+        if let recordedRelease, let r = closest(toRelease: recordedRelease) { return r }
         return newest
     }
 }

@@ -16,12 +16,13 @@ struct RunCommand: AsyncParsableCommand {
             stubs and static ACS tables for the entries that are not upstream; with --kernel-tree, \
             a git am-ready patch series signed off by the submitter: --from, else git config \
             user.name/user.email; without either the patch stage refuses (exit 2, no patch written, \
-            the other stages' files are kept). The entries' confirmed-by people become Acked-by:, \
-            never the signer. Last, a page to look at: index.html (the machine, the IOMMU groups \
-            drawn through graphviz and explained, what the entries change, the findings, links to \
-            every file; no picture without graphviz). Writes into OUT: scan.txt/.json, \
+            the other stages' files are kept). The entries' confirmed-by people are named and copied \
+            (Cc:), never the signer. Last, a page to look at: index.html (the machine, the IOMMU \
+            groups drawn through graphviz and explained, what the entries change, the findings, \
+            links to every file; no picture without graphviz). Writes into OUT: scan.txt/.json, \
             check.txt/.json, groups.txt/.json/.dot/.svg, quirks/<vendor>.c, acs-tables/*.h, \
-            patches/*.patch, index.html, summary.txt. \
+            patches/*.patch (with 0000-cover-letter.patch for more than one), index.html, \
+            summary.txt. \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
