@@ -50,9 +50,11 @@ let package = Package(
         ]),
         // ACS extended capability bytes and their placement.
         .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry", "SafeFiles"]),
-        // Registry against devices (check), scaffolding (new), the whole pipeline (run).
+        // Registry against devices (check), scaffolding (new), the whole pipeline (run), the
+        // HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "SafeFiles",
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
