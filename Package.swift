@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         // A real C target: libpci calls wrapped so that the fatal error hook longjmps back.
         .target(name: "CPCIShim", dependencies: ["CLibPCI"]),
+        // renameat2(2) for SafeFiles (Swift's Glibc module does not declare it).
+        .target(name: "CFileShim"),
+        // Every file acsquirk writes: regular files or new paths only (special files and links
+        // refused), staged and renamed, a folder's outputs together or not at all; errors in words.
+        .target(name: "SafeFiles", dependencies: ["CFileShim"]),
         // Pure value types: addresses, config space, capabilities, ACS. No I/O.
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
@@ -31,44 +36,47 @@ let package = Package(
         // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
         // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
-            "PCIConfig", "PCIAccess",
+            "PCIConfig", "PCIAccess", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Bus tree and Linux's pci_device_group(), step by step.
         .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "PCIConfig",
+            "Registry", "PCIConfig", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry"]),
-        // Registry against devices (check), scaffolding (new), the whole pipeline (run).
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry", "SafeFiles"]),
+        // Registry against devices (check), scaffolding (new), the whole pipeline (run), the
+        // HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "SafeFiles",
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "Topology", "Registry", "KernelOutput"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "Topology", "Registry", "KernelOutput",
+                                                                 "SafeFiles"],
                           path: "Benchmarks/acsquirk-bench"),
         // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
         .target(name: "BootProof", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput",
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "acsquirk-prove", dependencies: [
-            "BootProof", "Registry",
+            "BootProof", "Registry", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
-        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
+        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Registry"], path: "Fuzz/FuzzKit"),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
@@ -81,9 +89,10 @@ let package = Package(
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
         ]),
@@ -91,7 +100,7 @@ let package = Package(
             "BootProof", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
+            "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
         ]),
     ]
 )

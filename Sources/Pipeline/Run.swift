@@ -3,6 +3,7 @@ import KernelOutput
 import PCIAccess
 import PCIConfig
 import Registry
+import SafeFiles
 import StaticACS
 import Topology
 
@@ -60,26 +61,50 @@ public struct RunResult: Sendable {
     public var check: CheckReport?
     /// Output files written, relative to `out`, sorted.
     public var written: [String]
-    /// Stage lines as printed (`[1/7] lint: ...`).
+    /// Stage lines as printed (`[1/8] lint: ...`).
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
+    /// What writing the folder did besides writing: leftovers of interrupted runs removed,
+    /// notes (`WriteReport.messages`); nil when nothing was written.
+    public var write: WriteReport?
     public var exitCode: Int32
     /// The closing summary (several lines).
     public var summary: String
 }
 
 /// The whole pipeline, stage by stage: lint → scan → check → groups → C stubs → static ACS tables
-/// → patch series (with a kernel tree). Each stage is one of the library calls the single
-/// commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group predictor,
-/// `StubFiles`, `StaticACSTable`, `PatchSeries`); this only wires them together and writes files
-/// under `out` (each stage's files all-or-nothing, through `OutputWriter`).
+/// → patch series (with a kernel tree) → the HTML report. Each stage is one of the library calls
+/// the single commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group
+/// predictor, `StubFiles`, `StaticACSTable`, `PatchSeries`, `Graphviz`, `HTMLReport`); this only
+/// wires them together.
+///
+/// The output folder is written once, at the end, with `OutputFolder.replace`: every file of the
+/// run and `summary.txt` land together (the folder is staged whole and exchanged with the old one
+/// in one rename), outputs of an earlier run that this one did not make are removed, other files
+/// in the folder are kept. So the folder always holds the outputs of exactly one run, whatever
+/// happens to the process. A run that stops on lint errors or bad input writes nothing.
 public enum PipelineRunner {
     /// Stage names in order.
-    public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch"]
+    public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch", "report"]
+
+    /// The files `run` writes directly in its folder (besides `quirks/`, `acs-tables/`, `patches/`).
+    public static let fixedOutputs: Set<String> = ["scan.txt", "scan.json", "check.txt", "check.json", "groups.txt",
+                                                   "groups.json", "groups.dot", "groups.svg", "index.html",
+                                                   "summary.txt"]
+
+    /// Whether `file` (a regular file in the output folder that this run does not write) is an
+    /// output of an earlier run, which `OutputFolder.replace` removes: one of `fixedOutputs`, a C
+    /// stub (`StubFiles.isOutput`), a static ACS table (`StaticACSTable.isOutput`) or a patch
+    /// acsquirk wrote into `patches/` (`PatchSeries.isEarlierPatch`; a series `acsquirk patch
+    /// --out OUT` wrote beside it is kept).
+    public static func isEarlierOutput(_ file: OutputFolder.Existing) -> Bool {
+        fixedOutputs.contains(file.path) || StubFiles.isOutput(file.path) || StaticACSTable.isOutput(file.path)
+            || PatchSeries.isEarlierPatch(file, in: "patches")
+    }
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
-    public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
+    public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) async -> RunResult {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
         let explicitKernel = config.check.kernel
@@ -87,7 +112,9 @@ public enum PipelineRunner {
         config.check.kernel = kernel.profile.rawValue
         config.check.kernelNote = kernel.note
         config.check.dump = config.dump
-        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
+        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], write: nil,
+                               exitCode: 0, summary: "")
+        var outputs: [OutputFolder.File] = []
         var n = 0
         func stage(_ text: String) {
             n += 1
@@ -101,17 +128,8 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        /// Writes `files` under `--out`; `stale` names the folder whose `*<ext>` files of an
-        /// earlier run this run did not write are removed (a family that left the registry must
-        /// not leave its stub behind).
-        func write(_ files: [(path: String, text: String)], stale: (folder: String, ext: String)? = nil)
-            throws(KernelOutputError) {
-            if let stale {
-                try OutputWriter.write(files, under: config.out, removingStale: stale.ext, in: [stale.folder])
-            } else {
-                try OutputWriter.write(files, under: config.out)
-            }
-            result.written += files.map(\.path)
+        func add(_ files: [(path: String, text: String)]) {
+            outputs += files.map { OutputFolder.File($0.path, $0.text) }
         }
 
         // 1. lint
@@ -168,11 +186,7 @@ public enum PipelineRunner {
             }
         }
         let label = config.dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
-        do throws(KernelOutputError) {
-            try write([("scan.txt", scan.text()), ("scan.json", scan.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("scan.txt", scan.text()), ("scan.json", scan.json())])
         stage("scan: \(read.functions.count) functions from \(label), \(pcie) PCI Express; ACS present on \(acsCounts.present), "
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
@@ -180,21 +194,13 @@ public enum PipelineRunner {
         let check = RegistryCheck.run(functions: read.functions, entries: entries, context: context, source: label,
                                       options: config.check, inputNotes: read.inputNotes)
         result.check = check
-        do throws(KernelOutputError) {
-            try write([("check.txt", check.text()), ("check.json", check.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("check.txt", check.text()), ("check.json", check.json())])
         stage("check: \(check.summary)")
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
                                      options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
-        do throws(KernelOutputError) {
-            try write(groups.files)
-        } catch {
-            return fail(2, error.description)
-        }
+        add(groups.files)
         stage("groups: \(groups.summary)")
 
         // 5. generate
@@ -219,7 +225,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, stale: ("quirks", ".c"))
+            add(stubs.files.map { ($0.path, $0.text) })
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -231,36 +237,22 @@ public enum PipelineRunner {
 
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
-        do throws(KernelOutputError) {
-            try write(tables.files, stale: ("acs-tables", ".h"))
-        } catch {
-            return fail(2, error.description)
-        }
+        add(tables.files)
         stage("acs-tables: \(tables.summary)")
 
         // 7. patch
-        var refused: String?
-        let patchesDir = (config.out as NSString).appendingPathComponent("patches")
         if let tree, config.from == nil {
-            // No submitter: no patch is written (stale ones from an earlier run are removed so
-            // that out/patches never holds patches this run did not make); the other stages'
-            // files stand, and the run exits 2 after writing the summary.
-            do throws(KernelOutputError) {
-                try OutputWriter.write([], under: patchesDir, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
-            } catch {
-                return fail(2, error.description)
-            }
-            refused = Submitter.missingMessage
+            // No submitter: no patch is written (an earlier run's patches in OUT/patches are stale
+            // outputs and removed: OUT/patches never holds patches this run did not make); the
+            // other stages' files are written, and the run exits 2.
+            result.errors.append(Submitter.missingMessage)
+            result.exitCode = 2
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
         } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                // Stale patches are looked for in OUT/patches only: OUT itself may hold a series
-                // `acsquirk patch --out OUT` wrote, which is not this run's to remove.
-                try OutputWriter.write(series.files, under: patchesDir, removingStale: ".patch",
-                                       isOurs: PatchSeries.isAcsquirkMessage)
-                result.written += series.files.map { "patches/" + $0.path }
+                add(series.files.map { ("patches/" + $0.path, $0.text) })
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -270,22 +262,46 @@ public enum PipelineRunner {
             stage("patch: skipped (no --kernel-tree)")
         }
 
-        if check.hasContradictions {
-            result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
-            result.exitCode = 1
+        // 8. report: the picture through graphviz (a missing graphviz costs the picture, not the run)
+        // and the page, which links every file written so far and the summary written next.
+        var picture: Result<String, Graphviz.Failure>?
+        var pictureFiles: [(path: String, text: String)] = []
+        if let today = groups.today {
+            do throws(Graphviz.Failure) {
+                // groups.svg as groups.dot draws it; the page's copy links each group to its section.
+                let svg = String(decoding: try await Graphviz.render(today.dot(), as: .svg), as: UTF8.self)
+                let linked = String(decoding: try await Graphviz.render(today.dot(groupLinks: true), as: .svg), as: UTF8.self)
+                pictureFiles = [("groups.svg", svg)]
+                picture = .success(Graphviz.svgElement(linked))
+            } catch {
+                picture = .failure(error)
+            }
         }
-        if let refused {
-            result.errors.append(refused)
-            result.exitCode = 2
+        let page = HTMLReport(
+            machine: .init(source: label, functions: read.functions.count, pcie: pcie, acsPresent: acsCounts.present,
+                           acsAbsent: acsCounts.absent, acsUnknown: acsCounts.unknown, libpci: PCIReader.libpciVersion),
+            groups: groups.report, picture: picture, lint: lint, check: check,
+            files: (outputs.map(\.path) + pictureFiles.map(\.path) + ["summary.txt"]).sorted())
+        add(pictureFiles + [("index.html", page.html())])
+        switch picture {
+        case .success?: stage("report: index.html with the IOMMU groups picture (groups.svg)")
+        case let .failure(why)?: stage("report: index.html without a picture: \(why)")
+        case nil: stage("report: index.html (no PCI functions: no picture)")
+        }
+
+        if check.hasContradictions {
+            result.errors.insert("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)", at: 0)
+            result.exitCode = max(result.exitCode, 1)
         }
         // The summary file lists every file, itself included.
-        result.written.append("summary.txt")
-        result.written.sort()
+        result.written = (outputs.map(\.path) + ["summary.txt"]).sorted()
         result.summary = summaryText(result, config: config)
-        do throws(KernelOutputError) {
-            try OutputWriter.write([("summary.txt", result.summary)], under: config.out)
+        do throws(FileError) {
+            result.write = try OutputFolder(config.out).replace(with: outputs + [OutputFolder.File("summary.txt", result.summary)],
+                                                                 stale: isEarlierOutput, commit: "summary.txt")
         } catch {
-            return fail(2, error.description)
+            result.written = []
+            return fail(2, "nothing written: \(error)")
         }
         return result
     }
@@ -322,18 +338,29 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 }
 
 /// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
-/// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
+/// member and each member's ACS verdict (`acsquirk groups --explain`), their DOT picture
+/// (`acsquirk groups --format dot`), what the registry's entries
 /// that are not upstream would split (`--with-registry`), and on a live system the comparison with
 /// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the
 /// command that fails on it).
 enum GroupsStage {
+    /// What the stage made: its files (groups.txt, groups.json, groups.dot), its progress line,
+    /// and for the report stage the groups Linux forms today and the report (both `nil` without
+    /// PCI functions).
+    struct Output {
+        var files: [(path: String, text: String)]
+        var summary: String
+        var today: GroupPrediction?
+        var report: GroupsReport?
+    }
+
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
                     options: CheckOptions, recorded: RecordedSystem? = nil,
-                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
+                    inputNotes: [String] = []) -> Output {
         let popts = options.predictionOptions
         let profile = popts.kernel
         let present = functions.filter { !$0.isAllOnes }
-        guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
+        guard !present.isEmpty else { return Output(files: [], summary: "no PCI functions: no groups") }
         let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
         let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
         let base = QuirkTable(entries: upstream)
@@ -365,7 +392,8 @@ enum GroupsStage {
             summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"
         }
         summary += liveNote
-        return ([("groups.txt", report.text(explain: true)), ("groups.json", json)], summary)
+        return Output(files: [("groups.txt", report.text(explain: true)), ("groups.json", json), ("groups.dot", today.dot())],
+                      summary: summary, today: today, report: report)
     }
 }
 

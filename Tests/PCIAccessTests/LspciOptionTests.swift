@@ -173,7 +173,7 @@ import TestSupport
         }
         #expect(narrowed >= 2)
         let dot = try await Binary.run(["groups", "--dump", path, "--format", "dot", "-s", "0:"])
-        #expect(dot.status == 2 && dot.stderr.contains("DOT picture always shows every group"))
+        #expect(dot.status == 2 && dot.stderr.contains("the picture (dot, svg, png) always shows every group"))
         let bad = try await Binary.run(["groups", "--dump", path, "-d", "8086"])
         #expect(bad.status == 2 && bad.stderr == "acsquirk groups: -d '8086': At least two fields must be given\n")
     }
