@@ -26,32 +26,35 @@ let package = Package(
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
-        // The quirk registry: schema, YAML loading with locations, lint, kernel import.
+        // The quirk registry: schema, YAML loading with locations, lint, kernel import. No libpci:
+        // vendor names for lint are passed in.
         .target(name: "Registry", dependencies: [
-            "PCIConfig", "PCIAccess",
+            "PCIConfig",
             .product(name: "Yams", package: "Yams"),
         ]),
-        // Bus tree and Linux's pci_device_group(), step by step.
-        .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
+        // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
+        // the quirk table walk with its trace, DMA aliases and pci_device_group(), kernel profiles.
+        .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
         // Kernel-tree analysis, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "PCIConfig",
+            "Registry", "LinuxPCI", "PCIConfig",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry"]),
-        // Registry against devices (check), scaffolding (new), the whole pipeline (run).
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI"]),
+        // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
+        // whole pipeline (run).
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS",
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "Topology", "Registry"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "LinuxPCI", "Registry"],
                           path: "Benchmarks/acsquirk-bench"),
 
         .target(name: "TestSupport", dependencies: [
@@ -60,14 +63,16 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "LinuxPCITests", dependencies: [
+            "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
+        ]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
-            "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+            "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
+            "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
         ]),
     ]
 )

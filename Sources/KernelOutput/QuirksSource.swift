@@ -9,7 +9,7 @@ import Registry
 /// their comment blocks, the `{ 0 }` terminator, function bodies, `switch`/array sites of ID
 /// lists); Registry's `KernelImporter` reads what the functions mean (conditions, reported
 /// controls, ID lists) as registry entries (`upstream`), which the table walk
-/// (`QuirkTableModel`, Registry's `QuirkTable`) uses. Both must find the same rows: the
+/// (`QuirkTableModel`, LinuxPCI's `QuirkTable`) uses. Both must find the same rows: the
 /// initializer refuses a text on which they disagree.
 public struct QuirksSource: Hashable, Sendable {
     /// The file's path inside a kernel tree.
@@ -353,7 +353,7 @@ public struct QuirkFunctionProfile: Hashable, Sendable {
     public var unlisted: KernelStatus.UnlistedAnswer
 
     /// The PCIe types the function accepts (nil: any).
-    public var acceptedTypes: Set<PCIExpressPortType>? { QuirkTableModel.types(shape.portType) }
+    public var acceptedTypes: Set<PCIExpressPortType>? { shape.portType.types.map(Set.init) }
     /// Conditions besides the device ID and type the answer depends on, in words.
     public var conditions: [String] { shape.conditionDescriptions }
 

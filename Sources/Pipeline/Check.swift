@@ -1,37 +1,24 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
 
-/// What `acsquirk check` assumes about the platform and the kernel.
+/// What `acsquirk check` assumes: the kernel and platform (one `LinuxSystem`, its kernel resolved
+/// by the caller with `KernelProfile.resolve(_:live:)`), and where the functions come from.
 public struct CheckOptions: Hashable, Sendable {
-    /// Kernel profile for the group prediction (`6.1`, `6.12`, `7.3`); `nil`: the newest. Commands
-    /// pass `KernelProfile.resolve(_:live:)` (the running kernel's profile on the live system).
-    public var kernel: String?
-    /// The dump was taken without an IOMMU: model the ACS controls Linux would enable.
-    public var assumeIOMMU: Bool
-    /// An AMD IOMMU (ACPI IVRS) is present: the AMD southbridge quirk answers.
-    public var amdIVRS: Bool
-    /// Assume the Intel PCH RCBA workaround fails on every quirked PCH root port.
-    public var pchWorkaroundFails: Bool
-
+    /// The kernel profile and platform facts the groups are predicted for.
+    public var system: LinuxSystem
     /// The functions come from an `lspci -xxxx` dump, not this machine: findings say "in this
     /// dump" instead of "on this machine".
-    public var fromDump: Bool = false
+    public var fromDump: Bool
 
     /// Where the functions are, for sentences: "on this machine" or "in this dump".
     public var place: String { fromDump ? "in this dump" : "on this machine" }
 
-    /// The kernel profiles the group predictor knows.
-    public static let kernelProfiles = ["6.1", "6.12", "7.3"]
-
-    public init(kernel: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false, pchWorkaroundFails: Bool = false,
-                fromDump: Bool = false) {
+    public init(system: LinuxSystem = LinuxSystem(), fromDump: Bool = false) {
+        self.system = system
         self.fromDump = fromDump
-        self.kernel = kernel
-        self.assumeIOMMU = assumeIOMMU
-        self.amdIVRS = amdIVRS
-        self.pchWorkaroundFails = pchWorkaroundFails
     }
 }
 
@@ -64,15 +51,15 @@ public enum RegistryCheck {
         let checkedPaths = Set(entries.map { canonicalPath($0.path) })
         let all = entries + context.filter { !checkedPaths.contains(canonicalPath($0.path)) }
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
-        let views = present.map { analysis.view(of: $0) }
         let index = RegistryIndex(entries)
         var checks: [EntryFunctionCheck] = []
         var findings: [CheckFinding] = []
 
-        for v in views {
+        for f in present {
+            guard let v = analysis.view.device(at: f.address) else { continue }
             for le in index.entries(vendor: v.vendor, device: v.device) {
                 let e = le.entry
-                let conds = e.conditions(for: v, platform: analysis.platform)
+                let conds = e.conditions(for: v, system: options.system)
                 let failing = conds.failing
                 let upstream = e.kernel.status == .upstream
                 // A vendor-wide entry (Intel RCiEP: every ID of the vendor) covers only the
@@ -86,8 +73,8 @@ public enum RegistryCheck {
                 }
                 var c = EntryFunctionCheck(
                     path: le.path, line: le.line, family: "\(e.vendorName) \(e.family)", status: e.kernel.status.rawValue,
-                    function: e.kernel.function, bdf: v.address.description, id: v.idString, name: v.names?.device,
-                    kind: v.kindDescription, conditions: conds, acs: acsSummary(v.acs), answer: nil, kernel: nil, effect: [])
+                    function: e.kernel.function, bdf: v.address.description, id: v.idString, name: f.names?.device,
+                    kind: v.kindDescription, conditions: conds, acs: acsSummary(v.acsStatus), answer: nil, kernel: nil, effect: [])
                 func finding(_ sev: CheckFinding.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
                     findings.append(CheckFinding(severity: sev, rule: rule, path: le.path, position: le.locations.value(field),
                                                  bdf: v.address.description, id: v.idString, message: msg))
@@ -117,7 +104,7 @@ public enum RegistryCheck {
                 }
 
                 // 2. ACS capability.
-                switch v.acs {
+                switch v.acsStatus {
                 case .absent:
                     break
                 case let .unknown(why):
@@ -126,18 +113,18 @@ public enum RegistryCheck {
                 case let .present(cap):
                     if e.isolation.kind == .acsErratum {
                         let layout = e.appliesTo.registerLayout
-                        if let regs = analysis.registers(v, capability: cap, layout: layout) {
+                        if let regs = v.acs?.registers(layout) {
                             c.acs = "ACS at 0x\(hex(cap.offset, width: 3)) read with the \(layout.rawValue) layout: cap \(regs.capability), ctl \(regs.control)"
                                 + (layout == .standard ? "" : " (lspci's standard decode: cap \(cap.lspciCapability), ctl \(cap.lspciControl))")
-                            let need = ACSFlags.linuxRequired.intersection(regs.capability.union(.ec))
-                            let missing = need.subtracting(regs.control)
+                            let need = pciACSFlagsRequired(regs, REQ_ACS_FLAGS)
+                            let missing = pciACSFlagsMissing(regs, REQ_ACS_FLAGS)
                             if missing.isEmpty {
                                 finding(.note, .acsErratum, "applies-to.register-layout",
                                         "\(who): \(c.acs); Control enables \(need) as Linux requires")
                             } else {
                                 finding(.warning, .acsErratum, "applies-to.register-layout",
                                         "\(who): \(c.acs); Control does not enable \(missing)"
-                                        + (options.assumeIOMMU ? "" : " (a dump taken without an IOMMU? --assume-iommu models what Linux enables)"))
+                                        + (options.system.assumeIOMMU ? "" : " (a dump taken without an IOMMU? --assume-iommu models what Linux enables)"))
                             }
                         }
                     } else if cap.capability.isSuperset(of: [.rr, .cr]) {
@@ -186,7 +173,7 @@ public enum RegistryCheck {
     }
 
     /// `is an endpoint, not a root-port`, in words for a failing condition.
-    static func conditionSentence(_ c: ConditionCheck, _ v: FunctionView) -> String {
+    static func conditionSentence(_ c: ConditionCheck, _ v: PCIDev) -> String {
         switch c.name {
         case .portType:
             return "is \(article(v.kindDescription)) \(v.kindDescription) (\(v.portTypeName)), but the entry applies to port-type \(c.expected)"

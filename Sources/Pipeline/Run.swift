@@ -1,10 +1,10 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
 import StaticACS
-import Topology
 
 /// What `acsquirk run` is asked to do.
 public struct RunConfiguration: Sendable {
@@ -18,7 +18,8 @@ public struct RunConfiguration: Sendable {
     public var out: String
     /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
     public var templates: String?
-    /// Platform and kernel assumptions for the check and the groups.
+    /// Kernel and platform for the check and the groups (the kernel resolved by the caller with
+    /// `KernelProfile.resolve(_:live:)`, as for `groups` and `check`).
     public var check: CheckOptions
     /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
     public var pciIDs: String?
@@ -75,9 +76,7 @@ public enum PipelineRunner {
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
-        // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
-        config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
         config.check.fromDump = config.dump != nil
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
         var n = 0
@@ -101,9 +100,9 @@ public enum PipelineRunner {
         }
 
         // 1. lint
-        var lintOptions = LintOptions.standard
+        var lintOptions = LintOptions(vendorName: PCINameDatabase.standardVendorLookup)
         if let ids = config.pciIDs, let db = try? PCINameDatabase(idsPath: ids) {
-            lintOptions = LintOptions(vendorName: { db.vendorName($0) })
+            lintOptions = LintOptions(vendorName: db.vendorLookup)
         }
         let lint = Registry.lint(paths: config.registry, options: lintOptions)
         result.lint = lint
@@ -159,7 +158,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
-                                     options: config.check)
+                                     system: config.check.system)
         do throws(KernelOutputError) {
             try write(groups.files)
         } catch {
@@ -263,9 +262,7 @@ public enum PipelineRunner {
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }
-        if let k = config.check.kernel {
-            lines.append("kernel profile: \(k) (group prediction rules)")
-        }
+        lines.append("kernel profile: \(config.check.system.kernel) (group prediction rules)")
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
         for e in r.errors { lines.append("error: \(e)") }
@@ -289,25 +286,23 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
     "\(n) " + (n == 1 ? word : plural ?? word + "s")
 }
 
-/// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
+/// The groups stage (module LinuxPCI, rendered by `GroupsReport`): the IOMMU groups Linux forms today with a reason for every
 /// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
 /// that are not upstream would split (`--with-registry`), and on a live system the comparison with
 /// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the
 /// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions) -> (files: [(path: String, text: String)], summary: String) {
-        let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
-        let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
-                                      pchWorkaroundFails: options.pchWorkaroundFails)
+                    system: LinuxSystem) -> (files: [(path: String, text: String)], summary: String) {
         let present = functions.filter { !$0.isAllOnes }
         guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
-        let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
+        var tables = WhatIfTables(kernel: entries.map(\.entry))
         let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
-        let base = QuirkTable(entries: upstream)
-        let today = GroupPredictor.predict(present, quirks: base, options: popts)
-        let whatIf = pending.isEmpty ? nil
-            : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
+        if !pending.isEmpty {
+            tables.add(registryEntries: pending,
+                       label: "registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", "))
+        }
+        let (today, whatIf) = tables.predict(KernelView(functions: present, system: system))
         var live: LiveGroups?
         var liveNote = ""
         if case .live = source {
@@ -317,13 +312,12 @@ enum GroupsStage {
                 liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
             }
         }
-        let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: tables.labels, live: live)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
         let shared = today.groups.filter { $0.members.count > 1 }.count
-        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
+        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(system.kernel) rules), \(shared) shared by several functions"
         if let w = whatIf {
             let changes = WhatIf.compare(before: today, after: w)
             summary += "; with \(count(pending.count, "entry", "entries")) not upstream, \(count(changes.count, "group")) change\(changes.count == 1 ? "s" : "")"

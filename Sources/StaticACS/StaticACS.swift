@@ -1,3 +1,4 @@
+import LinuxPCI
 import PCIConfig
 
 /// What to put into an ACS extended capability (PCIe Base Specification §7.7.8).
@@ -39,12 +40,6 @@ public struct ACSTableRequest: Hashable, Sendable {
         self.control = ctl
         self.egressVectorBits = cap.contains(.ec) ? egressVectorBits : nil
         self.version = 1
-    }
-
-    /// The control value Linux's `pci_std_enable_acs` writes when an IOMMU is on:
-    /// capability ∩ SV|RR|CR|UF (TB only for external-facing or untrusted ports, not modelled).
-    public static func kernelEnabledControl(for capability: ACSFlags) -> ACSFlags {
-        capability.intersection(.linuxRequired)
     }
 
     /// Size in bytes: 8, plus the egress control vector rounded up to whole dwords.
@@ -175,7 +170,7 @@ public struct ACSPlacement: Hashable, Sendable {
 /// One function's ACS table, or a registry entry's firmware table (no placement).
 ///
 /// Build with `StaticACSTable.place(_:in:at:)` for a function read from a dump or the live
-/// system, or `StaticACSTable.forEntry(_:)` for a registry entry (see StaticACS+Registry.swift).
+/// system, or Pipeline's `StaticACSTable.forEntry(_:)` for a registry entry.
 public struct StaticACSTable: Hashable, Sendable {
     /// Who the table is for.
     public enum Subject: Hashable, Sendable {
@@ -251,8 +246,11 @@ extension StaticACSTable {
     /// vendors hide registers between capabilities more often than after them.
     /// A chosen `offset` must be dword aligned, inside 0x100-0xfff, overlap no capability's extent
     /// (see `ExtendedCapabilities.extents`) and be empty.
+    /// `linux` is the function as Linux sees it in its bus (type after `set_pcie_port_type()`,
+    /// multifunction with ARI); without it, the function is viewed alone.
     /// - Throws: `StaticACSError` naming the function and the reason.
-    public static func place(_ request: ACSTableRequest, in function: PCIFunction, at offset: Int? = nil) throws(StaticACSError) -> StaticACSTable {
+    public static func place(_ request: ACSTableRequest, in function: PCIFunction, at offset: Int? = nil,
+                             linux: PCIDev? = nil) throws(StaticACSError) -> StaticACSTable {
         let a = function.address
         let c = function.config
         let size = request.size
@@ -319,22 +317,23 @@ extension StaticACSTable {
         }
         let placement = ACSPlacement(offset: at, size: size, link: link, existing: extents, chosen: offset != nil)
         return StaticACSTable(subject: .function(function), request: request, placement: placement,
-                              warnings: warnings(for: function, request: request))
+                              warnings: warnings(for: linux ?? KernelView(functions: [function], system: LinuxSystem()).devices.first,
+                                                 request: request))
     }
 
     /// Notes on how Linux will read the table on this function (drivers/pci/pci.c `pci_acs_enabled`).
-    static func warnings(for f: PCIFunction, request: ACSTableRequest) -> [String] {
+    static func warnings(for dev: PCIDev?, request: ACSTableRequest) -> [String] {
+        guard let f = dev else { return [] }
         var w: [String] = []
-        let type = f.portType
-        let multifunction = f.address.function > 0 || (f.headerType?.multifunction ?? false)
+        let type = f.type
         switch type {
         case .endpoint?, .legacyEndpoint?, .rcIntegratedEndpoint?, .upstreamPort?:
-            if !multifunction {
+            if !f.multifunction {
                 w.append("\(f.address) is a single-function \(type!.description): Linux's pci_acs_enabled() does not "
                     + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
             }
         case .rootPort?, .downstreamPort?:
-            let missing = ACSFlags.linuxRequired.subtracting(request.capability)
+            let missing = REQ_ACS_FLAGS.subtracting(request.capability)
             if !missing.isEmpty {
                 w.append("\(f.address) is a \(type!.description): not advertising \(missing) tells Linux the port "
                     + "behaves as if they were enabled; only ship that if the port really never forwards peer-to-peer")

@@ -1,5 +1,6 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIConfig
 import Registry
 import Testing
@@ -43,10 +44,10 @@ struct ReaderAgreementTests {
         #expect(mine.upstream.flatMap(\.kernel.table).map(\.row).sorted() == Array(1...132))
     }
 
-    /// KernelOutput's answer is `QuirkTable.decide` (module Registry): for the committed quirks/
-    /// and > 1000 vendor/device/PCIe type/multifunction cases, the table built from the registry and
-    /// the table read from each tree give the row and the answer `decide` gives over the
-    /// committed entries.
+    /// KernelOutput's answer is `QuirkTable.pciDevSpecificACSEnabled` (module LinuxPCI): for the
+    /// committed quirks/ and > 1000 vendor/device/PCIe type/multifunction cases, the table built
+    /// from the registry and the table read from each tree give the row and the answer the walk
+    /// gives over the committed entries.
     @Test(arguments: KernelTrees.versions)
     func tableWalkIsQuirkTableDecide(version: String) throws {
         let committed = try RegistryAgreementTests.committedRegistry().map(\.entry)
@@ -54,8 +55,8 @@ struct ReaderAgreementTests {
         let (text, macros) = try KernelTrees.quirks(version)
         let models = [("registry", QuirkTableModel(upstream: committed)),
                       ("tree \(version)", QuirkTableModel(source: try QuirksSource(text: text, macros: macros)))]
-        let all = ACSRegisterValues(capability: .all, control: .all)
-        let platform = PlatformAssumptions(amdIVRS: true, intelPCHWorkaroundSucceeds: true)
+        let all = ACSRegisters(capability: .all, control: .all)
+        let platform = LinuxSystem(amdIVRS: true)
         var devices: [(UInt16, UInt16)] = []
         for e in committed {
             for d in e.devices {
@@ -73,9 +74,9 @@ struct ReaderAgreementTests {
         for (v, d) in devices {
             for t in types {
                 for mf in [true, false] {
-                    let facts = QuirkDeviceFacts(vendor: v, device: d, portType: t, multifunction: mf, classID: nil, onRootBus: true,
-                                                 acsRegisters: [.standard: all, .intelSPTDword: all])
-                    let want = direct.decide(facts, requested: .linuxRequired, platform: platform)
+                    let facts = PCIDev(vendor: v, device: d, type: t, multifunction: mf, classID: nil, onRootBus: true,
+                                       acs: PCIDevACS(offset: 0x100, standard: all, intelSPTDword: all), pchWorkaround: .assumedToSucceed)
+                    let want = direct.pciDevSpecificACSEnabled(facts, .linuxRequired, platform)
                     let wantAnswer = want.map { $0.answer == .notIsolated ? "not-isolated" : "isolated" }
                     if want != nil { decisive += 1 }
                     for (name, model) in models {

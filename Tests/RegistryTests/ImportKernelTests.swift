@@ -1,5 +1,6 @@
 import Foundation
 import PCIConfig
+import PCIAccess
 import Registry
 import Testing
 import TestSupport
@@ -35,7 +36,7 @@ func tsv(vendor: UInt16, macro: String?, device: UInt16?, function: String) -> [
         #expect(got == (try fixtureTable()))
         #expect(table.map(\.row) == Array(1...132))
         // Every entry lints clean.
-        let diags = Linter.check(result.entries.map { LoadedEntry(entry: $0, path: RegistryWriter.path(for: $0, root: "quirks")) })
+        let diags = Linter.check(result.entries.map { LoadedEntry(entry: $0, path: RegistryWriter.path(for: $0, root: "quirks")) }, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(diags.isEmpty, "\(diags.map(\.description))")
     }
 

@@ -20,7 +20,7 @@ func lintExample(_ ex: RuleExample) throws -> (diagnostics: [Diagnostic], expect
         paths.append(full)
         expected[full] = exp
     }
-    let result = Registry.lint(paths: paths, options: .standard)
+    let result = Registry.lint(paths: paths, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
     return (result.diagnostics, expected, root)
 }
 

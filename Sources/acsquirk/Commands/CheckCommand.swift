@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Rainbow
 import Registry
-import Topology
 
 /// Output formats of `acsquirk check`.
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable { case text, json, github }
@@ -43,7 +43,7 @@ struct CheckCommand: AsyncParsableCommand {
     var format: CheckFormat = .text
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: String?
+    var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
@@ -57,19 +57,14 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
     var pciIDs: String?
 
-    func validate() throws {
-        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
-            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
-        }
-    }
-
     func run() async throws {
         let entries = try PipelineCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths, command: "check")
         let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
         let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
-        let options = CheckOptions(kernel: KernelProfile.resolve(kernel, live: dump == nil).rawValue, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                   pchWorkaroundFails: pchWorkaroundFails, fromDump: dump != nil)
+        let options = CheckOptions(system: LinuxSystem(kernel: KernelProfile.resolve(kernel, live: dump == nil), assumeIOMMU: assumeIOMMU,
+                                                       amdIVRS: amdIOMMU, pchWorkaroundFails: pchWorkaroundFails),
+                                   fromDump: dump != nil)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options)
         switch format {

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
+import Pipeline
 import Registry
-import Topology
 
 /// `acsquirk groups`: Linux's IOMMU groups predicted from config space, with reasons, what-if
 /// quirks, DOT output and a comparison with the running kernel.
@@ -23,8 +24,8 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "An `lspci -xxxx` dump to read instead of this machine.")
     var dump: String?
 
-    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(KernelProfile.newest.rawValue); live: the running kernel's).")
-    var kernel: String?
+    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allValueStrings.joined(separator: ", ")) (default: \(KernelProfile.newest); live: the running kernel's).")
+    var kernel: KernelProfile?
 
     @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
     var quirks: [String] = []
@@ -58,11 +59,6 @@ struct GroupsCommand: AsyncParsableCommand {
 
     /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
     func validate() throws {
-        if let kernel, KernelProfile(rawValue: kernel) == nil {
-            printError("acsquirk groups: unknown kernel profile '\(kernel)'; use one of "
-                + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
-            throw ExitStatus.badInput
-        }
         for q in quirks where PCIDeviceID(q) == nil {
             printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
             throw ExitStatus.badInput
@@ -71,8 +67,8 @@ struct GroupsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let profile = KernelProfile.resolve(kernel, live: dump == nil)
-        let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                        pchWorkaroundFails: pchWorkaroundFails)
+        let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                 pchWorkaroundFails: pchWorkaroundFails)
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
         // --registry adds what-if material on top (never replaces the table).
         let reg: PredictionRegistry
@@ -83,7 +79,6 @@ struct GroupsCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         for w in reg.warnings { printError("acsquirk groups: warning: \(w)") }
-        let base = QuirkTable(entries: reg.kernelEntries)
 
         // Config space.
         let functions: [PCIFunction]
@@ -115,23 +110,14 @@ struct GroupsCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
 
-        let prediction = GroupPredictor.predict(functions, quirks: base, options: options)
-
-        // What-if.
-        var extra: [QuirkEntry] = []
-        var labels: [String] = []
-        for q in quirks {
-            let id = PCIDeviceID(q)!
-            extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
-            labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
-        }
+        // The kernel's table and the what-if entries (the builder `run` and `check` use).
+        var tables = WhatIfTables(kernel: reg.kernelEntries)
+        for q in quirks { tables.add(quirk: PCIDeviceID(q)!) }
         if withRegistry {
             let local = reg.whatIfEntries
-            extra += local
-            labels.append("--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
+            tables.add(registryEntries: local, label: "--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
         }
-        let whatIf = extra.isEmpty && !withRegistry ? nil
-            : GroupPredictor.predict(tree: prediction.tree, quirks: base.consultingFirst(extra), options: options)
+        let (prediction, whatIf) = tables.predict(KernelView(functions: functions, system: system))
 
         // Live comparison.
         var live: LiveGroups?
@@ -149,7 +135,7 @@ struct GroupsCommand: AsyncParsableCommand {
             }
         }
 
-        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: labels, live: live)
+        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: tables.labels, live: live)
         switch format {
         case .text:
             print(report.text(explain: explain), terminator: "")
@@ -159,7 +145,7 @@ struct GroupsCommand: AsyncParsableCommand {
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         case .dot:
             let title = whatIf == nil ? nil
-                : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")
+                : "IOMMU groups (kernel \(profile) rules) with " + tables.labels.joined(separator: "; ")
             print((whatIf ?? prediction).dot(title: title), terminator: "")
         }
         if report.isFinding {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KernelOutput
+import LinuxPCI
 import Pipeline
 import Registry
 
@@ -43,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     var templates: String?
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: String?
+    var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
@@ -61,15 +62,14 @@ struct RunCommand: AsyncParsableCommand {
         if let from, Identity(from) == nil {
             throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
         }
-        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
-            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
-        }
     }
 
     func run() async throws {
         let config = RunConfiguration(
             registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
-            templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
+            templates: templates,
+            check: CheckOptions(system: LinuxSystem(kernel: KernelProfile.resolve(kernel, live: dump == nil), assumeIOMMU: assumeIOMMU,
+                                                    amdIVRS: amdIOMMU)),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
         let result = PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }

@@ -1,5 +1,5 @@
 import PCIConfig
-@testable import Topology
+@testable import LinuxPCI
 
 /// Config space built in code for topologies the fixtures do not reach. Layout: PCI Express
 /// capability at 0x40 (version 2), ACS extended capability at 0x100 (standard or Intel SPT dword

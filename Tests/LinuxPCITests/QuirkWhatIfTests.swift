@@ -1,16 +1,17 @@
 import Foundation
 import PCIConfig
+import Pipeline
 import Registry
 import Testing
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// f-quirk re-enumerated under a fake kernel quirk (kretprobe on pci_dev_specific_acs_enabled):
 /// the kernel's partition after the quirk. Its numbers reflect a rescan, so only partitions compare.
 @Suite struct QuirkWhatIfTests {
     @Test(arguments: [("8086:10d3", "f-8086-10d3"), ("1b36:0010", "f-1b36-0010")])
     func whatIfQuirkMatchesKernel(_ id: String, _ folder: String) throws {
-        let (v, d) = try #require(WhatIf.parseID(id))
+        let (v, d) = try #require(PCIDeviceID(id).map { ($0.vendor, $0.device) })
         let expected = try readGroups("qemu-quirk/\(folder)/groups.txt")
         let before = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12)
         let after = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12, extra: [WhatIf.mfEndpointQuirk(vendor: v, device: d)])

@@ -1,8 +1,9 @@
 import Foundation
 import PCIConfig
+import Pipeline
 import Testing
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// The text, JSON and DOT renderings: content, determinism, and that graphviz accepts the DOT.
 @Suite struct ReportTests {

@@ -1,7 +1,55 @@
+import LinuxPCI
 import PCIConfig
 import Registry
 
-/// What-if analysis: extra quirks consulted before the kernel's table, and how the partition changes.
+/// The quirk tables a prediction compares, built in one place for `groups`, `run` and `check`: the
+/// kernel's `pci_dev_acs_enabled[]` (the upstream entries, in table order) and what-if entries
+/// consulted before it (`--quirk`, `--with-registry`, the registry's entries that are not
+/// upstream), with a label for each group of them.
+public struct WhatIfTables: Sendable {
+    /// The kernel's rows: every upstream entry given.
+    public let kernelEntries: [QuirkEntry]
+    /// The kernel's table.
+    public let kernel: QuirkTable
+    /// What-if entries, consulted first in this order.
+    public private(set) var extra: [QuirkEntry] = []
+    /// What each addition stands for, e.g. `--quirk 8086:10d3 (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)`.
+    public private(set) var labels: [String] = []
+    /// Whether a what-if prediction was asked for (also with no entries to add).
+    public private(set) var asked = false
+
+    /// The tables for `entries`: their upstream ones are the kernel's table; the others are not
+    /// used until added.
+    public init(kernel entries: [QuirkEntry]) {
+        kernelEntries = entries.filter { $0.kernel.status == .upstream }
+        kernel = QuirkTable(entries: kernelEntries)
+    }
+
+    /// Adds a `pci_quirk_mf_endpoint_acs`-style quirk for one ID (`--quirk VVVV:DDDD`).
+    public mutating func add(quirk id: PCIDeviceID) {
+        extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
+        labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
+        asked = true
+    }
+
+    /// Adds registry entries (upstream ones are consulted first too, as what-if material).
+    public mutating func add(registryEntries entries: [QuirkEntry], label: String) {
+        extra += entries
+        labels.append(label)
+        asked = true
+    }
+
+    /// The table with the what-if entries consulted first, `nil` when none was asked for.
+    public var whatIf: QuirkTable? { asked ? kernel.consultingFirst(extra) : nil }
+
+    /// The groups of `view` today and with the what-if entries.
+    public func predict(_ view: KernelView) -> (today: GroupPrediction, whatIf: GroupPrediction?) {
+        let today = GroupPredictor.predict(view, quirks: kernel)
+        return (today, whatIf.map { GroupPredictor.predict(view, quirks: $0) })
+    }
+}
+
+/// What-if analysis: the `--quirk` entries, and how a partition changes.
 public enum WhatIf {
     /// A `pci_quirk_mf_endpoint_acs`-style quirk for one ID (SV|TB|RR|CR|UF|DT, any type), as
     /// `--quirk VVVV:DDDD` adds it; consulted before every kernel row.
@@ -11,11 +59,6 @@ public enum WhatIf {
             devices: [.id(device)], appliesTo: AppliesTo(),
             isolation: Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk),
             kernel: KernelStatus(status: .new, function: "pci_quirk_mf_endpoint_acs"))
-    }
-
-    /// Parses `VVVV:DDDD` (hex), as `PCIDeviceID.init?(_:)` does.
-    public static func parseID(_ text: String) -> (vendor: UInt16, device: UInt16)? {
-        PCIDeviceID(text).map { ($0.vendor, $0.device) }
     }
 
     /// A group with its number and sorted member addresses.

@@ -1,5 +1,3 @@
-import PCIConfig
-
 /// Writes functions back as an `lspci -D -xxxx` style dump that libpci's dump method (and so
 /// `lspci -F` and `PCIReader`) reads: a header line `dddd:bb:dd.f <text>`, then the readable
 /// bytes 16 per line (`00:` ... `ff0:`, lower-case hex), then a blank line.

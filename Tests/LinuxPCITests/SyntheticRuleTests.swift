@@ -1,14 +1,15 @@
 import PCIConfig
+import Pipeline
 import Registry
 import Testing
-@testable import Topology
+@testable import LinuxPCI
 
 /// Every rule of linux-acs.md §3.2-§3.5 the fixtures do not reach, on config space built in code.
 @Suite struct SyntheticRuleTests {
     func run(_ fns: [PCIFunction], kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amd: Bool = false,
              pchFails: Bool = false, extra: [QuirkEntry] = []) throws -> GroupPrediction {
         GroupPredictor.predict(fns, quirks: try KernelTable.table().consultingFirst(extra),
-                               options: PredictionOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amd,
+                               system: LinuxSystem(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amd,
                                                           pchWorkaroundFails: pchFails))
     }
 
@@ -100,8 +101,8 @@ import Testing
         // Linux enabled SV|RR|CR|UF in the dword at +8; the standard +6 word (what lspci shows) is 0.
         let on = try run(topo(.linuxRequired))
         let rp = try #require(on.devices.first { $0.idString == "8086:a167" })
-        #expect(rp.acsRegisters[.standard]?.control == [])
-        #expect(rp.acsRegisters[.intelSPTDword]?.control == .linuxRequired)
+        #expect(rp.acs?.registers(.standard).control == [])
+        #expect(rp.acs?.registers(.intelSPTDword).control == .linuxRequired)
         #expect(on.groupOf("01:00.0") == ["01:00.0"])
         #expect(on.verdicts[rp.index].isolated)
         // Control dword off: the quirk reads the real registers and answers "not isolated".

@@ -1,5 +1,4 @@
 import PCIConfig
-import Registry
 
 /// Platform flags and assumptions the prediction states (what config space cannot tell).
 enum PredictionNotes {
@@ -15,11 +14,11 @@ enum PredictionNotes {
     /// Intel VMD controllers (drivers/pci/controller/vmd.c).
     static let intelVMD: Set<UInt16> = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b, 0x9a0b, 0xa77f, 0xad0b, 0xb60b, 0xb06f]
 
-    static func make(tree: BusTopology, devices: [KernelDevice], options: PredictionOptions,
-                     verdicts: [ACSVerdict]) -> ([PredictionNote], Bool) {
+    static func make(view: KernelView, verdicts: [ACSVerdict]) -> ([PredictionNote], Bool) {
+        let tree = view.tree, devices = view.devices, system = view.system
         var notes: [PredictionNote] = []
         var kernelNumbers = true
-        func key(_ d: KernelDevice) -> UInt32 { UInt32(d.vendor) << 16 | UInt32(d.device) }
+        func key(_ d: PCIDev) -> UInt32 { UInt32(d.vendor) << 16 | UInt32(d.device) }
 
         // Platforms where ACS rules do not form the groups.
         let phb = devices.filter { ibmPHB.contains(key($0)) || ibmEADS.contains(key($0)) }
@@ -38,8 +37,8 @@ enum PredictionNotes {
         }
 
         notes.append(PredictionNote(kind: .assumption, text:
-            "kernel \(options.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); an IOMMU is active"))
-        if options.assumeIOMMU {
+            "kernel \(system.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); an IOMMU is active"))
+        if system.assumeIOMMU {
             notes.append(PredictionNote(kind: .assumption, text:
                 "--assume-iommu: ACS Control taken as firmware left it plus what Linux enables "
                 + "(capability ∩ SV|RR|CR|UF, pci_std_enable_acs; Intel SPT dword op)"))
@@ -47,7 +46,7 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text:
                 "ACS Control as found in the input (a dump taken under Linux with the IOMMU on shows the kernel's settings)"))
             // A dump without an IOMMU: capabilities advertise SV/RR/CR/UF but nothing is enabled anywhere.
-            let withCap = devices.compactMap { d -> ACSRegisterValues? in d.acsStandard }
+            let withCap = devices.compactMap { d -> ACSRegisters? in d.acsStandard }
                 .filter { !$0.capability.intersection(.linuxRequired).isEmpty }
             if !withCap.isEmpty, withCap.allSatisfy({ $0.control.intersection(.linuxRequired).isEmpty }) {
                 notes.append(PredictionNote(kind: .hint, text:
@@ -79,7 +78,7 @@ enum PredictionNotes {
                 + " (" + states.joined(separator: "; ") + ")"
                 + (ok ? "; --assume-pch-workaround-fails shows the other case" : "")))
         }
-        notes.append(PredictionNote(kind: .assumption, text: options.amdIVRS
+        notes.append(PredictionNote(kind: .assumption, text: system.amdIVRS
             ? "--amd-iommu: an AMD IOMMU (ACPI IVRS) is present; IVRS DMA aliases are not modelled"
             : "no AMD IVRS table (AMD southbridge quirk inactive, no IVRS aliases; --amd-iommu to assume one)"))
 
@@ -135,7 +134,7 @@ enum PredictionNotes {
     }
 
     /// An Intel or AMD host bridge (class 0x0600) on the first root bus.
-    static func looksX86(tree: BusTopology, devices: [KernelDevice]) -> Bool {
+    static func looksX86(tree: BusTopology, devices: [PCIDev]) -> Bool {
         guard let first = tree.rootBuses.first else { return false }
         return (tree.busMembers[first] ?? []).contains { i in
             let d = devices[i]

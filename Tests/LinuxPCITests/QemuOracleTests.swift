@@ -2,7 +2,7 @@ import Foundation
 import PCIConfig
 import Testing
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// The kernel's own groups (QEMU q35 + intel-iommu, Debian 6.12.117 and 6.1) against the prediction.
 @Suite struct QemuOracleTests {

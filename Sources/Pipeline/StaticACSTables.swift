@@ -1,5 +1,6 @@
 import PCIConfig
 import Registry
+import StaticACS
 
 extension StaticACSTable {
     /// The firmware alternative to a kernel quirk for a registry entry: an ACS extended capability
@@ -39,39 +40,9 @@ extension StaticACSTable {
                               request: request, placement: nil, evidence: evidence)
     }
 
-    /// The firmware tables of every entry `forEntry` accepts, as files for `acsquirk generate`:
-    /// `<directory>/acs-table-<vvvv>-<family>.h` (see `suggestedFileName`; a `-2`, `-3`, ... suffix
-    /// when two entries share vendor and family), each the `renderC()` fragment inside an include
-    /// guard. Sorted by path; deterministic. Entries `forEntry` rejects produce no file.
+    /// The firmware tables of every entry `forEntry` accepts, as files for `acsquirk generate`
+    /// (`StaticACSTable.files(_:directory:)`). Entries `forEntry` rejects produce no file.
     public static func files(for entries: [LoadedEntry], directory: String = "acs-tables") -> [(path: String, text: String)] {
-        var used: [String: Int] = [:]
-        var out: [(path: String, text: String)] = []
-        let tables = entries.compactMap { forEntry($0.entry) }
-            .sorted { ($0.suggestedFileName, $0.renderC()) < ($1.suggestedFileName, $1.renderC()) }
-        for t in tables {
-            var name = t.suggestedFileName
-            let n = used[name, default: 0] + 1
-            used[name] = n
-            if n > 1 { name = String(name.dropLast(2)) + "-\(n).h" }
-            let guardName = cIdentifierPart(name).uppercased()
-            let text = "#ifndef \(guardName)\n#define \(guardName)\n\n" + t.renderC() + "\n#endif /* \(guardName) */\n"
-            out.append((path: directory.isEmpty ? name : directory + "/" + name, text: text))
-        }
-        return out
+        files(entries.compactMap { forEntry($0.entry) }, directory: directory)
     }
-
-    /// A file name for the entry's table: `acs-table-<vvvv>-<family>.h`, e.g.
-    /// `acs-table-8086-82576.h` (lower case, other characters as `-`).
-    public var suggestedFileName: String {
-        switch subject {
-        case let .family(vendor, _, family, _):
-            "acs-table-\(hex(vendor, width: 4))-\(cIdentifierPart(family).replacingUnderscores()).h"
-        case let .function(f):
-            "acs-table-\(f.address.description.map { $0.isHexDigit ? String($0) : "-" }.joined()).h"
-        }
-    }
-}
-
-extension String {
-    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
 }

@@ -51,7 +51,8 @@ public struct DevfnSet: Hashable, Sendable {
     }
 }
 
-/// The kernel's DMA-alias header fixups and bridge flags (drivers/pci/quirks.c; linux-acs.md §3.4),
+/// The kernel's DMA-alias header fixups and bridge flags (drivers/pci/quirks.c, read by
+/// `pci_for_each_dma_alias()` in drivers/pci/search.c),
 /// as data. Only those that config space determines are applied; the others are reported as
 /// assumptions (Switchtec NTB reads BAR0 MMIO, AMD IVRS aliases need ACPI, VMD needs the domain
 /// mapping).

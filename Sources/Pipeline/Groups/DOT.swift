@@ -1,5 +1,5 @@
+import LinuxPCI
 import PCIConfig
-import Registry
 
 extension GroupPrediction {
     /// Graphviz DOT of the PCI tree: root buses as ellipses, functions as boxes, edges from each
@@ -22,7 +22,7 @@ extension GroupPrediction {
         func q(_ s: String) -> String { "\"" + esc(s) + "\"" }
         func nodeID(_ i: Int) -> String { q(tree.functions[i].address.description) }
         var out = "digraph \"iommu-groups\" {\n"
-        let heading = title ?? "IOMMU groups (kernel \(options.kernel) rules)"
+        let heading = title ?? "IOMMU groups (kernel \(system.kernel) rules)"
         out += "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, nodesep=0.12, ranksep=0.45, "
             + "labelloc=t, label=\(q(heading + (numbersAreKernelNumbers ? "" : " - numbers label the partition only")))];\n"
         out += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=9];\n"
@@ -37,7 +37,7 @@ extension GroupPrediction {
                 + "color=\(q(borders[c])); fontcolor=\(q(borders[c]));\n"
             for i in g.members.sorted(by: { tree.functions[$0].address < tree.functions[$1].address }) {
                 let d = devices[i]
-                let type = d.type.map { typeName($0) } ?? (tree.functions[i].isBridge ? "PCI bridge" : "conventional PCI")
+                let type = d.type.map(\.humanName) ?? (tree.functions[i].isBridge ? "PCI bridge" : "conventional PCI")
                 var lines = [name(i) + "  " + d.idString]
                 if let n = tree.functions[i].names?.device, !n.isEmpty { lines += wrap(n, width: 30, lines: 2) }
                 lines.append(type)

@@ -124,7 +124,7 @@ public struct BusTopology: Sendable {
         return out
     }
 
-    /// The kernel's boot-time scan order (linux-acs.md §3.6, `pci_scan_child_bus_extend`): root
+    /// The kernel's boot-time scan order (`pci_scan_child_bus_extend`, drivers/pci/probe.c): root
     /// buses in domain/bus order; on each bus all functions in devfn order, then the buses behind
     /// that bus's bridges, recursively, in bridge order.
     public var scanOrder: [Int] {

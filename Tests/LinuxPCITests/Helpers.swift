@@ -3,7 +3,7 @@ import PCIAccess
 import PCIConfig
 import Registry
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// `<group> <BDF>` lines (from /sys/kernel/iommu_groups) as group number by address.
 func readGroups(_ relative: String) throws -> [PCIAddress: Int] {
@@ -44,7 +44,7 @@ func predict(_ relative: String, kernel: KernelProfile = .newest, assumeIOMMU: B
              extra: [QuirkEntry] = [], pchFails: Bool = false) throws -> GroupPrediction {
     let table = try KernelTable.table().consultingFirst(extra)
     return GroupPredictor.predict(try functions(relative), quirks: table,
-                                  options: PredictionOptions(kernel: kernel, assumeIOMMU: assumeIOMMU,
+                                  system: LinuxSystem(kernel: kernel, assumeIOMMU: assumeIOMMU,
                                                              pchWorkaroundFails: pchFails))
 }
 

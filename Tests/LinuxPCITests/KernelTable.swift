@@ -1,4 +1,5 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
 import Registry
 import TestSupport

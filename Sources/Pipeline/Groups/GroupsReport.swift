@@ -1,5 +1,5 @@
+import LinuxPCI
 import PCIConfig
-import Registry
 
 /// Everything `acsquirk groups` prints, as one value (the JSON format is this, encoded with sorted
 /// keys). Built from a prediction, an optional what-if prediction and an optional live comparison.
@@ -87,7 +87,7 @@ public struct GroupsReport: Codable, Hashable, Sendable {
     public init(prediction p: GroupPrediction, source: String, whatIf: GroupPrediction? = nil,
                 quirkLabels: [String] = [], live: LiveGroups? = nil) {
         self.source = source
-        kernel = p.options.kernel.rawValue
+        kernel = p.system.kernel.description
         functions = p.tree.functions.count
         numbering = p.numbersAreKernelNumbers ? "kernel" : "partition"
         notes = p.notes.map { Note(kind: $0.kind.rawValue, text: $0.text) }

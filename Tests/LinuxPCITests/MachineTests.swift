@@ -2,7 +2,7 @@ import Foundation
 import PCIConfig
 import Testing
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// Real machines' dumps (Tests/Fixtures/machines) against what their NOTES.md expect. Where a
 /// NOTES prediction conflicts with the kernel's rules (linux-acs.md §3), the test follows the

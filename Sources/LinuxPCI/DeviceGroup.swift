@@ -1,5 +1,4 @@
 import PCIConfig
-import Registry
 
 /// One hop of `pci_for_each_dma_alias()` that handed a device to the callback.
 public enum AliasHop: Hashable, Sendable {
@@ -15,7 +14,7 @@ public enum AliasHop: Hashable, Sendable {
 }
 
 /// How a device came to be in its group: which step of `pci_device_group()` decided
-/// (drivers/iommu/iommu.c; linux-acs.md §3.5).
+/// (drivers/iommu/iommu.c).
 public enum JoinReason: Hashable, Sendable {
     /// Step 5: no existing group found; a new group was allocated.
     case newGroup
@@ -60,9 +59,8 @@ public struct PredictionNote: Hashable, Sendable {
 
 /// The result of reproducing `pci_device_group()` for every device in probe order.
 public struct GroupPrediction: Sendable {
-    public let tree: BusTopology
-    public let devices: [KernelDevice]
-    public let options: PredictionOptions
+    /// The devices the groups were formed from.
+    public let view: KernelView
     public let quirks: QuirkTable
     /// Groups by number, ascending.
     public let groups: [PredictedGroup]
@@ -81,6 +79,10 @@ public struct GroupPrediction: Sendable {
     /// Whether the numbers are the kernel's numbers (`true`) or only label a partition.
     public let numbersAreKernelNumbers: Bool
 
+    public var tree: BusTopology { view.tree }
+    public var devices: [PCIDev] { view.devices }
+    public var system: LinuxSystem { view.system }
+
     /// The partition as sets of addresses, sorted (for comparisons).
     public var partition: [[PCIAddress]] {
         groups.map { $0.members.map { tree.functions[$0].address }.sorted() }.sorted { $0[0] < $1[0] }
@@ -94,29 +96,29 @@ public struct GroupPrediction: Sendable {
     }
 }
 
-/// Reproduces Linux's IOMMU group formation (`pci_device_group()` and helpers, identical in 6.1,
-/// 6.12, 7.2 and 7.3) literally: DMA alias walk, ACS upward walk with `pci_acs_path_enabled`,
-/// `get_pci_alias_group` / `get_pci_function_alias_group` with one shared visited-devfn set,
-/// "first existing group wins", new groups numbered lowest-free in probe order.
+/// Reproduces Linux's IOMMU group formation (`pci_device_group()` and helpers, drivers/iommu/iommu.c,
+/// identical in 6.1, 6.12, 7.2 and 7.3) literally: DMA alias walk, ACS upward walk with
+/// `pci_acs_path_enabled`, `get_pci_alias_group` / `get_pci_function_alias_group` with one shared
+/// visited-devfn set, "first existing group wins", new groups numbered lowest-free in probe order.
 public enum GroupPredictor {
-    /// Predicts the groups of `functions` (any order).
+    /// Predicts the groups of `functions` (any order) on `system`.
     public static func predict(_ functions: [PCIFunction], quirks: QuirkTable,
-                               options: PredictionOptions = PredictionOptions()) -> GroupPrediction {
-        predict(tree: BusTopology(functions: functions), quirks: quirks, options: options)
+                               system: LinuxSystem = LinuxSystem()) -> GroupPrediction {
+        predict(KernelView(functions: functions, system: system), quirks: quirks)
     }
 
-    public static func predict(tree: BusTopology, quirks: QuirkTable,
-                               options: PredictionOptions = PredictionOptions()) -> GroupPrediction {
-        var engine = Engine(tree: tree, quirks: quirks, options: options)
+    /// Predicts the groups of the devices of `view` (the same view serves every quirk table).
+    public static func predict(_ view: KernelView, quirks: QuirkTable) -> GroupPrediction {
+        var engine = Engine(view: view, quirks: quirks)
         return engine.run()
     }
 }
 
 private struct Engine {
+    let view: KernelView
     let tree: BusTopology
     let quirks: QuirkTable
-    let options: PredictionOptions
-    let devices: [KernelDevice]
+    let devices: [PCIDev]
     let order: [Int]
     let verdicts: [ACSVerdict]
     var pathFailure: [Int??]
@@ -130,15 +132,16 @@ private struct Engine {
 
     struct SlotKey: Hashable { var bus: BusKey; var slot: UInt8 }
 
-    init(tree: BusTopology, quirks: QuirkTable, options: PredictionOptions) {
+    init(view: KernelView, quirks: QuirkTable) {
+        self.view = view
+        let tree = view.tree
         self.tree = tree
         self.quirks = quirks
-        self.options = options
-        let devices = tree.kernelDevices(options)
+        let devices = view.devices
         self.devices = devices
         let order = tree.scanOrder
         self.order = order
-        self.verdicts = devices.map { linuxACSEnabled($0, quirks: quirks, options: options) }
+        self.verdicts = devices.map { pciACSEnabled($0, quirks: quirks, system: view.system) }
         self.pathFailure = Array(repeating: nil, count: devices.count)
         self.group = Array(repeating: nil, count: devices.count)
         self.reasons = Array(repeating: .newGroup, count: devices.count)
@@ -157,8 +160,10 @@ private struct Engine {
 
     func acsEnabled(_ i: Int) -> Bool { verdicts[i].isolated }
 
-    /// `pci_acs_path_enabled(start, NULL, REQ)`, memoized: the first failing device or nil.
-    mutating func firstPathFailure(_ start: Int) -> Int? {
+    /// `pci_acs_path_enabled(start, NULL, REQ_ACS_FLAGS)` (drivers/pci/pci.c), memoized: the
+    /// first device on the way from `start` to the root bus that fails `pci_acs_enabled`, or nil
+    /// when the path is enabled.
+    mutating func pciACSPathFailure(_ start: Int) -> Int? {
         // Iterative: collect the chain up to a memoized entry or the root bus.
         var chain: [Int] = []
         var cur: Int? = start
@@ -177,13 +182,13 @@ private struct Engine {
         return pathFailure[start]!
     }
 
-    func areDMAAliases(_ a: Int, _ b: Int) -> Bool {
+    func pciDevsAreDMAAliases(_ a: Int, _ b: Int) -> Bool {
         let da = devices[a], db = devices[b]
         return da.dma.aliases.contains(db.address.devfn) || db.dma.aliases.contains(da.address.devfn)
     }
 
     /// The devices `pci_for_each_dma_alias()` hands to the callback, in order.
-    func dmaAliasWalk(_ i: Int) -> [(Int, AliasHop)] {
+    func pciForEachDMAAlias(_ i: Int) -> [(Int, AliasHop)] {
         var out: [(Int, AliasHop)] = [(i, .own)]
         // Every devfn in dma_alias_mask calls back with the device itself.
         if !devices[i].dma.aliases.isEmpty {
@@ -217,55 +222,55 @@ private struct Engine {
     }
 
     /// `get_pci_alias_group()`: returns (group, device that had it).
-    mutating func aliasGroup(_ p: Int, _ visited: inout DevfnSet) -> (Int, Int)? {
+    mutating func getPCIAliasGroup(_ p: Int, _ visited: inout DevfnSet) -> (Int, Int)? {
         if visited.testAndSet(devices[p].address.devfn) { return nil }
         if let g = group[p] { return (g, p) }
         guard let members = aliasBusMembers[BusKey(devices[p].address)] else { return nil }
         for t in members where t != p {
-            if areDMAAliases(p, t) {
-                if let r = aliasGroup(t, &visited) { return r }
-                if let r = functionAliasGroup(t, &visited) { return r }
+            if pciDevsAreDMAAliases(p, t) {
+                if let r = getPCIAliasGroup(t, &visited) { return r }
+                if let r = getPCIFunctionAliasGroup(t, &visited) { return r }
             }
         }
         return nil
     }
 
     /// `get_pci_function_alias_group()`.
-    mutating func functionAliasGroup(_ p: Int, _ visited: inout DevfnSet) -> (Int, Int)? {
+    mutating func getPCIFunctionAliasGroup(_ p: Int, _ visited: inout DevfnSet) -> (Int, Int)? {
         if !devices[p].multifunction || acsEnabled(p) { return nil }
         let key = SlotKey(bus: BusKey(devices[p].address), slot: devices[p].address.device)
         for t in slotMembers[key] ?? [] where t != p && !acsEnabled(t) {
-            if let r = aliasGroup(t, &visited) { return r }
+            if let r = getPCIAliasGroup(t, &visited) { return r }
         }
         return nil
     }
 
     /// `pci_device_group(dev)`.
-    mutating func deviceGroup(_ dev: Int) -> (Int?, JoinReason) {
+    mutating func pciDeviceGroup(_ dev: Int) -> (Int?, JoinReason) {
         // 1. DMA alias walk: the last device handed over, or an existing group.
         var p = dev
-        for (d, hop) in dmaAliasWalk(dev) {
+        for (d, hop) in pciForEachDMAAlias(dev) {
             p = d
             if let g = group[d] { return (g, .dmaAliasWalk(via: d, hop: hop)) }
         }
         // 2. Upward while the path above is not ACS-isolated.
         var cur = tree.parentBridge[p]
         while let b = cur {
-            if firstPathFailure(b) == nil { break }
+            if pciACSPathFailure(b) == nil { break }
             p = b
-            if let g = group[p] { return (g, .upstreamNotIsolated(bridge: b, failing: firstPathFailure(b)!)) }
+            if let g = group[p] { return (g, .upstreamNotIsolated(bridge: b, failing: pciACSPathFailure(b)!)) }
             cur = tree.parentBridge[b]
         }
         // 3. and 4. share one visited set.
         var visited = DevfnSet()
-        if let (g, found) = aliasGroup(p, &visited) { return (g, .aliasPeer(anchor: p, found: found)) }
-        if let (g, found) = functionAliasGroup(p, &visited) { return (g, .functionPeer(anchor: p, found: found)) }
+        if let (g, found) = getPCIAliasGroup(p, &visited) { return (g, .aliasPeer(anchor: p, found: found)) }
+        if let (g, found) = getPCIFunctionAliasGroup(p, &visited) { return (g, .functionPeer(anchor: p, found: found)) }
         return (nil, .newGroup)
     }
 
     mutating func run() -> GroupPrediction {
         for i in order {
-            let (g, reason) = deviceGroup(i)
+            let (g, reason) = pciDeviceGroup(i)
             if let g {
                 group[i] = g
                 groups[g].append(i)
@@ -277,11 +282,10 @@ private struct Engine {
         }
         var pf: [Int?] = []
         pf.reserveCapacity(devices.count)
-        for i in 0..<devices.count { pf.append(firstPathFailure(i)) }
-        let (notes, kernelNumbers) = PredictionNotes.make(tree: tree, devices: devices, options: options,
-                                                          verdicts: verdicts)
+        for i in 0..<devices.count { pf.append(pciACSPathFailure(i)) }
+        let (notes, kernelNumbers) = PredictionNotes.make(view: view, verdicts: verdicts)
         return GroupPrediction(
-            tree: tree, devices: devices, options: options, quirks: quirks,
+            view: view, quirks: quirks,
             groups: groups.enumerated().map { PredictedGroup(number: $0.offset, members: $0.element) },
             groupNumber: group.map { $0! }, reasons: reasons, verdicts: verdicts, pathFailure: pf,
             probeOrder: order, notes: notes, numbersAreKernelNumbers: kernelNumbers)

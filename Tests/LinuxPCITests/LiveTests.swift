@@ -1,9 +1,10 @@
 import Foundation
 import PCIAccess
 import PCIConfig
+import Pipeline
 import Testing
 import TestSupport
-@testable import Topology
+@testable import LinuxPCI
 
 /// Live mode on a sysfs tree rebuilt from a QEMU guest's dump and /sys/kernel/iommu_groups
 /// listing: libpci's sysfs method reads it exactly as it reads /sys.
@@ -55,7 +56,7 @@ import TestSupport
         let live = try LiveGroups.read(root: root.path + "/kernel/iommu_groups")
         #expect(live.iommuActive)
         #expect(live.groups == groups)
-        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), options: PredictionOptions(kernel: .v6_12))
+        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), system: LinuxSystem(kernel: .v6_12))
         let report = GroupsReport(prediction: p, source: "this machine", live: live)
         let l = try #require(report.live)
         #expect(l.partitionMatches)
@@ -73,7 +74,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: root) }
         let fns = try PCIReader.read(.live(sysfsPath: root.path + "/bus/pci"), names: false)
         let live = try LiveGroups.read(root: root.path + "/kernel/iommu_groups")
-        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), options: PredictionOptions(kernel: .v6_12))
+        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), system: LinuxSystem(kernel: .v6_12))
         let report = GroupsReport(prediction: p, source: "this machine", live: live)
         #expect(report.isFinding)
         let l = try #require(report.live)

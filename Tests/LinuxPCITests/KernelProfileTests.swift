@@ -1,6 +1,6 @@
 import Foundation
+import LinuxPCI
 import Testing
-import Topology
 
 /// One default kernel profile for every command (`KernelProfile.resolve`).
 struct KernelProfileTests {
@@ -16,8 +16,8 @@ struct KernelProfileTests {
 
     @Test func resolveExplicitLiveAndDump() throws {
         // Explicit wins, live or not.
-        #expect(KernelProfile.resolve("6.1", live: true) == .v6_1)
-        #expect(KernelProfile.resolve("6.12", live: false) == .v6_12)
+        #expect(KernelProfile.resolve(KernelProfile(argument: "6.1"), live: true) == .v6_1)
+        #expect(KernelProfile.resolve(KernelProfile(argument: "6.12"), live: false) == .v6_12)
         // A dump: the documented default, the newest.
         #expect(KernelProfile.resolve(nil, live: false) == .newest)
         // Live: the running kernel's (this machine's uname), the same as `closest` of its release.

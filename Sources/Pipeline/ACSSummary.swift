@@ -1,0 +1,16 @@
+import PCIConfig
+
+/// Text for a function's ACS status: `none`, `cap SV|RR|CR|UF ctl SV|RR|CR|UF at 0x148`,
+/// `unknown (extended config space not in dump)`.
+public func acsSummary(_ status: ACSStatus, explain: (ACSStatus.UnknownReason) -> String = { $0.description }) -> String {
+    switch status {
+    case .absent: return "no ACS capability"
+    case let .unknown(why): return "ACS unknown (\(explain(why)))"
+    case let .present(c):
+        var s = "ACS at 0x\(hex(c.offset, width: 3)): cap \(c.capability), ctl \(c.control)"
+        if c.layout == .intelSPTDword {
+            s += " (read as dwords, Intel SPT erratum; lspci decodes cap \(c.lspciCapability), ctl \(c.lspciControl))"
+        }
+        return s
+    }
+}
