@@ -2,9 +2,11 @@ import Foundation
 import PCIConfig
 import Registry
 
-/// What kernel code one registry entry becomes (linux-acs.md §2), decided against a quirk table.
+/// What kernel code one registry entry becomes (rows of `pci_dev_acs_enabled[]` and, where no
+/// existing function answers as the entry claims, a quirk function; drivers/pci/quirks.c), decided
+/// against a quirk table.
 public struct CodePlan: Hashable, Sendable {
-    /// The shape of the code (linux-acs.md §2).
+    /// The shape of the code (the calling convention of `pci_dev_acs_enabled[]` functions).
     public enum Kind: Hashable, Sendable {
         /// One table row per device, pointing at an existing function
         /// (`pci_quirk_mf_endpoint_acs` for multifunction endpoints).

@@ -5,7 +5,7 @@ import TestSupport
 @testable import LinuxPCI
 
 /// Real machines' dumps (Tests/Fixtures/machines) against what their NOTES.md expect. Where a
-/// NOTES prediction conflicts with the kernel's rules (linux-acs.md §3), the test follows the
+/// NOTES prediction conflicts with the kernel's rules (`pci_device_group()`, drivers/iommu/iommu.c), the test follows the
 /// kernel rules and says why.
 @Suite struct MachineTests {
     func m(_ name: String) -> String { "machines/\(name)/dump.txt" }

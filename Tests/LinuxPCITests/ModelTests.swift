@@ -113,8 +113,8 @@ import TestSupport
 /// static table's notes all see the same flag for an ARI function 8.
 @Suite struct ARIMultifunctionTests {
     static let fns = [Syn.host, Syn.rootPort("00:01.0", secondary: 1, ari: true),
-                      Syn.fn("01:00.0", 0x15b3_1019, multifunction: true),
-                      Syn.fn("01:01.0", 0x15b3_1019, multifunction: false)]
+                      Syn.fn("01:00.0", 0x8086_10d3, multifunction: true),
+                      Syn.fn("01:01.0", 0x8086_10d3, multifunction: false)]
     static let f8 = PCIAddress("01:01.0")!
 
     @Test func everyConsumerSeesARIFunction8AsMultifunction() throws {
@@ -123,26 +123,7 @@ import TestSupport
         #expect(dev.multifunction && dev.multifunctionReason == "ARI function 8 (fn > 0)")
 
         // check: an entry that requires multifunction holds for it.
-        let yaml = """
-            schema: 1
-            vendor: 0x15b3
-            vendor-name: Mellanox
-            family: ConnectX-5
-            devices: [0x1019]
-            applies-to:
-              port-type: endpoint
-              multifunction: true
-            isolation:
-              kind: no-peer-to-peer
-              acs-equivalent: [SV, TB, RR, CR, UF, DT]
-            evidence:
-              statement: Mellanox verified that the functions never perform peer-to-peer with each other.
-              confirmed-by: Jane Doe <jane.doe@vendor.example>
-            kernel:
-              status: new
-
-            """
-        let loaded = Registry.load(yaml: yaml, path: "quirks/mellanox/connectx-5.yaml")
+        let loaded = Registry.load(yaml: SampleEntries.intel82574L, path: "quirks/intel/82574l.yaml")
         let entry = try #require(loaded.entry)
         let report = RegistryCheck.run(functions: Self.fns, entries: [entry], source: "ari")
         let c = try #require(report.checks.first { $0.bdf == "0000:01:01.0" })

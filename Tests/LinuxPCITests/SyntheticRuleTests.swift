@@ -4,7 +4,8 @@ import Registry
 import Testing
 @testable import LinuxPCI
 
-/// Every rule of linux-acs.md §3.2-§3.5 the fixtures do not reach, on config space built in code.
+/// Every rule of `pci_acs_enabled()`, `pci_for_each_dma_alias()` and `pci_device_group()` the
+/// fixtures do not reach, on config space built in code.
 @Suite struct SyntheticRuleTests {
     func run(_ fns: [PCIFunction], kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amd: Bool = false,
              pchFails: Bool = false, extra: [QuirkEntry] = []) throws -> GroupPrediction {
@@ -17,7 +18,7 @@ import Testing
         p.tree.index(of: PCIAddress(bdf)!).flatMap { p.explanation($0) } ?? "(none)"
     }
 
-    // MARK: DMA aliases (§3.4)
+    // MARK: DMA aliases (pci_for_each_dma_alias)
 
     @Test func func1DMAAliasMergesFunctionsThatACSWouldSplit() throws {
         // Marvell 88SE9123 fn0 + IDE fn1, both with ACS fully enabled: step 4 alone would split
@@ -53,7 +54,7 @@ import Testing
         #expect(p.groupOf("02:0e.0") == ["01:00.0", "02:01.0", "02:0e.0"])
     }
 
-    // MARK: Intel PCH root ports (§2.2 pci_quirk_intel_pch_acs, §2.3 enable op)
+    // MARK: Intel PCH root ports (pci_quirk_intel_pch_acs, enable op pci_quirk_enable_intel_pch_acs)
 
     func pch(rcba: UInt32?) -> [PCIFunction] {
         var f = [Syn.host,
@@ -116,7 +117,7 @@ import Testing
         #expect(noCap.groupOf("01:00.0") == ["00:1b.0", "01:00.0"])
     }
 
-    // MARK: ARI (§3.5: same slot is devfn >> 3)
+    // MARK: ARI (get_pci_function_alias_group: same slot is devfn >> 3)
 
     @Test func ariFunctionsEightAndUpNeverMergeWithZeroToSeven() throws {
         var fns = [Syn.host, Syn.rootPort("00:01.0", secondary: 1, ari: true)]
@@ -194,7 +195,7 @@ import Testing
         #expect(try run(ep).groupOf("00:03.0") == ["00:03.0", "00:03.1"])
     }
 
-    // MARK: ACS rules (§3.2)
+    // MARK: ACS rules (pci_acs_enabled)
 
     @Test func unadvertisedControlsCountAsSatisfied() throws {
         // A downstream-type root port whose ACS advertises only RR|CR, both enabled: isolated.
@@ -235,7 +236,7 @@ import Testing
         #expect(try run(off, kernel: .v7_3).groupOf("03:00.0") == ["02:02.0", "03:00.0"])
     }
 
-    // MARK: set_pcie_port_type corrections (§3.2)
+    // MARK: set_pcie_port_type corrections
 
     @Test func downstreamPortBelowRootPortIsRetypedUpstream() throws {
         // A switch whose upstream port claims "downstream port" (and has no ACS).
@@ -268,7 +269,7 @@ import Testing
         #expect(why(p, "03:00.0") == "03:00.0 joins 02:00.0: switch downstream port 10b5:8724 has no ACS capability (SV, RR, CR, UF not enforced) and no quirk")
     }
 
-    // MARK: Conventional bridges (§3.4/§3.5)
+    // MARK: Conventional bridges (pci_for_each_dma_alias, pci_device_group)
 
     @Test func conventionalBridgesAliasEverythingBehindThem() throws {
         // Root port (ACS) -> PCI-to-PCI bridge without a PCIe capability -> two conventional devices
@@ -321,7 +322,7 @@ import Testing
         #expect(why(new, "02:00.0") == "02:00.0 joins 01:00.0: PCIe-to-PCI bridge 1a03:1150 is never isolated (ACS does not apply to it)")
     }
 
-    // MARK: Probe order and numbers (§3.6)
+    // MARK: Probe order and numbers (pci_scan_child_bus_extend, ida_alloc)
 
     @Test func numbersFollowScanOrderAcrossRootBuses() throws {
         // Two root buses (0000:00 and 0000:80, e.g. pxb-pcie) and a bridge: bus 00's devices first,

@@ -154,8 +154,8 @@ public enum KernelImporter {
                     since = s
                 } else {
                     // Every known family without a recorded release is in vanilla v6.1
-                    // (linux-acs.md §1.2: v6.1.0 had all rows but 63-65, 85-91, 93-102 and 132,
-                    // and those families have their release recorded).
+                    // (drivers/pci/quirks.c of v6.1 has all rows of the 6.12 `pci_dev_acs_enabled[]`
+                    // but 63-65, 85-91, 93-102 and 132, and those families have their release recorded).
                     since = "<=v6.1"
                     notes.append("First mainline release not recorded; vanilla v6.1 has it (Debian's stable changelogs list every later ACS-quirk addition).")
                 }
@@ -483,7 +483,8 @@ struct FunctionFacts {
     }
 }
 
-/// A known family of table rows: names and first mainline release (linux-acs.md §1.2, §6.3).
+/// A known family of table rows: names and first mainline release (the upstream commit that added
+/// its rows to `pci_dev_acs_enabled[]`, drivers/pci/quirks.c).
 struct FamilySpec: Sendable {
     var id: String
     var vendor: UInt16
@@ -517,9 +518,9 @@ extension KernelImporter {
     static let mf = "pci_quirk_mf_endpoint_acs"
 
     /// The families of the 6.1/6.12 table. `since` is set only where the first mainline release is
-    /// recorded (linux-acs.md §6.3, or the upstream commit's own mainline tag as a distribution's
+    /// recorded (the upstream commit's mainline release, or its own mainline tag as a distribution's
     /// back-port names it); `history` says where from. Otherwise the import writes the upper bound
-    /// `<=v6.1` (vanilla v6.1 has every family without a recorded release, linux-acs.md §1.2) and
+    /// `<=v6.1` (drivers/pci/quirks.c of vanilla v6.1 has every family without a recorded release) and
     /// says so in `note`. Never a stable tree's version: stable trees carry back-ports.
     static let families: [FamilySpec] = [
         FamilySpec(id: "amd-sb", vendor: 0x1002, function: "pci_quirk_amd_sb_acs",

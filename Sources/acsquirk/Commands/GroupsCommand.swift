@@ -24,7 +24,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "An `lspci -xxxx` dump to read instead of this machine.")
     var dump: String?
 
-    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allValueStrings.joined(separator: ", ")) (default: \(KernelProfile.newest); live: the running kernel's).")
+    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest); live: the running kernel's).")
     var kernel: KernelProfile?
 
     @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
