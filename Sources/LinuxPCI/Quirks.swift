@@ -49,6 +49,18 @@ public struct ConditionCheck: Hashable, Sendable, Codable {
     public var field: String
 }
 
+extension ConditionCheck.Name {
+    /// The condition a `requires` item stands for.
+    public init(_ requirement: AppliesTo.Requirement) {
+        switch requirement {
+        case .rootBus: self = .rootBus
+        case .acsCapability: self = .acsCapability
+        case .amdIVRS: self = .amdIVRS
+        case .intelPCHRCBAWorkaround: self = .intelPCHWorkaround
+        }
+    }
+}
+
 extension Array where Element == ConditionCheck {
     /// The conditions that config space shows do not hold.
     public var failing: [ConditionCheck] { filter { $0.state == .fails } }
@@ -86,14 +98,7 @@ extension QuirkEntry {
         if appliesTo.portType != .any { out.append(.portType) }
         if appliesTo.multifunction != nil { out.append(.multifunction) }
         if appliesTo.classID != nil { out.append(.classID) }
-        for r in appliesTo.requires {
-            switch r {
-            case .rootBus: out.append(.rootBus)
-            case .acsCapability: out.append(.acsCapability)
-            case .amdIVRS: out.append(.amdIVRS)
-            case .intelPCHRCBAWorkaround: out.append(.intelPCHWorkaround)
-            }
-        }
+        out += appliesTo.requires.map(ConditionCheck.Name.init)
         return out
     }
 
@@ -181,8 +186,17 @@ extension QuirkEntry {
     /// 5. otherwise isolated iff `flags ⊆ isolation.acsEquivalent` (`pci_acs_ctrl_enabled`).
     public func pciQuirkACSEnabled(_ dev: PCIDev, _ flags: ACSFlags, _ system: LinuxSystem) -> QuirkAnswer {
         guard dev.vendor == vendor else { return QuirkAnswer(answer: .pass, reason: .otherVendor) }
-        for name in conditionNames where name != .intelPCHWorkaround && !test(name, dev, system).met {
-            return QuirkAnswer(answer: .pass, reason: .conditionNotMet(name))
+        // The conditions in `conditionNames` order, without building the list (this runs for every
+        // row the walk consults, for every device).
+        func notMet(_ name: ConditionCheck.Name) -> QuirkAnswer? {
+            test(name, dev, system).met ? nil : QuirkAnswer(answer: .pass, reason: .conditionNotMet(name))
+        }
+        if appliesTo.portType != .any, let a = notMet(.portType) { return a }
+        if appliesTo.multifunction != nil, let a = notMet(.multifunction) { return a }
+        if appliesTo.classID != nil, let a = notMet(.classID) { return a }
+        // The Intel PCH workaround decides after the ID list (step 3).
+        for r in appliesTo.requires where r != .intelPCHRCBAWorkaround {
+            if let a = notMet(ConditionCheck.Name(r)) { return a }
         }
         guard covers(device: dev.device) else {
             return QuirkAnswer(answer: kernel.unlisted == .pass ? .pass : .notIsolated, reason: .notListed)

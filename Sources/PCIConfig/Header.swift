@@ -129,9 +129,11 @@ public let PCI_EXT_CAP_ID_DVSEC: UInt16 = 0x23   // Designated Vendor-Specific
 public let PCI_EXT_CAP_ID_VF_REBAR: UInt16 = 0x24 // VF Resizable BAR
 public let PCI_EXT_CAP_ID_DLF: UInt16 = 0x25     // Data Link Feature
 public let PCI_EXT_CAP_ID_PL_16GT: UInt16 = 0x26 // Physical Layer 16.0 GT/s
+public let PCI_EXT_CAP_ID_LMR: UInt16 = 0x27    // Lane Margining at the Receiver
 public let PCI_EXT_CAP_ID_NPEM: UInt16 = 0x29    // Native PCIe Enclosure Management
 public let PCI_EXT_CAP_ID_PL_32GT: UInt16 = 0x2a // Physical Layer 32.0 GT/s
 public let PCI_EXT_CAP_ID_DOE: UInt16 = 0x2e     // Data Object Exchange
+public let PCI_EXT_CAP_ID_PL_64GT: UInt16 = 0x31 // Physical Layer 64.0 GT/s
 
 // MARK: PCI Express capability (PCIe Base Specification §7.5.3)
 
@@ -174,6 +176,65 @@ public let INTEL_SPT_ACS_CTRL = 0x08
 public let PCI_ARI_CAP = 0x04
 /// ARI Control register, 16 bits.
 public let PCI_ARI_CTRL = 0x06
+
+// MARK: Registers the extent of other extended capabilities is computed from (PCIe Base Specification §7.9)
+
+/// Virtual Channel: Port VC Capability 1 (Extended VC Count bits 2:0, Low Priority Extended VC
+/// Count bits 6:4, Port Arbitration Table Entry Size bits 11:10).
+public let PCI_VC_PORT_CAP1 = 0x04
+public let PCI_VC_CAP1_EVCC: UInt32 = 0x0000_0007
+public let PCI_VC_CAP1_LPEVCC: UInt32 = 0x0000_0070
+public let PCI_VC_CAP1_ARB_SIZE: UInt32 = 0x0000_0c00
+/// Virtual Channel: Port VC Capability 2 (VC Arbitration Capability, Table Offset bits 31:24).
+public let PCI_VC_PORT_CAP2 = 0x08
+public let PCI_VC_CAP2_32_PHASE: UInt32 = 0x0000_0002
+public let PCI_VC_CAP2_64_PHASE: UInt32 = 0x0000_0004
+public let PCI_VC_CAP2_128_PHASE: UInt32 = 0x0000_0008
+/// Virtual Channel: the first VC Resource Capability register; one resource per VC.
+public let PCI_VC_RES_CAP = 0x10
+/// Size of one VC resource (Capability, Control, Status).
+public let PCI_CAP_VC_PER_VC_SIZEOF = 0x0c
+public let PCI_VC_RES_CAP_32_PHASE: UInt32 = 0x0000_0002
+public let PCI_VC_RES_CAP_64_PHASE: UInt32 = 0x0000_0004
+public let PCI_VC_RES_CAP_128_PHASE: UInt32 = 0x0000_0008
+public let PCI_VC_RES_CAP_128_PHASE_TB: UInt32 = 0x0000_0010
+public let PCI_VC_RES_CAP_256_PHASE: UInt32 = 0x0000_0020
+/// Root Complex Link Declaration: Element Self Description (Number of Link Entries bits 15:8).
+public let PCI_RCLINK_ESD = 0x04
+/// Root Complex Link Declaration: the first link entry; entries are 16 bytes.
+public let PCI_RCLINK_LINK1 = 0x10
+public let PCI_RCLINK_LINK_SIZE = 0x10
+/// Vendor-Specific: the header with the length in bits 31:20.
+public let PCI_VNDR_HEADER = 0x04
+/// Designated Vendor-Specific: Header 1 with the length in bits 31:20.
+public let PCI_DVSEC_HEADER1 = 0x04
+/// Resizable BAR: the first control register (Number of Resizable BARs bits 7:5); 8 bytes per BAR.
+public let PCI_REBAR_CTRL = 0x08
+public let PCI_REBAR_CTRL_NBAR_MASK: UInt32 = 0x0000_00e0
+/// Dynamic Power Allocation: capability (Substate Max bits 4:0); one byte per substate from +0x10.
+public let PCI_DPA_CAP = 0x04
+public let PCI_DPA_CAP_SUBSTATE_MASK: UInt32 = 0x0000_001f
+public let PCI_DPA_BASE_SIZEOF = 0x10
+/// TPH Requester: capability (ST Table Location bits 10:9, ST Table Size bits 26:16); two bytes
+/// per steering-table entry from +0x0c when the table is in the capability.
+public let PCI_TPH_CAP = 0x04
+public let PCI_TPH_CAP_LOC_MASK: UInt32 = 0x0000_0600
+public let PCI_TPH_LOC_CAP: UInt32 = 0x0000_0200
+public let PCI_TPH_CAP_ST_MASK: UInt32 = 0x07ff_0000
+public let PCI_TPH_BASE_SIZEOF = 0x0c
+/// Downstream Port Containment: capability (RP Extensions bit 5, RP PIO Log Size bits 11:8 and 13).
+public let PCI_EXP_DPC_CAP = 0x04
+public let PCI_EXP_DPC_CAP_RP_EXT: UInt16 = 0x0020
+public let PCI_EXP_DPC_RP_PIO_LOG_SIZE: UInt16 = 0x0f00
+public let PCI_EXP_DPC_RP_PIO_LOG_SIZE4: UInt16 = 0x2000
+/// Downstream Port Containment: the RP PIO Header Log, where root port extensions start logging.
+public let PCI_EXP_DPC_RP_PIO_HEADER_LOG = 0x20
+/// Secondary PCI Express: the Lane Equalization Control registers, 2 bytes per lane.
+public let PCI_SECPCI_LE_CTRL = 0x0c
+/// Physical Layer 16.0/32.0/64.0 GT/s: the per-lane registers, 1 byte per lane.
+public let PCI_PL_16GT_LE_CTRL = 0x20
+/// Lane Margining at the Receiver: the per-lane control and status, 4 bytes per lane.
+public let PCI_LMR_LANE_CTRL = 0x08
 
 // MARK: Device Serial Number (PCIe Base Specification §7.9.3)
 
