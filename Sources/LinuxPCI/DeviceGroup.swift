@@ -83,6 +83,10 @@ public struct GroupPrediction: Sendable {
     public var devices: [PCIDev] { view.devices }
     public var system: LinuxSystem { view.system }
 
+    /// How `pci_dev_specific_acs_enabled()` answered for device `i` when the groups were formed:
+    /// every row consulted and the decisive one (`verdicts[i]` holds the decision alone).
+    public func quirkTrace(_ i: Int) -> QuirkTrace { quirks.trace(devices[i], REQ_ACS_FLAGS, system) }
+
     /// The partition as sets of addresses, sorted (for comparisons).
     public var partition: [[PCIAddress]] {
         groups.map { $0.members.map { tree.functions[$0].address }.sorted() }.sorted { $0[0] < $1[0] }

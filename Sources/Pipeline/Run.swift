@@ -286,7 +286,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
     "\(n) " + (n == 1 ? word : plural ?? word + "s")
 }
 
-/// The groups stage (module LinuxPCI, rendered by `GroupsReport`): the IOMMU groups Linux forms today with a reason for every
+/// The groups stage (module LinuxPCI, rendered by `GroupsReport`; the what-if tables come from
+/// `WhatIfTables`, as for `groups`): the IOMMU groups Linux forms today with a reason for every
 /// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
 /// that are not upstream would split (`--with-registry`), and on a live system the comparison with
 /// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the

@@ -87,6 +87,7 @@ import TestSupport
         let p = GroupPredictor.predict(view, quirks: table)
         let verdict = p.verdicts[port.index]
         #expect(!verdict.isolated)
+        #expect(p.quirkTrace(port.index) == trace && verdict.reason == .quirk(decision))
         #expect(verdict.phrase(for: port) == "switch downstream port 1d17:0800: kernel quirk pci_quirk_zhaoxin_pcie_ports_acs "
             + "(table row 131) answers \"not isolated\" (the function answers 0 for every Zhaoxin ID it does not list, "
             + "even with a real ACS capability)")
@@ -159,6 +160,9 @@ import TestSupport
         #expect(KernelProfile.v7_3.masksIDTSourceValidation && KernelProfile.v7_3.honoursBridgeNoAlias)
         #expect(!KernelProfile.v6_12.masksIDTSourceValidation && !KernelProfile.v6_12.honoursBridgeNoAlias)
         #expect(!KernelProfile.v6_1.has(.idtBrokenACSSourceValidation))
+        // The table is the only source: 7.3 has every difference it lists, 6.12 and 6.1 none.
+        #expect(KernelDifference.all.filter(KernelProfile.v7_3.has) == KernelDifference.all)
+        #expect(KernelDifference.all.filter(KernelProfile.v6_12.has).isEmpty)
         let fixed = KernelDifference(id: "x", function: "f", since: KernelVersion(5, 9), until: KernelVersion(5, 9, 9),
                                      source: "test", summary: "a regression fixed in 5.9.9")
         #expect(fixed.applies(to: KernelVersion(5, 9, 3)) && !fixed.applies(to: KernelVersion(5, 9, 9))
