@@ -16,7 +16,7 @@ BASE_PACKAGES = libpci-dev pciutils pci.ids
 # graphviz for the DOT test.
 TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
 
-.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench clean
+.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench clean oracle-fixtures oracle-check
 
 all: build
 
@@ -63,6 +63,15 @@ test: test-deps kernel-trees
 bench: deps
 	$(SWIFT) build -c release --product acsquirk-bench
 	.build/release/acsquirk-bench
+
+# The QEMU oracle (scripts/oracle/README.md): boot Debian's kernels again for every fixture in
+# Tests/Fixtures/qemu* and rewrite (oracle-fixtures) or compare (oracle-check) what they said.
+# Not part of `make test`, which reads the committed files.
+oracle-fixtures:
+	scripts/oracle/fixtures.sh
+
+oracle-check:
+	scripts/oracle/fixtures.sh --check
 
 clean:
 	rm -rf .build $(OUT)

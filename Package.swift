@@ -58,9 +58,11 @@ let package = Package(
                           path: "Benchmarks/acsquirk-bench"),
 
         .target(name: "TestSupport", dependencies: [
+            "PCIConfig",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
+        .testTarget(name: "FixtureTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),

@@ -98,7 +98,7 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
     /// A live difference is a finding in every format; JSON and DOT say what differs on stderr.
     @Test(arguments: ["json", "dot", "text"])
     func liveMismatchIsExplainedInEveryFormat(_ format: String) async throws {
-        var g = try readGroups("qemu/b-switch/groups.txt")
+        var g = try Fixtures.groups("qemu/b-switch/groups.txt")
         let merged = g[PCIAddress("0000:02:00.0")!]!
         for (a, n) in g where n == merged { g[a] = g[PCIAddress("0000:01:00.0")!]! }
         let root = try LiveTests.fakeSysfs(dump: "qemu/b-switch/dump.txt", groups: g)

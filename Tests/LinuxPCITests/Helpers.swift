@@ -5,32 +5,6 @@ import Registry
 import TestSupport
 @testable import LinuxPCI
 
-/// `<group> <BDF>` lines (from /sys/kernel/iommu_groups) as group number by address.
-func readGroups(_ relative: String) throws -> [PCIAddress: Int] {
-    var out: [PCIAddress: Int] = [:]
-    for line in try Fixtures.text(relative).split(separator: "\n") where !line.isEmpty {
-        let parts = line.split(separator: " ")
-        if parts.count == 2, let n = Int(parts[0]), let a = PCIAddress(parts[1]) {
-            out[a] = n
-            continue
-        }
-        // `/sys/kernel/iommu_groups/<n>/devices/<BDF>` (find output).
-        let path = line.split(separator: "/")
-        guard path.count == 6, path[2] == "iommu_groups", let n = Int(path[3]), let a = PCIAddress(path[5]) else {
-            throw HelperError.badLine(relative, String(line))
-        }
-        out[a] = n
-    }
-    return out
-}
-
-enum HelperError: Error { case badLine(String, String) }
-
-/// Sets of addresses, each sorted, sorted by first member.
-func partition(_ numbers: [PCIAddress: Int]) -> [[PCIAddress]] {
-    Dictionary(grouping: numbers.keys, by: { numbers[$0]! }).values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-}
-
 func show(_ p: [[PCIAddress]]) -> String {
     p.map { "{" + $0.map(\.shortDescription).joined(separator: " ") + "}" }.joined(separator: " ")
 }

@@ -48,7 +48,7 @@ import TestSupport
 
     @Test(arguments: ["b-switch", "d-pci-bridge", "e-rciep"])
     func liveMatchesKernel(_ topo: String) throws {
-        let groups = try readGroups("qemu/\(topo)/groups.txt")
+        let groups = try Fixtures.groups("qemu/\(topo)/groups.txt")
         let root = try Self.fakeSysfs(dump: "qemu/\(topo)/dump.txt", groups: groups)
         defer { try? FileManager.default.removeItem(at: root) }
         let fns = try PCIReader.read(.live(sysfsPath: root.path + "/bus/pci"), names: false)
@@ -67,7 +67,7 @@ import TestSupport
 
     @Test func liveDifferenceIsAFinding() throws {
         // The kernel (here: a doctored listing) merged 02:00.0's group into 01:00.0's.
-        var groups = try readGroups("qemu/b-switch/groups.txt")
+        var groups = try Fixtures.groups("qemu/b-switch/groups.txt")
         let merged = groups[PCIAddress("0000:02:00.0")!]!
         for (a, n) in groups where n == merged { groups[a] = groups[PCIAddress("0000:01:00.0")!]! }
         let root = try Self.fakeSysfs(dump: "qemu/b-switch/dump.txt", groups: groups)

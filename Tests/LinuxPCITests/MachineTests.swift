@@ -154,7 +154,7 @@ import TestSupport
         #expect(fsl.groups.count == 3)
         // The Qualcomm board's kernel put its only root port in group 7: platform devices took 0-6.
         let qcom = try predict(m("arm-qcom-rootport-17cb-010b"))
-        let seen = try readGroups("machines/arm-qcom-rootport-17cb-010b/groups.txt")
+        let seen = try Fixtures.groups("machines/arm-qcom-rootport-17cb-010b/groups.txt")
         #expect(show(qcom.partition) == show(partition(seen)))
         #expect(!qcom.numbersAreKernelNumbers)
         #expect(qcom.notes.contains { $0.text.contains("only label the partition") })

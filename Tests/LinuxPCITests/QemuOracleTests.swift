@@ -10,7 +10,7 @@ import TestSupport
 
     @Test(arguments: topologies)
     func kernel612PartitionAndNumbers(_ topo: String) throws {
-        let expected = try readGroups("qemu/\(topo)/groups.txt")
+        let expected = try Fixtures.groups("qemu/\(topo)/groups.txt")
         let p = try predict("qemu/\(topo)/dump.txt", kernel: .v6_12)
         #expect(show(p.partition) == show(partition(expected)))
         #expect(p.numbersAreKernelNumbers)
@@ -19,7 +19,7 @@ import TestSupport
 
     @Test(arguments: topologies)
     func kernel61PartitionAndNumbers(_ topo: String) throws {
-        let expected = try readGroups("qemu/\(topo)/groups-6.1.txt")
+        let expected = try Fixtures.groups("qemu/\(topo)/groups-6.1.txt")
         let p = try predict("qemu/\(topo)/dump-6.1.txt", kernel: .v6_1)
         #expect(show(p.partition) == show(partition(expected)))
         #expect(p.numberByAddress == expected, "group numbers differ from the kernel's")
@@ -28,7 +28,7 @@ import TestSupport
     @Test(arguments: topologies)
     func newestProfileAgreesOnQemu(_ topo: String) throws {
         // Nothing in these topologies differs between 6.12 and 7.3 (no IDT or ASPEED devices).
-        let expected = try readGroups("qemu/\(topo)/groups.txt")
+        let expected = try Fixtures.groups("qemu/\(topo)/groups.txt")
         let p = try predict("qemu/\(topo)/dump.txt", kernel: .v7_3)
         #expect(show(p.partition) == show(partition(expected)))
     }

@@ -12,7 +12,7 @@ import TestSupport
     @Test(arguments: [("8086:10d3", "f-8086-10d3"), ("1b36:0010", "f-1b36-0010")])
     func whatIfQuirkMatchesKernel(_ id: String, _ folder: String) throws {
         let (v, d) = try #require(PCIDeviceID(id).map { ($0.vendor, $0.device) })
-        let expected = try readGroups("qemu-quirk/\(folder)/groups.txt")
+        let expected = try Fixtures.groups("qemu-quirk/\(folder)/groups.txt")
         let before = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12)
         let after = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12, extra: [WhatIf.mfEndpointQuirk(vendor: v, device: d)])
         #expect(show(after.partition) == show(partition(expected)))
@@ -48,7 +48,7 @@ import TestSupport
         let entry = try #require(loaded?.entry)
         let before = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12)
         let after = try predict("qemu/f-quirk/dump.txt", kernel: .v6_12, extra: [entry])
-        let expected = try readGroups("qemu-quirk/f-8086-10d3/groups.txt")
+        let expected = try Fixtures.groups("qemu-quirk/f-8086-10d3/groups.txt")
         #expect(show(after.partition) == show(partition(expected)))
         let report = GroupsReport(prediction: before, source: "f", whatIf: after, quirkLabels: ["--with-registry"])
         #expect(report.whatIf?.changes.count == 1)

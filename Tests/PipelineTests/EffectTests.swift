@@ -7,15 +7,9 @@ import Registry
 import Testing
 import TestSupport
 
-/// `<group> <BDF>` lines of a groups.txt as a partition (sets of addresses, sorted).
+/// The kernel's groups of a fixture as a partition.
 func partition(_ fixture: String) throws -> [[PCIAddress]] {
-    var groups: [Int: [PCIAddress]] = [:]
-    for line in try Fixtures.text(fixture).split(separator: "\n") {
-        let p = line.split(separator: " ")
-        guard p.count == 2, let n = Int(p[0]), let a = PCIAddress(p[1]) else { continue }
-        groups[n, default: []].append(a)
-    }
-    return groups.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    partition(try Fixtures.groups(fixture))
 }
 
 @Suite struct CheckEffectTests {

@@ -7,17 +7,11 @@ import TestSupport
 import LinuxPCI
 
 /// The static table changes IOMMU groups the way a kernel quirk does: Linux's group formation
-/// (Topology's `GroupPredictor`, which reproduces `pci_device_group()`) on patched dumps.
+/// (LinuxPCI's `GroupPredictor`, which reproduces `pci_device_group()`) on patched dumps.
 @Suite struct GroupTests {
-    /// `<group> <BDF>` lines as a sorted partition.
+    /// The kernel's groups of a fixture as a partition.
     func partition(_ relative: String) throws -> [[PCIAddress]] {
-        var byGroup: [Int: [PCIAddress]] = [:]
-        for line in try Fixtures.text(relative).split(separator: "\n") where !line.isEmpty {
-            let parts = line.split(separator: " ")
-            let n = try #require(parts.count == 2 ? Int(parts[0]) : nil, "\(relative): \(line)")
-            byGroup[n, default: []].append(try #require(PCIAddress(parts[1])))
-        }
-        return byGroup.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        TestSupport.partition(try Fixtures.groups(relative))
     }
 
     func patch(_ functions: [PCIFunction], _ targets: [String]) throws -> [PCIFunction] {
