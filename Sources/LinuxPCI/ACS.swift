@@ -33,13 +33,26 @@ public func pciACSFlagsEnabled(_ registers: ACSRegisters, _ flags: ACSFlags) -> 
 /// external-facing ports and with `pci=noats`, not modelled; EC and DT never).
 public func pciACSEnableBits(_ capability: ACSFlags) -> ACSFlags { capability.intersection(.linuxRequired) }
 
+/// `pci_std_enable_acs(dev)` (drivers/pci/pci.c): Control |= the advertised SV, RR, CR, UF.
+/// Returns whether Control changed.
+public func pciStdEnableACS(_ registers: inout ACSRegisters) -> Bool {
+    let add = pciACSEnableBits(registers.capability)
+    defer { registers.control.formUnion(add) }
+    return !registers.control.isSuperset(of: add)
+}
+
+/// `pci_quirk_enable_intel_spt_pch_acs(dev)` (drivers/pci/quirks.c, an op of `pci_dev_acs_ops[]`):
+/// the bits `pci_std_enable_acs` sets, on the Intel Sunrise Point dword registers (Control at
+/// `INTEL_SPT_ACS_CTRL`). Returns whether Control changed.
+public func pciQuirkEnableIntelSPTPCHACS(_ registers: inout ACSRegisters) -> Bool { pciStdEnableACS(&registers) }
+
 /// `pci_enable_acs(dev)` (drivers/pci/pci.c) for a function with an ACS capability: THE one place
 /// the ACS Control value Linux leaves is computed.
 ///
 /// The value found in the input is the starting point. With `system.assumeIOMMU` (the input is as
 /// firmware left it), the enable step runs as when an IOMMU requested ACS: the first op of
-/// `pci_dev_acs_ops[]` that handles the device (`pci_dev_specific_enable_acs`; for Control only
-/// `pci_quirk_enable_intel_spt_pch_acs` writes registers, Intel PCH ports are judged by
+/// `pci_dev_acs_ops[]` that handles the device (`pci_dev_specific_enable_acs`: for Control only
+/// `pci_quirk_enable_intel_spt_pch_acs` writes registers; the Intel PCH ports' op is
 /// `KernelView.pciQuirkEnableIntelPCHACS`), else `pci_std_enable_acs`. Kernel parameters that
 /// rewrite Control (`pci_disable_acs_redir`, `pci=config_acs=`) act after that step, on the same
 /// values. 7.x's `pci_disable_broken_acs_cap()` edits the cached capability first.
@@ -62,16 +75,13 @@ public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability,
     var enabled = false
     if system.assumeIOMMU {
         if c.hasIntelSPTACSErratum && type == .rootPort {
-            // pci_dev_specific_enable_acs() → pci_quirk_enable_intel_spt_pch_acs(): dword Control at +8.
-            let add = pciACSEnableBits(dword.capability)
-            if !dword.control.isSuperset(of: add) { enabled = true }
-            dword.control.formUnion(add)
+            // pci_dev_specific_enable_acs() → pci_quirk_enable_intel_spt_pch_acs().
+            enabled = pciQuirkEnableIntelSPTPCHACS(&dword)
         } else {
-            // pci_std_enable_acs().
-            let add = pciACSEnableBits(standard.capability)
-            if !standard.control.isSuperset(of: add) { enabled = true }
-            standard.control.formUnion(add)
-            dword.control.formUnion(pciACSEnableBits(dword.capability))
+            enabled = pciStdEnableACS(&standard)
+            // The dword reading of other devices only matters to a what-if `acs-erratum` entry
+            // that reads them with the dword layout: it sees them enabled the same way.
+            _ = pciStdEnableACS(&dword)
         }
     }
     return PCIDevACS(offset: cap.offset, standard: standard, intelSPTDword: dword, enabledByLinux: enabled)
