@@ -16,7 +16,7 @@ BASE_PACKAGES = libpci-dev pciutils pci.ids
 # graphviz for the DOT test.
 TEST_PACKAGES = linux-source-6.12 linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev graphviz git perl
 
-.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench clean oracle-fixtures oracle-check
+.PHONY: all build run run-check test deps test-deps kernel-trees lint-registry bench fuzz clean oracle-fixtures oracle-check
 
 all: build
 
@@ -60,9 +60,38 @@ test: test-deps kernel-trees
 	$(MAKE) --no-print-directory lint-registry
 	$(MAKE) --no-print-directory run-check
 
+# Release builds with the Swift runtime linked in, as `make install` ships acsquirk: the
+# benchmark compares that binary's CPU time with lspci's on the same dumps.
 bench: deps
-	$(SWIFT) build -c release --product acsquirk-bench
-	.build/release/acsquirk-bench
+	$(SWIFT) build -c release --static-swift-stdlib --product acsquirk-bench
+	$(SWIFT) build -c release --static-swift-stdlib --product acsquirk
+	.build/release/acsquirk-bench --acsquirk .build/release/acsquirk
+
+# Fuzzing for longer than `make test` does: libFuzzer (coverage-guided, with AddressSanitizer)
+# on each target for FUZZ_SECONDS; where that build fails, the seeded runner for as long.
+# What either finds lands in Tests/Fixtures/fuzz/<target>/ (FuzzTests then replays it).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= dump config
+FUZZ_BUILD    = .build-fuzz
+fuzz: deps
+	@if $(SWIFT) build -c release --scratch-path $(FUZZ_BUILD) --product acsquirk-fuzz \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld; then \
+	  for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t Tests/Fixtures/fuzz/$$t; \
+	    SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/release/acsquirk-fuzz $$t -max_total_time=$(FUZZ_SECONDS) \
+	      -max_len=65536 -artifact_prefix=Tests/Fixtures/fuzz/$$t/ $(FUZZ_BUILD)/corpus/$$t Tests/Fixtures/fuzz/$$t \
+	      || exit 1; \
+	  done; \
+	else \
+	  echo "make fuzz: no libFuzzer build; running the seeded fuzzer for $(FUZZ_SECONDS) s per target"; \
+	  $(SWIFT) build -c release --product acsquirk-fuzz || exit 1; \
+	  for t in $(FUZZ_TARGETS); do \
+	    mkdir -p Tests/Fixtures/fuzz/$$t; \
+	    .build/release/acsquirk-fuzz $$t --seed $${FUZZ_SEED:-$$(date +%s)} --iterations 1000000000 \
+	      --seconds $(FUZZ_SECONDS) --findings Tests/Fixtures/fuzz/$$t --current Tests/Fixtures/fuzz/$$t/crash-current \
+	      || exit 1; \
+	  done; \
+	fi
 
 # The QEMU oracle (scripts/oracle/README.md): boot Debian's kernels again for every fixture in
 # Tests/Fixtures/qemu* and rewrite (oracle-fixtures) or compare (oracle-check) what they said.
@@ -74,4 +103,4 @@ oracle-check:
 	scripts/oracle/fixtures.sh --check
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build $(FUZZ_BUILD) $(OUT)

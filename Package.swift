@@ -54,8 +54,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "LinuxPCI", "Registry"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry"],
                           path: "Benchmarks/acsquirk-bench"),
+        // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
+        // entry point (`make fuzz`).
+        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
             "PCIConfig",
@@ -64,7 +69,8 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "FixtureTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
-        .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "LinuxPCITests", dependencies: [
             "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",

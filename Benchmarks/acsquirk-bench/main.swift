@@ -1,7 +1,16 @@
-// acsquirk-bench: IOMMU group prediction on synthetic topologies of 1,000 and 10,000 functions.
-// Prints functions, time and peak memory, and fails (exit 1) unless the time per function at
-// 10,000 functions stays within 2.5x of the time per function at 1,000 (linear scaling).
-// Run with `make bench` (release build).
+// acsquirk-bench: what a user waits for, in a release build (`make bench`).
+//
+//   1. `acsquirk scan --dump` against `lspci -F D -xxxx` and `-vvv` on the largest fixture and on
+//      generated dumps of 4,000 and 10,000 functions, CPU time of paired runs (Dumps.swift;
+//      skipped with --no-lspci).
+//   2. IOMMU group prediction alone, 1,000 and 10,000 synthetic functions (Predictor.swift).
+//   3. The same dumps to IOMMU groups in one process (Dumps.swift).
+//   4. `lint` of a 10,000-entry registry (Lint.swift).
+//
+// Exit 1 when a goal is missed: linear scaling (prediction 10k vs 1k within 2.5x, dump to groups
+// 10k vs 4k within 1.5x) and scan --dump at most 1.0x lspci -xxxx CPU on the largest fixture and
+// on 4,000 functions. Run from the repository root. Options: --acsquirk PATH (the binary to
+// compare with lspci; default: the acsquirk next to this one), --tree, --no-lspci.
 
 #if canImport(Glibc)
 import Glibc
@@ -9,150 +18,41 @@ import Glibc
 import Darwin
 #endif
 import LinuxPCI
-import PCIConfig
 import Registry
 
-/// Config space for one synthetic function: PCIe capability at 0x40, ACS at 0x100.
-func function(_ domain: UInt32, _ bus: UInt8, _ devfn: UInt8, id: UInt32, type: PCIExpressPortType?,
-              multifunction: Bool = false, acs: Bool = false, bridge: (UInt8, UInt8, UInt8)? = nil) -> PCIFunction {
-    var c = ConfigSpace(bytes: [UInt8](repeating: 0, count: 4096), readable: 4096)
-    c.set16(0x00, UInt16(id >> 16))
-    c.set16(0x02, UInt16(id & 0xffff))
-    c.set16(0x0a, bridge != nil ? 0x0604 : 0x0200)
-    c.set8(0x0e, (bridge != nil ? 1 : 0) | (multifunction ? 0x80 : 0))
-    if let (p, s, sub) = bridge { c.set8(0x18, p); c.set8(0x19, s); c.set8(0x1a, sub) }
-    if let t = type {
-        c.set16(0x06, 0x0010)
-        c.set8(0x34, 0x40)
-        c.set8(0x40, 0x10)
-        c.set16(0x42, UInt16(t.rawValue) << 4 | 2)
-        if acs {
-            c.set32(0x100, 0x0001_000d)
-            c.set16(0x104, 0x001f)
-            c.set16(0x106, 0x001d)
-        }
-    }
-    return PCIFunction(address: PCIAddress(domain: domain, bus: bus, devfn: devfn), config: c)
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
 }
-
-/// A topology of about `target` functions: per domain a host bridge and root ports (alternately
-/// with and without ACS); each root port leads to a switch with 8 downstream ports (half with
-/// ACS), each with a 4-function endpoint without ACS; every fourth port a PCIe-to-PCI bridge with
-/// conventional devices; a Marvell DMA-alias pair here and there.
-func topology(target: Int) -> [PCIFunction] {
-    var out: [PCIFunction] = []
-    var domain: UInt32 = 0
-    while out.count < target {
-        out.append(function(domain, 0, 0, id: 0x8086_29c0, type: nil))
-        var bus: UInt8 = 1
-        var slot: UInt8 = 1
-        while slot < 24 && Int(bus) + 11 < 250 && out.count < target {
-            let rp = slot
-            let first = bus
-            let acs = rp % 2 == 0
-            if rp % 4 == 3 {
-                // Root port -> PCIe-to-PCI bridge -> 6 conventional devices.
-                out.append(function(domain, 0, rp << 3, id: 0x1b36_000c, type: .rootPort, acs: acs, bridge: (0, first, first + 1)))
-                out.append(function(domain, first, 0, id: 0x1b36_000e, type: .pcieToPCIBridge, bridge: (first, first + 1, first + 1)))
-                for d: UInt8 in 1...6 { out.append(function(domain, first + 1, d << 3, id: 0x8086_100e, type: nil)) }
-                bus += 2
-            } else {
-                out.append(function(domain, 0, rp << 3, id: 0x1b36_000c, type: .rootPort, acs: acs, bridge: (0, first, first + 9)))
-                out.append(function(domain, first, 0, id: 0x104c_8232, type: .upstreamPort, bridge: (first, first + 1, first + 9)))
-                for dp: UInt8 in 0..<8 {
-                    let sec = first + 2 + dp
-                    out.append(function(domain, first + 1, dp << 3, id: 0x104c_8233, type: .downstreamPort,
-                                        acs: dp % 2 == 0, bridge: (first + 1, sec, sec)))
-                    let alias = dp == 5
-                    for f: UInt8 in 0..<4 {
-                        out.append(function(domain, sec, f, id: alias && f == 0 ? 0x1b4b_9123 : 0x8086_10d3,
-                                            type: .endpoint, multifunction: true))
-                    }
-                }
-                bus += 10
-            }
-            slot += 1
-        }
-        domain += 1
-    }
-    return out
+// The child that writes a generated dump: --write-dump FUNCTIONS PATH.
+if let i = arguments.firstIndex(of: "--write-dump"), i + 2 < arguments.count, let n = Int(arguments[i + 1]) {
+    _ = writeDump(functions: n, to: arguments[i + 2])
+    exit(0)
 }
+let here = arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+let acsquirk = option("--acsquirk") ?? (here.isEmpty ? "acsquirk" : here + "/acsquirk")
 
-/// A small quirk table with the shapes the kernel uses (mf-endpoint rows, an ANY-ID function).
-func quirkTable() -> QuirkTable {
-    // The committed registry when run from the repository (make bench), else a built-in sample.
-    let loaded = Registry.load(paths: ["quirks"]).entries.map(\.entry).filter { $0.kernel.status == .upstream }
-    if !loaded.isEmpty { return QuirkTable(entries: loaded) }
-    return QuirkTable(entries: [
-        QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: "82576", devices: [.id(0x10c9), .id(0x10e6)],
-                   isolation: Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk),
-                   kernel: KernelStatus(status: .upstream, function: "pci_quirk_mf_endpoint_acs",
-                                        table: [.init(row: 1, device: 0x10c9), .init(row: 2, device: 0x10e6)])),
-        QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: "RCiEP", devices: [.range(first: 0, last: 0xffff)],
-                   appliesTo: AppliesTo(portType: .rciep),
-                   isolation: Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired),
-                   kernel: KernelStatus(status: .upstream, function: "pci_quirk_rciep_acs", table: [.init(row: 3, device: nil)])),
-    ])
+var scratch = Array("/tmp/acsquirk-bench-XXXXXX".utf8CString)
+guard let made = scratch.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+    fatalError("cannot make a scratch folder")
 }
+let dir = String(cString: made)
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+print("acsquirk-bench (release build; scratch folder \(dir))")
+let dumps = benchmarkDumps(in: dir, bench: arguments[0])
+var ok = true
+if !arguments.contains("--no-lspci") {
+    ok = lspciComparison(dumps, acsquirk: acsquirk) && ok
+    print("")
 }
-
-func peakMemoryMiB() -> Double {
-    var u = rusage()
-    #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-    #else
-    getrusage(RUSAGE_SELF, &u)
-    #endif
-    return Double(u.ru_maxrss) / 1024 // KiB on Linux
-}
-
-/// Best of `runs` wall-clock times (seconds) of building the tree and predicting every group.
-func measure(_ fns: [PCIFunction], _ table: QuirkTable, runs: Int) -> (Double, GroupPrediction) {
-    var best = Double.infinity
-    var last: GroupPrediction?
-    for _ in 0..<runs {
-        let t0 = now()
-        let p = GroupPredictor.predict(fns, quirks: table, system: LinuxSystem(kernel: .newest))
-        best = min(best, now() - t0)
-        last = p
-    }
-    return (best, last!)
-}
-
 let table = quirkTable()
-// `--tree`: also time building the bus tree alone (PCIConfig.PCIBusTree and BusTopology).
-if CommandLine.arguments.contains("--tree") {
-    for n in [1_000, 10_000] {
-        let f = topology(target: n)
-        let t0 = now(); _ = PCIBusTree(f); let t1 = now()
-        _ = BusTopology(functions: f); let t2 = now()
-        print("tree \(f.count): PCIBusTree \((t1 - t0) * 1000) ms, BusTopology \((t2 - t1) * 1000) ms")
-    }
-}
-let small = topology(target: 1_000)
-let large = topology(target: 10_000)
-_ = measure(small, table, runs: 1) // warm-up
-let (tSmall, pSmall) = measure(small, table, runs: 5)
-let (tLarge, pLarge) = measure(large, table, runs: 3)
-let perSmall = tSmall / Double(small.count) * 1e6
-let perLarge = tLarge / Double(large.count) * 1e6
-print("acsquirk-bench: IOMMU group prediction (kernel \(KernelProfile.newest) rules, \(table.rows.count) quirk rows)")
-print("  functions  groups  time (ms)  µs/function")
-for (n, g, t, per) in [(small.count, pSmall.groups.count, tSmall, perSmall), (large.count, pLarge.groups.count, tLarge, perLarge)] {
-    let ms = (t * 1000 * 100).rounded() / 100
-    let us = (per * 100).rounded() / 100
-    print("  \(n)\(String(repeating: " ", count: max(1, 11 - String(n).count)))\(g)\(String(repeating: " ", count: max(1, 8 - String(g).count)))\(ms)\(String(repeating: " ", count: max(1, 11 - String(ms).count)))\(us)")
-}
-let ratio = perLarge / perSmall
-print("  peak memory: \((peakMemoryMiB() * 10).rounded() / 10) MiB")
-print("  time per function, 10k vs 1k: \((ratio * 100).rounded() / 100)x (linear: about 1x; limit 2.5x)")
-if ratio > 2.5 {
-    print("acsquirk-bench: FAIL: grouping does not scale linearly")
-    exit(1)
-}
-print("acsquirk-bench: ok")
+ok = predictorBenchmark(table: table, tree: arguments.contains("--tree")) && ok
+print("")
+ok = dumpBenchmark(dumps, table: table) && ok
+print("")
+lintBenchmark(entries: 10_000, in: dir)
+print("")
+print(ok ? "acsquirk-bench: ok" : "acsquirk-bench: FAIL: a goal was missed (see above)")
+_ = runChild(["rm", "-rf", dir])
+exit(ok ? 0 : 1)

@@ -6,10 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// One finding of the dump pre-check, printed as `file:line: error|warning: message`.
+/// One finding about a dump, printed as `file:line: error|warning: message`.
 public struct DumpDiagnostic: Hashable, Sendable, CustomStringConvertible {
     public enum Severity: String, Hashable, Sendable {
-        /// libpci would abort on this line (or the file cannot be read at all).
+        /// The dump is refused: libpci would abort on this line (or the file cannot be read).
         case error
         /// libpci accepts the file but silently ignores, merges or misreads something here.
         case warning
@@ -22,7 +22,8 @@ public struct DumpDiagnostic: Hashable, Sendable, CustomStringConvertible {
     public var severity: Severity
     public var message: String
     /// For an error: the message libpci itself gives up with on this input, e.g.
-    /// `dump: Malformed line` (lspci prints it as `lspci: dump: Malformed line`).
+    /// `dump: Malformed line` (lspci prints it as `lspci: dump: Malformed line`); `nil` where
+    /// libpci 3.9 does not stop (an offset of 0x80000000 or more corrupts its heap instead).
     public var libpciMessage: String?
 
     public init(file: String, line: Int?, severity: Severity, message: String, libpciMessage: String? = nil) {
@@ -40,8 +41,8 @@ public struct DumpDiagnostic: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What the pre-check found in a dump.
-public struct DumpLintReport: Hashable, Sendable {
+/// A dump as read: its functions, and what was found wrong with it.
+public struct ParsedDump: Hashable, Sendable {
     /// A device header as libpci would read it.
     public struct Device: Hashable, Sendable {
         /// The header line (1-based).
@@ -51,26 +52,53 @@ public struct DumpLintReport: Hashable, Sendable {
         /// The address, or `nil` when libpci accepts the header but the BDF is invalid
         /// (device > 0x1f or function > 7): acsquirk ignores such a device.
         public var address: PCIAddress?
-        /// Bytes libpci will consider readable for this device (highest offset given + 1).
+        /// Bytes libpci considers readable for this device (highest offset given + 1).
         public var length: Int
+
+        public init(line: Int, text: String, address: PCIAddress?, length: Int) {
+            self.line = line
+            self.text = text
+            self.address = address
+            self.length = length
+        }
     }
 
     public var file: String
+    /// The format's name (`DumpFormat.name`), e.g. `lspci hex dump`.
+    public var format: String
     /// In file order; errors and warnings mixed.
     public var diagnostics: [DumpDiagnostic]
-    /// The device headers libpci will accept, in file order (duplicates included).
+    /// Every device header, in file order (duplicates and invalid BDFs included).
     public var devices: [Device]
+    /// The functions acsquirk uses, sorted by address: one per valid address (the first of
+    /// duplicates), with exactly the bytes and readable size libpci would give. Empty when fatal.
+    public var functions: [PCIFunction]
+
+    public init(file: String, format: String, diagnostics: [DumpDiagnostic], devices: [Device], functions: [PCIFunction]) {
+        self.file = file
+        self.format = format
+        self.diagnostics = diagnostics
+        self.devices = devices
+        self.functions = functions
+    }
 
     public var errors: [DumpDiagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [DumpDiagnostic] { diagnostics.filter { $0.severity == .warning } }
-    /// Whether libpci 3.9 would abort reading this file.
+    /// Whether the dump is refused (libpci 3.9 would abort reading it, or worse).
     public var isFatal: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
-/// A line-numbered pre-check of `lspci -x/-xxx/-xxxx` dumps that mirrors libpci 3.9's dump
-/// grammar (pciutils lib/dump.c `dump_init`), so that acsquirk can refuse, with `file:line`,
-/// what libpci would abort on without a line number, and warn about what libpci silently
-/// ignores or merges.
+/// The name the malformed-corpus tests and the first pre-check used for the hex-dump parser.
+public typealias DumpLint = LspciHexDump
+/// What `DumpLint.check` returns.
+public typealias DumpLintReport = ParsedDump
+
+/// `lspci -x/-xxx/-xxxx` dumps (also `-vvvxxxx`), read with libpci 3.9's grammar (pciutils
+/// lib/dump.c `dump_init`) in one pass: the functions with their bytes, and line-numbered
+/// diagnostics for what libpci would abort on without a line number (errors: the dump is
+/// refused) or silently ignore or merge (warnings). libpci itself no longer reads dumps;
+/// `PCIAccessTests/DumpOracleTests` holds this parser to libpci's reader and to `lspci -F` on
+/// every fixture.
 ///
 /// Errors (libpci aborts the whole read):
 /// - a line with more than 253 characters before its newline, or the last line without a newline
@@ -96,165 +124,152 @@ public struct DumpLintReport: Hashable, Sendable {
 /// - no devices at all (an empty or non-dump file).
 ///
 /// After the first error only further errors are reported (libpci would have stopped there).
-public enum DumpLint {
+/// At most `maxDiagnostics` findings are listed, then one line counts the rest; the first error
+/// is always listed, however many warnings came before it.
+public enum LspciHexDump: DumpFormat {
+    public static let name = "lspci hex dump"
     /// libpci reads lines with `fgets(buf, 255)`: 253 characters plus the newline fit.
     public static let maxLineLength = 253
-    /// The largest file the pre-check reads (a full 4096-byte dump of 256 functions is ~3.4 MB).
-    public static let maxFileSize = 64 << 20
-    /// After this many diagnostics the rest are summarised in one line.
+    /// After this many diagnostics the rest are summarised in one line (the first error excepted).
     public static let maxDiagnostics = 100
 
-    /// Reads and checks the file at `path`.
+    /// The hex dump is the format of last resort: it claims every input (a file with no device
+    /// header gets its warning).
+    public static func claims(head: [UInt8]) -> Bool { true }
+
+    public static func parse(_ input: DumpInput) throws(PCIAccessError) -> ParsedDump {
+        var parser = HexDumpParser(file: input.file)
+        defer { parser.deallocate() }
+        try input.forEachLine { parser.line($0) }
+        return parser.finish()
+    }
+
+    /// Reads and parses the file at `path` as a hex dump (no format detection).
     /// - Throws: `PCIAccessError` when the file cannot be read (message `path: error: ...`).
-    public static func check(path: String) throws(PCIAccessError) -> DumpLintReport {
-        let bytes = try readFile(path)
-        return check(bytes: bytes, file: path)
+    public static func check(path: String) throws(PCIAccessError) -> ParsedDump {
+        try parse(DumpInput(path: path))
     }
 
-    /// Checks dump text given as bytes; `file` is only used in messages.
-    public static func check(bytes: [UInt8], file: String) -> DumpLintReport {
-        var lint = Linter(file: file)
-        lint.run(bytes)
-        return lint.report
-    }
-
-    static func readFile(_ path: String) throws(PCIAccessError) -> [UInt8] {
-        func fail(_ what: String) -> PCIAccessError {
-            let d = DumpDiagnostic(file: path, line: nil, severity: .error, message: what)
-            return PCIAccessError(d.description, diagnostics: [d])
-        }
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw fail("is a directory, not a dump file") }
-        // libpci opens the file again itself: a pipe would be empty by then.
-        if (st.st_mode & S_IFMT) != S_IFREG { throw fail("not a regular file (a pipe?): save the dump to a file first") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("cannot read: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > maxFileSize { throw fail("larger than \(maxFileSize >> 20) MiB: not an lspci dump") }
-        }
-        return out
+    /// Parses dump text given as bytes; `file` is only used in messages.
+    public static func check(bytes: [UInt8], file: String) -> ParsedDump {
+        // Reading from memory cannot fail.
+        (try? parse(DumpInput(bytes: bytes, file: file)))
+            ?? ParsedDump(file: file, format: name, diagnostics: [], devices: [], functions: [])
     }
 }
 
-// MARK: - The checker
+// MARK: - The parser
 
-private struct Linter {
+/// dump_init's state machine, one line at a time, with the open device's bytes kept as libpci
+/// keeps them (0xff where no byte was given; readable up to the highest offset given + 1).
+private struct HexDumpParser {
     let file: String
     var diagnostics: [DumpDiagnostic] = []
-    var devices: [DumpLintReport.Device] = []
+    var devices: [ParsedDump.Device] = []
+    var functions: [PCIFunction] = []
     var suppressed = 0
-
-    // State mirroring dump_init: the open device (nil after a blank line).
-    struct Open {
-        var index: Int            // into devices
-        var present: [Bool]       // which offsets were given
-        var length: Int           // highest offset + 1
-        var mergedFrom: Int?      // an ignored header line whose data now merges here
-        var warnedMerge = false
-    }
-    var open: Open?
-    var firstSeen: [String: Int] = [:]     // canonical address -> line
-    var strayWarnedUntilBlank = false
-    var ignoredHeaderWithoutDevice: Int?   // an ignored header when no device is open
-    var previousLineWasData = false
     var sawError = false
+    var lastLine = 0
 
-    init(file: String) { self.file = file }
+    // The open device (nil after a blank line), as dump_init's `dev`.
+    var open: Int?                  // index into devices
+    var openLength = 0              // highest offset + 1
+    var openKept = false            // its bytes become a function (valid, first of its address)
+    var mergedFrom: Int?            // an ignored header line whose data now merges here
+    var warnedMerge = false
+    /// The open device's bytes (0xff where none was given) and which offsets were given; below
+    /// `openLength` only, the rest stays 0xff / false.
+    let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: ConfigSpace.size)
+    let present = UnsafeMutableBufferPointer<Bool>.allocate(capacity: ConfigSpace.size)
+    var presentCount = 0            // offsets given at least once
 
-    var report: DumpLintReport {
-        var d = diagnostics
-        if suppressed > 0 {
-            d.append(DumpDiagnostic(file: file, line: nil, severity: d.contains { $0.severity == .error } ? .error : .warning,
-                                    message: "\(suppressed) more findings not shown"))
-        }
-        return DumpLintReport(file: file, diagnostics: d, devices: devices)
+    var firstSeen: [PCIAddress: Int] = [:]     // address -> header line
+    var strayWarnedUntilBlank = false
+    var ignoredHeaderWithoutDevice: Int?       // an ignored header when no device is open
+    var previousLineWasData = false
+
+    init(file: String) {
+        self.file = file
+        bytes.initialize(repeating: 0xff)
+        present.initialize(repeating: false)
     }
 
-    mutating func add(_ line: Int, _ severity: DumpDiagnostic.Severity, _ message: String, libpci: String? = nil) {
-        // libpci stops at its first fatal error: what it would have ignored or merged after that
-        // point no longer matters, but further errors are worth fixing in the same pass.
-        if severity == .warning && sawError { return }
-        if severity == .error { sawError = true }
-        if diagnostics.count >= DumpLint.maxDiagnostics { suppressed += 1; return }
-        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: severity, message: message, libpciMessage: libpci))
+    func deallocate() {
+        bytes.deallocate()
+        present.deallocate()
     }
 
     static let unterminated = "dump: line too long or unterminated"
     static let malformed = "dump: Malformed line"
     static let tooBig = "dump: At most 4096 bytes of config space are supported"
 
-    mutating func run(_ bytes: [UInt8]) {
-        var pos = 0
-        var lineNo = 0
-        let n = bytes.count
-        while pos < n {
-            lineNo += 1
-            // The whole line; libpci's fgets(buf, 255) holds 253 characters plus the newline,
-            // which the length check below enforces.
-            var nl: Int? = nil
-            var i = pos
-            while i < n {
-                if bytes[i] == 0x0a { nl = i; break }
-                i += 1
-            }
-            let lineEnd = nl ?? n                       // end of this line's content
-            let content = Array(bytes[pos..<lineEnd])
-            pos = (nl ?? n - 1) + 1
-            if let z = content.firstIndex(of: 0) {
-                add(lineNo, .error, "NUL byte at column \(z + 1) (a binary file?); libpci stops here with \"\(Linter.unterminated)\"",
-                    libpci: Linter.unterminated)
-                previousLineWasData = false
-                continue
-            }
-            if content.count > DumpLint.maxLineLength {
-                let crlf = content.last == 0x0d ? ", counting the \\r of the CRLF line end" : ""
-                add(lineNo, .error, "line has \(content.count) characters\(crlf); libpci reads at most \(DumpLint.maxLineLength) before the newline (\"\(Linter.unterminated)\")",
-                    libpci: Linter.unterminated)
-                // Check the rest as if the line had fit, so later errors are found in this pass.
-                var buf = content
-                if buf.last == 0x0d { buf.removeLast() }
-                line(buf, lineNo)
-                continue
-            }
-            if nl == nil {
-                add(lineNo, .error, "last line has no newline; libpci rejects the whole file (\"\(Linter.unterminated)\")",
-                    libpci: Linter.unterminated)
-                // libpci aborts before looking at the line; nothing more to check.
-                break
-            }
-            var buf = content
-            if buf.last == 0x0d { buf.removeLast() }
-            line(buf, lineNo)
-        }
+    mutating func add(_ line: Int?, _ severity: DumpDiagnostic.Severity, _ message: String, libpci: String? = nil) {
+        // libpci stops at its first fatal error: what it would have ignored or merged after that
+        // point no longer matters, but further errors are worth fixing in the same pass.
+        if severity == .warning && sawError { return }
+        let firstError = severity == .error && !sawError
+        if severity == .error { sawError = true }
+        // The cap never hides the error that refuses the dump (issue #15: an error after 100
+        // warnings used to reach libpci unchecked).
+        if diagnostics.count >= LspciHexDump.maxDiagnostics && !firstError { suppressed += 1; return }
+        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: severity, message: message, libpciMessage: libpci))
+    }
+
+    mutating func finish() -> ParsedDump {
         closeDevice()
         if devices.isEmpty {
-            let what = bytes.isEmpty ? "empty file" : "no device header lines"
-            add(max(lineNo, 1), .warning, "\(what): libpci reads this as a bus without devices")
+            let what = lastLine == 0 ? "empty file" : "no device header lines"
+            add(max(lastLine, 1), .warning, "\(what): libpci reads this as a bus without devices")
         }
+        var d = diagnostics
+        if suppressed > 0 {
+            d.append(DumpDiagnostic(file: file, line: nil, severity: sawError ? .error : .warning,
+                                    message: "\(suppressed) more findings not shown"))
+        }
+        return ParsedDump(file: file, format: LspciHexDump.name, diagnostics: d, devices: devices,
+                          functions: sawError ? [] : functions.sorted { $0.address < $1.address })
     }
 
     // MARK: One line
 
-    mutating func line(_ b: [UInt8], _ no: Int) {
+    /// fgets(buf, 255) and the end-of-line handling of dump_init.
+    mutating func line(_ l: DumpLine) {
+        lastLine = l.number
+        let content = l.bytes
+        if let base = content.baseAddress, let nul = memchr(base, 0, content.count) {
+            let z = base.distance(to: nul.assumingMemoryBound(to: UInt8.self))
+            add(l.number, .error, "NUL byte at column \(z + 1) (a binary file?); libpci stops here with \"\(Self.unterminated)\"",
+                libpci: Self.unterminated)
+            previousLineWasData = false
+            return
+        }
+        // One trailing \r is dropped (CRLF files); a cut line has lost its \r already.
+        let b = l.endsWithCR && content.count == l.length ? UnsafeBufferPointer(rebasing: content.dropLast()) : content
+        if l.length > LspciHexDump.maxLineLength {
+            let crlf = l.endsWithCR ? ", counting the \\r of the CRLF line end" : ""
+            add(l.number, .error, "line has \(l.length) characters\(crlf); libpci reads at most \(LspciHexDump.maxLineLength) before the newline (\"\(Self.unterminated)\")",
+                libpci: Self.unterminated)
+            // Check the rest as if the line had fit, so later errors are found in this pass.
+            line(b, l.number)
+            return
+        }
+        if !l.terminated {
+            // libpci aborts before looking at the line; nothing more to check.
+            add(l.number, .error, "last line has no newline; libpci rejects the whole file (\"\(Self.unterminated)\")",
+                libpci: Self.unterminated)
+            return
+        }
+        line(b, l.number)
+    }
+
+    mutating func line(_ b: UnsafeBufferPointer<UInt8>, _ no: Int) {
         if let h = header(b) {
-            startDevice(h, b, no)
+            startDevice(h, no)
             previousLineWasData = false
             return
         }
         if b.isEmpty {
             closeDevice()
-            open = nil
             strayWarnedUntilBlank = false
             ignoredHeaderWithoutDevice = nil
             previousLineWasData = false
@@ -284,10 +299,10 @@ private struct Linter {
         }
         if let reason = headerLookalike(b) {
             if let o = open {
-                let d = devices[o.index]
+                let d = devices[o]
                 add(no, .warning, "not a device header for libpci (\(reason)): ignored, and hex lines below it are merged into \(d.text) from line \(d.line) until the next blank line")
-                open?.mergedFrom = no
-                open?.warnedMerge = false
+                mergedFrom = no
+                warnedMerge = false
             } else {
                 add(no, .warning, "not a device header for libpci (\(reason)): ignored with its hex lines")
                 ignoredHeaderWithoutDevice = no
@@ -299,33 +314,35 @@ private struct Linter {
 
     struct Header {
         var domain: UInt32
-        var bus: Int
+        var bus: UInt8
         var device: Int
         var function: Int
         var text: String
     }
 
-    /// libpci's three header forms: "##:##.# ", "####:##:##.# ", "#####:##:##.# " followed by
-    /// sscanf("%x:%x.%d") / ("%x:%x:%x.%d"): the function must be a decimal digit (0-9).
-    func header(_ b: [UInt8]) -> Header? {
-        for domainDigits in [0, 4, 5] {
-            let fmt = (domainDigits == 0 ? "" : String(repeating: "#", count: domainDigits) + ":") + "##:##.# "
-            guard validate(b, fmt) else { continue }
-            let start = domainDigits == 0 ? 0 : domainDigits + 1
-            let fnChar = b[start + 6]
-            guard fnChar >= 0x30 && fnChar <= 0x39 else { return nil }
-            let domain = domainDigits == 0 ? 0 : hexValue(b[0..<domainDigits])
-            let bus = Int(hexValue(b[start..<start + 2]))
-            let dev = Int(hexValue(b[start + 3..<start + 5]))
-            let text = String(decoding: b[0..<start + 7], as: UTF8.self)
-            return Header(domain: domain, bus: bus, device: dev, function: Int(fnChar - 0x30), text: text)
-        }
-        return nil
+    /// libpci's three header forms: "##:##.# ", "####:##:##.# ", "#####:##:##.# " (`#` a hex
+    /// digit) followed by sscanf("%x:%x.%d") / ("%x:%x:%x.%d"): the function must be a decimal
+    /// digit (0-9), else the line is not a header.
+    func header(_ b: UnsafeBufferPointer<UInt8>) -> Header? {
+        // The first colon's position tells which form can match (a colon is no hex digit).
+        guard b.count >= 8 else { return nil }
+        let domainDigits = b[2] == 0x3a ? 0 : b[4] == 0x3a ? 4 : b.count >= 14 && b[5] == 0x3a ? 5 : -1
+        guard domainDigits >= 0 else { return nil }
+        let start = domainDigits == 0 ? 0 : domainDigits + 1
+        guard b.count >= start + 8 else { return nil }
+        for i in 0..<domainDigits where !isHex(b[i]) { return nil }
+        guard isHex(b[start]), isHex(b[start + 1]), b[start + 2] == 0x3a, isHex(b[start + 3]), isHex(b[start + 4]),
+              b[start + 5] == 0x2e, isHex(b[start + 6]), b[start + 7] == 0x20 else { return nil }
+        let fnChar = b[start + 6]
+        guard fnChar >= 0x30 && fnChar <= 0x39 else { return nil }
+        return Header(domain: domainDigits == 0 ? 0 : hexValue(b[0..<domainDigits]),
+                      bus: UInt8(hexValue(b[start..<start + 2])), device: Int(hexValue(b[start + 3..<start + 5])),
+                      function: Int(fnChar - 0x30), text: String(decoding: b[0..<start + 7], as: UTF8.self))
     }
 
-    mutating func startDevice(_ h: Header, _ b: [UInt8], _ no: Int) {
+    mutating func startDevice(_ h: Header, _ no: Int) {
         if previousLineWasData, let o = open {
-            add(no, .warning, "device header directly after the hex lines of \(devices[o.index].text) (line \(devices[o.index].line)) without a blank line; lspci always writes one, so the file was probably edited")
+            add(no, .warning, "device header directly after the hex lines of \(devices[o].text) (line \(devices[o].line)) without a blank line; lspci always writes one, so the file was probably edited")
         }
         closeDevice()
         var address: PCIAddress? = nil
@@ -333,18 +350,22 @@ private struct Linter {
             let what = h.device > 0x1f ? "device 0x\(hex(h.device, width: 2)) > 0x1f" : "function \(h.function) > 7"
             add(no, .warning, "invalid BDF \(h.text) (\(what)): libpci accepts it, acsquirk ignores this device")
         } else {
-            address = PCIAddress(domain: h.domain, bus: UInt8(h.bus), device: UInt8(h.device), function: UInt8(h.function))
+            address = PCIAddress(domain: h.domain, bus: h.bus, device: UInt8(h.device), function: UInt8(h.function))
         }
+        openKept = false
         if let address {
-            let key = address.description
-            if let first = firstSeen[key] {
-                add(no, .warning, "duplicate device \(key) (first at line \(first)): libpci keeps both, acsquirk uses the first")
+            if let first = firstSeen[address] {
+                add(no, .warning, "duplicate device \(address) (first at line \(first)): libpci keeps both, acsquirk uses the first")
             } else {
-                firstSeen[key] = no
+                firstSeen[address] = no
+                openKept = true
             }
         }
-        devices.append(DumpLintReport.Device(line: no, text: h.text, address: address, length: 0))
-        open = Open(index: devices.count - 1, present: [Bool](repeating: false, count: 4096), length: 0)
+        devices.append(ParsedDump.Device(line: no, text: h.text, address: address, length: 0))
+        open = devices.count - 1
+        openLength = 0
+        mergedFrom = nil
+        warnedMerge = false
         strayWarnedUntilBlank = false
         ignoredHeaderWithoutDevice = nil
     }
@@ -352,22 +373,32 @@ private struct Linter {
     mutating func closeDevice() {
         guard let o = open else { return }
         open = nil
-        let d = devices[o.index]
-        devices[o.index].length = o.length
-        guard d.address != nil else { return }
-        if o.length < 64 {
-            add(d.line, .warning, "\(d.text) has only \(o.length) bytes of config space: fewer than the 64-byte header (lspci: \"Cannot show hex-dump\"); nothing about it can be decoded reliably")
+        let length = openLength
+        devices[o].length = length
+        if let address = devices[o].address {
+            let d = devices[o]
+            if length < 64 {
+                add(d.line, .warning, "\(d.text) has only \(length) bytes of config space: fewer than the 64-byte header (lspci: \"Cannot show hex-dump\"); nothing about it can be decoded reliably")
+            }
+            if presentCount < length, let gap = present[0..<length].firstIndex(of: false) {
+                var end = gap
+                while end < length && !present[end] { end += 1 }
+                add(d.line, .warning, "\(d.text): bytes 0x\(hex(gap, width: 2))-0x\(hex(end - 1, width: 2)) are missing below the last given offset; libpci reads them as ff")
+            }
+            if openKept && !sawError {
+                functions.append(PCIFunction(address: address, config: ConfigSpace(bytes: Array(bytes), readable: length)))
+            }
         }
-        if let gap = o.present[0..<o.length].firstIndex(of: false) {
-            var end = gap
-            while end < o.length && !o.present[end] { end += 1 }
-            add(d.line, .warning, "\(d.text): bytes 0x\(hex(gap, width: 2))-0x\(hex(end - 1, width: 2)) are missing below the last given offset; libpci reads them as ff")
-        }
+        // Ready for the next device: every byte written lies below its length.
+        UnsafeMutableBufferPointer(rebasing: bytes[0..<length]).update(repeating: 0xff)
+        UnsafeMutableBufferPointer(rebasing: present[0..<length]).update(repeating: false)
+        openLength = 0
+        presentCount = 0
     }
 
     /// Why a line that looks like a header is not one for libpci, or nil when it does not look
     /// like a header at all (verbose `lspci -vvv` text lines are left alone).
-    func headerLookalike(_ b: [UInt8]) -> String? {
+    func headerLookalike(_ b: UnsafeBufferPointer<UInt8>) -> String? {
         var i = 0
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         let leading = i
@@ -415,7 +446,7 @@ private struct Linter {
 
     /// Why a line that looks like a hex line is not one for libpci (leading whitespace, or an
     /// offset of 9 or more digits), or nil.
-    func hexLookalike(_ b: [UInt8]) -> String? {
+    func hexLookalike(_ b: UnsafeBufferPointer<UInt8>) -> String? {
         var i = 0
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         let leading = i
@@ -430,19 +461,21 @@ private struct Linter {
 
     // MARK: Data lines
 
-    /// libpci: "##: " ... "########: " (2-8 hex digits, colon, space). Returns the index of the colon.
-    func dataPrefix(_ b: [UInt8]) -> Int? {
-        for digits in 2...8 {
-            if validate(b, String(repeating: "#", count: digits) + ": ") { return digits }
-        }
-        return nil
+    /// libpci: "##: " ... "########: " (2-8 hex digits, colon, space). Returns the number of
+    /// digits (the index of the colon). Only the form whose length equals the run of leading hex
+    /// digits can match, so one scan decides.
+    func dataPrefix(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var n = 0
+        while n < b.count, n < 9, isHex(b[n]) { n += 1 }
+        guard n >= 2, n <= 8, n + 1 < b.count, b[n] == 0x3a, b[n + 1] == 0x20 else { return nil }
+        return n
     }
 
-    mutating func data(_ b: [UInt8], offsetEnd: Int, _ no: Int) {
-        guard var o = open else { return }
-        if let m = o.mergedFrom, !o.warnedMerge {
-            add(no, .warning, "hex data merged into \(devices[o.index].text) (line \(devices[o.index].line)) because the header at line \(m) was ignored")
-            o.warnedMerge = true
+    mutating func data(_ b: UnsafeBufferPointer<UInt8>, offsetEnd: Int, _ no: Int) {
+        guard let o = open else { return }
+        if let m = mergedFrom, !warnedMerge {
+            add(no, .warning, "hex data merged into \(devices[o].text) (line \(devices[o].line)) because the header at line \(m) was ignored")
+            warnedMerge = true
         }
         let offset = UInt64(hexValue(b[0..<offsetEnd]))
         var z = offsetEnd + 2
@@ -452,28 +485,31 @@ private struct Linter {
         while z < b.count {
             guard isHex(b[z]), z + 1 < b.count, isHex(b[z + 1]), z + 2 == b.count || b[z + 2] == 0x20 else { break }
             let at = offset + k
-            if at >= 4096 {
+            if at >= UInt64(ConfigSpace.size) {
                 let note = offset >= 0x8000_0000 ? "; libpci 3.9 reads this offset as negative and writes outside its buffer" : ""
-                add(no, .error, "byte at offset 0x\(String(at, radix: 16)) is past 4096 bytes of config space (\"\(Linter.tooBig)\"\(note))",
-                    libpci: offset >= 0x8000_0000 ? nil : Linter.tooBig)
+                add(no, .error, "byte at offset 0x\(String(at, radix: 16)) is past 4096 bytes of config space (\"\(Self.tooBig)\"\(note))",
+                    libpci: offset >= 0x8000_0000 ? nil : Self.tooBig)
                 failed = true
                 break
             }
-            o.present[Int(at)] = true
-            if Int(at) + 1 > o.length { o.length = Int(at) + 1 }
+            let i = Int(at)
+            bytes[i] = UInt8(truncatingIfNeeded: hexDigit(b[z]) << 4 | hexDigit(b[z + 1]))
+            if !present[i] {
+                present[i] = true
+                presentCount += 1
+            }
+            if i + 1 > openLength { openLength = i + 1 }
             k += 1
             z += 2
             if z < b.count { z += 1 }
         }
         if !failed && z < b.count {
-            add(no, .error, "malformed hex bytes at column \(z + 1): \(describe(b, at: z)); libpci wants two-digit hex bytes separated by single spaces (\"\(Linter.malformed)\")",
-                libpci: Linter.malformed)
+            add(no, .error, "malformed hex bytes at column \(z + 1): \(describe(b, at: z)); libpci wants two-digit hex bytes separated by single spaces (\"\(Self.malformed)\")",
+                libpci: Self.malformed)
         }
-        open = o
-        devices[o.index].length = o.length
     }
 
-    func describe(_ b: [UInt8], at z: Int) -> String {
+    func describe(_ b: UnsafeBufferPointer<UInt8>, at z: Int) -> String {
         func show(_ c: UInt8) -> String {
             switch c {
             case 0x09: "a tab"
@@ -502,20 +538,9 @@ private struct Linter {
         }
         return "\(show(c)) where a hex byte should be"
     }
-
-    // MARK: Helpers (libpci's dump_validate: '#' = isxdigit, anything else literal)
-
-    func validate(_ b: [UInt8], _ fmt: String) -> Bool {
-        var i = 0
-        for f in fmt.utf8 {
-            guard i < b.count else { return false }
-            if f == UInt8(ascii: "#") { if !isHex(b[i]) { return false } } else if f != b[i] { return false }
-            i += 1
-        }
-        return true
-    }
 }
 
+/// C's isxdigit in the "C" locale.
 @inline(__always) private func isHex(_ c: UInt8) -> Bool {
     (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }
@@ -524,11 +549,13 @@ private struct Linter {
     (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
 }
 
-private func hexValue(_ s: ArraySlice<UInt8>) -> UInt32 {
+/// The value of one hex digit (the caller has checked `isHex`).
+@inline(__always) private func hexDigit(_ c: UInt8) -> UInt32 {
+    c <= 0x39 ? UInt32(c &- 0x30) : UInt32((c | 0x20) &- 0x61 &+ 10)
+}
+
+private func hexValue(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32 {
     var v: UInt32 = 0
-    for c in s {
-        let d: UInt32 = c <= 0x39 ? UInt32(c - 0x30) : c <= 0x46 ? UInt32(c - 0x41 + 10) : UInt32(c - 0x61 + 10)
-        v = v &* 16 &+ d
-    }
+    for c in s { v = v &* 16 &+ hexDigit(c) }
     return v
 }

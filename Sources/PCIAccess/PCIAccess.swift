@@ -1,14 +1,14 @@
 import CPCIShim
 import PCIConfig
 
-/// An error from libpci, from the dump pre-check or from reading config space.
+/// An error from libpci, from reading a dump or from reading config space.
 ///
-/// `message` is what to show the user: for a dump the pre-check's `file:line: error: ...` lines
+/// `message` is what to show the user: for a dump the reader's `file:line: error: ...` lines
 /// (one per line), otherwise libpci's own text where libpci produced it (e.g.
 /// `dump: Cannot open ...`, `Parse error at /usr/share/misc/pci.ids, line 3`).
 public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
-    /// The pre-check's findings when the error comes from it (errors and warnings), else empty.
+    /// The dump's findings when the error comes from reading one (errors and warnings), else empty.
     public var diagnostics: [DumpDiagnostic]
     public init(_ message: String, diagnostics: [DumpDiagnostic] = []) {
         self.message = message
@@ -21,7 +21,7 @@ public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible
 public enum PCISource: Hashable, Sendable {
     /// The running system through libpci's linux-sysfs method. `sysfsPath` defaults to /sys/bus/pci.
     case live(sysfsPath: String? = nil)
-    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file, read with libpci's dump method.
+    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file (or a pipe), read by `DumpReader`.
     case dump(path: String)
 
     /// Why ACS is unknown, in words that fit where the bytes came from:
@@ -33,7 +33,7 @@ public enum PCISource: Hashable, Sendable {
     /// - dump, 64 or 128 bytes (`lspci -x`, or `-xxxx` run as non-root): capabilities not in dump.
     public func explanation(of reason: ACSStatus.UnknownReason) -> String {
         switch reason {
-        case .allOnes:
+        case .allOnes, .registersPastEndOfConfigSpace:
             return reason.description
         case let .extendedSpaceNotReadable(readable):
             switch self {
@@ -64,7 +64,7 @@ public struct PCIReadResult: Hashable, Sendable {
     /// Sorted by address, one per address (for a dump: the first of duplicates; invalid BDFs
     /// such as `00:20.0` left out, see the warnings).
     public var functions: [PCIFunction]
-    /// Warnings: the dump pre-check's (`file:line: warning: ...`) and a missing pci.ids file.
+    /// Warnings: the dump reader's (`file:line: warning: ...`) and a missing pci.ids file.
     public var warnings: [DumpDiagnostic]
     /// Whether names were looked up and the pci.ids file could be loaded.
     public var namesLoaded: Bool
@@ -77,117 +77,121 @@ public struct PCIReadResult: Hashable, Sendable {
     }
 }
 
-/// Reads PCI functions through libpci.
+/// Reads PCI functions: the live system through libpci (linux-sysfs), a dump with
+/// `DumpReader` (one pass, libpci's grammar, `file:line` diagnostics); names from pci.ids
+/// through libpci (`PCINameDatabase`).
 ///
-/// Each call opens its own `pci_access` (libpci is not thread-safe per access), reads every
-/// function's whole config space with `pci_read_block` and records how many bytes were readable,
-/// and closes it. libpci's fatal errors come back as `PCIAccessError` (see cpcishim.h).
-/// A dump is checked by `DumpLint` first: what libpci would abort on is refused with
-/// `file:line` before libpci sees the file.
+/// libpci's fatal errors come back as `PCIAccessError` (see cpcishim.h). libpci is not
+/// thread-safe per access: each call opens its own.
 public enum PCIReader {
     /// Reads all functions from `source`, sorted by address. Names are looked up in pci.ids
     /// (or `idsPath`) when `names` is true, with udev's hwdb disabled for reproducibility.
     /// Warnings are dropped; use `load` to get them.
-    /// - Throws: `PCIAccessError` with the pre-check's `file:line` errors or libpci's message.
+    /// - Throws: `PCIAccessError` with the dump's `file:line` errors or libpci's message.
     public static func read(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> [PCIFunction] {
         try load(source, names: names, idsPath: idsPath).functions
     }
 
     /// Reads all functions from `source` with the warnings about the input.
     ///
-    /// For a dump: runs `DumpLint` and throws its errors (message: one `file:line: error: ...`
-    /// per line); keeps its warnings. A missing pci.ids file is a warning (names are then `nil`);
-    /// a corrupt one is an error carrying libpci's `Parse error at FILE, line N`.
+    /// A dump with errors is refused (message: one `file:line: error: ...` per line); its warnings
+    /// come back with the result. A missing pci.ids file is a warning (names are then `nil`); a
+    /// corrupt one is an error carrying libpci's `Parse error at FILE, line N`.
     /// - Throws: `PCIAccessError`.
     public static func load(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> PCIReadResult {
         var warnings: [DumpDiagnostic] = []
-        if case let .dump(path) = source {
-            let lint = try DumpLint.check(path: path)
-            if lint.isFatal {
-                throw PCIAccessError(lint.errors.map(\.description).joined(separator: "\n"), diagnostics: lint.diagnostics)
-            }
-            warnings += lint.warnings
-        }
-        var err = [CChar](repeating: 0, count: 512)
-        let method: Int32
-        var dumpPath: String?
-        var sysfsPath: String?
+        var functions: [PCIFunction]
         switch source {
-        case let .live(p): method = 0; sysfsPath = p
-        case let .dump(p): method = 1; dumpPath = p
-        }
-        let access: OpaquePointer? = withOptionalCString(dumpPath) { dp in
-            withOptionalCString(sysfsPath) { sp in
-                withOptionalCString(idsPath) { ip in
-                    cpcishim_open(method, dp, sp, ip, &err, err.count)
-                }
+        case let .dump(path):
+            let parsed = try DumpReader.read(path: path)
+            if parsed.isFatal {
+                throw PCIAccessError(parsed.errors.map(\.description).joined(separator: "\n"), diagnostics: parsed.diagnostics)
             }
+            warnings = parsed.warnings
+            functions = parsed.functions
+        case let .live(sysfsPath):
+            functions = try readLive(sysfsPath: sysfsPath)
+        }
+        var namesLoaded = names && !functions.isEmpty
+        if namesLoaded {
+            let db = try PCINameDatabase(idsPath: idsPath)
+            for i in functions.indices {
+                guard let n = try db.names(of: functions[i].config) else {
+                    namesLoaded = false
+                    warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
+                                                   message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
+                    break
+                }
+                functions[i].names = n
+            }
+        }
+        return PCIReadResult(source: source, functions: functions, warnings: warnings, namesLoaded: namesLoaded)
+    }
+
+    /// Every function of the running system through libpci's linux-sysfs method, sorted, one
+    /// per address, with its whole readable config space.
+    private static func readLive(sysfsPath: String?) throws(PCIAccessError) -> [PCIFunction] {
+        var seen = Set<PCIAddress>()
+        var out: [PCIFunction] = []
+        for d in try LibpciDevices.read(method: 0, path: sysfsPath) {
+            guard let address = d.address, seen.insert(address).inserted else { continue }
+            out.append(PCIFunction(address: address, config: d.config))
+        }
+        return out.sorted { $0.address < $1.address }
+    }
+
+    /// libpci's version, e.g. "3.9.0".
+    public static var libpciVersion: String { String(cString: cpcishim_version()) }
+}
+
+/// One device as libpci lists it.
+package struct LibpciDevice: Hashable, Sendable {
+    /// The location exactly as libpci holds it (a dump may give `00:20.0` or `00:00.8`).
+    package var domain: Int32, bus: Int32, device: Int32, function: Int32
+    /// Every byte `pci_read_block` gives, and how many that is (`readable`).
+    package var config: ConfigSpace
+
+    /// The address, or `nil` for a location that is no valid BDF.
+    package var address: PCIAddress? {
+        guard domain >= 0, bus >= 0, bus <= 0xff, device >= 0, function >= 0 else { return nil }
+        return PCIAddress(domain: UInt32(domain), bus: UInt8(bus), device: UInt8(truncatingIfNeeded: device),
+                          function: UInt8(truncatingIfNeeded: function))
+            .flatMap { device <= 0x1f && function <= 7 ? $0 : nil }
+    }
+}
+
+/// Devices through libpci: the live system (method 0, linux-sysfs) and, as the test oracle for
+/// `DumpReader`, libpci's own dump reader (method 1, what `lspci -F` uses). Never give the dump
+/// reader a file `DumpReader` refuses with an error whose `libpciMessage` is `nil`: libpci 3.9
+/// writes outside its buffer there.
+package enum LibpciDevices {
+    /// All devices in the order they were found (for a dump: file order, duplicates included).
+    package static func read(method: Int32, path: String?) throws(PCIAccessError) -> [LibpciDevice] {
+        var err = [CChar](repeating: 0, count: 512)
+        let access: OpaquePointer? = withOptionalCString(path) { p in
+            method == 1 ? cpcishim_open(1, p, nil, nil, &err, err.count) : cpcishim_open(0, nil, p, nil, &err, err.count)
         }
         guard let access else { throw PCIAccessError(string(err)) }
         defer { cpcishim_close(access) }
-        // libpci prepends each device it parses, so its list is the reverse of the file order.
+        // libpci prepends each device it finds, so its list is the reverse of the file order.
         var devs: [OpaquePointer] = []
         var dev = cpcishim_first(access)
         while let d = dev {
             devs.append(d)
             dev = cpcishim_next(d)
         }
-        devs.reverse()
-        var result: [PCIFunction] = []
-        var seen = Set<PCIAddress>()
+        var out: [LibpciDevice] = []
         var buf = [UInt8](repeating: 0xff, count: ConfigSpace.size)
-        var namesLoaded = names
-        for d in devs {
+        for d in devs.reversed() {
             var dom: Int32 = 0, bus: Int32 = 0, slot: Int32 = 0, fn: Int32 = 0
             cpcishim_location(d, &dom, &bus, &slot, &fn)
-            // libpci accepts 00:20.0 or 00:00.8 from a dump; the pre-check warned, we skip them
-            // rather than fold them onto another address.
-            guard let address = PCIAddress(domain: UInt32(bitPattern: dom), bus: UInt8(truncatingIfNeeded: bus),
-                                           device: UInt8(truncatingIfNeeded: slot), function: UInt8(truncatingIfNeeded: fn)),
-                  slot >= 0, slot <= 0x1f, fn >= 0, fn <= 7, bus >= 0, bus <= 0xff,
-                  seen.insert(address).inserted
-            else { continue }
             let size = cpcishim_read_config(access, d, &buf, 0, &err, err.count)
             if size < 0 { throw PCIAccessError(string(err)) }
-            let config = ConfigSpace(bytes: buf, readable: Int(size))
-            var n: PCINames?
-            if namesLoaded {
-                let looked = try lookupNames(access, config)
-                if cpcishim_id_load_failed(access) != 0 {
-                    namesLoaded = false
-                    warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
-                                                   message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
-                } else {
-                    n = looked
-                }
-            }
-            result.append(PCIFunction(address: address, config: config, names: n))
+            out.append(LibpciDevice(domain: dom, bus: bus, device: slot, function: fn,
+                                    config: ConfigSpace(bytes: buf, readable: Int(size))))
         }
-        return PCIReadResult(source: source, functions: result.sorted { $0.address < $1.address },
-                             warnings: warnings, namesLoaded: namesLoaded && !result.isEmpty)
+        return out
     }
-
-    private static func lookupNames(_ a: OpaquePointer, _ c: ConfigSpace) throws(PCIAccessError) -> PCINames {
-        let v = Int32(c.vendorID ?? 0xffff), d = Int32(c.deviceID ?? 0xffff)
-        let cls = Int32(c.classID ?? 0xffff)
-        // PCI_LOOKUP_VENDOR 1, DEVICE 2, CLASS 4: what `lspci -mm` prints as Vendor, Device, Class.
-        let vendor = try lookup(a, 1, v, 0)
-        let device = try lookup(a, 2, v, d)
-        let klass = try lookup(a, 4, cls, 0)
-        return PCINames(vendor: vendor, device: device, class: klass)
-    }
-
-    private static func lookup(_ a: OpaquePointer, _ flags: Int32, _ x: Int32, _ y: Int32) throws(PCIAccessError) -> String {
-        var out = [CChar](repeating: 0, count: 1024)
-        var err = [CChar](repeating: 0, count: 512)
-        if cpcishim_lookup_name(a, &out, out.count, flags, x, y, 0, 0, &err, err.count) != 0 {
-            throw PCIAccessError("error: corrupt PCI ID database: \(string(err)) (names can be turned off)")
-        }
-        return string(out)
-    }
-
-    /// libpci's version, e.g. "3.9.0".
-    public static var libpciVersion: String { String(cString: cpcishim_version()) }
 }
 
 /// The NUL-terminated text in `buf`, without trailing whitespace (some libpci messages end in a newline).

@@ -1,5 +1,6 @@
 import CPCIShim
 import Foundation
+import PCIConfig
 
 /// Vendor and device names from the pci.ids database, looked up through libpci
 /// (`pci_lookup_name` with `PCI_LOOKUP_NO_NUMBERS`, udev's hwdb disabled).
@@ -43,7 +44,7 @@ public final class PCINameDatabase: @unchecked Sendable {
         defer { lock.unlock() }
         if let cached = vendorCache[vendor] { return cached }
         // PCI_LOOKUP_VENDOR (1) | PCI_LOOKUP_NO_NUMBERS (0x20000): NULL (empty) when unknown.
-        let name = lookupLocked(0x1 | 0x20000, Int32(vendor), 0)
+        let name = (try? lookupLocked(0x1 | 0x20000, Int32(vendor), 0)).flatMap { $0.isEmpty ? nil : $0 }
         vendorCache[vendor] = name
         return name
     }
@@ -53,25 +54,44 @@ public final class PCINameDatabase: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         // PCI_LOOKUP_DEVICE (2) | PCI_LOOKUP_NO_NUMBERS.
-        return lookupLocked(0x2 | 0x20000, Int32(vendor), Int32(device))
+        return (try? lookupLocked(0x2 | 0x20000, Int32(vendor), Int32(device))).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Vendor, device and class names as `lspci -mm` prints them (`Device 1234:5678` where
+    /// pci.ids has no name), or `nil` when pci.ids cannot be loaded.
+    /// - Throws: `PCIAccessError` for a corrupt pci.ids (libpci's `Parse error at FILE, line N`).
+    public func names(of c: ConfigSpace) throws(PCIAccessError) -> PCINames? {
+        lock.lock()
+        defer { lock.unlock() }
+        let v = Int32(c.vendorID ?? 0xffff), d = Int32(c.deviceID ?? 0xffff)
+        let cls = Int32(c.classID ?? 0xffff)
+        do throws(PCIAccessError) {
+            // PCI_LOOKUP_VENDOR 1, DEVICE 2, CLASS 4.
+            let names = PCINames(vendor: try lookupLocked(1, v, 0), device: try lookupLocked(2, v, d),
+                                 class: try lookupLocked(4, cls, 0))
+            return cpcishim_id_load_failed(access) != 0 ? nil : names
+        } catch {
+            throw PCIAccessError("error: corrupt PCI ID database: \(error.message) (names can be turned off)")
+        }
     }
 
     /// Whether pci.ids could be loaded (known only after a first lookup; true before it).
     public var isAvailable: Bool {
         lock.lock()
         defer { lock.unlock() }
-        _ = lookupLocked(0x1 | 0x20000, 0x8086, 0)
+        _ = try? lookupLocked(0x1 | 0x20000, 0x8086, 0)
         return cpcishim_id_load_failed(access) == 0
     }
 
-    private func lookupLocked(_ flags: Int32, _ a: Int32, _ b: Int32) -> String? {
-        var out = [CChar](repeating: 0, count: 256)
+    /// One `pci_lookup_name`; the caller holds the lock. Empty when libpci answers NULL.
+    /// - Throws: `PCIAccessError` with libpci's message (a corrupt pci.ids).
+    private func lookupLocked(_ flags: Int32, _ a: Int32, _ b: Int32) throws(PCIAccessError) -> String {
+        var out = [CChar](repeating: 0, count: 1024)
         var err = [CChar](repeating: 0, count: 512)
         guard cpcishim_lookup_name(access, &out, out.count, flags, a, b, 0, 0, &err, err.count) == 0 else {
-            return nil
+            throw PCIAccessError(string(err))
         }
-        let s = string(out)
-        return s.isEmpty ? nil : s
+        return string(out)
     }
 }
 

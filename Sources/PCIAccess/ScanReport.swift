@@ -13,7 +13,7 @@ public struct ScanReport: Hashable, Sendable, Encodable {
 
     public var source: PCISource
     public var libpciVersion: String
-    /// `file:line: warning: ...` lines from the dump pre-check (and a missing pci.ids).
+    /// `file:line: warning: ...` lines from the dump reader (and a missing pci.ids).
     public var warnings: [String]
     public var functions: [ScanRecord]
 

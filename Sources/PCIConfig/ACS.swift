@@ -220,11 +220,17 @@ public enum ACSStatus: Hashable, Sendable {
         /// The function reads as all-ones (vendor ID 0xffff, "Illegal Vendor ID"): no device
         /// answered, so there is nothing to decode. Linux does not enumerate such a function.
         case allOnes
+        /// The ACS capability header at `offset` is the last dword or so of the 4096 bytes: its
+        /// registers would lie past the end of config space, so they cannot be read (Linux reads
+        /// whatever lies past the end: nothing defined).
+        case registersPastEndOfConfigSpace(offset: Int)
 
         public var description: String {
             switch self {
             case let .extendedSpaceNotReadable(r): "only \(r) bytes of config space readable"
             case .allOnes: "function reads all-ones (ffff:ffff): no device answered"
+            case let .registersPastEndOfConfigSpace(off):
+                "ACS capability at 0x\(hex(off, width: 3)) has its registers past the end of config space (0x1000)"
             }
         }
     }
@@ -255,8 +261,10 @@ extension ConfigSpace {
     /// a function without a PCI Express capability is `.absent` when its standard list could be
     /// read, and `.unknown` otherwise. A PCIe function whose extended space is not readable is
     /// `.unknown` (never "no ACS"), and so is one whose extended list runs past the readable
-    /// bytes before an ACS capability was found. An all-ones function (no device answered) is
-    /// `.unknown(.allOnes)`.
+    /// bytes before an ACS capability was found, or whose ACS registers lie past the readable
+    /// bytes (`.extendedSpaceNotReadable`) or past the 4096 bytes of config space
+    /// (`.registersPastEndOfConfigSpace`): registers are never invented. An all-ones function
+    /// (no device answered) is `.unknown(.allOnes)`.
     public var acs: ACSStatus {
         if readable < PCI_STD_HEADER_SIZEOF { return .unknown(.extendedSpaceNotReadable(readable: readable)) }
         if isAllOnes { return .unknown(.allOnes) }
@@ -277,7 +285,13 @@ extension ConfigSpace {
             }
             return .absent
         }
-        let lspci = acsRegisters(at: entry.offset, layout: .standard) ?? ACSRegisters(rawCapability: 0, rawControl: 0)
+        // Never decode registers that are not there: Capability and Control end at `PCI_ACS_CTRL` + 2
+        // (PCIe Base Specification §7.7.8.2-3), the Intel SPT dword layout at `INTEL_SPT_ACS_CTRL` + 4.
+        let registersEnd = entry.offset + (hasIntelSPTACSErratum ? INTEL_SPT_ACS_CTRL + 4 : PCI_ACS_CTRL + 2)
+        guard registersEnd <= readable, let lspci = acsRegisters(at: entry.offset, layout: .standard) else {
+            return .unknown(registersEnd > ConfigSpace.size ? .registersPastEndOfConfigSpace(offset: entry.offset)
+                : .extendedSpaceNotReadable(readable: readable))
+        }
         if hasIntelSPTACSErratum, let dwords = acsRegisters(at: entry.offset, layout: .intelSPTDword) {
             return .present(ACSCapability(offset: entry.offset, version: entry.version, layout: .intelSPTDword,
                                           registers: dwords, lspci: lspci))

@@ -80,15 +80,19 @@ public func textDiff(expected: String, actual: String) async -> String {
 
 /// The `acsquirk` binary built next to the running test bundle (`swift build --build-tests`
 /// builds it), else `.build/debug/acsquirk` of this checkout; `nil` when neither exists.
-public func builtAcsquirk() -> String? {
+public func builtAcsquirk() -> String? { builtProduct("acsquirk") }
+
+/// An executable product of this package (`acsquirk`, `acsquirk-fuzz`) built next to the running
+/// test bundle, else in `.build/debug` of this checkout; `nil` when neither exists.
+public func builtProduct(_ name: String) -> String? {
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()
     for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("acsquirk").path
+        let candidate = dir.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         dir = dir.deletingLastPathComponent()
     }
-    let fallback = Fixtures.repoPath(".build/debug/acsquirk")
+    let fallback = Fixtures.repoPath(".build/debug/" + name)
     return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
 }
 

@@ -83,7 +83,7 @@ struct ACSTableCommand: AsyncParsableCommand {
         }
     }
 
-    /// A refusal to report; `raw` messages (the dump pre-check's `file:line: error: ...` lines) are
+    /// A refusal to report; `raw` messages (the dump reader's `file:line: error: ...` lines) are
     /// printed as they are.
     private struct CommandFailure: Error {
         let message: String

@@ -93,7 +93,7 @@ struct GroupsCommand: AsyncParsableCommand {
                 result = try PCIReader.load(.live(sysfsPath: sysfs), names: true, idsPath: idsPath)
                 source = "this machine"
             }
-            // The dump pre-check's warnings (and a missing pci.ids), as `scan` prints them.
+            // The dump's warnings (and a missing pci.ids), as `scan` prints them.
             for w in result.warnings { printError(w.description) }
             functions = result.functions
         } catch {

@@ -17,7 +17,7 @@ struct ScanCommand: AsyncParsableCommand {
         abstract: "Show every PCI function with its PCIe port type, parent bridge and ACS capability.",
         discussion: """
             Reads this machine through libpci (linux-sysfs), or an `lspci -xxxx` dump with --dump. \
-            A dump is pre-checked with libpci's own grammar: what libpci would reject is reported \
+            A dump is read once with libpci's own grammar: what libpci would reject is reported \
             as FILE:LINE and the scan stops (exit 2); what libpci would silently ignore or merge is \
             a warning on stderr. ACS is `present` (ACSCap/ACSCtl decoded as lspci prints them), \
             `absent`, or `unknown` with the reason (a 256-byte dump, a non-root read), never \
