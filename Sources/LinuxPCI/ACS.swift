@@ -58,15 +58,12 @@ public func pciQuirkEnableIntelSPTPCHACS(_ registers: inout ACSRegisters) -> Boo
 /// values. 7.x's `pci_disable_broken_acs_cap()` edits the cached capability first.
 public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability, type: PCIExpressPortType?,
                          system: LinuxSystem) -> PCIDevACS {
-    let c = function.config
-    let zero = ACSRegisters(rawCapability: 0, rawControl: 0)
-    // The base bits as found, per layout.
-    let found = { (layout: ACSRegisterLayout) -> ACSRegisters in
-        let r = c.acsRegisters(at: cap.offset, layout: layout) ?? zero
-        return ACSRegisters(capability: r.capability, control: r.control)
-    }
-    var standard = found(.standard)
-    var dword = found(.intelSPTDword)
+    // The registers as found, from the one decoder: the standard reading (lspci's), and the
+    // Intel SPT dwords where the input holds them (a what-if `acs-erratum` entry with the dword
+    // layout reads them on any device).
+    var standard = cap.lspci
+    var dword = cap.layout == .intelSPTDword
+        ? cap.registers : function.config.acsRegisters(at: cap.offset, layout: .intelSPTDword)
     // pci_acs_init() → pci_disable_broken_acs_cap() (7.x): IDT switch ports lose SV.
     if system.kernel.masksIDTSourceValidation, function.vendorID == 0x111d,
        function.deviceID == 0x80b5 || function.deviceID == 0x8090 {
@@ -74,14 +71,15 @@ public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability,
     }
     var enabled = false
     if system.assumeIOMMU {
-        if c.hasIntelSPTACSErratum && type == .rootPort {
+        if cap.layout == .intelSPTDword, type == .rootPort, var registers = dword {
             // pci_dev_specific_enable_acs() → pci_quirk_enable_intel_spt_pch_acs().
-            enabled = pciQuirkEnableIntelSPTPCHACS(&dword)
+            enabled = pciQuirkEnableIntelSPTPCHACS(&registers)
+            dword = registers
         } else {
             enabled = pciStdEnableACS(&standard)
             // The dword reading of other devices only matters to a what-if `acs-erratum` entry
             // that reads them with the dword layout: it sees them enabled the same way.
-            _ = pciStdEnableACS(&dword)
+            if dword != nil { _ = pciStdEnableACS(&dword!) }
         }
     }
     return PCIDevACS(offset: cap.offset, standard: standard, intelSPTDword: dword, enabledByLinux: enabled)
@@ -102,8 +100,9 @@ public struct ACSVerdict: Hashable, Sendable {
         /// A type ACS does not apply to: isolated.
         case otherType(PCIExpressPortType)
         /// The standard check on a device that needs ACS but has no ACS capability.
-        /// `unknown`: extended config space was not readable, so the capability is treated as absent.
-        case noACSCapability(unknown: Bool)
+        /// `unknown`: why the input cannot show the capability (extended config space not
+        /// readable, registers past the end of config space); it is treated as absent.
+        case noACSCapability(unknown: ACSStatus.UnknownReason?)
         /// The standard check: these requested controls are advertised but not enabled
         /// (empty: all enabled; unadvertised bits count as satisfied).
         case acsControls(missing: ACSFlags)
@@ -129,8 +128,8 @@ public func pciACSEnabled(_ d: PCIDev, _ flags: ACSFlags = REQ_ACS_FLAGS, quirks
     }
     func standard() -> ACSVerdict {
         guard let regs = d.acsStandard else {
-            var unknown = false
-            if case .unknown = d.acsStatus { unknown = true }
+            var unknown: ACSStatus.UnknownReason?
+            if case let .unknown(why) = d.acsStatus { unknown = why }
             return ACSVerdict(isolated: false, reason: .noACSCapability(unknown: unknown), missing: flags)
         }
         let missing = pciACSFlagsMissing(regs, flags)

@@ -67,20 +67,21 @@ public struct PCIDevACS: Hashable, Sendable {
     /// after `pci_enable_acs()`.
     public var standard: ACSRegisters
     /// The Intel Sunrise Point dword registers as `pci_quirk_intel_spt_pch_acs()` reads them,
-    /// Control after `pci_enable_acs()`.
-    public var intelSPTDword: ACSRegisters
+    /// Control after `pci_enable_acs()`; `nil` when the input does not hold them (the dwords end
+    /// 4 bytes past the standard registers: never invented).
+    public var intelSPTDword: ACSRegisters?
     /// Whether the modelled `pci_enable_acs()` changed a Control register (`--assume-iommu`).
     public var enabledByLinux: Bool
 
-    public init(offset: Int, standard: ACSRegisters, intelSPTDword: ACSRegisters, enabledByLinux: Bool = false) {
+    public init(offset: Int, standard: ACSRegisters, intelSPTDword: ACSRegisters?, enabledByLinux: Bool = false) {
         self.offset = offset
         self.standard = standard
         self.intelSPTDword = intelSPTDword
         self.enabledByLinux = enabledByLinux
     }
 
-    /// The registers read with `layout`.
-    public func registers(_ layout: ACSRegisterLayout) -> ACSRegisters {
+    /// The registers read with `layout`, `nil` when the input does not hold them.
+    public func registers(_ layout: ACSRegisterLayout) -> ACSRegisters? {
         switch layout {
         case .standard: standard
         case .intelSPTDword: intelSPTDword

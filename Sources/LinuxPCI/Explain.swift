@@ -129,8 +129,12 @@ extension ACSVerdict {
         case .otherType:
             return "\(what) \(id) is of a type ACS does not apply to (isolated)"
         case let .noACSCapability(unknown):
-            if unknown {
-                return "\(what) \(id): ACS unknown (extended config space not in the input, treated as absent; "
+            if let unknown {
+                let why: String = switch unknown {
+                case .extendedSpaceNotReadable, .allOnes: "extended config space not in the input"
+                case .registersPastEndOfConfigSpace: unknown.description
+                }
+                return "\(what) \(id): ACS unknown (\(why), treated as absent; "
                     + "\(flagList(missing)) not enforced) and no quirk for \(id)"
             }
             if d.multifunction, !(d.type?.isDownstreamFacingPort ?? false) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Registry
 
 /// A Linux release: `6.12`, `6.12.117`, `5.9.3` (major, minor and, for a stable release, the
 /// sublevel). Ordered as releases are: a release without a sublevel sorts as `.0`.
@@ -18,15 +19,11 @@ public struct KernelVersion: Hashable, Comparable, Sendable, CustomStringConvert
         self.sublevel = sublevel
     }
 
-    /// Parses `6.12`, `6.12.117` or `v6.12`; nil for anything else.
+    /// Parses `6.12`, `6.12.117` or `v6.12`; nil for anything else. The grammar is the registry's
+    /// (`KernelRelease`, what `kernel.since` holds), without its `<=`.
     public init?(_ text: String) {
-        var t = Substring(text)
-        if t.hasPrefix("v") { t = t.dropFirst() }
-        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3,
-              parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
-        self.init(Int(parts[0])!, Int(parts[1])!, parts.count == 3 ? Int(parts[2])! : nil)
+        guard let r = KernelRelease(text.hasPrefix("v") ? text : "v" + text), !r.upperBound else { return nil }
+        self.init(r.major, r.minor, r.sublevel)
     }
 
     /// The `major.minor` at the start of a kernel release string (`uname -r`, `6.1.0-40-amd64`,

@@ -308,7 +308,7 @@ extension ConfigSpace {
 /// `egressVectorBits` is 1...256 (256 encodes as 0) and only used with EC.
 public func encodeACSCapability(capability: ACSFlags, control: ACSFlags, next: Int = 0, version: UInt8 = 1,
                                 egressVectorBits: Int = 0) -> [UInt8] {
-    precondition(next & 3 == 0 && next >= 0 && next < 0x1000)
+    precondition(next & 3 == 0 && next >= 0 && next < PCI_CFG_SPACE_EXP_SIZE)
     precondition(!capability.contains(.ec) || (1...256).contains(egressVectorBits))
     let header = UInt32(PCI_EXT_CAP_ID_ACS) | UInt32(version & 0xf) << 16 | UInt32(next) << 20
     let sizeField: UInt16 = capability.contains(.ec) ? UInt16(egressVectorBits == 256 ? 0 : egressVectorBits) << 8 : 0

@@ -14,3 +14,10 @@ public func acsSummary(_ status: ACSStatus, explain: (ACSStatus.UnknownReason) -
         return s
     }
 }
+
+extension ACSCapability {
+    /// Whether the capability advertises P2P Request and Completion Redirect (RR and CR): Linux's
+    /// `pci_enable_acs()` enables them and `pci_acs_enabled()` then isolates the device without a
+    /// quirk. The one test behind `check`'s `has-acs`/`overrides-acs` and `new`'s note.
+    var advertisesRedirect: Bool { capability.isSuperset(of: [.rr, .cr]) }
+}

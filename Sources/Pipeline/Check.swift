@@ -127,7 +127,7 @@ public enum RegistryCheck {
                                         + (options.system.assumeIOMMU ? "" : " (a dump taken without an IOMMU? --assume-iommu models what Linux enables)"))
                             }
                         }
-                    } else if cap.capability.isSuperset(of: [.rr, .cr]) {
+                    } else if cap.advertisesRedirect {
                         if upstream {
                             finding(.warning, .overridesACS, devicesField,
                                     "\(who) has a real ACS capability (cap \(cap.capability), ctl \(cap.control)) that the kernel quirk \(e.kernel.function ?? "") overrides: Linux judges this device by the quirk alone")

@@ -192,7 +192,7 @@ public enum EntryScaffolder {
         // The same test as `check` (rule has-acs): ACS advertising RR and CR works without a quirk.
         var working: [String] = []
         for v in views {
-            if case let .present(cap) = v.acsStatus, cap.capability.isSuperset(of: [.rr, .cr]) {
+            if case let .present(cap) = v.acsStatus, cap.advertisesRedirect {
                 working.append("\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
                     + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error")
             }

@@ -43,7 +43,7 @@ public struct ACSTableRequest: Hashable, Sendable {
     }
 
     /// Size in bytes: 8, plus the egress control vector rounded up to whole dwords.
-    public var size: Int { 8 + ((egressVectorBits ?? 0) + 31) / 32 * 4 }
+    public var size: Int { PCI_ACS_EGRESS_CTL_V + ((egressVectorBits ?? 0) + 31) / 32 * 4 }
 
     /// The capability's bytes (little-endian) with next pointer `next` (0 = last in the list),
     /// built by `encodeACSCapability`.
@@ -258,7 +258,7 @@ extension StaticACSTable {
             if o & 3 != 0 { throw .offsetUnaligned(o) }
             if o < ConfigSpace.extendedStart || o + size > ConfigSpace.size { throw .offsetOutOfRange(o, size: size) }
         }
-        if c.readable < 0x40 { throw .extendedSpaceNotReadable(a, readable: c.readable) }
+        if c.readable < PCI_STD_HEADER_SIZEOF { throw .extendedSpaceNotReadable(a, readable: c.readable) }
         if c.isAllOnes { throw .allOnes(a) }
         if c.readable < ConfigSpace.size, c.pciExpress == nil, case .pointerPastReadable? = c.standardCapabilities().anomaly {
             throw .extendedSpaceNotReadable(a, readable: c.readable)
@@ -321,25 +321,26 @@ extension StaticACSTable {
                                                  request: request))
     }
 
-    /// Notes on how Linux will read the table on this function (drivers/pci/pci.c `pci_acs_enabled`).
+    /// Notes on how Linux will read the table on this function: `pci_acs_enabled()` (module
+    /// LinuxPCI, drivers/pci/pci.c) asked about the function with the table in place, no quirk.
     static func warnings(for dev: PCIDev?, request: ACSTableRequest) -> [String] {
-        guard let f = dev else { return [] }
+        guard var f = dev else { return [] }
+        let table = ACSRegisters(capability: request.capability, control: request.control)
+        f.acsStatus = .present(ACSCapability(offset: f.acs?.offset ?? ConfigSpace.extendedStart, registers: table))
+        f.acs = PCIDevACS(offset: f.acs?.offset ?? ConfigSpace.extendedStart, standard: table, intelSPTDword: nil)
         var w: [String] = []
-        let type = f.type
-        switch type {
-        case .endpoint?, .legacyEndpoint?, .rcIntegratedEndpoint?, .upstreamPort?:
-            if !f.multifunction {
-                w.append("\(f.address) is a single-function \(type!.description): Linux's pci_acs_enabled() does not "
-                    + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
-            }
-        case .rootPort?, .downstreamPort?:
+        switch pciACSEnabled(f, quirks: QuirkTable(entries: []), system: LinuxSystem()).reason {
+        case let .singleFunction(type):
+            w.append("\(f.address) is a single-function \(type.description): Linux's pci_acs_enabled() does not "
+                + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
+        case .acsControls where f.type?.isDownstreamFacingPort == true:
             let missing = REQ_ACS_FLAGS.subtracting(request.capability)
             if !missing.isEmpty {
-                w.append("\(f.address) is a \(type!.description): not advertising \(missing) tells Linux the port "
+                w.append("\(f.address) is a \(f.type!.description): not advertising \(missing) tells Linux the port "
                     + "behaves as if they were enabled; only ship that if the port really never forwards peer-to-peer")
             }
-        case .pcieToPCIBridge?, .pciToPCIeBridge?, .rcEventCollector?:
-            w.append("\(f.address) is a \(type!.description): Linux never considers such a function isolated, whatever its ACS capability says")
+        case let .neverIsolatedType(type):
+            w.append("\(f.address) is a \(type.description): Linux never considers such a function isolated, whatever its ACS capability says")
         default:
             break
         }

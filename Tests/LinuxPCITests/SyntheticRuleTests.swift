@@ -102,8 +102,8 @@ import Testing
         // Linux enabled SV|RR|CR|UF in the dword at +8; the standard +6 word (what lspci shows) is 0.
         let on = try run(topo(.linuxRequired))
         let rp = try #require(on.devices.first { $0.idString == "8086:a167" })
-        #expect(rp.acs?.registers(.standard).control == [])
-        #expect(rp.acs?.registers(.intelSPTDword).control == .linuxRequired)
+        #expect(rp.acs?.registers(.standard)?.control == [])
+        #expect(rp.acs?.registers(.intelSPTDword)?.control == .linuxRequired)
         #expect(on.groupOf("01:00.0") == ["01:00.0"])
         #expect(on.verdicts[rp.index].isolated)
         // Control dword off: the quirk reads the real registers and answers "not isolated".
