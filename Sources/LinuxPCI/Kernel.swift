@@ -104,32 +104,28 @@ extension KernelDifference {
 /// functions are the same in 6.1.192, 6.12.117 and 7.3-rc7; the profiles differ where
 /// `KernelDifference.all` says.
 ///
-/// THE type for `--kernel`: `init?(argument:)` is the one place a profile name is validated (the
-/// command line's `ExpressibleByArgument` conformance uses it), `resolve(_:live:)` the one default.
-public struct KernelProfile: Hashable, Sendable, CustomStringConvertible {
-    /// The release the profile stands for.
-    public let version: KernelVersion
+/// One enum, one case per profile; what sets profiles apart is data (`KernelDifference.all`, by
+/// release), never a switch over the cases. THE type for `--kernel`: `init?(argument:)` is the
+/// one place a profile name is validated (the command line's `ExpressibleByArgument` conformance
+/// uses it), `resolve(_:live:)` the one default.
+public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
+    // Oldest first: `allCases` is this order.
+    case v6_1 = "6.1"
+    case v6_12 = "6.12"
+    case v7_3 = "7.3"
 
-    private init(_ version: KernelVersion) { self.version = version }
-
-    public static let v6_1 = KernelProfile(KernelVersion(6, 1))
-    public static let v6_12 = KernelProfile(KernelVersion(6, 12))
-    public static let v7_3 = KernelProfile(KernelVersion(7, 3))
-
-    /// Every profile `--kernel` accepts, oldest first.
-    public static let allCases: [KernelProfile] = [.v6_1, .v6_12, .v7_3]
     public static let newest: KernelProfile = .v7_3
 
+    /// The release the profile stands for.
+    public var version: KernelVersion { KernelVersion(rawValue)! }
+
     /// The profile named `argument` (`6.1`, `6.12`, `7.3`), or `nil` for a name no profile has.
-    public init?(argument: String) {
-        guard let p = Self.allCases.first(where: { $0.description == argument }) else { return nil }
-        self = p
-    }
+    public init?(argument: String) { self.init(rawValue: argument) }
 
     /// `--kernel`'s accepted values, for help and error messages.
-    public static var allValueStrings: [String] { allCases.map(\.description) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 
-    public var description: String { version.description }
+    public var description: String { rawValue }
 
     /// Whether this kernel behaves as `difference` says.
     public func has(_ difference: KernelDifference) -> Bool { difference.applies(to: version) }

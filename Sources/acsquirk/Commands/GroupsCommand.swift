@@ -101,7 +101,7 @@ struct GroupsCommand: AsyncParsableCommand {
             printError(dump == nil ? "acsquirk groups: live system: \(error.message)" : error.message)
             throw ExitStatus.badInput
         }
-        if dump == nil, functions.contains(where: { $0.config.readable < 256 }) {
+        if dump == nil, functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
             printError("acsquirk groups: warning: config space beyond 64 bytes is readable only as root; "
                 + "without it ACS is invisible and the prediction treats it as absent")
         }
