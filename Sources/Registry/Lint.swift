@@ -4,8 +4,8 @@ import PCIConfig
 /// What the linter may consult beyond the files.
 public struct LintOptions: Sendable {
     /// The pci.ids name of a vendor, or nil when unknown; the caller passes it in (PCIAccess's
-    /// `PCINameDatabase.vendorNames(idsPath:)` reads pci.ids through libpci). `nil` closure: the
-    /// `unknown-vendor` rule is skipped.
+    /// `PCINameDatabase.standardVendorLookup` and `vendorLookup` read pci.ids through libpci).
+    /// `nil` closure: the `unknown-vendor` rule is skipped.
     public var vendorName: (@Sendable (UInt16) -> String?)?
     /// Today as `YYYY-MM-DD` (UTC) for the `future-date` rule; `nil` skips that rule.
     public var today: String?
