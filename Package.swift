@@ -26,8 +26,8 @@ let package = Package(
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
-        // The quirk registry: schema, YAML loading with locations, lint, kernel import. No libpci:
-        // vendor names for lint are passed in.
+        // The quirk registry: schema, YAML loading with locations, lint. No libpci: vendor names
+        // for lint are passed in.
         .target(name: "Registry", dependencies: [
             "PCIConfig",
             .product(name: "Yams", package: "Yams"),
@@ -35,7 +35,7 @@ let package = Package(
         // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
         // the quirk table walk with its trace, DMA aliases and pci_device_group(), kernel profiles.
         .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
-        // Kernel-tree analysis, C quirk stubs, patches.
+        // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
             "Registry", "LinuxPCI", "PCIConfig",
             .product(name: "Mustache", package: "swift-mustache"),
@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry", "KernelOutput"],
                           path: "Benchmarks/acsquirk-bench"),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "LinuxPCITests", dependencies: [
             "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),

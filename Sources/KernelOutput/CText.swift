@@ -1,4 +1,5 @@
 import Foundation
+import PCIConfig
 import Registry
 
 /// Text from registry entries made safe and laid out for C comments and commit messages.
@@ -15,8 +16,9 @@ import Registry
 /// Widths follow checkpatch.pl: tabs advance to the next multiple of 8, every other character
 /// counts its UTF-8 bytes (checkpatch measures bytes).
 public enum CText {
-    /// The longest line a generated C line may have (checkpatch's default `--max-line-length`).
-    public static let maxColumns = 100
+    /// The longest line a generated C line may have: 80 columns, as drivers/pci/quirks.c keeps
+    /// (Documentation/process/coding-style.rst; checkpatch's own limit is 100).
+    public static let maxColumns = 80
     /// The width comment prose is wrapped to.
     public static let commentWrap = 80
     /// The width commit-message prose is wrapped to (checkpatch warns above 75).
@@ -186,6 +188,17 @@ enum Slug {
             }
         }
         return out
+    }
+
+    /// The folder of a vendor's files (`quirks/<vendor>.c`, one patch series per vendor):
+    /// the vendor name as a slug, `vendor-1234` when it has no letters or digits, with the ID
+    /// appended when another vendor already took the name.
+    static func vendorFolder(_ e: QuirkEntry, taken: inout Set<String>) -> String {
+        var slug = make(CText.singleLine(e.vendorName), separator: "-")
+        if slug.isEmpty { slug = "vendor-" + hex(e.vendor, width: 4) }
+        if taken.contains(slug) { slug += "-" + hex(e.vendor, width: 4) }
+        taken.insert(slug)
+        return slug
     }
 
     /// Whether `name` is a plain C identifier in kernel style (lower case, digits, underscores,

@@ -2,11 +2,10 @@ import Foundation
 import PCIConfig
 import Registry
 
-/// What kernel code one registry entry becomes (rows of `pci_dev_acs_enabled[]` and, where no
-/// existing function answers as the entry claims, a quirk function; drivers/pci/quirks.c), decided
-/// against a quirk table.
+/// What kernel code one registry entry becomes (docs/kernel-output.md, *What code an entry
+/// becomes*), decided against a quirk table.
 public struct CodePlan: Hashable, Sendable {
-    /// The shape of the code (the calling convention of `pci_dev_acs_enabled[]` functions).
+    /// The shape of the code.
     public enum Kind: Hashable, Sendable {
         /// One table row per device, pointing at an existing function
         /// (`pci_quirk_mf_endpoint_acs` for multifunction endpoints).
@@ -50,8 +49,8 @@ public enum CodePlanner {
     /// At most this many table rows per entry (larger ID sets need a function with ranges).
     public static let maxRows = 64
     /// The longest function name whose definition `static int NAME(struct pci_dev *dev, u16 acs_flags)`
-    /// fits in 100 columns.
-    public static let maxFunctionName = 53
+    /// fits in 80 columns (`CText.maxColumns`).
+    public static let maxFunctionName = 33
 
     /// Checks every free-text field of `loaded` for characters that cannot be shown faithfully,
     /// and the identifiers it names. `forPatch`: evidence (statement, `Name <email>` confirmers)
@@ -101,47 +100,116 @@ public enum CodePlanner {
         if e.isolation.acsEquivalent.isEmpty {
             throw .entry(loc, field: "isolation.acs-equivalent", "is empty: the quirk would report nothing")
         }
+        // The lint rule acs-equivalent-incomplete, for entries that reach the library unlinted:
+        // a claim that changes no IOMMU group is only written down with the entry's reason.
+        if CodeRenderer.isPartial(e), CText.singleLine(e.isolation.incompleteReason ?? "").isEmpty {
+            throw .entry(loc, field: "isolation.acs-equivalent", "lacks "
+                         + ACSFlags.linuxRequired.subtracting(e.isolation.acsEquivalent).shortNames.joined(separator: ", ")
+                         + ": Linux requires SV, RR, CR and UF to put devices in separate IOMMU groups, so the quirk would "
+                         + "change no group; give isolation.incomplete-reason")
+        }
+        if let r = e.isolation.incompleteReason { try CText.check(r, field: "isolation.incomplete-reason", at: loc) }
+        for a in e.kernel.ackedBy {
+            try CText.check(a, field: "kernel.acked-by", at: loc)
+            if forPatch, Identity(a) == nil {
+                throw .entry(loc, field: "kernel.acked-by", "\(a.debugDescription) is not \"Full Name <email>\"")
+            }
+        }
     }
 
-    /// The function name a new ports quirk gets: `kernel.function`, else
-    /// `pci_quirk_<vendor>_<family>_acs` from the names (the family's leading vendor name dropped).
-    public static func newFunctionName(_ loaded: LoadedEntry) throws(KernelOutputError) -> String {
+    /// Generic words of product names that say what kind of device it is, not which one:
+    /// dropped from the family when it names a function (`RK3588 Root Ports` -> `rk3588`).
+    static let genericWords: Set<String> = [
+        "root", "port", "ports", "rp", "rps", "downstream", "upstream", "switch", "switches", "bridge", "bridges", "nic",
+        "nics", "endpoint", "endpoints", "device", "devices", "controller", "controllers", "function", "functions",
+        "multifunction", "multi", "pcie", "pci", "express", "ethernet", "network", "adapter", "adapters", "family",
+        "series", "and", "or", "the", "for", "of", "complex", "integrated", "rciep", "rcieps", "chipset", "platform",
+    ]
+
+    /// The function name a new quirk gets: `kernel.function`, else
+    /// `pci_quirk_<vendor>_<short>_acs` as quirks.c names them (`pci_quirk_qcom_rp_acs`,
+    /// `pci_quirk_loongson_acs`): `<vendor>` the first word of the vendor's `PCI_VENDOR_ID_*`
+    /// macro (or of its vendor name), `<short>` the model word of the family (the first word
+    /// holding a digit, else the first word that is not a generic one such as "Root Ports"),
+    /// without separators. Its definition `static int NAME(struct pci_dev *dev, u16 acs_flags)`
+    /// and its table rows must fit in 80 columns (`maxFunctionName`). When that name is taken
+    /// (`taken`: the file defines it) or too long: the family's next word, else the vendor alone
+    /// (`pci_quirk_pericom_acs`), else the initials of a long vendor macro (`pci_quirk_aal_acs`),
+    /// else the model word shortened, else a number; never a cut-off part number while a
+    /// whole name fits.
+    public static func newFunctionName(_ loaded: LoadedEntry, vendor spelling: VendorSpelling,
+                                       taken: Set<String>) throws(KernelOutputError) -> String {
         let e = loaded.entry
         if let f = e.kernel.function {
             guard f.count <= maxFunctionName else {
                 throw .entry(loaded.location, field: "kernel.function",
-                             "\(f) is longer than \(maxFunctionName) characters: its definition would not fit in 100 columns")
+                             "\(f) is longer than \(maxFunctionName) characters: its definition would pass 80 columns "
+                                + "(quirks.c names them pci_quirk_<vendor>_<short>_acs)")
+            }
+            guard !taken.contains(f) else {
+                throw .entry(loaded.location, field: "kernel.function", "\(f) is already defined in drivers/pci/quirks.c")
             }
             return f
         }
-        var vendor = Slug.make(CText.singleLine(e.vendorName), separator: "_")
-        var family = Slug.make(CText.singleLine(e.family), separator: "_")
-        if !vendor.isEmpty, family.hasPrefix(vendor + "_") { family.removeFirst(vendor.count + 1) }
-        if family == vendor { family = "" }
-        if vendor.isEmpty || vendor.first!.isNumber { vendor = "v" + hex(e.vendor, width: 4) + (vendor.isEmpty ? "" : "_" + vendor) }
-        // pci_quirk_<vendor>[_<family>]_acs, whole words dropped from the end until it fits.
-        func name(_ v: String, _ f: String) -> String {
-            (["pci_quirk", v] + (f.isEmpty ? [] : [f]) + ["acs"]).joined(separator: "_")
+        var vendor: String
+        if let m = spelling.macro, m.hasPrefix("PCI_VENDOR_ID_") {
+            vendor = m.dropFirst("PCI_VENDOR_ID_".count).split(separator: "_").first.map { $0.lowercased() } ?? ""
+        } else {
+            vendor = CText.words(CText.singleLine(e.vendorName)).lazy.map { Slug.make($0, separator: "_") }
+                .first { !$0.isEmpty }?.replacingOccurrences(of: "_", with: "") ?? ""
         }
-        var words = family.split(separator: "_").map(String.init)
-        while name(vendor, words.joined(separator: "_")).count > maxFunctionName, !words.isEmpty { words.removeLast() }
-        while name(vendor, "").count > maxFunctionName, vendor.count > 8 {
-            vendor = String(vendor.prefix(vendor.count - 1))
-            while vendor.hasSuffix("_") { vendor.removeLast() }
+        if vendor.isEmpty || vendor.first!.isNumber { vendor = "v" + hex(e.vendor, width: 4) }
+        let vendorWords = Set(CText.words(e.vendorName.lowercased()).map { Slug.make($0, separator: "_") })
+        let words = CText.words(CText.singleLine(e.family)).map { Slug.make($0, separator: "_").replacingOccurrences(of: "_", with: "") }
+            .filter { !$0.isEmpty && !vendorWords.contains($0) && $0 != vendor }
+        let model = words.first { $0.contains(where: \.isNumber) } ?? words.first { !genericWords.contains($0) }
+        // The definition and every table row `\t{ VENDOR, DEVICE, NAME },` fit in 80 columns.
+        let switchStyle = e.devices.contains { if case .range = $0 { true } else { false } }
+        let budget = min(maxFunctionName, CText.maxColumns - 17 - spelling.description.count - (switchStyle ? 10 : 6))
+        func name(_ parts: [String]) -> String { (["pci_quirk", vendor] + parts + ["acs"]).joined(separator: "_") }
+        var candidates: [String] = []
+        if let model {
+            candidates.append(name([model]))
+            for w in words where w != model && !genericWords.contains(w) { candidates.append(name([model, w])) }
         }
-        return name(vendor, words.joined(separator: "_"))
+        // No model word, or none that fits: the vendor alone, as quirks.c names most vendors'
+        // functions (`pci_quirk_loongson_acs`, `pci_quirk_brcm_acs`), rather than a cut-off
+        // part number that reads as another product.
+        candidates.append(name([]))
+        // A long vendor macro leaves little room: its words' initials, as upstream shortened
+        // Amazon Annapurna Labs (`pci_quirk_al_acs`): PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS -> `aal`.
+        let room = budget - "pci_quirk__acs".count
+        var initials = ""
+        if let m = spelling.macro, m.hasPrefix("PCI_VENDOR_ID_") {
+            let parts = m.dropFirst("PCI_VENDOR_ID_".count).split(separator: "_")
+            if parts.count > 1 { initials = String(parts.compactMap(\.first)).lowercased() }
+        }
+        if !initials.isEmpty, initials.first!.isLetter { candidates.append(["pci_quirk", initials, "acs"].joined(separator: "_")) }
+        if let model { candidates.append(name([String(model.prefix(max(1, budget - name([]).count - 1)))])) }
+        for n in 2...99 { candidates.append(name((model.map { [String($0.prefix(8))] } ?? []) + [String(n)])) }
+        if room >= 2, vendor.count > room {
+            let v = String(vendor.prefix(room))
+            candidates.append(["pci_quirk", v, "acs"].joined(separator: "_"))
+            for n in 2...9 where v.count + 2 <= room { candidates.append(["pci_quirk", v, String(n), "acs"].joined(separator: "_")) }
+        }
+        if let free = candidates.first(where: { !taken.contains($0) && $0.count <= budget }) { return free }
+        throw .entry(loaded.location, field: "family", "no free function name \(name(["..."])) fits in 80 columns; "
+                     + "set kernel.function")
     }
 
     /// Decides the code for one entry against `model`. Returns nil when the table already
     /// isolates every device of the entry (see `coverage`).
     ///
-    /// The code never claims more or less than the entry: an existing function (its rows or its
-    /// ID list) is only used when its shape — port type, multifunction and class checks, platform
-    /// conditions and the controls it reports — is the entry's (`QuirkShape`); rows calling
-    /// `pci_quirk_mf_endpoint_acs()` only for endpoint or any-type entries without conditions that
-    /// report exactly SV|TB|RR|CR|UF|DT. Everything else gets a new function that checks the
-    /// entry's `applies-to` and reports its `acs-equivalent`, with its rows placed before any row
-    /// that would answer first (a vendor-wide row that answers "not isolated" for unlisted IDs).
+    /// The code never claims more or less than the entry, and an existing function wins whenever
+    /// one claims exactly what the entry claims for the entry's devices
+    /// (`QuirkShape.claimsExactly`, same isolation kind): in this order, `kernel.function`; the ID
+    /// list of a vendor-wide row that would answer first ("not isolated" for IDs it does not list:
+    /// Wangxun, Zhaoxin ports) or that lists the vendor's IDs (Cavium); the function of the
+    /// vendor's own rows (`pci_quirk_qcom_rp_acs` for a Qualcomm root port); rows calling
+    /// `pci_quirk_mf_endpoint_acs()` for a multifunction endpoint claim of exactly
+    /// SV|TB|RR|CR|UF|DT. Everything else gets a new function that checks the entry's
+    /// `applies-to` and reports its `acs-equivalent`, with its rows placed before any row that
+    /// would answer first.
     public static func plan(_ loaded: LoadedEntry, model: QuirkTableModel) throws(KernelOutputError) -> CodePlan? {
         let e = loaded.entry, loc = loaded.location
         let coverage = EntryCoverage(entry: e, model: model)
@@ -165,20 +233,21 @@ public enum CodePlanner {
             guard let p = model.profiles[name], p.ids != nil else { return nil }
             return p
         }
-        /// Whether code calling `name` says exactly what the entry says.
-        func fits(_ name: String) -> Bool {
+        /// Whether code calling `name` says exactly what the entry says for its devices.
+        func fits(_ name: String, sameKind: Bool = true) -> Bool {
             guard let p = model.profiles[name] else { return false }
-            return name == mfEndpointFunction ? shape.fitsMultifunctionEndpointRows : p.shape == shape
+            return p.shape.claimsExactly(shape) && (!sameKind || p.kind == e.isolation.kind)
         }
         /// Refuses `name` when it does not say what the entry says.
         func requireFit(_ name: String, field: String) throws(KernelOutputError) {
-            guard !fits(name) else { return }
-            let what = name == mfEndpointFunction
-                ? "\(name)() checks nothing and reports SV|TB|RR|CR|UF|DT (used only for endpoint or any-type entries, multifunction true or unset, "
-                    + "without class or platform conditions, that report exactly that)"
-                : "\(name)() has \(model.profiles[name].map { "\($0.shape)" } ?? "no known shape")"
+            guard !fits(name, sameKind: false) else { return }
+            let what = "\(name)() has \(model.profiles[name].map { "\($0.shape)" } ?? "no known shape")"
             throw .entry(loc, field: field, "\(what), but the entry says \(shape): the code would claim something else; "
                          + "fix the entry, or drop kernel.function to get a function of its own")
+        }
+        func newFunction() throws(KernelOutputError) -> CodePlan.Kind {
+            let name = try newFunctionName(loaded, vendor: vendor, taken: model.definedFunctions)
+            return .newFunction(name: name, switchStyle: e.devices.contains { if case .range = $0 { true } else { false } })
         }
         let kind: CodePlan.Kind
         if e.isolation.kind == .acsErratum {
@@ -221,11 +290,10 @@ public enum CodePlanner {
                 notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list; "
                     + "the IDs go into the list inside \(sticky.function)()")
             } else {
-                let name = try newFunctionName(loaded)
-                kind = .newFunction(name: name, switchStyle: e.devices.contains { if case .range = $0 { true } else { false } })
+                kind = try newFunction()
                 notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list, and "
                     + "\(sticky.function)() has \(model.profiles[sticky.function].map { "\($0.shape)" } ?? "another shape") where the entry "
-                    + "says \(shape): a new function \(name)() answers for these IDs, its rows before that row")
+                    + "says \(shape): a new function \(kind.function)() answers for these IDs, its rows before that row")
             }
         } else if e.kernel.function == nil, let listed = model.rows.first(where: { row in
             // A vendor-wide row whose function lists IDs and says exactly what the entry says
@@ -235,12 +303,20 @@ public enum CodePlanner {
             kind = .extendList(function: listed.function)
             notes.append("\(listed.label) already lists \(e.vendorName) IDs in \(listed.function)(), which says what the "
                 + "entry says; the IDs go there")
-        } else if e.kernel.function == nil, shape.fitsMultifunctionEndpointRows {
+        } else if e.kernel.function == nil, let own = model.rows.first(where: { row in
+            // The vendor's own rows call a function that claims exactly this (Qualcomm root ports:
+            // pci_quirk_qcom_rp_acs): more rows for it.
+            row.vendor == e.vendor && row.device != nil && listFunction(row.function) == nil && fits(row.function)
+        }) {
+            kind = .rows(function: own.function)
+            if own.function != mfEndpointFunction {
+                notes.append("\(own.label) calls \(own.function)(), which claims for these devices what the entry claims; "
+                    + "the rows call it too")
+            }
+        } else if e.kernel.function == nil, e.isolation.kind == .noPeerToPeer, shape.fitsMultifunctionEndpointRows {
             kind = .rows(function: mfEndpointFunction)
         } else {
-            let name = try newFunctionName(loaded)
-            let switchStyle = e.devices.contains { if case .range = $0 { true } else { false } }
-            kind = .newFunction(name: name, switchStyle: switchStyle)
+            kind = try newFunction()
         }
 
         let devices = coverage.uncovered

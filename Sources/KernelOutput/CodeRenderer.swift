@@ -20,16 +20,61 @@ public struct CodeRenderer: Sendable {
         return f.lowercased().hasPrefix(v.lowercased() + " ") || f.lowercased() == v.lowercased() ? f : "\(v) \(f)"
     }
 
-    static func portNoun(_ e: QuirkEntry, plural: Bool) -> String {
-        switch e.appliesTo.portType {
-        case .rootPort: plural ? "Root Ports" : "Root Port"
-        case .downstreamPort: plural ? "Switch Downstream Ports" : "Switch Downstream Port"
-        case .rootOrDownstreamPort: plural ? "Root Ports and Switch Downstream Ports" : "port"
-        case .endpoint: plural ? "Endpoints" : "Endpoint"
-        case .rciep: plural ? "Root Complex Integrated Endpoints" : "Root Complex Integrated Endpoint"
-        case .any where e.isolation.kind == .noPeerToPeer: plural ? "devices" : "device"
-        case .any: plural ? "ports" : "port"
+    /// Nouns that name the kind of device (singular and plural, lower case): a family name that
+    /// ends with one already says what the devices are ("RK3588 Root Ports"), so no noun is
+    /// appended to it.
+    static let deviceNouns: [(singular: String, plural: String)] = [
+        ("root port", "root ports"), ("downstream port", "downstream ports"), ("port", "ports"), ("rp", "rps"),
+        ("nic", "nics"), ("device", "devices"), ("endpoint", "endpoints"), ("controller", "controllers"),
+        ("switch", "switches"), ("bridge", "bridges"), ("adapter", "adapters"), ("function", "functions"),
+        ("rciep", "rcieps"), ("card", "cards"), ("accelerator", "accelerators"), ("gpu", "gpus"),
+    ]
+
+    /// Whether the family name ends with a device noun, and whether that noun is plural.
+    static func familyNoun(_ family: String) -> (plural: Bool, noun: String)? {
+        let f = CText.singleLine(family).lowercased()
+        for n in deviceNouns {
+            if f == n.plural || f.hasSuffix(" " + n.plural) { return (true, n.plural) }
+            if f == n.singular || f.hasSuffix(" " + n.singular) { return (false, n.singular) }
         }
+        return nil
+    }
+
+    /// The noun for the entry's devices when its family name has none.
+    static func typeNoun(_ e: QuirkEntry, plural: Bool) -> String {
+        switch (e.appliesTo.portType, e.isolation.kind) {
+        case (.rootPort, _): plural ? "Root Ports" : "Root Port"
+        case (.downstreamPort, _): plural ? "Switch Downstream Ports" : "Switch Downstream Port"
+        case (.rootOrDownstreamPort, _): plural ? "Root Ports and Switch Downstream Ports" : "port"
+        case (.rciep, _): plural ? "Root Complex Integrated Endpoints" : "Root Complex Integrated Endpoint"
+        case (.any, .portsIsolated): plural ? "ports" : "port"
+        default: plural ? "devices" : "device"
+        }
+    }
+
+    /// The devices as a noun phrase with its number: `Rockchip RK3588 Root Ports` (the family
+    /// says the noun), `Example ES-8 Switch Downstream Ports` (the port type adds it; plural
+    /// when the entry lists more than one ID). Never a noun twice.
+    static func product(_ e: QuirkEntry) -> (text: String, plural: Bool) {
+        let name = vendorFamily(e)
+        if let n = familyNoun(e.family) { return (name, n.plural) }
+        let plural = e.devices.flatMap(\.ids).count != 1
+        return (name + " " + typeNoun(e, plural: plural), plural)
+    }
+
+    /// What the effect sentence says can be separated: `each Root Port can be in a separate
+    /// IOMMU group`, `the functions can be in separate IOMMU groups`.
+    static func effect(_ e: QuirkEntry) -> String {
+        switch e.isolation.kind {
+        case .noPeerToPeer: "the functions can be in separate IOMMU groups"
+        case .portsIsolated, .acsErratum: "each \(typeNoun(e, plural: false)) can be in a separate IOMMU group"
+        }
+    }
+
+    /// Whether the claim reports less than Linux asks for when it forms groups (allowed only with
+    /// `isolation.incomplete-reason`): such a quirk splits no IOMMU group.
+    static func isPartial(_ e: QuirkEntry) -> Bool {
+        e.isolation.kind != .acsErratum && !e.isolation.acsEquivalent.isSuperset(of: .linuxRequired)
     }
 
     /// `SV/RR/CR/UF`.
@@ -37,9 +82,6 @@ public struct CodeRenderer: Sendable {
 
     /// `PCI_ACS_SV | PCI_ACS_RR | …` pieces.
     static func flagMacros(_ f: ACSFlags) -> [String] { f.shortNames.map { "PCI_ACS_" + $0 } }
-
-    /// `PCI_ACS_RR and PCI_ACS_CR`, `PCI_ACS_SV, PCI_ACS_RR, PCI_ACS_CR and PCI_ACS_UF`.
-    static func flagProse(_ f: ACSFlags) -> String { englishList(flagMacros(f)) }
 
     static func englishList(_ items: [String]) -> String {
         switch items.count {
@@ -87,17 +129,17 @@ public struct CodeRenderer: Sendable {
 
     /// A block comment (`/*`, ` * …`, ` */`) with `indent`, prose wrapped to `CText.commentWrap`
     /// columns and made comment-safe.
-    static func blockComment(_ blocks: [Prose.Block], indent: String) -> [String] {
+    static func blockComment(_ blocks: [Prose.Block], indent: String, column: Int = 0) -> [String] {
         var out = [indent + "/*"]
         for b in blocks {
             switch b {
             case let .paragraph(words):
-                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap,
-                                  wholeWordWidth: CText.maxColumns)
+                out += CText.wrap(words.map(CText.commentSafe), prefix: indent + " * ", width: CText.commentWrap - column,
+                                  wholeWordWidth: CText.maxColumns - column)
             case let .verbatim(line):
                 let words = CText.words(CText.commentSafe(line))
-                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap,
-                                                                    wholeWordWidth: CText.maxColumns)
+                out += words.isEmpty ? [indent + " *"] : CText.wrap(words, prefix: indent + " * ", width: CText.commentWrap - column,
+                                                                    wholeWordWidth: CText.maxColumns - column)
             case .gap:
                 out.append(indent + " *")
             }
@@ -106,21 +148,21 @@ public struct CodeRenderer: Sendable {
         return out
     }
 
-    /// `/* text */` on one line when it fits in `CText.commentWrap` columns, else a block comment.
-    static func shortComment(_ text: String, indent: String) -> [String] {
+    /// `/* text */` on one line when it fits in `CText.commentWrap` columns, else a block comment;
+    /// `column`: where the template places the lines (after its indent).
+    static func shortComment(_ text: String, indent: String, column: Int = 0) -> [String] {
         let safe = CText.commentSafe(CText.singleLine(text))
         let line = "\(indent)/* \(safe) */"
-        if CText.width(line) <= CText.commentWrap { return [line] }
-        return blockComment([.paragraph(CText.words(safe))], indent: indent)
+        if column + CText.width(line) <= CText.commentWrap { return [line] }
+        return blockComment([.paragraph(CText.words(safe))], indent: indent, column: column)
     }
 
-    /// `indent` + `head` + `(` first argument, then the other arguments joined by ` | `, each
-    /// continuation line aligned with the open parenthesis and broken before 100 columns.
-    static func alignedCall(indent: String, head: String, first: String, rest: [String], terminator: String) -> [String] {
-        let line1 = indent + head + "(" + first + ","
-        let column = CText.width(indent + head + "(")
-        let prefix = String(repeating: "\t", count: column / 8) + String(repeating: " ", count: column % 8)
-        var lines: [String] = []
+    /// `indent` + `head` + `(` first argument, then the other arguments joined by ` | ` on
+    /// continuation lines indented one tab further, as the quirks in drivers/pci/quirks.c write
+    /// `pci_acs_ctrl_enabled(acs_flags,` / `PCI_ACS_SV | … );`, broken before `CText.maxColumns`.
+    static func continuedCall(indent: String, head: String, first: String, rest: [String], terminator: String) -> [String] {
+        let prefix = indent + "\t"
+        var lines = [indent + head + "(" + first + ","]
         var current = ""
         for (i, item) in rest.enumerated() {
             let piece = item + (i == rest.count - 1 ? terminator : " |")
@@ -134,7 +176,7 @@ public struct CodeRenderer: Sendable {
             }
         }
         lines.append(prefix + current)
-        return [line1] + lines
+        return lines
     }
 
     /// Splits rendered template text into lines (dropping the final line feed).
@@ -193,15 +235,10 @@ public struct CodeRenderer: Sendable {
     struct RowCommentView { let vendor: String; let family: String; let ownFamilyName: Bool }
 
     struct ClaimView {
-        let vendor: String
-        let family: String
-        let portNoun: String
-        let portNounSingular: String
+        let product: String
+        let plural: Bool
         let flags: String
-        let statement: String?
-        let confirmedBy: String?
-        let date: String?
-        let references: [Line]
+        let partial: Bool
         let portsIsolated: Bool
         let noPeerToPeer: Bool
         let acsErratum: Bool
@@ -221,23 +258,37 @@ public struct CodeRenderer: Sendable {
     struct ListView { let indent: String; let commentLines: [Line]; let labels: [String]; let valueLines: [Line] }
 
     struct CommitView {
-        let subjectName: String
-        let vendorFamily: String
+        let subject: String
+        let product: String
+        let plural: Bool
+        let mayBe: Bool
         let idList: String
         let statement: String
+        let confirmation: String?
+        let partial: Bool
         let flags: String
+        let reason: String
         let function: String
-        let portNoun: String
-        let noPeerToPeer: Bool
-        let portsIsolated: Bool
-        let acsErratum: Bool
-        let rows: Bool
-        let newFunction: Bool
+        let using: Bool
         let extendList: Bool
-        let unlinkedReferences: [String]
+        let effect: String
+        let noPeerToPeer: Bool
+        let hasFootnotes: Bool
+        let footnotes: [String]
         let links: [String]
+        let ccs: [String]
         let from: String
         let acks: [String]
+    }
+
+    struct CoverView {
+        let subject: String
+        /// Who confirmed it: the vendor's name for a series of one vendor, else "their vendors".
+        let confirmedBy: String
+        let ports: Bool
+        let functions: Bool
+        let grouping: Bool
+        let confirmers: Bool
     }
 
     // MARK: - Pieces
@@ -268,33 +319,23 @@ public struct CodeRenderer: Sendable {
     public func tableRows(vendor: VendorSpelling, devices: [UInt16?], function: String, comment: String?) -> [String] {
         let view = TableRowsView(
             indent: "\t",
-            commentLines: (comment.map { Self.shortComment($0, indent: "") } ?? []).map(Line.init),
+            commentLines: (comment.map { Self.shortComment($0, indent: "", column: 8) } ?? []).map(Line.init),
             rows: devices.map { RowView(vendor: vendor.description, device: $0.map { "0x" + hex($0, width: 4) } ?? "PCI_ANY_ID",
                                         function: function) })
         return Self.lines(templates.render("table-rows", view))
     }
 
-    /// The claim comment as prose blocks (isolation claim, the vendor's statement, what the quirk
-    /// reports, who confirmed it and the references).
+    /// The claim comment of a new function as prose blocks: the isolation claim in a sentence
+    /// (names, addresses, dates and links stay in the commit message).
     func claimBlocks(_ e: QuirkEntry) -> [Prose.Block] {
         Prose.blocks(templates.render("claim-comment", Self.claimView(e)))
     }
 
     /// The view of the `claim-comment` template for an entry.
     static func claimView(_ e: QuirkEntry) -> ClaimView {
-        let refs: [Line] = (e.evidence?.references ?? []).map { r in
-            let title = CText.singleLine(r.title)
-            if let u = r.url { return Line(text: title.isEmpty ? u : "\(title): \(u)") }
-            return Line(text: title)
-        }
-        let confirmed = (e.evidence?.confirmedBy ?? []).map(CText.singleLine).filter { !$0.isEmpty }
+        let (product, plural) = product(e)
         return ClaimView(
-            vendor: nameField(e.vendorName), family: nameField(e.family),
-            portNoun: portNoun(e, plural: true), portNounSingular: portNoun(e, plural: false),
-            flags: shortFlags(e.isolation.acsEquivalent),
-            statement: e.evidence.map { proseField($0.statement) }.flatMap { $0.isEmpty ? nil : $0 },
-            confirmedBy: confirmed.isEmpty ? nil : englishList(confirmed.map(nameField)),
-            date: e.evidence?.date, references: refs,
+            product: nameField(product), plural: plural, flags: shortFlags(e.isolation.acsEquivalent), partial: isPartial(e),
             portsIsolated: e.isolation.kind == .portsIsolated, noPeerToPeer: e.isolation.kind == .noPeerToPeer,
             acsErratum: e.isolation.kind == .acsErratum)
     }
@@ -338,8 +379,8 @@ public struct CodeRenderer: Sendable {
             commentLines: Self.blockComment(claimBlocks(e), indent: "").map(Line.init),
             guards: Self.guards(e), switchStyle: switchStyle,
             labels: plan.compressedDevices.map(Self.caseLabel),
-            returnLines: Self.alignedCall(indent: indent, head: "return pci_acs_ctrl_enabled", first: "acs_flags",
-                                          rest: Self.flagMacros(e.isolation.acsEquivalent), terminator: ");").map(Line.init))
+            returnLines: Self.continuedCall(indent: indent, head: "return pci_acs_ctrl_enabled", first: "acs_flags",
+                                            rest: Self.flagMacros(e.isolation.acsEquivalent), terminator: ");").map(Line.init))
         return Self.lines(templates.render("quirk-function", view))
     }
 
@@ -349,7 +390,7 @@ public struct CodeRenderer: Sendable {
         let comment = rowComment(plan.entry.entry)
         switch site {
         case let .switchCases(_, _, indent):
-            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "").map(Line.init),
+            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "", column: CText.width(indent)).map(Line.init),
                                 labels: plan.compressedDevices.map(Self.caseLabel), valueLines: [])
             return Self.lines(templates.render("id-cases", view))
         case let .array(_, _, indent):
@@ -360,38 +401,105 @@ public struct CodeRenderer: Sendable {
                 if chunk.count == 8 { valueLines.append(Line(text: chunk.joined(separator: " "))); chunk = [] }
             }
             if !chunk.isEmpty { valueLines.append(Line(text: chunk.joined(separator: " "))) }
-            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "").map(Line.init),
+            let view = ListView(indent: indent, commentLines: Self.shortComment(comment, indent: "", column: CText.width(indent)).map(Line.init),
                                 labels: [], valueLines: valueLines)
             return Self.lines(templates.render("id-array", view))
         }
     }
 
+    /// Whether a reference URL points at public discussion of the change (a mailing-list
+    /// archive or a bug tracker), which the kernel cites with `Link:`; other documents (datasheets,
+    /// vendor pages) are cited in the body.
+    static func isDiscussion(_ url: String) -> Bool {
+        guard let u = URL(string: url), let host = u.host?.lowercased() else { return false }
+        let archives = ["lore.kernel.org", "lkml.kernel.org", "patch.msgid.link", "lkml.org", "patchwork.kernel.org"]
+        return archives.contains(host) || host.hasPrefix("bugzilla.") || u.path.hasSuffix("show_bug.cgi")
+    }
+
     /// The commit message: subject (without `[PATCH]`) and body lines (trailers included).
+    ///
+    /// In the form of upstream ACS-quirk commits (docs/kernel-output.md): which devices lack an
+    /// ACS capability and the vendor's statement, who confirmed it privately and the documents
+    /// that say so, then the effect. Trailers: `Link:` for public discussion only (the entry's
+    /// `kernel.link` and references on lore or a bugzilla), `Cc:` for the vendor contacts who
+    /// confirmed it (`confirmed-by`), the submitter's `Signed-off-by:`, and `Acked-by:` only for
+    /// acks given on the list (`kernel.acked-by`); nobody is named twice and the submitter never
+    /// acks or copies themself.
     public func commitMessage(_ plan: CodePlan, from: Identity) -> (subject: String, body: [String]) {
         let e = plan.entry.entry
         let ev = e.evidence ?? Evidence(statement: "")
-        // Everyone who confirmed, except the author (who signs off), compared by address.
-        let acks = ev.confirmedBy.compactMap(Identity.init).filter { $0.email.lowercased() != from.email.lowercased() }
-            .map(\.description)
-        var kindRows = false, kindNew = false, kindExtend = false
+        func same(_ a: Identity, _ b: Identity) -> Bool { a.email.lowercased() == b.email.lowercased() }
+        let acks = e.kernel.ackedBy.compactMap(Identity.init).filter { !same($0, from) }
+        let confirmers = ev.confirmedBy.compactMap(Identity.init).filter { c in !same(c, from) }
+        let ccs = confirmers.filter { c in !acks.contains { same($0, c) } }
+        let docs = ev.references.filter { $0.url.map { !Self.isDiscussion($0) } ?? true }
+        var footnotes: [String] = []
+        var cited: [String] = []
+        for r in docs {
+            let title = Self.nameField(r.title)
+            if let u = r.url {
+                footnotes.append("[\(footnotes.count + 1)] \(u)")
+                cited.append("\(title) [\(footnotes.count)]")
+            } else {
+                cited.append(title)
+            }
+        }
+        var confirmation: [String] = []
+        if !confirmers.isEmpty {
+            confirmation.append("\(Self.englishList(confirmers.map { Self.nameField($0.name) })) confirmed this for "
+                                + "\(Self.nameField(e.vendorName)).")
+        }
+        if !cited.isEmpty { confirmation.append("Documented in \(Self.englishList(cited)).") }
+        var links: [String] = []
+        for l in [e.kernel.link].compactMap({ $0 }) + ev.references.compactMap(\.url).filter(Self.isDiscussion)
+            where !links.contains(l) { links.append(l) }
+        let (product, plural) = Self.product(e)
+        var using = false, extend = false
         switch plan.kind {
-        case .rows: kindRows = true
-        case .newFunction: kindNew = true
-        case .extendList: kindExtend = true
+        case let .rows(f): using = f != CodePlanner.mfEndpointFunction
+        case .newFunction: break
+        case .extendList: extend = true
         }
         let view = CommitView(
-            subjectName: Self.nameField(Self.vendorFamily(e)), vendorFamily: Self.nameField(Self.vendorFamily(e)),
-            idList: Self.idList(vendor: e.vendor, plan.compressedDevices),
-            statement: Self.proseField(ev.statement), flags: Self.flagProse(e.isolation.acsEquivalent),
-            function: plan.kind.function, portNoun: Self.portNoun(e, plural: true),
-            noPeerToPeer: e.isolation.kind == .noPeerToPeer, portsIsolated: e.isolation.kind == .portsIsolated,
-            acsErratum: e.isolation.kind == .acsErratum, rows: kindRows, newFunction: kindNew, extendList: kindExtend,
-            unlinkedReferences: ev.references.filter { $0.url == nil }.map { Self.nameField($0.title) },
-            links: ev.references.compactMap(\.url), from: from.description, acks: acks)
+            subject: Self.nameField(Self.vendorFamily(e)), product: Self.nameField(product), plural: plural,
+            mayBe: e.appliesTo.multifunction == nil, idList: Self.idList(vendor: e.vendor, plan.compressedDevices),
+            statement: Self.proseField(ev.statement), confirmation: confirmation.isEmpty ? nil : confirmation.joined(separator: " "),
+            partial: Self.isPartial(e), flags: Self.englishList(e.isolation.acsEquivalent.shortNames),
+            reason: Self.proseField(e.isolation.incompleteReason ?? ""), function: plan.kind.function, using: using,
+            extendList: extend, effect: Self.effect(e), noPeerToPeer: e.isolation.kind == .noPeerToPeer,
+            hasFootnotes: !footnotes.isEmpty, footnotes: footnotes, links: links, ccs: ccs.map(\.description),
+            from: from.description, acks: acks.map(\.description))
         let blocks = Prose.blocks(templates.render("commit-message", view))
         guard case let .verbatim(subject)? = blocks.first else { return ("", Self.commitLines(blocks)) }
         var rest = Array(blocks.dropFirst())
         while rest.first == .gap { rest.removeFirst() }
         return (subject, Self.commitLines(rest))
+    }
+
+    /// The cover letter's subject (without `[PATCH 0/n]`) and blurb lines, for a series of
+    /// `plans`: `PCI: Add ACS quirks for <vendors>` (the families when the series has one vendor)
+    /// and what the series does in two sentences. `PatchSeries` adds the shortlog and diffstat
+    /// as `git format-patch --cover-letter` does.
+    public func coverLetter(_ plans: [CodePlan]) -> (subject: String, blurb: [String]) {
+        let entries = plans.map(\.entry.entry)
+        var vendors: [String] = []
+        for e in entries where !vendors.contains(CText.singleLine(e.vendorName)) { vendors.append(CText.singleLine(e.vendorName)) }
+        let subject: String
+        if vendors.count == 1 {
+            let families = entries.map { CText.singleLine($0.family) }
+            subject = families.count <= 3 ? "\(vendors[0]) " + Self.englishList(families)
+                : "\(families.count) \(vendors[0]) device families"
+        } else {
+            subject = vendors.count <= 3 ? Self.englishList(vendors) + " devices" : "devices of \(vendors.count) vendors"
+        }
+        let view = CoverView(
+            subject: Self.nameField(subject), confirmedBy: vendors.count == 1 ? vendors[0] : "their vendors", ports: entries.contains { $0.isolation.kind != .noPeerToPeer },
+            functions: entries.contains { $0.isolation.kind == .noPeerToPeer }, grouping: !entries.contains(where: Self.isPartial),
+            confirmers: entries.contains { !($0.evidence?.confirmedBy.isEmpty ?? true) })
+        let blocks = Prose.blocks(templates.render("cover-letter", view))
+        guard case let .verbatim(s)? = blocks.first else { return ("", Self.commitLines(blocks)) }
+        var rest = Array(blocks.dropFirst())
+        while rest.first == .gap { rest.removeFirst() }
+        return (s, Self.commitLines(rest))
     }
 }

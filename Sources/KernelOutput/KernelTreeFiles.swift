@@ -3,12 +3,14 @@ import PCIConfig
 import Registry
 
 /// The two files of a kernel tree the analysis reads: drivers/pci/quirks.c and
-/// include/linux/pci_ids.h.
+/// include/linux/pci_ids.h (`import-kernel` also reads the Makefile's version).
 public struct KernelTreeFiles: Sendable {
     /// The tree's top directory.
     public let root: String
     /// Absolute path of drivers/pci/quirks.c.
     public let quirksPath: String
+    /// Absolute path of include/linux/pci_ids.h.
+    public let idsPath: String
     /// Its text as read.
     public let quirks: String
     /// The vendor macros of include/linux/pci_ids.h.
@@ -20,17 +22,15 @@ public struct KernelTreeFiles: Sendable {
     public init(root: String) throws(KernelOutputError) {
         self.root = root
         quirksPath = (root as NSString).appendingPathComponent(QuirksSource.relativePath)
-        let idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
-        do {
-            quirks = try String(contentsOfFile: quirksPath, encoding: .utf8)
-        } catch {
-            throw .tree(SourceLocation(path: quirksPath), "cannot read (is \(root) a kernel tree?): \(error.localizedDescription)")
+        idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
+        guard let quirks = try? String(contentsOfFile: quirksPath, encoding: .utf8) else {
+            throw .tree(SourceLocation(path: quirksPath), "cannot read the file (is \(root) a kernel tree?)")
         }
-        do {
-            macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: idsPath, encoding: .utf8))
-        } catch {
-            throw .tree(SourceLocation(path: idsPath), "cannot read: \(error.localizedDescription)")
+        self.quirks = quirks
+        guard let ids = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
+            throw .tree(SourceLocation(path: idsPath), "cannot read the file")
         }
+        macros = VendorMacros(pciIDsHeader: ids)
         let perm = (try? FileManager.default.attributesOfItem(atPath: quirksPath)[.posixPermissions] as? Int) ?? 0o644
         fileMode = perm & 0o111 != 0 ? "100755" : "100644"
     }

@@ -7,8 +7,8 @@ import Registry
 ///
 /// The walk and the answers are Linux's model's (`QuirkTable.pciDevSpecificACSEnabled`, the semantics every module
 /// shares): the table is a list of upstream registry entries, either the registry's own
-/// (`init(upstream:)`, no tree) or the ones Registry's `KernelImporter` reads from a tree's
-/// quirks.c (`init(source:)`). This type only adds what needs the C text: row lines, vendor
+/// (`init(upstream:)`, no tree) or the ones `KernelImporter` reads from a tree's quirks.c
+/// (`init(source:)`). This type only adds what needs the C text: row lines, vendor
 /// spelling and the places where ID lists can be extended.
 public struct QuirkTableModel: Hashable, Sendable {
     /// One row of `pci_dev_acs_enabled[]` as the table walk sees it.
@@ -43,21 +43,25 @@ public struct QuirkTableModel: Hashable, Sendable {
     public var profiles: [String: QuirkFunctionProfile]
     /// pci_ids.h's vendor macros (nil when built from the registry: not checked).
     public var macros: VendorMacros?
+    /// Every name quirks.c defines at the top level (functions and arrays; from the registry: the
+    /// functions its rows call): a new function must not take one.
+    public var definedFunctions: Set<String>
     /// The walk over the table's entries (Registry's semantics).
     public let table: QuirkTable
     /// Table position -> index into `rows`.
     let rowIndex: [Int: Int]
 
     /// The table of a kernel tree: rows and lines from the C text, the entries (conditions,
-    /// reported controls, ID lists) as Registry's KernelImporter reads the same text.
+    /// reported controls, ID lists) as `KernelImporter` reads the same text.
     public init(source: QuirksSource) {
         rows = source.table.rows.map { r in
-            let spelling: VendorSpelling = parseCNumber(r.vendorToken) != nil ? .literal(r.vendor) : .macro(r.vendorToken)
+            let spelling: VendorSpelling = r.vendorMacro.map { .macro($0) } ?? .literal(r.vendor)
             return Row(position: r.position, line: r.line, vendor: r.vendor, vendorSpelling: spelling,
                        device: r.device, function: r.function)
         }
         profiles = source.profiles
         macros = source.macros
+        definedFunctions = Set(source.functions.keys).union(source.arrays.keys)
         table = QuirkTable(entries: source.upstream)
         rowIndex = Self.index(rows)
     }
@@ -82,10 +86,12 @@ public struct QuirkTableModel: Hashable, Sendable {
         var profiles: [String: QuirkFunctionProfile] = [:]
         for (fn, es) in byFunction {
             let vendorWide = es.first { $0.kernel.table.contains { $0.device == nil } }
-            profiles[fn] = QuirkFunctionProfile(name: fn, shape: QuirkShape(vendorWide ?? es[0]), ids: vendorWide?.devices,
-                                                unlisted: (vendorWide ?? es[0]).kernel.unlisted)
+            let e = vendorWide ?? es[0]
+            profiles[fn] = QuirkFunctionProfile(name: fn, shape: QuirkShape(e), kind: e.isolation.kind, ids: vendorWide?.devices,
+                                                unlisted: e.kernel.unlisted)
         }
         self.profiles = profiles
+        definedFunctions = Set(profiles.keys)
         macros = nil
         rowIndex = Self.index(rows)
     }
@@ -175,18 +181,41 @@ public struct QuirkShape: Hashable, Sendable, CustomStringConvertible {
     /// `pci_quirk_mf_endpoint_acs()`: no check, reports SV|TB|RR|CR|UF|DT.
     public static let multifunctionEndpoint = QuirkShape(acsEquivalent: .multifunctionEndpointQuirk)
 
-    /// Whether rows calling `pci_quirk_mf_endpoint_acs()` say what an entry of this shape says:
-    /// `QuirkEntry.isMultifunctionEndpointQuirkShape` (Registry), the one definition the importer
-    /// shares — an endpoint or any-type claim, multifunction true or unset (equivalent: the
-    /// function's answer for a single-function endpoint changes no IOMMU group), without class or
-    /// platform conditions, reporting exactly SV|TB|RR|CR|UF|DT. (The function checks no port type;
-    /// the rows list the endpoints' own IDs. An entry that reports less, e.g. SV|RR|CR|UF only, gets
-    /// its own function: the rows would also grant TB and DT.)
-    public var fitsMultifunctionEndpointRows: Bool {
-        QuirkEntry.isMultifunctionEndpointQuirkShape(portType: portType, multifunction: multifunction, classID: classID,
-                                                     requires: !requires.isEmpty, fromRegisters: fromRegisters,
-                                                     acsEquivalent: acsEquivalent)
+    /// Whether code of this shape (an existing quirk function) claims, for every device a claim
+    /// of shape `claim` describes, exactly what that claim says: the same controls reported (or
+    /// the same register erratum), the same platform conditions and class condition, and a port
+    /// type check that accepts the claim's port types. A function that checks no port type
+    /// answers the same for a root port as one that checks for it (`pci_quirk_qcom_rp_acs()` for
+    /// an entry `acsquirk new` wrote with `port-type: root-port`), and one that accepts root and
+    /// downstream ports answers the same for a root port (`pci_quirk_zhaoxin_pcie_ports_acs()`):
+    /// the rows or the ID list name only the claim's devices, and a device ID keeps its port type.
+    /// The multifunction condition must be the claim's, except that a function checking none
+    /// stands for a multifunction endpoint claim: Linux's `pci_acs_enabled()` consults ACS for an
+    /// endpoint or RCiEP only when it is multifunction, so the answer for a single-function one
+    /// changes no IOMMU group (the same configuration of a device can expose one function or
+    /// several, so the condition is not a fact of the device ID; nor is the class code).
+    ///
+    /// The one rule by which the patch generator reuses a function (`CodePlanner`) and
+    /// `import-kernel` turns a merged patch's entry upstream (`KernelImporter.plan`).
+    public func claimsExactly(_ claim: QuirkShape) -> Bool {
+        guard requires == claim.requires, fromRegisters == claim.fromRegisters, registerLayout == claim.registerLayout,
+              acsEquivalent == claim.acsEquivalent, classID == claim.classID else { return false }
+        if let mine = portType.types {
+            guard let theirs = claim.portType.types, Set(theirs).isSubset(of: mine) else { return false }
+        }
+        if multifunction != claim.multifunction {
+            let endpointClaim = [.any, .endpoint, .rciep].contains(claim.portType)
+            guard multifunction == nil, claim.multifunction == true, endpointClaim else { return false }
+        }
+        return true
     }
+
+    /// Whether rows calling `pci_quirk_mf_endpoint_acs()` say what a `no-peer-to-peer` claim of
+    /// this shape says (the generic function a vendor without a fitting function of its own gets
+    /// for multifunction endpoints; `claimsExactly`: it checks nothing and reports
+    /// SV|TB|RR|CR|UF|DT, so a claim that reports less, e.g. SV|RR|CR|UF only, gets its own
+    /// function and the rows never grant TB or DT the vendor did not confirm).
+    public var fitsMultifunctionEndpointRows: Bool { Self.multifunctionEndpoint.claimsExactly(self) }
 
     /// Whether the answer depends on something besides the device ID and its PCIe type.
     public var isUnconditional: Bool { multifunction == nil && classID == nil && requires.isEmpty && !fromRegisters }

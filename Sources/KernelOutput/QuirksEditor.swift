@@ -7,10 +7,12 @@ public enum QuirksEditor {
     public struct Edit: Sendable {
         /// The plan that was applied.
         public var plan: CodePlan
-        /// quirks.c after the edit.
-        public var text: String
+        /// quirks.c after the edit, read (the inserted lines re-read by `QuirksSource.inserting`).
+        public var source: QuirksSource
         /// Where the code went, for the user.
         public var placement: [String]
+        /// quirks.c after the edit, as text.
+        public var text: String { source.text }
     }
 
     /// Where new rows go (0-based index of the line they are inserted before): after the last row
@@ -33,9 +35,12 @@ public enum QuirksEditor {
         return (source.table.terminatorLine - 1, "before the { 0 } terminator (first rows of this vendor)")
     }
 
-    /// Applies `plan` to `source`: renders the code, inserts it, re-reads the result and checks
-    /// that every new device is now answered "isolated" by the plan's function for every type its
-    /// entry allows, and that the new lines keep the kernel's layout rules.
+    /// Applies `plan` to `source`: renders the code, inserts it, re-reads what changed (the new
+    /// rows, the new function, or the function whose ID list grew) and checks that every new
+    /// device is now answered by the plan's function for every type its entry allows ("isolated"
+    /// when the entry claims what Linux asks for), that the function reads back as claiming
+    /// exactly what the entry claims, and that every new line keeps to `CText.maxColumns` columns
+    /// without trailing whitespace.
     public static func apply(_ plan: CodePlan, to source: QuirksSource, renderer: CodeRenderer) throws(KernelOutputError) -> Edit {
         let model = QuirkTableModel(source: source)
         var inserts: [(index: Int, lines: [String])] = []
@@ -68,23 +73,16 @@ public enum QuirksEditor {
                 placement.append("\(name): \(plan.devices.count) ID(s) added to \(array)[] before line \(before)")
             }
         }
-        var lines = source.lines
-        var added: [String] = []
-        for ins in inserts.sorted(by: { $0.index > $1.index }) {
-            lines.insert(contentsOf: ins.lines, at: ins.index)
-            added += ins.lines
-        }
         let loc = plan.entry.location
-        for l in added {
+        for l in inserts.flatMap(\.lines) {
             if l != l.rightTrimmed { throw .selfCheck(loc, "generated line has trailing whitespace: \(l.debugDescription)") }
-            if CText.width(l) > CText.maxColumns, !CText.words(l).contains(where: CText.isURL) {
+            if CText.width(l) > CText.maxColumns {
                 throw .selfCheck(loc, "generated line is longer than \(CText.maxColumns) columns: \(l.debugDescription)")
             }
         }
-        let text = lines.joined(separator: "\n") + (source.endsWithNewline ? "\n" : "")
         let after: QuirksSource
         do {
-            after = try QuirksSource(text: text, path: source.path, macros: source.macros)
+            after = try source.inserting(inserts)
         } catch {
             throw .selfCheck(loc, "quirks.c no longer reads as expected after the edit: \(error)")
         }
@@ -104,15 +102,16 @@ public enum QuirksEditor {
                 }
             }
         }
-        // Honest: the function, read back from the edited text by Registry's KernelImporter,
-        // checks and reports what the entry says (no more, no less).
+        // Honest: the function, read back from the edited text (`FunctionFacts`), claims exactly
+        // what the entry claims: a new function has the entry's shape, a reused one claims the
+        // same for the entry's devices (`QuirkShape.claimsExactly`).
         let shape = QuirkShape(entry)
-        guard let read = newModel.profiles[fn]?.shape,
-              fn == CodePlanner.mfEndpointFunction ? shape.fitsMultifunctionEndpointRows && read == .multifunctionEndpoint : read == shape
-        else {
-            throw .selfCheck(loc, "\(fn)() reads back as \(newModel.profiles[fn].map { "\($0.shape)" } ?? "nothing"), "
-                             + "but the entry says \(shape)")
+        let read = newModel.profiles[fn]?.shape
+        let honest: Bool
+        if case .newFunction = plan.kind { honest = read == shape } else { honest = read?.claimsExactly(shape) == true }
+        guard honest else {
+            throw .selfCheck(loc, "\(fn)() reads back as \(read.map { "\($0)" } ?? "nothing"), but the entry says \(shape)")
         }
-        return Edit(plan: plan, text: text, placement: placement)
+        return Edit(plan: plan, source: after, placement: placement)
     }
 }

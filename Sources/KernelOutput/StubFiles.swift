@@ -44,6 +44,9 @@ public struct StubFiles: Sendable {
         let codeSummary: String
         let coveredSummary: String?
         let claim: String?
+        let statement: String?
+        let confirmedBy: String?
+        let references: [Line]
     }
 
     struct EntryView { let commentLines: [Line]; let functionLines: [Line] }
@@ -78,10 +81,7 @@ public struct StubFiles: Sendable {
         for vendor in byVendor.keys.sorted() {
             let plans = byVendor[vendor]!
             let first = plans[0].entry.entry
-            var slug = Slug.make(CText.singleLine(first.vendorName), separator: "-")
-            if slug.isEmpty { slug = "vendor-" + hex(vendor, width: 4) }
-            if usedNames.contains(slug) { slug += "-" + hex(vendor, width: 4) }
-            usedNames.insert(slug)
+            let slug = Slug.vendorFolder(first, taken: &usedNames)
 
             let literal: String?
             if case .literal = plans[0].vendor {
@@ -118,11 +118,19 @@ public struct StubFiles: Sendable {
                 // A new function carries the claim in its own comment.
                 var claim: String? = renderer.templates.render("claim-comment", CodeRenderer.claimView(e))
                 if case .newFunction = plan.kind { claim = nil }
+                // The evidence, for the reviewer of the stub (a patch names it in the commit message).
+                let confirmed = (e.evidence?.confirmedBy ?? []).map { Identity($0)?.name ?? CText.singleLine($0) }
+                let refs = (e.evidence?.references ?? []).map { r in
+                    Line(text: CText.singleLine(r.title) + (r.url.map { ": " + $0 } ?? ""))
+                }
                 let view = StubEntryView(
                     vendor: CodeRenderer.nameField(e.vendorName), family: CodeRenderer.nameField(e.family),
                     path: CodeRenderer.nameField(plan.entry.path),
                     idList: CodeRenderer.idList(vendor: e.vendor, plan.compressedDevices), codeSummary: summary,
-                    coveredSummary: covered, claim: claim)
+                    coveredSummary: covered, claim: claim,
+                    statement: e.evidence.map { CodeRenderer.proseField($0.statement) }.flatMap { $0.isEmpty ? nil : $0 },
+                    confirmedBy: confirmed.isEmpty ? nil : CodeRenderer.englishList(confirmed.map(CodeRenderer.nameField)),
+                    references: refs)
                 let comment = CodeRenderer.blockComment(Prose.blocks(renderer.templates.render("stub-entry", view)), indent: "")
                 var fnLines: [String] = []
                 if case .newFunction = plan.kind {
@@ -177,6 +185,40 @@ public enum OutputWriter {
                 throw .output(SourceLocation(path: s.target), err)
             }
         }
+    }
+
+    /// Writes `files` as `write(_:under:)` does, then removes the stale outputs of an earlier run:
+    /// every regular file named `*<ext>` that this call did not write and whose text `isOurs`
+    /// recognizes as this tool's (`PatchSeries.isAcsquirkMessage` for patches), in each of
+    /// `folders` (relative to `directory`: `quirks` for the stubs), or, when `folders` is nil, in
+    /// `directory` and each folder one level below it (`patch --series per-vendor` writes one
+    /// folder per vendor). Nothing else is touched: other files, folders, symbolic links. Returns
+    /// the removed paths.
+    @discardableResult
+    public static func write(_ files: [(path: String, text: String)], under directory: String, removingStale ext: String,
+                             in folders: [String]? = nil, isOurs: (String) -> Bool = { _ in true }) throws(KernelOutputError)
+        -> [String] {
+        try write(files, under: directory)
+        let fm = FileManager.default
+        let keep = Set(files.map { ((directory as NSString).appendingPathComponent($0.path) as NSString).standardizingPath })
+        var scanned = folders.map { $0.map { (directory as NSString).appendingPathComponent($0) } } ?? [directory]
+        if folders == nil {
+            for name in ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted() {
+                let p = (directory as NSString).appendingPathComponent(name)
+                if let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeDirectory { scanned.append(p) }
+            }
+        }
+        var removed: [String] = []
+        for folder in scanned {
+            for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted() where name.hasSuffix(ext) {
+                let p = (folder as NSString).appendingPathComponent(name)
+                guard !keep.contains((p as NSString).standardizingPath),
+                      let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeRegular,
+                      let text = try? String(contentsOfFile: p, encoding: .utf8), isOurs(text) else { continue }
+                if (try? fm.removeItem(atPath: p)) != nil { removed.append(p) }
+            }
+        }
+        return removed
     }
 
     /// Writes one file atomically (temp file + rename), keeping the target's permissions.

@@ -7,13 +7,13 @@ import SystemPackage
 /// The submitter is whoever runs the tool and certifies the Developer's Certificate of Origin:
 /// `--from "Name <email>"`, else git's `user.name` and `user.email` (as `git config` reads them in
 /// the current directory, repository config included). The registry's `evidence.confirmed-by`
-/// people are vendor contacts who confirmed the hardware behaviour; they never signed anything,
-/// so they only become `Acked-by:` trailers and are never used as the signer.
+/// people are vendor contacts who confirmed the hardware behaviour privately; they never signed
+/// anything, so they are named in the message and copied (`Cc:`), never used as the signer.
 public enum Submitter {
     /// The message when no submitter is known (nothing is written then).
     public static let missingMessage = "no submitter for the patches: pass --from \"Full Name <email>\" or set "
-        + "git config user.name and user.email (the entry's confirmed-by people are vendor contacts: they become "
-        + "Acked-by:, never From: or Signed-off-by:)"
+        + "git config user.name and user.email (the entry's confirmed-by people are vendor contacts: they are "
+        + "copied with Cc:, never From: or Signed-off-by:)"
 
     /// Resolves the submitter.
     /// - Parameters:

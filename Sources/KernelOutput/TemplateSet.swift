@@ -13,7 +13,7 @@ public struct TemplateSet: Sendable {
     /// The templates this module needs, without the `.mustache` extension.
     public static let names = [
         "table-rows", "quirk-function", "claim-comment", "row-comment", "commit-message", "id-cases", "id-array",
-        "stub-file", "stub-header", "stub-entry",
+        "stub-file", "stub-header", "stub-entry", "cover-letter",
     ]
     /// A file every template directory must contain (used to find the directory).
     public static let marker = "quirk-function.mustache"

@@ -25,7 +25,7 @@ public struct RunConfiguration: Sendable {
     public var pciIDs: String?
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
-    /// Never an entry's `confirmed-by`: those become `Acked-by:`.
+    /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
@@ -92,11 +92,17 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        func write(_ files: [(path: String, text: String)], staleIn dirs: [(String, String)] = []) throws(KernelOutputError) {
-            try OutputWriter.write(files, under: config.out)
+        /// Writes `files` under `--out`; `stale` names the folder whose `*<ext>` files of an
+        /// earlier run this run did not write are removed (a family that left the registry must
+        /// not leave its stub behind).
+        func write(_ files: [(path: String, text: String)], stale: (folder: String, ext: String)? = nil)
+            throws(KernelOutputError) {
+            if let stale {
+                try OutputWriter.write(files, under: config.out, removingStale: stale.ext, in: [stale.folder])
+            } else {
+                try OutputWriter.write(files, under: config.out)
+            }
             result.written += files.map(\.path)
-            let keep = Set(files.map(\.path))
-            for (dir, ext) in dirs { removeStale(in: dir, ext: ext, keeping: keep, out: config.out) }
         }
 
         // 1. lint
@@ -170,12 +176,15 @@ public enum PipelineRunner {
         let renderer: CodeRenderer
         let model: QuirkTableModel
         var tree: KernelTreeFiles?
+        var quirksSource: QuirksSource?   // quirks.c read once, for the stubs and the patches
         do throws(KernelOutputError) {
             renderer = CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: config.templates)))
             if let dir = config.kernelTree {
                 let t = try KernelTreeFiles(root: dir)
                 tree = t
-                model = QuirkTableModel(source: try t.source())
+                let s = try t.source()
+                quirksSource = s
+                model = QuirkTableModel(source: s)
             } else {
                 model = QuirkTableModel(upstream: entries.map(\.entry))
             }
@@ -185,7 +194,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, staleIn: [("quirks", ".c")])
+            try write(stubs.files.map { ($0.path, $0.text) }, stale: ("quirks", ".c"))
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -198,7 +207,7 @@ public enum PipelineRunner {
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
         do throws(KernelOutputError) {
-            try write(tables.files, staleIn: [("acs-tables", ".h")])
+            try write(tables.files, stale: ("acs-tables", ".h"))
         } catch {
             return fail(2, error.description)
         }
@@ -206,18 +215,27 @@ public enum PipelineRunner {
 
         // 7. patch
         var refused: String?
+        let patchesDir = (config.out as NSString).appendingPathComponent("patches")
         if let tree, config.from == nil {
             // No submitter: no patch is written (stale ones from an earlier run are removed so
             // that out/patches never holds patches this run did not make); the other stages'
             // files stand, and the run exits 2 after writing the summary.
-            removeStale(in: "patches", ext: ".patch", keeping: [], out: config.out)
+            do throws(KernelOutputError) {
+                try OutputWriter.write([], under: patchesDir, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+            } catch {
+                return fail(2, error.description)
+            }
             refused = Submitter.missingMessage
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
-        } else if let tree, let from = config.from {
+        } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
-                let series = try PatchSeries(entries: pending, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
+                let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                try write(series.patches.map { ("patches/" + $0.fileName, $0.text) }, staleIn: [("patches", ".patch")])
+                // Stale patches are looked for in OUT/patches only: OUT itself may hold a series
+                // `acsquirk patch --out OUT` wrote, which is not this run's to remove.
+                try OutputWriter.write(series.files, under: patchesDir, removingStale: ".patch",
+                                       isOurs: PatchSeries.isAcsquirkMessage)
+                result.written += series.files.map { "patches/" + $0.path }
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -268,16 +286,6 @@ public enum PipelineRunner {
         for e in r.errors { lines.append("error: \(e)") }
         lines.append("exit \(r.exitCode)")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Removes files ending in `ext` in `out/dir` that this run did not write (a family that left
-    /// the registry must not leave its stub behind).
-    static func removeStale(in dir: String, ext: String, keeping: Set<String>, out: String) {
-        let full = (out as NSString).appendingPathComponent(dir)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
-        for name in names where name.hasSuffix(ext) && !keeping.contains(dir + "/" + name) {
-            try? FileManager.default.removeItem(atPath: (full as NSString).appendingPathComponent(name))
-        }
     }
 }
 

@@ -132,9 +132,10 @@ public enum EntryScaffolder {
             isolation = Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired)
         } else {
             // Linux's multifunction flag, as the device shows it. `multifunction: true` is what
-            // pci_quirk_mf_endpoint_acs() rows stand for (QuirkEntry.isMultifunctionEndpointQuirkShape:
-            // its answer for a single-function endpoint changes no IOMMU group), so the patch still
-            // takes the row upstream would. A single-function device gets no condition (see the note).
+            // pci_quirk_mf_endpoint_acs() rows stand for (`QuirkShape.fitsMultifunctionEndpointRows`
+            // in KernelOutput: its answer for a single-function endpoint changes no IOMMU group), so
+            // the patch still takes the row upstream would. A single-function device gets no
+            // condition (see the note).
             if targetView.multifunction { applies.multifunction = true }
             isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
             if !targetView.multifunction {

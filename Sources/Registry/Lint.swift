@@ -114,9 +114,10 @@ public enum Linter {
         LintRules.duplicateDevice.id: ["vendor", "devices", "applies-to", "kernel.status"],
         LintRules.missingEvidence.id: ["evidence", "kernel.status"],
         LintRules.hedgedStatement.id: ["evidence.statement", "kernel.status"],
-        LintRules.confirmedByFormat.id: ["evidence.confirmed-by"],
+        LintRules.confirmedByFormat.id: ["evidence.confirmed-by", "kernel.acked-by"],
+        LintRules.ackNotOnList.id: ["kernel.acked-by", "kernel.status", "kernel.link"],
         LintRules.claimPortType.id: ["isolation.kind", "applies-to.port-type"],
-        LintRules.acsEquivalentIncomplete.id: ["isolation.acs-equivalent"],
+        LintRules.acsEquivalentIncomplete.id: ["isolation.acs-equivalent", "isolation.incomplete-reason"],
         LintRules.upstreamIncomplete.id: ["kernel"],
         LintRules.sinceSublevel.id: ["kernel.since"],
         LintRules.tableRow.id: ["kernel.table", "kernel.status", "devices"],
@@ -237,6 +238,15 @@ public enum Linter {
         if let link = e.kernel.link, !isURL(link) {
             report(LintRules.badURL, "kernel.link", "'\(link)' is not an http(s) URL with a host")
         }
+        for (i, p) in e.kernel.ackedBy.enumerated() where !isPerson(p) {
+            report(LintRules.confirmedByFormat, "kernel.acked-by[\(i)]", "acked-by '\(p)' is not 'Full Name <email>'")
+        }
+        if !e.kernel.ackedBy.isEmpty, e.kernel.status == .new || e.kernel.link == nil {
+            report(LintRules.ackNotOnList, "kernel.acked-by",
+                   e.kernel.status == .new
+                    ? "an ack is given on the posted patch, but this entry is new (not posted): a vendor's private confirmation is confirmed-by"
+                    : "an ack is given on the posted patch: set kernel.link to the thread where it was given", key: true)
+        }
 
         // claim-port-type
         let pt = e.appliesTo.portType
@@ -252,9 +262,12 @@ public enum Linter {
 
         // acs-equivalent-incomplete
         let missing = ACSFlags.linuxRequired.subtracting(e.isolation.acsEquivalent)
-        if !missing.isEmpty {
+        let reason = e.isolation.incompleteReason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if !missing.isEmpty, reason.isEmpty {
             report(LintRules.acsEquivalentIncomplete, "isolation.acs-equivalent",
-                   "acs-equivalent lacks \(missing.shortNames.joined(separator: ", ")): Linux requires SV, RR, CR and UF, so this quirk would not change any IOMMU group")
+                   "acs-equivalent lacks \(missing.shortNames.joined(separator: ", ")): Linux requires SV, RR, CR and UF to put "
+                    + "devices in separate IOMMU groups, so this claim changes no group; add the missing controls the vendor "
+                    + "confirmed, or say why in isolation.incomplete-reason")
         }
 
         // unsafe-text
@@ -270,6 +283,8 @@ public enum Linter {
         }
         if let s = e.kernel.since { texts.append(("kernel.since", s, true)) }
         if let s = e.kernel.link { texts.append(("kernel.link", s, true)) }
+        for (i, p) in e.kernel.ackedBy.enumerated() { texts.append(("kernel.acked-by[\(i)]", p, true)) }
+        if let r = e.isolation.incompleteReason { texts.append(("isolation.incomplete-reason", r, false)) }
         if let s = e.kernel.note { texts.append(("kernel.note", s, false)) }
         for (field, value, oneLine) in texts {
             if let why = unsafe(value, oneLine: oneLine) {

@@ -290,14 +290,16 @@ struct EntryDecoder {
             if let s = Self.str(f), let one = ACSFlags(shortName: s) { flags.insert(one) }
         }
         let kind = Isolation.Kind(rawValue: Self.str(Self.get(isoNode, "kind")) ?? "") ?? .noPeerToPeer
+        func people(_ node: Node?) -> [String] {
+            switch node {
+            case let .scalar(s)?: [s.string]
+            case let .sequence(s)?: s.compactMap { Self.str($0) }
+            default: []
+            }
+        }
         var evidence: Evidence?
         if let e = Self.get(root, "evidence") {
-            var confirmed: [String] = []
-            switch Self.get(e, "confirmed-by") {
-            case let .scalar(s)?: confirmed = [s.string]
-            case let .sequence(s)?: confirmed = s.compactMap { Self.str($0) }
-            default: break
-            }
+            let confirmed = people(Self.get(e, "confirmed-by"))
             let refs = Self.list(Self.get(e, "references")).map {
                 Evidence.Reference(title: Self.str(Self.get($0, "title")) ?? "", url: Self.str(Self.get($0, "url")))
             }
@@ -313,12 +315,14 @@ struct EntryDecoder {
         let kernel = KernelStatus(
             status: KernelStatus.Status(rawValue: Self.str(Self.get(kernelNode, "status")) ?? "") ?? .new,
             function: Self.str(Self.get(kernelNode, "function")), since: Self.str(Self.get(kernelNode, "since")),
-            link: Self.str(Self.get(kernelNode, "link")), table: table,
+            link: Self.str(Self.get(kernelNode, "link")), ackedBy: people(Self.get(kernelNode, "acked-by")), table: table,
             unlisted: KernelStatus.UnlistedAnswer(rawValue: Self.str(Self.get(kernelNode, "unlisted")) ?? "pass") ?? .pass,
             note: Self.str(Self.get(kernelNode, "note")))
         return QuirkEntry(schema: Int(Self.str(Self.get(root, "schema")) ?? "") ?? 1, vendor: vendor,
                           vendorName: Self.str(Self.get(root, "vendor-name")) ?? "", family: Self.str(Self.get(root, "family")) ?? "",
-                          devices: devices, appliesTo: applies, isolation: Isolation(kind: kind, acsEquivalent: flags),
+                          devices: devices, appliesTo: applies,
+                          isolation: Isolation(kind: kind, acsEquivalent: flags,
+                                               incompleteReason: Self.str(Self.get(isoNode, "incomplete-reason"))),
                           evidence: evidence, kernel: kernel)
     }
 }

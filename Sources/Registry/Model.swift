@@ -153,10 +153,15 @@ public struct Isolation: Hashable, Sendable {
     /// The ACS controls the hardware behaves as if enabled (what the quirk reports),
     /// e.g. SV|RR|CR|UF for root-port quirks, SV|TB|RR|CR|UF|DT for `pci_quirk_mf_endpoint_acs`.
     public var acsEquivalent: ACSFlags
+    /// Why `acsEquivalent` lacks one of SV, RR, CR, UF although such a claim changes no IOMMU
+    /// group (Linux asks for all four when it forms groups): without it lint refuses the entry
+    /// (`acs-equivalent-incomplete`).
+    public var incompleteReason: String?
 
-    public init(kind: Kind, acsEquivalent: ACSFlags) {
+    public init(kind: Kind, acsEquivalent: ACSFlags, incompleteReason: String? = nil) {
         self.kind = kind
         self.acsEquivalent = acsEquivalent
+        self.incompleteReason = incompleteReason
     }
 }
 
@@ -170,7 +175,8 @@ public struct Evidence: Hashable, Sendable {
 
     /// An explicit statement that the hardware blocks peer-to-peer (not "could"/"may").
     public var statement: String
-    /// `Full Name <email>`: becomes an Acked-by/Signed-off-by trailer.
+    /// `Full Name <email>`: who at the vendor confirmed it (privately: named in the patch and
+    /// copied with a `Cc:` trailer, never an `Acked-by:`).
     public var confirmedBy: [String]
     public var references: [Reference]
     /// ISO date `YYYY-MM-DD`.
@@ -220,6 +226,9 @@ public struct KernelStatus: Hashable, Sendable {
     public var since: String?
     /// Where it was submitted (a lore link), for `submitted`.
     public var link: String?
+    /// `Full Name <email>` of everyone who acked the posted patch on the list (at `link`): the
+    /// patch's `Acked-by:` trailers.
+    public var ackedBy: [String]
     /// The table rows (upstream entries, in table order).
     public var table: [TableRow]
     /// The answer for accepted but unlisted devices (see `UnlistedAnswer`).
@@ -228,11 +237,12 @@ public struct KernelStatus: Hashable, Sendable {
     public var note: String?
 
     public init(status: Status, function: String? = nil, since: String? = nil, link: String? = nil,
-                table: [TableRow] = [], unlisted: UnlistedAnswer = .pass, note: String? = nil) {
+                ackedBy: [String] = [], table: [TableRow] = [], unlisted: UnlistedAnswer = .pass, note: String? = nil) {
         self.status = status
         self.function = function
         self.since = since
         self.link = link
+        self.ackedBy = ackedBy
         self.table = table
         self.unlisted = unlisted
         self.note = note

@@ -308,12 +308,26 @@ public enum LintRules {
                   "  statement: ↓The implementation could block peer-to-peer transactions between functions.")])
 
     public static let confirmedByFormat = LintRule(
-        id: "confirmed-by-format", description: "A confirmed-by that is not `Full Name <email>`.",
-        rationale: "It becomes an Acked-by/Signed-off-by trailer, which must be a name and an address.",
+        id: "confirmed-by-format", description: "A confirmed-by or acked-by that is not `Full Name <email>`.",
+        rationale: "confirmed-by is named in the patch and copied with a Cc: trailer, acked-by becomes an Acked-by: trailer; "
+            + "both must be a name and an address.",
         severity: .error, good: [good],
         bad: [bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>", "  confirmed-by: ↓jane.doe@vendor.example"),
               bad("  confirmed-by: Jane Doe <jane.doe@vendor.example>",
-                  "  confirmed-by:\n    - Jane Doe <jane.doe@vendor.example>\n    - ↓John <john>")])
+                  "  confirmed-by:\n    - Jane Doe <jane.doe@vendor.example>\n    - ↓John <john>"),
+              bad("  status: new", "  status: submitted\n  link: https://lore.kernel.org/r/1\n  acked-by: ↓Pat")])
+
+    public static let ackNotOnList = LintRule(
+        id: "ack-not-on-list",
+        description: "An acked-by on an entry whose patch is not on the list: kernel.status new, or no kernel.link to the thread.",
+        rationale: "An Acked-by: is given by a person on the posted patch (Documentation/process/submitting-patches.rst); "
+            + "a vendor's private confirmation is confirmed-by, named in the patch and copied with Cc:. The entry records an ack "
+            + "with the thread it was given in (kernel.link), so a reviewer can read it.",
+        severity: .error,
+        good: [good, bad("  status: new", "  status: submitted\n  link: https://lore.kernel.org/r/1\n"
+                         + "  acked-by: Pat Example <pat@vendor.example>")],
+        bad: [bad("  status: new", "  status: new\n  ↓acked-by: Pat Example <pat@vendor.example>"),
+              bad("  status: new", "  status: submitted\n  ↓acked-by: Pat Example <pat@vendor.example>")])
 
     public static let badURL = LintRule(
         id: "bad-url", description: "A reference URL or kernel link that is not an http(s) URL with a host.",
@@ -346,10 +360,17 @@ public enum LintRules {
               bad("isolation:\n  kind: no-peer-to-peer", "isolation:\n  kind: ↓ports-isolated")])
 
     public static let acsEquivalentIncomplete = LintRule(
-        id: "acs-equivalent-incomplete", description: "acs-equivalent lacks one of SV, RR, CR, UF (warning).",
-        rationale: "Linux asks for SV|RR|CR|UF when it forms IOMMU groups; a quirk without all four changes no group.",
-        severity: .warning, good: [good],
-        bad: [bad("  acs-equivalent: [SV, RR, CR, UF]", "  acs-equivalent: ↓[RR, CR]")])
+        id: "acs-equivalent-incomplete",
+        description: "acs-equivalent lacks one of SV, RR, CR, UF and the entry does not say why (isolation.incomplete-reason).",
+        rationale: "Linux asks for SV|RR|CR|UF when it forms IOMMU groups (REQ_ACS_FLAGS in pci_device_group(), "
+            + "drivers/iommu/iommu.c), so a quirk reporting less splits no group: a patch for it would claim an effect it "
+            + "does not have. An entry that records such a claim on purpose says why in isolation.incomplete-reason.",
+        severity: .error,
+        good: [good, bad("  acs-equivalent: [SV, RR, CR, UF]",
+                         "  acs-equivalent: [RR, CR]\n  incomplete-reason: The vendor confirmed request and completion "
+                            + "redirection only; recorded for peer-to-peer DMA users that ask for RR and CR.")],
+        bad: [bad("  acs-equivalent: [SV, RR, CR, UF]", "  acs-equivalent: ↓[RR, CR]"),
+              bad("  acs-equivalent: [SV, RR, CR, UF]", "  acs-equivalent: ↓[SV, RR]\n  incomplete-reason: \" \"")])
 
     public static let unsafeText = LintRule(
         id: "unsafe-text",
@@ -406,7 +427,7 @@ public enum LintRules {
         unknownKey, missingKey, invalidValue, hexID,
         unknownVendor, vendorNameMismatch, pathMismatch,
         invertedRange, duplicateDevice,
-        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, badURL, badDate, futureDate,
+        missingEvidence, evidenceTODO, hedgedStatement, confirmedByFormat, ackNotOnList, badURL, badDate, futureDate,
         claimPortType, acsEquivalentIncomplete, unsafeText,
         upstreamIncomplete, sinceSublevel, tableRow,
     ]

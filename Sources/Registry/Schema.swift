@@ -97,12 +97,14 @@ public enum RegistrySchema {
             SchemaProperty("kind", .enumeration(isolationKinds), required: true, "The isolation claimed."),
             SchemaProperty("acs-equivalent", .array(.enumeration(acsFlagNames), minItems: 0), required: true,
                            "ACS controls the hardware behaves as if enabled, e.g. [SV, RR, CR, UF]."),
+            SchemaProperty("incomplete-reason", .text(.multiline),
+                           "Why acs-equivalent lacks one of SV, RR, CR, UF although such a claim changes no IOMMU group (Linux requires all four); without it lint refuses the entry."),
         ]), required: true, "The isolation claimed and the ACS controls it stands for."),
         SchemaProperty("evidence", .object([
             SchemaProperty("statement", .text(.multiline), required: true,
                            "An explicit statement that the hardware blocks peer-to-peer (not could/may/should/might)."),
             SchemaProperty("confirmed-by", .choice([person, .array(person, minItems: 0)]),
-                           "Who confirmed it: Full Name <email>, one or a list."),
+                           "Who at the vendor confirmed it: Full Name <email>, one or a list (named in the patch and copied with Cc:, never Acked-by:)."),
             SchemaProperty("references", .array(.object([
                 SchemaProperty("title", .text(.line), required: true, "Document title and section."),
                 SchemaProperty("url", .text(.url), "http(s) URL of the document."),
@@ -116,6 +118,8 @@ public enum RegistrySchema {
             SchemaProperty("since", .text(.release),
                            "First mainline release with the quirk, e.g. v6.3; <=v6.1 when only an upper bound is known (never a stable sublevel)."),
             SchemaProperty("link", .text(.url), "Where it was submitted (a lore.kernel.org link)."),
+            SchemaProperty("acked-by", .choice([person, .array(person, minItems: 0)]),
+                           "Who acked the posted patch on the list (at link): Full Name <email>, one or a list; the patch's Acked-by: trailers."),
             SchemaProperty("table", .array(.object([
                 SchemaProperty("row", .integer(1...100_000), required: true,
                                "1-based position in pci_dev_acs_enabled[] of the imported kernel."),

@@ -15,6 +15,15 @@ public enum RegistryWriter {
     public static func yaml(_ e: QuirkEntry) -> String {
         var out = ""
         func line(_ s: String) { out += s + "\n" }
+        /// `  key: Full Name <email>` for one person, a list for several.
+        func people(_ key: String, _ list: [String]) {
+            if list.count == 1 {
+                line("  \(key): \(scalar(list[0], indent: 2, keyWidth: key.count + 2))")
+            } else if list.count > 1 {
+                line("  \(key):")
+                for p in list { line("    - \(scalar(p, indent: 4, keyWidth: 0))") }
+            }
+        }
         line("schema: \(e.schema)")
         line("vendor: \(hexID(e.vendor))")
         line("vendor-name: \(scalar(e.vendorName, indent: 0, keyWidth: 13))")
@@ -40,15 +49,11 @@ public enum RegistryWriter {
         line("isolation:")
         line("  kind: \(e.isolation.kind.rawValue)")
         line("  acs-equivalent: [\(e.isolation.acsEquivalent.shortNames.joined(separator: ", "))]")
+        if let r = e.isolation.incompleteReason { line("  incomplete-reason: \(scalar(r, indent: 2, keyWidth: 19))") }
         if let ev = e.evidence {
             line("evidence:")
             line("  statement: \(scalar(ev.statement, indent: 2, keyWidth: 11))")
-            if ev.confirmedBy.count == 1 {
-                line("  confirmed-by: \(scalar(ev.confirmedBy[0], indent: 2, keyWidth: 14))")
-            } else if ev.confirmedBy.count > 1 {
-                line("  confirmed-by:")
-                for p in ev.confirmedBy { line("    - \(scalar(p, indent: 4, keyWidth: 0))") }
-            }
+            people("confirmed-by", ev.confirmedBy)
             if !ev.references.isEmpty {
                 line("  references:")
                 for r in ev.references {
@@ -64,6 +69,7 @@ public enum RegistryWriter {
         if let f = k.function { line("  function: \(scalar(f, indent: 2, keyWidth: 10))") }
         if let s = k.since { line("  since: \(scalar(s, indent: 2, keyWidth: 7))") }
         if let l = k.link { line("  link: \(scalar(l, indent: 2, keyWidth: 6))") }
+        people("acked-by", k.ackedBy)
         if !k.table.isEmpty {
             line("  table:")
             for r in k.table {

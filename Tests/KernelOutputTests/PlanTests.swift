@@ -18,12 +18,10 @@ struct PlanTests {
         func kind(_ e: LoadedEntry) throws -> CodePlan.Kind? { try CodePlanner.plan(e, model: model)?.kind }
         #expect(try kind(TestRegistry.exampleNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
         #expect(try kind(TestRegistry.intelNIC) == .rows(function: "pci_quirk_mf_endpoint_acs"))
-        #expect(try kind(TestRegistry.exampleXS200)
-            == .newFunction(name: "pci_quirk_example_silicon_xs_200_test_only_acs", switchStyle: false))
-        #expect(try kind(TestRegistry.wangxun25G) == .newFunction(name: "pci_quirk_wangxun_test_only_25gbe_acs", switchStyle: false))
-        #expect(try kind(TestRegistry.synopsysRP) == .newFunction(name: "pci_quirk_synopsys_test_only_rp_acs", switchStyle: false))
-        #expect(try kind(TestRegistry.exampleSwitch)
-            == .newFunction(name: "pci_quirk_example_switches_es_8_test_only_acs", switchStyle: true))
+        #expect(try kind(TestRegistry.exampleXS200) == .newFunction(name: "pci_quirk_example_xs200_acs", switchStyle: false))
+        #expect(try kind(TestRegistry.wangxun25G) == .newFunction(name: "pci_quirk_wangxun_25gbe_acs", switchStyle: false))
+        #expect(try kind(TestRegistry.synopsysRP) == .newFunction(name: "pci_quirk_synopsys_testonly_acs", switchStyle: false))
+        #expect(try kind(TestRegistry.exampleSwitch) == .newFunction(name: "pci_quirk_example_es8_acs", switchStyle: true))
         #expect(try kind(TestRegistry.wangxunNIC) == .extendList(function: "pci_quirk_wangxun_nic_acs"))
         #expect(try kind(TestRegistry.zhaoxinPorts) == .extendList(function: "pci_quirk_zhaoxin_pcie_ports_acs"))
         #expect(try kind(TestRegistry.intelPCH) == .extendList(function: "pci_quirk_intel_pch_acs"))
@@ -35,6 +33,41 @@ struct PlanTests {
         #expect(nic.notes.contains { $0.contains("no PCI_VENDOR_ID_* macro") && $0.contains("0x19a2") })
         #expect(try CodePlanner.plan(TestRegistry.synopsysRP, model: model)?.vendor == .macro("PCI_VENDOR_ID_SYNOPSYS"))
         #expect(try CodePlanner.plan(TestRegistry.intelNIC, model: model)?.vendor == .macro("PCI_VENDOR_ID_INTEL"))
+    }
+
+    /// `QuirkShape.claimsExactly`, the one rule for reusing a function (and for import-kernel's
+    /// merge): a looser port-type check is the same claim for the entry's devices; a looser
+    /// multifunction check only for a multifunction endpoint claim; never a looser class check,
+    /// other controls or other platform conditions.
+    @Test func reuseRuleClaimsExactly() throws {
+        let qcom = QuirkShape(acsEquivalent: .linuxRequired)                         // pci_quirk_qcom_rp_acs
+        let zhaoxin = QuirkShape(portType: .rootOrDownstreamPort, acsEquivalent: .linuxRequired)
+        let rootPort = QuirkShape(portType: .rootPort, acsEquivalent: .linuxRequired)  // what `new` writes
+        #expect(qcom.claimsExactly(rootPort) && zhaoxin.claimsExactly(rootPort) && rootPort.claimsExactly(rootPort))
+        #expect(!rootPort.claimsExactly(qcom) && !rootPort.claimsExactly(zhaoxin))
+        #expect(!qcom.claimsExactly(QuirkShape(portType: .rootPort, acsEquivalent: [.sv, .rr, .cr, .uf, .tb])))
+        #expect(!qcom.claimsExactly(QuirkShape(portType: .rootPort, requires: [.rootBus], acsEquivalent: .linuxRequired)))
+        let mf = QuirkShape.multifunctionEndpoint
+        #expect(mf.claimsExactly(QuirkShape(portType: .endpoint, multifunction: true, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .endpoint, multifunction: false, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .rootPort, multifunction: true, acsEquivalent: .multifunctionEndpointQuirk)))
+        #expect(!mf.claimsExactly(QuirkShape(portType: .endpoint, classID: 0x0200, acsEquivalent: .multifunctionEndpointQuirk)))
+        // The planner: a Qualcomm root port as `new` writes it gets a row for pci_quirk_qcom_rp_acs.
+        let (_, model) = try Self.model()
+        var qualcomm = TestRegistry.synopsysRP
+        qualcomm.entry.vendor = 0x17cb
+        qualcomm.entry.vendorName = "Qualcomm"
+        qualcomm.entry.family = "SC8280XP root port"
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .rows(function: "pci_quirk_qcom_rp_acs"))
+        // A downstream-port entry of that vendor: pci_quirk_qcom_rp_acs checks no port type, so it
+        // claims the same for that device too.
+        qualcomm.entry.appliesTo.portType = .downstreamPort
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .rows(function: "pci_quirk_qcom_rp_acs"))
+        // An endpoint claim of that vendor is another kind of claim: not the root-port function.
+        qualcomm.entry.appliesTo.portType = .endpoint
+        qualcomm.entry.isolation.kind = .noPeerToPeer
+        #expect(try CodePlanner.plan(qualcomm, model: model)?.kind == .newFunction(name: "pci_quirk_qcom_sc8280xp_acs",
+                                                                                   switchStyle: false))
     }
 
     /// A new Cavium root port goes into the ThunderX list of pci_quirk_cavium_acs_match(), which
@@ -49,13 +82,13 @@ struct PlanTests {
         let plan = try #require(try CodePlanner.plan(cavium, model: model))
         #expect(plan.kind == .extendList(function: "pci_quirk_cavium_acs"))
         let edit = try QuirksEditor.apply(plan, to: source, renderer: CodeRenderer(templates: try KernelTrees.templates()))
-        let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks
+        let added = UnifiedDiff(old: source.lines, new: edit.source.lines).hunks
         #expect(added.count == 1)
         #expect(added.first?.function == "static bool pci_quirk_cavium_acs_match(struct pci_dev *dev)")
         #expect(added.first?.lines.filter { $0.hasPrefix("+") } == ["+\t/* Cavium TEST-ONLY ThunderX9 */", "+\tcase 0xc884:"])
         cavium.entry.appliesTo.portType = .rootOrDownstreamPort
         #expect(try CodePlanner.plan(cavium, model: model)?.kind
-            == .newFunction(name: "pci_quirk_cavium_test_only_thunderx9_acs", switchStyle: false))
+            == .newFunction(name: "pci_quirk_cavium_thunderx9_acs", switchStyle: false))
     }
 
     /// The code never claims more (or less) than the entry. Before: every no-peer-to-peer entry
@@ -69,21 +102,24 @@ struct PlanTests {
             guard case let .newFunction(name, _) = try plan(e).kind else { Issue.record("\(e.path): \(try plan(e).kind)"); return "" }
             return name
         }
-        // The audit's entry: root ports, "no-peer-to-peer", SV only (lint refuses it in the CLI).
+        // The audit's entry: root ports, "no-peer-to-peer", SV only (lint refuses it in the CLI;
+        // with a reason, the patch says that it changes no group).
         var repro = TestRegistry.synopsysRP
         repro.entry.family = "TEST-ONLY RP2"
-        repro.entry.isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: [.sv])
+        repro.entry.isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: [.sv],
+                                          incompleteReason: "The vendor confirmed source validation only.")
         let name = try new(repro)
         let edit = try QuirksEditor.apply(try plan(repro), to: source, renderer: renderer)
         let fn = renderer.function(try plan(repro)).joined(separator: "\n")
         #expect(fn.contains("pci_pcie_type(dev) != PCI_EXP_TYPE_ROOT_PORT"))
-        #expect(fn.contains("return pci_acs_ctrl_enabled(acs_flags,\n\t\t\t\t    PCI_ACS_SV);"))
+        #expect(fn.contains("return pci_acs_ctrl_enabled(acs_flags,\n\t\tPCI_ACS_SV);"))
         let after = QuirkTableModel(source: try QuirksSource(text: edit.text, macros: source.macros))
         #expect(after.profiles[name]?.shape == QuirkShape(portType: .rootPort, acsEquivalent: [.sv]))
         #expect(!edit.text.contains("0x7ff0, pci_quirk_mf_endpoint_acs"))
-        // The commit message says what the code does: SV only.
+        // The commit message says what the code does (SV only) and that it changes no group.
         let message = renderer.commitMessage(try plan(repro), from: Identity("A B <a@b.example>")!).body.joined(separator: " ")
-        #expect(message.contains("with PCI_ACS_SV set") && !message.contains("PCI_ACS_TB"))
+        #expect(message.contains("reports SV as enabled") && message.contains("This changes no IOMMU group")
+                && message.contains("source validation only") && !message.contains("TB") && !message.contains("can be in"))
 
         // No conditions but fewer controls than pci_quirk_mf_endpoint_acs reports: own function.
         var fewer = TestRegistry.exampleNIC
@@ -101,7 +137,7 @@ struct PlanTests {
             #expect(read?.shape == QuirkShape(e.entry), "\(read.map { "\($0.shape)" } ?? "nil")")
         }
         // Endpoint and any-type entries with exactly those controls use the mf rows, with
-        // multifunction true or unset (QuirkEntry.isMultifunctionEndpointQuirkShape: the same groups).
+        // multifunction true or unset (QuirkShape.claimsExactly: the same groups).
         var endpoint = TestRegistry.exampleNIC
         endpoint.entry.appliesTo.portType = .endpoint
         #expect(try plan(endpoint).kind == .rows(function: "pci_quirk_mf_endpoint_acs"))
@@ -114,7 +150,8 @@ struct PlanTests {
         forced.entry.appliesTo.multifunction = false
         forced.entry.kernel.function = "pci_quirk_mf_endpoint_acs"
         #expect { try CodePlanner.plan(forced, model: model) } throws: {
-            "\($0)".contains("kernel.function: pci_quirk_mf_endpoint_acs() checks nothing") && "\($0)".contains("single-function only")
+            "\($0)".contains("kernel.function: pci_quirk_mf_endpoint_acs() has port-type any, reports")
+                && "\($0)".contains("single-function only")
         }
         forced = TestRegistry.intelPCH
         forced.entry.isolation.acsEquivalent = [.sv, .rr]
@@ -235,7 +272,7 @@ struct PlanTests {
         #expect(w25Why.contains("PCI_VENDOR_ID_WANGXUN PCI_ANY_ID pci_quirk_wangxun_nic_acs), which answers first"))
         // The rendered edit is exactly the comment and the rows.
         let edit = try QuirksEditor.apply(intel, to: source, renderer: renderer)
-        let added = UnifiedDiff(old: source.lines, new: PatchSeries.lines(edit.text)).hunks.flatMap(\.lines).filter { $0.hasPrefix("+") }
+        let added = UnifiedDiff(old: source.lines, new: edit.source.lines).hunks.flatMap(\.lines).filter { $0.hasPrefix("+") }
         #expect(added == ["+\t/* Intel TEST-ONLY I999 */",
                           "+\t{ PCI_VENDOR_ID_INTEL, 0x7ff0, pci_quirk_mf_endpoint_acs },",
                           "+\t{ PCI_VENDOR_ID_INTEL, 0x7ff1, pci_quirk_mf_endpoint_acs },"])
@@ -282,8 +319,8 @@ struct PlanTests {
         #expect(error(e).contains("kernel.table.vendor-macro"))
     }
 
-    /// The submitter signs (From:, Signed-off-by:); the entry's confirmed-by people only ack,
-    /// before the sign-off; a submitter who is also the confirmer (same address) does not ack.
+    /// The submitter signs (From:, Signed-off-by:); the entry's confirmed-by people are named and
+    /// copied (Cc:), never acks; a submitter who is also the confirmer is not copied.
     @Test func seriesNeedsADateAndSignsAsTheSubmitter() throws {
         let (text, macros) = try KernelTrees.quirks("6.12")
         let renderer = CodeRenderer(templates: try KernelTrees.templates())
@@ -297,34 +334,73 @@ struct PlanTests {
                                 date: "Tue, 4 Mar 2025 10:00:00 +0100")
         let patch = try #require(s.patches.first).text
         #expect(patch.contains("\nFrom: Sam Submitter <sam@example.org>\nDate: Tue, 4 Mar 2025 10:00:00 +0100\n"))
-        #expect(patch.contains("\nAcked-by: Jane Example <jane@example.com>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
+        #expect(patch.contains("\nCc: Jane Example <jane@example.com>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
                 "\(patch)")
+        #expect(patch.contains("Jane Example confirmed this for Intel.") && !patch.contains("Acked-by:"))
         #expect(!patch.contains("From: Jane") && !patch.contains("Signed-off-by: Jane"))
-        // The confirmer submitting their own entry: no ack from themselves.
+        // The confirmer submitting their own entry: not copied, not named as a third party.
         let jane = try #require(Identity("Jane Example <JANE@example.com>"))
         let own = try PatchSeries(entries: [TestRegistry.intelNIC], quirks: text, macros: macros, renderer: renderer, from: jane,
                                   date: nil)
-        #expect(own.patches.first?.text.contains("Acked-by:") == false)
+        #expect(own.patches.first.map { !$0.text.contains("Cc:") && !$0.text.contains("confirmed this") } == true)
         // Without confirmed-by (lint refuses that for a patch anyway): no ack, the submitter signs.
         var nobody = TestRegistry.intelNIC
         nobody.entry.evidence?.confirmedBy = []
         if let n = try? PatchSeries(entries: [nobody], quirks: text, macros: macros, renderer: renderer, from: sam, date: nil) {
-            #expect(n.patches.first?.text.contains("Acked-by:") == false)
+            #expect(n.patches.first.map { !$0.text.contains("Acked-by:") && !$0.text.contains("Cc:") } == true)
             #expect(n.patches.first?.text.contains("\nSigned-off-by: Sam Submitter <sam@example.org>\n") == true)
         }
     }
 
-    @Test func functionNamesFitTheLine() throws {
+    /// `pci_quirk_<vendor>_<short>_acs`, as quirks.c names them: the vendor's macro word, the
+    /// family's model word; never a name the file has; the definition and the rows within 80
+    /// columns.
+    @Test func functionNamesAreShortAndFitTheLine() throws {
+        let (_, model) = try Self.model()
+        func name(_ vendorName: String, _ family: String, spelling: VendorSpelling, range: Bool = false,
+                  taken: Set<String> = []) throws -> String {
+            var e = TestRegistry.synopsysRP
+            e.entry.vendorName = vendorName
+            e.entry.family = family
+            if range { e.entry.devices = [.range(first: 0x7f00, last: 0x7f07)] }
+            return try CodePlanner.newFunctionName(e, vendor: spelling, taken: taken)
+        }
+        #expect(try name("Rockchip Electronics", "RK3588 Root Ports", spelling: .macro("PCI_VENDOR_ID_ROCKCHIP"))
+            == "pci_quirk_rockchip_rk3588_acs")
+        #expect(try name("Qualcomm", "SC8280XP root port", spelling: .macro("PCI_VENDOR_ID_QCOM")) == "pci_quirk_qcom_sc8280xp_acs")
+        #expect(try name("NebulaMatrix", "NM-2000 NICs", spelling: .literal(0x1f0f)) == "pci_quirk_nebulamatrix_nm2000_acs")
+        #expect(try name("Loongson", "PCIe Root Ports", spelling: .macro("PCI_VENDOR_ID_LOONGSON")) == "pci_quirk_loongson_acs")
+        // A name the tree has: the family's next word, else a number.
+        #expect(try name("Qualcomm", "RP", spelling: .macro("PCI_VENDOR_ID_QCOM"), taken: model.definedFunctions)
+            == "pci_quirk_qcom_acs")
+        #expect(try name("Qualcomm", "RP", spelling: .macro("PCI_VENDOR_ID_QCOM"), taken: ["pci_quirk_qcom_acs"])
+            == "pci_quirk_qcom_2_acs")
+        #expect(try name("Qualcomm", "SC8280XP Gen4 root ports", spelling: .macro("PCI_VENDOR_ID_QCOM"),
+                         taken: ["pci_quirk_qcom_sc8280xp_acs"]) == "pci_quirk_qcom_sc8280xp_gen4_acs")
+        // Too long for the row `\t{ PCI_VENDOR_ID_…, PCI_ANY_ID, NAME },` (the Pericom switch of
+        // the vendor series: pci_quirk_pericom_pi7c9x3g808_acs is 81 columns): the vendor alone,
+        // never a cut-off part number that names another product (`pi7c9x3g80`); only when the
+        // vendor's name is taken too, the model word shortened.
+        #expect(try name("Pericom", "PI7C9X3G808 Downstream Ports", spelling: .macro("PCI_VENDOR_ID_PERICOM"), range: true)
+            == "pci_quirk_pericom_acs")
+        #expect(try name("Pericom", "PI7C9X3G808 Downstream Ports", spelling: .macro("PCI_VENDOR_ID_PERICOM")) == "pci_quirk_pericom_pi7c9x3g808_acs")
+        let shortened = try name("Rockchip", "RK3588ABCDEFGHIJ ports", spelling: .macro("PCI_VENDOR_ID_ROCKCHIP"), range: true,
+                                 taken: ["pci_quirk_rockchip_acs"])
+        #expect(shortened.hasPrefix("pci_quirk_rockchip_rk3588") && shortened.hasSuffix("_acs"))
+        #expect(CText.width("\t{ PCI_VENDOR_ID_ROCKCHIP, PCI_ANY_ID, \(shortened) },") <= 80)
+        // A long vendor macro leaves no room for the vendor word either: its initials, as upstream
+        // named the Amazon Annapurna Labs function pci_quirk_al_acs.
+        let long = try name("Amazon", "ABCDEFGHIJKLMNOP1 ports", spelling: .macro("PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS"), range: true)
+        #expect(long == "pci_quirk_aal_acs")
+        #expect(CText.width("\t{ PCI_VENDOR_ID_AMAZON_ANNAPURNA_LABS, PCI_ANY_ID, \(long) },") <= 80)
+        // Every generated name fits `static int NAME(struct pci_dev *dev, u16 acs_flags)` in 80 columns.
+        for n in [shortened, long, try name("3Com", "X", spelling: .literal(0x16c3))] {
+            #expect(CText.width("static int \(n)(struct pci_dev *dev, u16 acs_flags)") <= 80, "\(n)")
+        }
+        #expect(try name("3Com", "X", spelling: .literal(0x16c3)) == "pci_quirk_v16c3_x_acs")
         var e = TestRegistry.synopsysRP
-        e.entry.family = String(repeating: "Extremely Long Family Name ", count: 6)
-        let name = try CodePlanner.newFunctionName(e)
-        #expect(name.count <= CodePlanner.maxFunctionName)
-        #expect(name.hasPrefix("pci_quirk_synopsys_extremely_long") && name.hasSuffix("_acs"))
-        e.entry.vendorName = "3Com"
-        e.entry.family = "X"
-        #expect(try CodePlanner.newFunctionName(e) == "pci_quirk_v16c3_3com_x_acs")
-        e.entry.kernel.function = String(repeating: "a", count: 60)
-        #expect(throws: KernelOutputError.self) { try CodePlanner.newFunctionName(e) }
+        e.entry.kernel.function = String(repeating: "a", count: 40)
+        #expect(throws: KernelOutputError.self) { try CodePlanner.newFunctionName(e, vendor: .literal(0x16c3), taken: []) }
     }
 
     /// Upstream entries rebuilt from the kernel's table regenerate the kernel's own rows.

@@ -124,15 +124,36 @@ struct QuirksSourceTests {
         #expect(macros.lines["PCI_VENDOR_ID_INTEL"].map { $0 > 0 } == true)
     }
 
+    /// A patch run reads quirks.c once: each edit re-reads only what it inserted (rows, a new
+    /// function, the function or array whose ID list grew). After the whole TEST-ONLY series
+    /// (every kind of edit, the hostile entry included) the kept parse equals a fresh parse of
+    /// the final text: rows, lines, definitions, entries and profiles.
+    @Test(arguments: KernelTrees.versions)
+    func incrementalEditsReadLikeAFreshParse(version: String) throws {
+        let (text, macros) = try KernelTrees.quirks(version)
+        let series = try PatchSeries(entries: TestRegistry.series, quirks: text, macros: macros,
+                                     renderer: CodeRenderer(templates: try KernelTrees.templates()),
+                                     from: Identity("Test Author <author@example.com>")!, date: nil)
+        #expect(series.patches.count == TestRegistry.series.count - 1)
+        let fresh = try QuirksSource(text: series.finalText, macros: macros)
+        #expect(series.finalSource.table == fresh.table)
+        #expect(series.finalSource.functions == fresh.functions && series.finalSource.arrays == fresh.arrays)
+        #expect(series.finalSource.upstream == fresh.upstream && series.finalSource.profiles == fresh.profiles)
+        #expect(series.finalSource == fresh)
+        // An insertion that is neither rows, a definition nor inside one is refused.
+        let source = try QuirksSource(text: text, macros: macros)
+        #expect(throws: KernelOutputError.self) { try source.inserting(["int stray;"], at: source.table.terminatorLine + 2) }
+    }
+
     @Test func malformedTablesAreReportedWithTheLine() throws {
         let macros = VendorMacros(pciIDsHeader: "#define PCI_VENDOR_ID_INTEL\t0x8086\n")
         let head = "static const struct pci_dev_acs_enabled {\n\tu16 vendor;\n} pci_dev_acs_enabled[] = {\n"
         let cases: [(String, String)] = [
-            ("int x;\n", "pci_dev_acs_enabled[] not found"),
+            ("int x;\n", "the table 'pci_dev_acs_enabled[] = {' was not found"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x1234, f },\n};\n", "no { 0 } terminator"),
             (head + "\t{ PCI_VENDOR_ID_NOPE, 0x1234, f },\n\t{ 0 }\n};\n", "PCI_VENDOR_ID_NOPE is not defined"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x12345, f },\n\t{ 0 }\n};\n", "cannot read device 0x12345"),
-            (head + "\tgarbage\n\t{ 0 }\n};\n", "unexpected line"),
+            (head + "\tgarbage\n\t{ 0 }\n};\n", "unexpected 'garbage' in pci_dev_acs_enabled[]"),
             (head + "\t{ PCI_VENDOR_ID_INTEL, 0x1234, nosuchfn },\n\t{ 0 }\n};\n", "nosuchfn, which is not defined"),
         ]
         for (text, message) in cases {

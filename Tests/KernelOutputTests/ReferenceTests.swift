@@ -56,6 +56,14 @@ struct ReferenceTests {
         let series = try PatchSeries(entries: TestRegistry.registry, quirks: text, macros: macros,
                                      renderer: CodeRenderer(templates: KernelTrees.templates()),
                                      from: Identity("Test Author <author@example.com>")!, date: nil)
-        try await Self.compare(series.patches.map { ($0.fileName, $0.text) }, under: "patch-6.12")
+        try await Self.compare(series.files, under: "patch-6.12")
+    }
+
+    /// The six vendor-engineer entries (`VendorSeries`), one series on each tree: the references
+    /// show every shape of code the generator writes, as a maintainer reads them.
+    @Test(arguments: KernelTrees.versions)
+    func vendorSeries(version: String) async throws {
+        let series = try VendorSeries.series(version)
+        try await Self.compare(series.files, under: "vendor-series-\(version)")
     }
 }

@@ -17,10 +17,10 @@ enum TestRegistry {
 
     static func path(_ name: String) -> String { "Tests/Fixtures/kernel-output/registry/\(name).yaml" }
 
-    static let ackedBy = "Jane Example <jane@example.com>"
+    static let confirmer = "Jane Example <jane@example.com>"
 
     static func evidence(_ statement: String, date: String = "2025-01-15") -> Evidence {
-        Evidence(statement: statement, confirmedBy: [ackedBy],
+        Evidence(statement: statement, confirmedBy: [confirmer],
                  references: [Evidence.Reference(title: "Vendor statement", url: "https://example.com/acs/statement")],
                  date: date)
     }

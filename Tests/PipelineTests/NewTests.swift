@@ -1,4 +1,5 @@
 import Foundation
+import KernelOutput
 import PCIAccess
 import PCIConfig
 import Pipeline
@@ -25,10 +26,10 @@ import TestSupport
         #expect(e.devices == [.id(0x10d3)])
         #expect(e.appliesTo.portType == .endpoint)
         // Linux's multifunction flag, as the device shows it; equivalent to the
-        // pci_quirk_mf_endpoint_acs shape (see QuirkEntry.isMultifunctionEndpointQuirkShape).
+        // pci_quirk_mf_endpoint_acs shape (QuirkShape.fitsMultifunctionEndpointRows).
         #expect(e.appliesTo.multifunction == true)
         #expect(s.yaml.contains("applies-to:\n  port-type: endpoint\n  multifunction: true\n"), "\(s.yaml)")
-        #expect(e.isMultifunctionEndpointQuirkShape)
+        #expect(QuirkShape(e).fitsMultifunctionEndpointRows)
         #expect(s.yaml.contains("# 0000:01:00.0 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
         #expect(s.yaml.contains("# 0000:01:00.1 [8086:10d3] multifunction endpoint (multifunction:"), "\(s.yaml)")
         #expect(s.workingACS.isEmpty)

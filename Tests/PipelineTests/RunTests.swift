@@ -142,10 +142,11 @@ var kernelTree612: String? {
         let patches = filesUnder(out).filter { $0.hasPrefix("patches/") }
         #expect(patches == ["patches/0001-PCI-Add-ACS-quirk-for-Intel-82574L.patch"], "\(filesUnder(out))")
         let text = try String(contentsOfFile: out + "/" + patches[0], encoding: .utf8)
-        // The submitter signs; the vendor contact who confirmed acks, first (chronological).
+        // The submitter signs; the vendor contact who confirmed it is named and copied, never acks.
         #expect(text.contains("\nFrom: Sam Submitter <sam@example.org>\n"))
-        #expect(text.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
+        #expect(text.contains("\nCc: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n---\n"),
                 "\(text)")
+        #expect(text.contains("Jane Doe confirmed this for Intel.") && !text.contains("Acked-by:"))
         #expect(!text.contains("Signed-off-by: Jane Doe") && !text.contains("From: Jane Doe"))
         // The entry `new` scaffolds for a multifunction endpoint takes the row upstream would:
         // pci_quirk_mf_endpoint_acs next to the Intel rows, no new function.
@@ -176,7 +177,11 @@ var kernelTree612: String? {
         let registry = try registryWithNewEntry(in: dir)
         let out = dir.appendingPathComponent("out").path
         try FileManager.default.createDirectory(atPath: out + "/patches", withIntermediateDirectories: true)
-        try "stale".write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
+        // A patch an earlier run wrote (acsquirk's zero-hash mbox line and signature) is stale.
+        let old = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nSubject: old\n\n-- \nacsquirk\n\n"
+        try old.write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
+        // One `acsquirk patch --out OUT` wrote beside OUT/patches is not run's to remove.
+        try old.write(toFile: out + "/0001-other-series.patch", atomically: true, encoding: .utf8)
         let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
                                                     kernelTree: tree, out: out, from: nil))
         #expect(r.exitCode == 2)
@@ -184,6 +189,7 @@ var kernelTree612: String? {
         #expect(r.progress.last?.hasPrefix("[7/7] patch: refused against \(tree): no submitter") == true, "\(r.progress)")
         let files = filesUnder(out)
         #expect(!files.contains { $0.hasPrefix("patches/") }, "\(files)")
+        #expect(files.contains("0001-other-series.patch"), "\(files)")
         for f in alwaysWritten { #expect(files.contains(f), "\(f)") }
         #expect(r.summary.contains("exit 2"))
     }
@@ -216,13 +222,13 @@ var kernelTree612: String? {
         guard let (given, givenPatch) = try await run(dir.path + "/o2", ["--from", "Sam Submitter <sam@example.org>"], env: noGit)
         else { return }
         #expect(given.status == 0, "\(given.stderr)")
-        #expect(givenPatch?.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n") == true)
+        #expect(givenPatch?.contains("\nCc: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Sam Submitter <sam@example.org>\n") == true)
         // git config user.name/user.email.
         try "[user]\n\tname = Gita Config\n\temail = gita@example.net\n".write(toFile: home + "/gitconfig", atomically: true, encoding: .utf8)
         guard let (git, gitPatch) = try await run(dir.path + "/o3", [], env: noGit) else { return }
         #expect(git.status == 0, "\(git.stderr)")
         #expect(gitPatch?.contains("\nFrom: Gita Config <gita@example.net>\n") == true)
-        #expect(gitPatch?.contains("\nAcked-by: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Gita Config <gita@example.net>\n") == true)
+        #expect(gitPatch?.contains("\nCc: Jane Doe <jane.doe@vendor.example>\nSigned-off-by: Gita Config <gita@example.net>\n") == true)
         #expect(gitPatch?.contains("Signed-off-by: Jane Doe") == false)
         // patch behaves the same way without --from.
         try FileManager.default.removeItem(atPath: home + "/gitconfig")

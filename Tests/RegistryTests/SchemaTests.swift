@@ -112,11 +112,11 @@ struct MiniSchemaValidator {
         let full = QuirkEntry(vendor: 0x8086, vendorName: "Intel", family: "x", devices: [.id(1), .range(first: 2, last: 3)],
                               appliesTo: AppliesTo(portType: .rootPort, multifunction: true, classID: 0x0604,
                                                    requires: AppliesTo.Requirement.allCases, registerLayout: .intelSPTDword),
-                              isolation: Isolation(kind: .acsErratum, acsEquivalent: .all),
+                              isolation: Isolation(kind: .acsErratum, acsEquivalent: .all, incompleteReason: "r"),
                               evidence: Evidence(statement: "s", confirmedBy: ["A B <a@b.c>", "C D <c@d.e>"],
                                                  references: [.init(title: "t", url: "https://x.org/")], date: "2024-01-02"),
                               kernel: KernelStatus(status: .upstream, function: "f", since: "v6.3", link: "https://lore.kernel.org/r/1",
-                                                   table: [.init(row: 1, device: nil, vendorMacro: "PCI_VENDOR_ID_INTEL")],
+                                                   ackedBy: ["E F <e@f.g>"], table: [.init(row: 1, device: nil, vendorMacro: "PCI_VENDOR_ID_INTEL")],
                                                    unlisted: .notIsolated, note: "n"))
         let node = try #require(try Yams.compose(yaml: RegistryWriter.yaml(full)))
         let v = MiniSchemaValidator(root: s)

@@ -122,3 +122,17 @@ public enum SampleEntries {
 
         """
 }
+
+/// A fresh temporary folder (`Fixtures.temporaryDirectory`) removed at the end of `body`.
+public func withTemporaryDirectory<T>(_ name: String = "acsquirk-test", _ body: (URL) throws -> T) throws -> T {
+    let dir = try Fixtures.temporaryDirectory(name)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return try body(dir)
+}
+
+/// `withTemporaryDirectory` for an async body.
+public func withTemporaryDirectoryAsync(_ name: String = "acsquirk-test", _ body: (URL) async throws -> Void) async throws {
+    let dir = try Fixtures.temporaryDirectory(name)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try await body(dir)
+}

@@ -45,8 +45,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }
         let files = stubs.files.map { (path: $0.path, text: $0.text) } + extra
-        try KernelOutputCLI.guarded { try OutputWriter.write(files, under: out) }
-        Self.removeStale(in: (out as NSString).appendingPathComponent("quirks"), keeping: Set(stubs.files.map(\.path)))
+        _ = try KernelOutputCLI.guarded { try OutputWriter.write(files, under: out, removingStale: ".c", in: ["quirks"]) }
 
         for f in files { KernelOutputCLI.say("wrote \((out as NSString).appendingPathComponent(f.path))") }
         for s in stubs.skipped where s.entry.entry.kernel.status != .upstream {
@@ -63,13 +62,5 @@ struct GenerateCommand: AsyncParsableCommand {
         // One static ACS capability per multifunction endpoint entry (upstream ones included: a
         // vendor can ship it in firmware so every kernel, old or new, isolates the functions).
         StaticACSTable.files(for: entries)
-    }
-
-    /// Removes `*.c` files of an earlier run that this run did not write.
-    static func removeStale(in dir: String, keeping: Set<String>) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        for n in names where n.hasSuffix(".c") && !keeping.contains("quirks/" + n) {
-            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(n))
-        }
     }
 }

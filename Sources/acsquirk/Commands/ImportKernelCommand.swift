@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KernelOutput
 import Registry
 
 /// `acsquirk import-kernel --kernel-tree DIR [--out quirks]`: registry entries for the whole
@@ -11,7 +12,10 @@ struct ImportKernelCommand: AsyncParsableCommand {
         discussion: """
             Reads DIR/drivers/pci/quirks.c (the pci_dev_acs_enabled[] rows in order, and the ID lists and \
             conditions inside the quirk functions) and DIR/include/linux/pci_ids.h, and writes one \
-            upstream entry per product family to OUT/<vendor>/<family>.yaml (atomically). A new or \
+            upstream entry per product family to OUT/<vendor>/<family>.yaml (atomically). Rows the \
+            registry already records (OUT's upstream entries, then the project's quirks/) keep their \
+            family, vendor name, first release and notes; other rows are grouped by vendor, function \
+            and table comment. A new or \
             submitted entry in OUT whose rows the tree has (a merged acsquirk patch) becomes upstream \
             in its own file, keeping its family and evidence. Files of other entries in OUT are left alone. Exit 2 when the tree cannot be read or parsed.
             """)
@@ -23,19 +27,26 @@ struct ImportKernelCommand: AsyncParsableCommand {
     var out: String = "quirks"
 
     func run() async throws {
-        let result: KernelImporter.Result
-        do {
-            result = try KernelImporter.importTree(kernelTree)
-        } catch {
-            Console.error("acsquirk import-kernel: \(error)")
-            throw ExitStatus.badInput
-        }
-        // Entries already in OUT: a `new`/`submitted` entry whose rows the tree now has becomes
-        // upstream in its own file (see KernelImporter.plan).
+        // Entries already in OUT: their families name the tree's rows, and a `new`/`submitted`
+        // entry whose rows the tree now has becomes upstream in its own file (KernelImporter.plan).
         var existing: [LoadedEntry] = []
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
             existing = Registry.load(paths: [out]).entries
+        }
+        // The project's registry names the families OUT does not have yet (an import into an
+        // empty folder still gets the registry's family names).
+        var known = existing.map(\.entry)
+        func real(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        if let project = ProjectResources.locate("quirks"), real(project) != real(out) {
+            known += Registry.load(paths: [project]).entries.map(\.entry)
+        }
+        let result: KernelImporter.Result
+        do {
+            result = try KernelImporter.importTree(kernelTree, known: known)
+        } catch {
+            Console.error("acsquirk import-kernel: \(error)")
+            throw ExitStatus.badInput
         }
         let files = KernelImporter.plan(result, existing: existing, out: out)
         let written: [String]

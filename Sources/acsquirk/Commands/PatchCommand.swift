@@ -3,27 +3,39 @@ import Foundation
 import KernelOutput
 import Registry
 
+/// How `patch` splits the entries into series.
+enum SeriesLayout: String, ExpressibleByArgument, CaseIterable {
+    /// One series for every selected entry, in `--out`.
+    case one
+    /// One series per vendor, each in `--out/<vendor>/` and computed on the tree alone.
+    case perVendor = "per-vendor"
+}
+
 /// `acsquirk patch --kernel-tree DIR [--out DIR] [--from "Name <email>"] [--date RFC2822]
-/// [--apply] [--registry PATH]… [ENTRY…]`: a `git am`-ready series, one patch per family
-/// (docs/kernel-output.md).
+/// [--series one|per-vendor] [--apply] [--registry PATH]… [ENTRY…]`: a `git am`-ready series,
+/// one patch per family, with a cover letter (docs/kernel-output.md).
 struct PatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patch",
         abstract: "Write a git am-ready patch series adding ACS quirks to a kernel tree's drivers/pci/quirks.c.",
         discussion: """
             One patch per registry entry (product family) that the tree does not cover yet, numbered \
-            as git format-patch numbers them; each is computed on the tree with the earlier ones \
+            as git format-patch numbers them, with a cover letter (0000-cover-letter.patch) when \
+            there is more than one; each patch is computed on the tree with the earlier ones \
             applied. The registry is linted first: entries that fail lint get no code (exit 2). \
-            The code claims exactly what the entry says: an existing function (its rows or its ID \
-            list, e.g. Wangxun, Zhaoxin ports, Intel PCH) only when it checks and reports what the \
-            entry does, else a new function. Rows go next to the vendor's rows and before any row \
-            that would answer first. ENTRY: a registry file, a \
+            The code claims exactly what the entry says, and an existing function wins whenever it \
+            claims exactly that for the entry's devices (its rows, or its ID list: Wangxun, Zhaoxin \
+            ports, Intel PCH); else a new function pci_quirk_<vendor>_<short>_acs. Rows go next to \
+            the vendor's rows and before any row that would answer first. ENTRY: a registry file, a \
             vendor/family path suffix, or VVVV:DDDD (default: every entry that is not upstream). \
-            The tree is read only, unless --apply writes the final quirks.c into it. Dates come \
-            from --date or each entry's evidence date; the submitter (From: and Signed-off-by:) from \
-            --from, else git config user.name/user.email, else nothing is written (exit 2). The \
-            entries' confirmed-by people become Acked-by: (before Signed-off-by:), never the signer. \
-            All patches are written or none. Exit 2 on bad input.
+            The tree is read once and never written, unless --apply writes the final quirks.c into \
+            it. Every message of a series has one date: --date, else the newest evidence date of \
+            the series. The submitter (From: and Signed-off-by:) is --from, else git config \
+            user.name/user.email, else nothing is written (exit 2). The entries' confirmed-by \
+            people are named in the message and copied (Cc:); only acks given on the list \
+            (kernel.acked-by) become Acked-by:. All files are written or none; patch files an \
+            earlier run of acsquirk wrote into --out that this run did not write are removed. \
+            Exit 2 on bad input.
             """
     )
 
@@ -36,8 +48,11 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Submitter (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
     var from: String?
 
-    @Option(name: .long, help: ArgumentHelp("Date of every patch, RFC 2822: \"Fri, 10 Feb 2023 12:00:00 +0000\".", valueName: "date"))
+    @Option(name: .long, help: ArgumentHelp("Date of every message, RFC 2822: \"Fri, 10 Feb 2023 12:00:00 +0000\" (default: the newest evidence date of the series).", valueName: "date"))
     var date: String?
+
+    @Option(name: .long, help: ArgumentHelp("one: one series for all entries; per-vendor: one series per vendor in OUT/<vendor>/.", valueName: "layout"))
+    var series: SeriesLayout = .one
 
     @Flag(name: .long, help: "Also write the patched drivers/pci/quirks.c into the tree.")
     var apply = false
@@ -58,6 +73,9 @@ struct PatchCommand: AsyncParsableCommand {
         if let date, MailDate.normalizeRFC2822(date) == nil {
             throw ValidationError("--date must be an RFC 2822 date like \"Fri, 10 Feb 2023 12:00:00 +0000\", not \(date.debugDescription)")
         }
+        if apply, series == .perVendor {
+            throw ValidationError("--apply writes one quirks.c: use it with --series one (per-vendor series are each made against the tree alone)")
+        }
     }
 
     func run() async throws {
@@ -66,29 +84,45 @@ struct PatchCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         let all = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(registry, option: "--registry PATH"))
-        let series: PatchSeries = try KernelOutputCLI.guarded {
+        let layout = series
+        let (produced, removed): ([PatchSeries], [String]) = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)
             let renderer = try KernelOutputCLI.templates(templates)
-            let s = try PatchSeries(entries: selected, quirks: tree.quirks, macros: tree.macros, fileMode: tree.fileMode,
-                                    renderer: renderer, from: submitter,
-                                    date: date.flatMap(MailDate.normalizeRFC2822))
-            try OutputWriter.write(s.patches.map { (path: $0.fileName, text: $0.text) }, under: out)
-            if apply, !s.patches.isEmpty { try tree.apply(s.finalText) }
-            return s
+            let source = try tree.source()
+            let when = date.flatMap(MailDate.normalizeRFC2822)
+            let made: [PatchSeries]
+            switch layout {
+            case .one:
+                made = [try PatchSeries(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
+                                        from: submitter, date: when)]
+            case .perVendor:
+                made = try PatchSeries.perVendor(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
+                                                 from: submitter, date: when)
+            }
+            let removed = try OutputWriter.write(made.flatMap(\.files), under: out, removingStale: ".patch",
+                                                 isOurs: PatchSeries.isAcsquirkMessage)
+            if apply, let one = made.first, !one.patches.isEmpty { try tree.apply(one.finalText) }
+            return (made, removed)
         }
-        for p in series.patches {
-            KernelOutputCLI.say((out as NSString).appendingPathComponent(p.fileName))
-            for line in p.placement { KernelOutputCLI.say("  \(line)") }
+        for s in produced {
+            for f in s.files {
+                KernelOutputCLI.say((out as NSString).appendingPathComponent(f.path))
+                if let p = s.patches.first(where: { f.path.hasSuffix("/" + $0.fileName) || f.path == $0.fileName }) {
+                    for line in p.placement { KernelOutputCLI.say("  \(line)") }
+                }
+            }
         }
-        for s in series.skipped where !(entries.isEmpty && s.entry.entry.kernel.status == .upstream) {
+        for s in produced.flatMap(\.skipped) where !(entries.isEmpty && s.entry.entry.kernel.status == .upstream) {
             KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
         }
-        for n in series.notes { KernelOutputCLI.say("note: \(n)") }
-        if series.patches.isEmpty {
+        for n in produced.flatMap(\.notes) { KernelOutputCLI.say("note: \(n)") }
+        for r in removed { KernelOutputCLI.say("removed stale \(r)") }
+        let count = produced.map(\.patches.count).reduce(0, +)
+        if count == 0 {
             KernelOutputCLI.say("no patches: the tree already covers the selected entries")
         } else if apply {
-            KernelOutputCLI.say("applied \(series.patches.count) patch(es) to \((kernelTree as NSString).appendingPathComponent(QuirksSource.relativePath))")
+            KernelOutputCLI.say("applied \(count) patch(es) to \((kernelTree as NSString).appendingPathComponent(QuirksSource.relativePath))")
         }
     }
 }

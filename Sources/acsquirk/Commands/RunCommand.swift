@@ -17,9 +17,10 @@ struct RunCommand: AsyncParsableCommand {
             stubs and static ACS tables for the entries that are not upstream; with --kernel-tree, \
             a git am-ready patch series signed off by the submitter: --from, else git config \
             user.name/user.email; without either the patch stage refuses (exit 2, no patch written, \
-            the other stages' files are kept). The entries' confirmed-by people become Acked-by:, \
-            never the signer. Writes into OUT: scan.txt/.json, check.txt/.json, \
-            groups.txt/.json, quirks/<vendor>.c, acs-tables/*.h, patches/*.patch, summary.txt. \
+            the other stages' files are kept). The entries' confirmed-by people are named and copied \
+            (Cc:), never the signer. Writes into OUT: scan.txt/.json, check.txt/.json, \
+            groups.txt/.json, quirks/<vendor>.c, acs-tables/*.h, patches/*.patch (with \
+            0000-cover-letter.patch for more than one), summary.txt. \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \

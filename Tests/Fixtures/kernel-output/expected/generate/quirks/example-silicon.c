@@ -12,22 +12,20 @@
 
 /*
  * Example Silicon XS-100 TEST-ONLY NIC
- * (Tests/Fixtures/kernel-output/registry/example-silicon/xs-100-test-only-nic.yaml)
+ * (Tests/Fixtures/kernel-output/registry/example-silicon/xs-100-test-only-nic.y
+ * aml)
  * Devices: 1f2a:0100 and 1f2a:0101
  * Code: table rows calling pci_quirk_mf_endpoint_acs() (below).
  *
- * Example Silicon XS-100 TEST-ONLY NIC devices are multi-function devices
- * without an ACS capability, but they do not perform peer-to-peer transactions
- * between their functions.
+ * Example Silicon XS-100 TEST-ONLY NIC is a multi-function device without an
+ * ACS capability, but its functions cannot do peer-to-peer transactions with
+ * each other.
  *
  * Example Silicon has verified that the XS-100 functions cannot perform
  * peer-to-peer transactions with each other: the device forwards every request
  * from a function upstream.
  *
- * Allow each function to be in a separate IOMMU group by reporting the ACS
- * controls SV/TB/RR/CR/UF/DT as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
 
@@ -35,24 +33,21 @@
  * Example Silicon XS-200 TEST-ONLY
  * (Tests/Fixtures/kernel-output/registry/example-silicon/xs-200-test-only.yaml)
  * Devices: 1f2a:0110 and 1f2a:0111
- * Code: a new function pci_quirk_example_silicon_xs_200_test_only_acs() (below)
- * and its table rows.
- */
-/*
- * Example Silicon XS-200 TEST-ONLY devices are multi-function devices without
- * an ACS capability, but they do not perform peer-to-peer transactions between
- * their functions.
+ * Code: a new function pci_quirk_example_xs200_acs() (below) and its table
+ * rows.
  *
  * Example Silicon has verified that the functions of the XS-200 Ethernet
  * controllers never perform peer-to-peer transactions with each other.
  *
- * Allow each function to be in a separate IOMMU group by reporting the ACS
- * controls SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
-static int pci_quirk_example_silicon_xs_200_test_only_acs(struct pci_dev *dev, u16 acs_flags)
+/*
+ * Example Silicon XS-200 TEST-ONLY devices are multi-function devices without
+ * an ACS capability, but their functions cannot do peer-to-peer transactions
+ * with each other.
+ */
+static int pci_quirk_example_xs200_acs(struct pci_dev *dev, u16 acs_flags)
 {
 	if (!pci_is_pcie(dev) ||
 	    (pci_pcie_type(dev) != PCI_EXP_TYPE_ENDPOINT &&
@@ -66,7 +61,7 @@ static int pci_quirk_example_silicon_xs_200_test_only_acs(struct pci_dev *dev, u
 		return -ENOTTY;
 
 	return pci_acs_ctrl_enabled(acs_flags,
-				    PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+		PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
 }
 
 /* Rows for pci_dev_acs_enabled[] in drivers/pci/quirks.c. */
@@ -75,7 +70,7 @@ static const struct pci_dev_acs_enabled acsquirk_example_silicon_acs_rows[] __ma
 	{ 0x1f2a, 0x0100, pci_quirk_mf_endpoint_acs },
 	{ 0x1f2a, 0x0101, pci_quirk_mf_endpoint_acs },
 	/* Example Silicon XS-200 TEST-ONLY */
-	{ 0x1f2a, 0x0110, pci_quirk_example_silicon_xs_200_test_only_acs },
-	{ 0x1f2a, 0x0111, pci_quirk_example_silicon_xs_200_test_only_acs },
+	{ 0x1f2a, 0x0110, pci_quirk_example_xs200_acs },
+	{ 0x1f2a, 0x0111, pci_quirk_example_xs200_acs },
 	{ 0 }
 };

@@ -14,25 +14,21 @@
  * Example Switches ES-8 TEST-ONLY
  * (Tests/Fixtures/kernel-output/registry/example-switches/es-8-test-only.yaml)
  * Devices: 1f2b:0200-020f
- * Code: a new function pci_quirk_example_switches_es_8_test_only_acs() (below)
- * and its table rows.
- */
-/*
- * Example Switches ES-8 TEST-ONLY Switch Downstream Ports do not advertise an
- * ACS capability, but they do not forward peer-to-peer transactions between
- * each other.
+ * Code: a new function pci_quirk_example_es8_acs() (below) and its table rows.
  *
  * Example Switches has verified that the ES-8 downstream ports never route
  * peer-to-peer requests between each other; all requests go to the upstream
  * port.
  *
- * Allow each Switch Downstream Port to be in a separate IOMMU group by
- * reporting the ACS controls SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
-static int pci_quirk_example_switches_es_8_test_only_acs(struct pci_dev *dev, u16 acs_flags)
+/*
+ * Example Switches ES-8 TEST-ONLY Switch Downstream Ports do not advertise an
+ * ACS capability, but they do not allow peer-to-peer transactions between each
+ * other.
+ */
+static int pci_quirk_example_es8_acs(struct pci_dev *dev, u16 acs_flags)
 {
 	if (!pci_is_pcie(dev) || pci_pcie_type(dev) != PCI_EXP_TYPE_DOWNSTREAM)
 		return -ENOTTY;
@@ -40,7 +36,7 @@ static int pci_quirk_example_switches_es_8_test_only_acs(struct pci_dev *dev, u1
 	switch (dev->device) {
 	case 0x0200 ... 0x020f:
 		return pci_acs_ctrl_enabled(acs_flags,
-					    PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+			PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
 	}
 
 	return -ENOTTY;
@@ -49,6 +45,6 @@ static int pci_quirk_example_switches_es_8_test_only_acs(struct pci_dev *dev, u1
 /* Rows for pci_dev_acs_enabled[] in drivers/pci/quirks.c. */
 static const struct pci_dev_acs_enabled acsquirk_example_switches_acs_rows[] __maybe_unused = {
 	/* Example Switches ES-8 TEST-ONLY */
-	{ 0x1f2b, PCI_ANY_ID, pci_quirk_example_switches_es_8_test_only_acs },
+	{ 0x1f2b, PCI_ANY_ID, pci_quirk_example_es8_acs },
 	{ 0 }
 };

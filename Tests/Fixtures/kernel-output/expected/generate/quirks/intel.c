@@ -14,16 +14,13 @@
  * Code: table rows calling pci_quirk_mf_endpoint_acs() (below).
  *
  * Intel TEST-ONLY I999 devices are multi-function devices without an ACS
- * capability, but they do not perform peer-to-peer transactions between their
- * functions.
+ * capability, but their functions cannot do peer-to-peer transactions with each
+ * other.
  *
  * Intel has verified that the I999 functions do not perform peer-to-peer
  * transactions between each other.
  *
- * Allow each function to be in a separate IOMMU group by reporting the ACS
- * controls SV/TB/RR/CR/UF/DT as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
 
@@ -36,15 +33,12 @@
  * lines).
  *
  * Intel TEST-ONLY PCH Root Ports do not advertise an ACS capability, but they
- * do not forward peer-to-peer transactions between each other.
+ * do not allow peer-to-peer transactions between each other.
  *
  * Intel has verified that these PCH Root Ports provide the same ACS-like
  * controls as the ports listed in Red Hat bugzilla 1037684.
  *
- * Allow each Root Port to be in a separate IOMMU group by reporting the ACS
- * controls SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
 

@@ -14,36 +14,33 @@
  * Synopsys TEST-ONLY RP
  * (Tests/Fixtures/kernel-output/registry/synopsys/test-only-rp.yaml)
  * Devices: 16c3:7ff0 and 16c3:7ff2
- * Code: a new function pci_quirk_synopsys_test_only_rp_acs() (below) and its
- * table rows.
- */
-/*
- * Synopsys TEST-ONLY RP Root Ports do not advertise an ACS capability, but they
- * do not forward peer-to-peer transactions between each other.
+ * Code: a new function pci_quirk_synopsys_testonly_acs() (below) and its table
+ * rows.
  *
  * Synopsys has verified that these Root Ports never forward peer-to-peer
  * transactions to each other: every request is sent upstream to the host
  * bridge, and requests with a bus number outside the port's range are rejected.
  *
- * Allow each Root Port to be in a separate IOMMU group by reporting the ACS
- * controls SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
-static int pci_quirk_synopsys_test_only_rp_acs(struct pci_dev *dev, u16 acs_flags)
+/*
+ * Synopsys TEST-ONLY RP does not advertise an ACS capability, but it does not
+ * allow peer-to-peer transactions with other ports.
+ */
+static int pci_quirk_synopsys_testonly_acs(struct pci_dev *dev, u16 acs_flags)
 {
 	if (!pci_is_pcie(dev) || pci_pcie_type(dev) != PCI_EXP_TYPE_ROOT_PORT)
 		return -ENOTTY;
 
 	return pci_acs_ctrl_enabled(acs_flags,
-				    PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+		PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
 }
 
 /* Rows for pci_dev_acs_enabled[] in drivers/pci/quirks.c. */
 static const struct pci_dev_acs_enabled acsquirk_synopsys_acs_rows[] __maybe_unused = {
 	/* Synopsys TEST-ONLY RP */
-	{ 0x16c3, 0x7ff0, pci_quirk_synopsys_test_only_rp_acs },
-	{ 0x16c3, 0x7ff2, pci_quirk_synopsys_test_only_rp_acs },
+	{ 0x16c3, 0x7ff0, pci_quirk_synopsys_testonly_acs },
+	{ 0x16c3, 0x7ff2, pci_quirk_synopsys_testonly_acs },
 	{ 0 }
 };

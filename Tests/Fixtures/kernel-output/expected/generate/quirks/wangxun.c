@@ -16,16 +16,13 @@
  * lines).
  *
  * Wangxun TEST-ONLY 10GbE devices are multi-function devices without an ACS
- * capability, but they do not perform peer-to-peer transactions between their
- * functions.
+ * capability, but their functions cannot do peer-to-peer transactions with each
+ * other.
  *
  * Wangxun has verified that there is no peer-to-peer between the functions of
  * these NICs.
  *
- * Allow each function to be in a separate IOMMU group by reporting the ACS
- * controls SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
 
@@ -33,34 +30,31 @@
  * Wangxun TEST-ONLY 25GbE
  * (Tests/Fixtures/kernel-output/registry/wangxun/test-only-25gbe.yaml)
  * Devices: 8088:7ff8 and 8088:7ff9
- * Code: a new function pci_quirk_wangxun_test_only_25gbe_acs() (below) and its
- * table rows.
- */
-/*
- * Wangxun TEST-ONLY 25GbE devices are multi-function devices without an ACS
- * capability, but they do not perform peer-to-peer transactions between their
- * functions.
+ * Code: a new function pci_quirk_wangxun_25gbe_acs() (below) and its table
+ * rows.
  *
  * Wangxun has verified that the functions of these NICs never perform
  * peer-to-peer transactions with each other, translated or not.
  *
- * Allow each function to be in a separate IOMMU group by reporting the ACS
- * controls SV/TB/RR/CR/UF/DT as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */
-static int pci_quirk_wangxun_test_only_25gbe_acs(struct pci_dev *dev, u16 acs_flags)
+/*
+ * Wangxun TEST-ONLY 25GbE devices are multi-function devices without an ACS
+ * capability, but their functions cannot do peer-to-peer transactions with each
+ * other.
+ */
+static int pci_quirk_wangxun_25gbe_acs(struct pci_dev *dev, u16 acs_flags)
 {
 	return pci_acs_ctrl_enabled(acs_flags,
-				    PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF |
-				    PCI_ACS_DT);
+		PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF |
+		PCI_ACS_DT);
 }
 
 /* Rows for pci_dev_acs_enabled[] in drivers/pci/quirks.c. */
 static const struct pci_dev_acs_enabled acsquirk_wangxun_acs_rows[] __maybe_unused = {
 	/* Wangxun TEST-ONLY 25GbE */
-	{ PCI_VENDOR_ID_WANGXUN, 0x7ff8, pci_quirk_wangxun_test_only_25gbe_acs },
-	{ PCI_VENDOR_ID_WANGXUN, 0x7ff9, pci_quirk_wangxun_test_only_25gbe_acs },
+	{ PCI_VENDOR_ID_WANGXUN, 0x7ff8, pci_quirk_wangxun_25gbe_acs },
+	{ PCI_VENDOR_ID_WANGXUN, 0x7ff9, pci_quirk_wangxun_25gbe_acs },
 	{ 0 }
 };

@@ -15,16 +15,12 @@
  * pci_quirk_zhaoxin_pcie_ports_acs(): its vendor-wide row would answer first
  * for them (acsquirk patch shows the exact lines).
  *
- * Zhaoxin TEST-ONLY Root Ports Root Ports and Switch Downstream Ports do not
- * advertise an ACS capability, but they do not forward peer-to-peer
- * transactions between each other.
+ * Zhaoxin TEST-ONLY Root Ports do not advertise an ACS capability, but they do
+ * not allow peer-to-peer transactions between each other.
  *
  * Zhaoxin has verified that these Root Ports and Switch Downstream Ports block
  * peer-to-peer transactions between each other.
  *
- * Allow each port to be in a separate IOMMU group by reporting the ACS controls
- * SV/RR/CR/UF as enabled.
- *
- * Confirmed by Jane Example <jane@example.com> on 2025-01-15.
+ * Confirmed by Jane Example.
  * Vendor statement: https://example.com/acs/statement
  */

@@ -1,8 +1,8 @@
 /// A small C tokenizer for reading drivers/pci/quirks.c: enough to find the ACS table, the quirk
 /// functions, their `switch`/`case` labels, ID arrays and comments. Not a preprocessor: directives
 /// are single tokens, macros are not expanded.
-struct CToken: Equatable, Sendable {
-    enum Kind: Equatable, Sendable {
+struct CToken: Hashable, Sendable {
+    enum Kind: Hashable, Sendable {
         case identifier
         case number
         case string
@@ -20,18 +20,23 @@ struct CToken: Equatable, Sendable {
     var line: Int
     /// 1-based line where the token ends (differs for block comments and continued directives).
     var endLine: Int
+
+    /// The token moved down by `by` lines.
+    func shifted(_ by: Int) -> CToken { CToken(kind: kind, text: text, line: line + by, endLine: endLine + by) }
 }
 
 enum CTokenizer {
-    static let puncts3 = ["...", "<<=", ">>="]
-    static let puncts2 = ["->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+=", "-=", "*=", "/=",
-                          "%=", "&=", "|=", "^=", "##"]
+    /// Multi-character punctuators, longest first (C11 §6.4.6, the ones quirks.c can hold).
+    static let multi: [[UInt8]] = ["...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
+                                   "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "##"].map { Array($0.utf8) }
 
-    /// Tokens of `source`. Unterminated comments and strings end at the end of the input.
-    static func tokenize(_ source: String) -> [CToken] {
+    /// Tokens of `source`, line numbers counted from `firstLine`. Unterminated comments and strings
+    /// end at the end of the input.
+    static func tokenize(_ source: String, firstLine: Int = 1) -> [CToken] {
         let s = Array(source.utf8)
         var out: [CToken] = []
-        var i = 0, line = 1
+        out.reserveCapacity(s.count / 4)
+        var i = 0, line = firstLine
         var atLineStart = true
         let n = s.count
         func text(_ a: Int, _ b: Int) -> String { String(decoding: s[a..<b], as: UTF8.self) }
@@ -101,16 +106,13 @@ enum CTokenizer {
                 out.append(CToken(kind: c == 0x22 ? .string : .char, text: text(start, i), line: startLine, endLine: line))
                 continue
             }
-            var matched = false
-            for p in puncts3 + puncts2 where i + p.utf8.count <= n && text(i, i + p.utf8.count) == p {
-                out.append(CToken(kind: .punct, text: p, line: startLine, endLine: line))
-                i += p.utf8.count
-                matched = true
+            var length = 1
+            for p in multi where i + p.count <= n && s[i] == p[0] && s[i + 1] == p[1] && (p.count == 2 || s[i + 2] == p[2]) {
+                length = p.count
                 break
             }
-            if matched { continue }
-            out.append(CToken(kind: .punct, text: text(i, i + 1), line: startLine, endLine: line))
-            i += 1
+            out.append(CToken(kind: .punct, text: text(i, i + length), line: startLine, endLine: line))
+            i += length
         }
         return out
     }
@@ -122,5 +124,20 @@ enum CTokenizer {
         if s.hasPrefix("0x") { return Int(s.dropFirst(2), radix: 16) }
         if s.count > 1, s.hasPrefix("0") { return Int(s.dropFirst(), radix: 8) }
         return Int(s)
+    }
+
+    /// Comment text as lines: ` * ` prefixes and surrounding blank lines removed.
+    static func commentLines(_ comment: String) -> [String] {
+        var lines = comment.split(separator: "\n", omittingEmptySubsequences: false).map { l -> String in
+            var s = Substring(l)
+            while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+            if s.hasPrefix("*") { s = s.dropFirst() }
+            if s.first == " " { s = s.dropFirst() }
+            while s.last == " " || s.last == "\t" { s = s.dropLast() }
+            return String(s)
+        }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
     }
 }

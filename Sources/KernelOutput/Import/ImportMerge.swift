@@ -1,5 +1,6 @@
 import Foundation
 import PCIConfig
+import Registry
 
 extension KernelImporter {
     /// One file `import-kernel` writes: the entry and where.
@@ -17,11 +18,9 @@ extension KernelImporter {
     ///
     /// A family of the tree whose rows are the rows of an existing `new` or `submitted` entry
     /// (same vendor, its device IDs all among the entry's, no `PCI_ANY_ID` row, and the quirk
-    /// function's shape is the entry's: for `pci_quirk_mf_endpoint_acs` rows, an entry of its shape
-    /// (`QuirkEntry.isMultifunctionEndpointQuirkShape`, `multifunction` true or unset); otherwise
-    /// isolation kind, `acs-equivalent`, `multifunction`,
-    /// `class`, `requires` and register layout equal, port type equal or the function checking none
-    /// while the entry names one) — e.g. the rows acsquirk's own patch added, once merged — turns
+    /// function claims for the entry's devices exactly what the entry claims:
+    /// `QuirkShape.claimsExactly`, the rule the patch generator reuses a function by) — e.g. the
+    /// rows acsquirk's own patch added, once merged — turns
     /// THAT file upstream in place when the families together cover every device ID of the entry:
     /// `kernel.status upstream`, `function`, `table` (the tree's rows), `unlisted` and `since` from
     /// the tree; the entry's family, devices, `applies-to`, isolation, evidence and `link` are
@@ -41,7 +40,7 @@ extension KernelImporter {
                 return !claimed.contains(i) && e.vendor == old.entry.vendor && !e.kernel.table.isEmpty
                     && e.kernel.table.allSatisfy({ $0.device != nil })
                     && Set(e.devices.flatMap(\.ids)).isSubset(of: ids)
-                    && sameShape(kernel: e, entry: old.entry)
+                    && QuirkShape(e).claimsExactly(QuirkShape(old.entry))
             }
             guard !parts.isEmpty, Set(parts.flatMap { result.entries[$0].devices.flatMap(\.ids) }) == ids,
                   Set(parts.compactMap { result.entries[$0].kernel.function }).count == 1 else { continue }
@@ -79,22 +78,5 @@ extension KernelImporter {
     public static func write(_ files: [PlannedFile]) throws -> [String] {
         for f in files { try RegistryWriter.writeAtomically(RegistryWriter.yaml(f.entry), to: f.path) }
         return files.map(\.path)
-    }
-
-    /// Whether the quirk function read from the tree (`kernel`, an imported entry) answers as
-    /// `entry` claims: the shape the patch generator requires before it reuses a function.
-    static func sameShape(kernel k: QuirkEntry, entry e: QuirkEntry) -> Bool {
-        // Rows of pci_quirk_mf_endpoint_acs() are the code of every entry of that shape
-        // (multifunction true or unset: the same IOMMU groups), as the patch generator writes them.
-        if k.kernel.function == mf, k.isMultifunctionEndpointQuirkShape, e.isMultifunctionEndpointQuirkShape {
-            return true
-        }
-        guard k.isolation.kind == e.isolation.kind, k.isolation.acsEquivalent == e.isolation.acsEquivalent,
-              k.appliesTo.multifunction == e.appliesTo.multifunction, k.appliesTo.classID == e.appliesTo.classID,
-              Set(k.appliesTo.requires) == Set(e.appliesTo.requires),
-              k.appliesTo.registerLayout == e.appliesTo.registerLayout else { return false }
-        // pci_quirk_mf_endpoint_acs() checks no port type; the generator uses it for `endpoint`.
-        return k.appliesTo.portType == e.appliesTo.portType
-            || (k.appliesTo.portType == .any && e.appliesTo.portType == .endpoint)
     }
 }

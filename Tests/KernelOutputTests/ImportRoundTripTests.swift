@@ -1,4 +1,5 @@
 import Foundation
+import KernelOutput
 import PCIAccess
 import Registry
 import Testing
@@ -7,31 +8,8 @@ import TestSupport
 /// A new entry, acsquirk's own patch for it merged into a copy of the 6.12 tree, then
 /// import-kernel into the registry that holds the entry: the entry becomes upstream in place.
 @Suite(.serialized) struct ImportRoundTripTests {
-    static let entryYAML = """
-        schema: 1
-        vendor: 0x8086
-        vendor-name: Intel
-        family: 82574L
-        devices:
-          - 0x10d3
-        applies-to:
-          port-type: endpoint
-          multifunction: true
-        isolation:
-          kind: no-peer-to-peer
-          acs-equivalent: [SV, TB, RR, CR, UF, DT]
-        evidence:
-          statement: >-
-            Intel has verified that the 82574L does not perform peer-to-peer DMA between its functions.
-          confirmed-by: Jane Doe <jane.doe@intel.example>
-          references:
-            - title: 82574L datasheet, section 1.2
-              url: https://intel.example/82574l.pdf
-          date: "2024-03-01"
-        kernel:
-          status: new
-
-        """
+    /// The entry as `acsquirk new` scaffolds it, the evidence filled in.
+    static let entryYAML = SampleEntries.intel82574L
 
     @Test func mergedPatchTurnsTheNewEntryUpstreamInPlace() async throws {
         guard let source = kernelTree("6.12") else { return }
@@ -61,7 +39,8 @@ import TestSupport
             // acsquirk's own patch, applied.
             let patches = dir.appendingPathComponent("patches").path
             guard let p = try await acsquirk(["patch", "--kernel-tree", tree, "--registry", registry, "--out", patches,
-                                              "--from", "A B <a@b.example>", "intel/82574l"]) else { return }
+                                              "--from", "A B <a@b.example>", "--date", "Fri, 1 Mar 2024 00:00:00 +0000",
+                                              "intel/82574l"]) else { return }
             #expect(p.status == 0, "\(p.stderr)")
             let files = try fm.contentsOfDirectory(atPath: patches).filter { $0.hasSuffix(".patch") }
             #expect(files.count == 1)
@@ -70,7 +49,7 @@ import TestSupport
             #expect(quirksC.contains("/* Intel 82574L */"))
 
             // The importer reads the patch's rows back as the entry's own family.
-            let imported = try KernelImporter.importTree(tree)
+            let imported = try KernelImporter.importTree(tree, known: before.entries.map(\.entry))
             #expect(imported.rowCount == 133)
             let fam = try #require(imported.entries.first { $0.devices == [.id(0x10d3)] })
             #expect(fam.family == "82574L")
