@@ -44,12 +44,13 @@ struct ChildCost {
     var maxRSSMiB: Double
 }
 
-/// Runs `argv` with stdout and stderr sent to /dev/null and returns what it cost.
-func runChild(_ argv: [String]) -> ChildCost {
+/// Runs `argv` with stdout sent to `stdout` (created or truncated) and stderr to /dev/null, and
+/// returns what it cost.
+func runChild(_ argv: [String], stdout: String = "/dev/null") -> ChildCost {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }

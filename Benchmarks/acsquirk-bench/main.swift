@@ -8,11 +8,15 @@
 //   4. `lint` of a 10,000-entry registry (Lint.swift).
 //   5. `patch` of 10 entries on linux-source-6.12 (PatchBench.swift; skipped without
 //      `make kernel-trees`).
+//   6. `acsquirk survey` of 1,000 and 10,000 reports (the real reports of Tests/Fixtures,
+//      repeated) with two workers, CPU time and peak memory of the child (SurveyBench.swift).
 //
 // Exit 1 when a goal is missed: linear scaling (prediction 10k vs 1k within 2.5x, dump to groups
 // 10k vs 4k within 1.5x), scan --dump at most 1.0x lspci -xxxx CPU on the largest fixture and
-// on 4,000 functions, and patch of 10 entries at most 0.5 s CPU. Run from the repository root. Options: --acsquirk PATH (the binary to
-// compare with lspci; default: the acsquirk next to this one), --tree, --no-lspci.
+// on 4,000 functions, patch of 10 entries at most 0.5 s CPU, survey of 10,000 reports under a
+// minute of CPU time on 2 cores with peak memory within 64 MiB of 1,000 reports'. Run from the
+// repository root. Options: --acsquirk PATH (the binary to compare with lspci; default: the
+// acsquirk next to this one), --tree, --no-lspci.
 
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +60,8 @@ print("")
 lintBenchmark(entries: 10_000, in: dir)
 print("")
 ok = benchmarkPatchOfTenEntries(acsquirk: acsquirk) && ok
+print("")
+ok = surveyBenchmark(acsquirk: acsquirk, in: dir) && ok
 print(ok ? "acsquirk-bench: ok" : "acsquirk-bench: FAIL: a goal was missed (see above)")
 _ = runChild(["rm", "-rf", dir])
 exit(ok ? 0 : 1)

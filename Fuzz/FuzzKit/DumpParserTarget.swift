@@ -8,7 +8,8 @@ import PCIConfig
 
 private let scratchPath = "/tmp/acsquirk-fuzz-dump-\(getpid()).txt"
 
-/// The dump reader (`DumpReader`, `LspciHexDump`, `DumpInput`) on mutated dumps. Checks:
+/// The hex dump reader (`LspciHexDump`, `DumpInput`) on mutated dumps (format detection is
+/// left out: a mutation that makes a dump look like lspci text is `LspciTextTarget`'s). Checks:
 /// libpci's own reader agrees (`DumpOracle`); the result is consistent (refused means an error
 /// and no functions; functions sorted, one per valid address, each as long as its device); lines
 /// split across buffer refills give the same result; what `DumpWriter` writes from the functions
@@ -27,16 +28,7 @@ public enum DumpParserTarget: FuzzTarget {
         }
         for path in Repository.dumps {
             guard let b = Repository.read(path) else { continue }
-            var devices: [[UInt8]] = []
-            var start = 0
-            for i in b.indices where b[i] == 0x0a && i + 1 < b.count && b[i + 1] == 0x0a {
-                devices.append(Array(b[start...i + 1]))
-                start = i + 2
-            }
-            if start < b.count { devices.append(Array(b[start...])) }
-            for k in stride(from: 0, to: devices.count, by: 3) {
-                out.append(devices[k..<min(devices.count, k + 3)].flatMap { $0 })
-            }
+            out += Repository.threeDevicePieces(b)
         }
         return out
     }
@@ -98,7 +90,7 @@ public enum DumpParserTarget: FuzzTarget {
 
     public static func check(_ input: [UInt8]) -> [String] {
         var problems: [String] = []
-        let ours = DumpReader.read(bytes: input, file: "input")
+        let ours = LspciHexDump.check(bytes: input, file: "input")
 
         // Consistency.
         if ours.isFatal {
@@ -113,7 +105,7 @@ public enum DumpParserTarget: FuzzTarget {
                 problems.append("\(f.address): readable \(f.config.readable), device length \(firstLength[f.address] ?? -1)")
             }
         }
-        let lines = input.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) } + (input.last == 0x0a || input.isEmpty ? 0 : 1)
+        let lines = Repository.lineCount(input)
         for d in ours.diagnostics { if let l = d.line, l < 1 || l > max(lines, 1) { problems.append("diagnostic at line \(l) of \(lines)") } }
 
         // Buffer refills: a small buffer (longest kept line 256 + 0...127 bytes) changes nothing,
@@ -135,7 +127,7 @@ public enum DumpParserTarget: FuzzTarget {
 
         // DumpWriter round trip.
         if !ours.isFatal {
-            let back = DumpReader.read(bytes: Array(DumpWriter.text(ours.functions).utf8), file: "written")
+            let back = LspciHexDump.check(bytes: Array(DumpWriter.text(ours.functions).utf8), file: "written")
             if back.isFatal || back.functions != ours.functions { problems.append("DumpWriter's output reads back differently") }
         }
         return problems

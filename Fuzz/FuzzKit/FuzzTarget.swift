@@ -31,7 +31,8 @@ extension FuzzTarget {
 
 /// Every target, by name.
 public enum FuzzTargets {
-    public static let all: [any FuzzTarget.Type] = [DumpParserTarget.self, ConfigSpaceTarget.self]
+    public static let all: [any FuzzTarget.Type] = [DumpParserTarget.self, ConfigSpaceTarget.self, LspciTextTarget.self,
+                                                    SnapshotTarget.self]
 
     public static func named(_ name: String) -> (any FuzzTarget.Type)? {
         all.first { $0.name == name }
@@ -90,6 +91,51 @@ public enum Repository {
         guard let f = fopen(path, "wb") else { return false }
         defer { fclose(f) }
         return bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) } == bytes.count
+    }
+
+    /// Every file called `name` in `Tests/Fixtures/<under>` and its folders, sorted.
+    public static func files(named name: String, under relative: String) -> [String] {
+        var out: [String] = []
+        func walk(_ dir: String) {
+            for n in list(dir) {
+                let path = dir + "/" + n
+                if n == name, access(path, R_OK) == 0 { out.append(path) } else if let d = opendir(path) {
+                    closedir(d)
+                    walk(path)
+                }
+            }
+        }
+        walk(fixture(relative))
+        return out.sorted()
+    }
+
+    /// The lines of `bytes`, split at each `\n` (a final `\n` leaves an empty last line, so
+    /// joining them with `\n` gives `bytes` back).
+    public static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init)
+    }
+
+    /// How many lines a reader numbers in `bytes` (a last line without `\n` counts).
+    public static func lineCount(_ bytes: [UInt8]) -> Int {
+        bytes.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) } + (bytes.last == 0x0a || bytes.isEmpty ? 0 : 1)
+    }
+
+    /// `bytes` cut after each blank line: one device of an lspci output per piece.
+    public static func paragraphs(_ bytes: [UInt8]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var start = 0
+        for i in bytes.indices where bytes[i] == 0x0a && i + 1 < bytes.count && bytes[i + 1] == 0x0a {
+            out.append(Array(bytes[start...i + 1]))
+            start = i + 2
+        }
+        if start < bytes.count { out.append(Array(bytes[start...])) }
+        return out
+    }
+
+    /// `bytes` in pieces of three devices (`paragraphs`): what one mutation changes a lot of.
+    public static func threeDevicePieces(_ bytes: [UInt8]) -> [[UInt8]] {
+        let devices = paragraphs(bytes)
+        return stride(from: 0, to: devices.count, by: 3).map { devices[$0..<min(devices.count, $0 + 3)].flatMap { $0 } }
     }
 
     /// The real dumps under Tests/Fixtures: QEMU guests, QEMU quirk runs and real machines.

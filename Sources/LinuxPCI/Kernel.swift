@@ -107,7 +107,7 @@ extension KernelDifference {
 /// One enum, one case per profile; what sets profiles apart is data (`KernelDifference.all`, by
 /// release), never a switch over the cases. THE type for `--kernel`: `init?(argument:)` is the
 /// one place a profile name is validated (the command line's `ExpressibleByArgument` conformance
-/// uses it), `resolve(_:live:)` the one default.
+/// uses it), `resolve(_:live:recordedRelease:)` the one default.
 public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
     // Oldest first: `allCases` is this order.
     case v6_1 = "6.1"
@@ -157,10 +157,12 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
 
     /// THE default profile, used by every command (`groups`, `check`, `run`): `explicit` (the
     /// parsed `--kernel`) when given; else, on the live system, the running kernel's closest
-    /// profile; else (a dump, whose kernel is unknown) `newest`.
-    public static func resolve(_ explicit: KernelProfile?, live: Bool) -> KernelProfile {
+    /// profile; else the closest profile to `recordedRelease`, the kernel release a snapshot
+    /// recorded (`uname -r` there), as live; else (a dump, whose kernel is unknown) `newest`.
+    public static func resolve(_ explicit: KernelProfile?, live: Bool, recordedRelease: String? = nil) -> KernelProfile {
         if let explicit { return explicit }
         if live, let r = running { return r }
+        if let recordedRelease, let r = closest(toRelease: recordedRelease) { return r }
         return newest
     }
 }

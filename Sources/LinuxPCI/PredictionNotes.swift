@@ -46,7 +46,10 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text:
                 "ACS Control as found in the input (a dump taken under Linux with the IOMMU on shows the kernel's settings)"))
             // A dump without an IOMMU: capabilities advertise SV/RR/CR/UF but nothing is enabled anywhere.
-            let withCap = devices.compactMap { d -> ACSRegisters? in d.acsStandard }
+            // Intel SPT erratum ports keep Control in a dword at +8: their standard-layout
+            // "control" is the upper half of the capability dword, not a setting.
+            let withCap = devices.filter { $0.acsStatus.capability?.layout != .intelSPTDword }
+                .compactMap { d -> ACSRegisters? in d.acsStandard }
                 .filter { !$0.capability.intersection(.linuxRequired).isEmpty }
             if !withCap.isEmpty, withCap.allSatisfy({ $0.control.intersection(.linuxRequired).isEmpty }) {
                 notes.append(PredictionNote(kind: .hint, text:

@@ -73,14 +73,25 @@ public struct ParsedDump: Hashable, Sendable {
     /// The functions acsquirk uses, sorted by address: one per valid address (the first of
     /// duplicates), with exactly the bytes and readable size libpci would give. Empty when fatal.
     public var functions: [PCIFunction]
+    /// What the input cannot tell and what was taken instead (lspci text; empty for hex dumps).
+    public var assumptions: [InputAssumption]
+    /// What the machine recorded besides config space (a snapshot; lspci text with `IOMMU group:`
+    /// or `Kernel driver in use:` lines).
+    public var recorded: RecordedSystem?
 
-    public init(file: String, format: String, diagnostics: [DumpDiagnostic], devices: [Device], functions: [PCIFunction]) {
+    public init(file: String, format: String, diagnostics: [DumpDiagnostic], devices: [Device], functions: [PCIFunction],
+                assumptions: [InputAssumption] = [], recorded: RecordedSystem? = nil) {
         self.file = file
         self.format = format
         self.diagnostics = diagnostics
         self.devices = devices
         self.functions = functions
+        self.assumptions = assumptions
+        self.recorded = recorded
     }
+
+    /// The kind of input the format that read it stands for.
+    public var kind: InputFormat? { DumpReader.formats.first { $0.name == format }?.kind }
 
     public var errors: [DumpDiagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [DumpDiagnostic] { diagnostics.filter { $0.severity == .warning } }
@@ -128,6 +139,7 @@ public typealias DumpLintReport = ParsedDump
 /// is always listed, however many warnings came before it.
 public enum LspciHexDump: DumpFormat {
     public static let name = "lspci hex dump"
+    public static let kind = InputFormat.hexDump
     /// libpci reads lines with `fgets(buf, 255)`: 253 characters plus the newline fit.
     public static let maxLineLength = 253
     /// After this many diagnostics the rest are summarised in one line (the first error excepted).
@@ -162,7 +174,7 @@ public enum LspciHexDump: DumpFormat {
 
 /// dump_init's state machine, one line at a time, with the open device's bytes kept as libpci
 /// keeps them (0xff where no byte was given; readable up to the highest offset given + 1).
-private struct HexDumpParser {
+struct HexDumpParser {
     let file: String
     var diagnostics: [DumpDiagnostic] = []
     var devices: [ParsedDump.Device] = []

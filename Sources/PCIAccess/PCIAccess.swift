@@ -21,7 +21,8 @@ public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible
 public enum PCISource: Hashable, Sendable {
     /// The running system through libpci's linux-sysfs method. `sysfsPath` defaults to /sys/bus/pci.
     case live(sysfsPath: String? = nil)
-    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump file (or a pipe), read by `DumpReader`.
+    /// An `lspci -xxxx` (or `-x`, `-xxx`, `-vvvxxxx`) dump, `lspci -vvv` text or an `acsquirk
+    /// snapshot` (a file or a pipe), read by `DumpReader` in the format its content shows.
     case dump(path: String)
 
     /// Why ACS is unknown, in words that fit where the bytes came from:
@@ -68,12 +69,23 @@ public struct PCIReadResult: Hashable, Sendable {
     public var warnings: [DumpDiagnostic]
     /// Whether names were looked up and the pci.ids file could be loaded.
     public var namesLoaded: Bool
+    /// What the `--dump` file held (`nil` for the live system).
+    public var format: InputFormat?
+    /// What the input cannot tell and what was taken instead (lspci text), one sentence each:
+    /// commands print them with every result.
+    public var assumptions: [InputAssumption]
+    /// What the machine recorded besides config space (a snapshot; lspci text with `IOMMU group:` lines).
+    public var recorded: RecordedSystem?
 
-    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool) {
+    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool,
+                format: InputFormat? = nil, assumptions: [InputAssumption] = [], recorded: RecordedSystem? = nil) {
         self.source = source
         self.functions = functions
         self.warnings = warnings
         self.namesLoaded = namesLoaded
+        self.format = format
+        self.assumptions = assumptions
+        self.recorded = recorded
     }
 }
 
@@ -101,14 +113,16 @@ public enum PCIReader {
     public static func load(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> PCIReadResult {
         var warnings: [DumpDiagnostic] = []
         var functions: [PCIFunction]
+        var parsed: ParsedDump?
         switch source {
         case let .dump(path):
-            let parsed = try DumpReader.read(path: path)
-            if parsed.isFatal {
-                throw PCIAccessError(parsed.errors.map(\.description).joined(separator: "\n"), diagnostics: parsed.diagnostics)
+            let p = try DumpReader.read(path: path, idsPath: idsPath)
+            if p.isFatal {
+                throw PCIAccessError(p.errors.map(\.description).joined(separator: "\n"), diagnostics: p.diagnostics)
             }
-            warnings = parsed.warnings
-            functions = parsed.functions
+            warnings = p.warnings
+            functions = p.functions
+            parsed = p
         case let .live(sysfsPath):
             functions = try readLive(sysfsPath: sysfsPath)
         }
@@ -125,7 +139,8 @@ public enum PCIReader {
                 functions[i].names = n
             }
         }
-        return PCIReadResult(source: source, functions: functions, warnings: warnings, namesLoaded: namesLoaded)
+        return PCIReadResult(source: source, functions: functions, warnings: warnings, namesLoaded: namesLoaded,
+                             format: parsed?.kind, assumptions: parsed?.assumptions ?? [], recorded: parsed?.recorded)
     }
 
     /// Every function of the running system through libpci's linux-sysfs method, sorted, one

@@ -12,6 +12,11 @@ public struct ScanReport: Hashable, Sendable, Encodable {
     public static let format = "acsquirk-scan/1"
 
     public var source: PCISource
+    /// What the `--dump` file held (`nil` live).
+    public var format: InputFormat?
+    /// What the reader assumed about the input (lspci text) and what a snapshot recorded about the machine.
+    public var assumptions: [InputAssumption]
+    public var recorded: RecordedSystem?
     public var libpciVersion: String
     /// `file:line: warning: ...` lines from the dump reader (and a missing pci.ids).
     public var warnings: [String]
@@ -21,14 +26,26 @@ public struct ScanReport: Hashable, Sendable, Encodable {
     /// and words an unknown ACS status for the source (`PCISource.explanation(of:)`).
     public init(_ result: PCIReadResult, libpciVersion: String = PCIReader.libpciVersion) {
         source = result.source
+        format = result.format
+        assumptions = result.assumptions
+        recorded = result.recorded
         self.libpciVersion = libpciVersion
         warnings = result.warnings.map(\.description)
         let tree = PCIBusTree(result.functions)
-        functions = result.functions.map { ScanRecord($0, parent: tree.parent(of: $0.address), source: result.source) }
+        functions = result.functions.map {
+            ScanRecord($0, parent: tree.parent(of: $0.address), source: result.source, format: result.format,
+                       driver: result.recorded?.drivers[$0.address], iommuGroup: result.recorded?.iommuGroups[$0.address])
+        }
+        notes = result.inputNotes
     }
 
-    enum Keys: String, CodingKey { case format, source, libpci, warnings, functions }
-    enum SourceKeys: String, CodingKey { case kind, path }
+    /// `inputNotes` of the read: printed under the table.
+    var notes: [String]
+
+    enum Keys: String, CodingKey { case format, source, libpci, warnings, functions, assumptions, recorded }
+    enum SourceKeys: String, CodingKey { case kind, path, format }
+    enum AssumptionKeys: String, CodingKey { case kind, functions, text }
+    enum RecordedKeys: String, CodingKey { case origin, kernelRelease, commandLine, iommuActive, root, notes }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -41,6 +58,25 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         case let .live(path):
             try s.encode("live", forKey: .kind)
             try s.encode(path ?? "/sys/bus/pci", forKey: .path)
+        }
+        try s.encode(format?.rawValue, forKey: .format)
+        var list = c.nestedUnkeyedContainer(forKey: .assumptions)
+        for a in assumptions {
+            var o = list.nestedContainer(keyedBy: AssumptionKeys.self)
+            try o.encode(a.kind.rawValue, forKey: .kind)
+            try o.encode(a.functions.map(\.description), forKey: .functions)
+            try o.encode(a.text, forKey: .text)
+        }
+        if let r = recorded {
+            var o = c.nestedContainer(keyedBy: RecordedKeys.self, forKey: .recorded)
+            try o.encode(r.origin, forKey: .origin)
+            try o.encode(r.kernelRelease, forKey: .kernelRelease)
+            try o.encode(r.commandLine, forKey: .commandLine)
+            try o.encode(r.iommuActive, forKey: .iommuActive)
+            try o.encode(r.root, forKey: .root)
+            try o.encode(r.notes, forKey: .notes)
+        } else {
+            try c.encodeNil(forKey: .recorded)
         }
         try c.encode(libpciVersion, forKey: .libpci)
         try c.encode(warnings, forKey: .warnings)
@@ -101,6 +137,10 @@ public struct ScanReport: Hashable, Sendable, Encodable {
         var summary = "\(functions.count) function\(functions.count == 1 ? "" : "s"): ACS present on \(present), absent on \(absent), unknown on \(unknown)"
         if flagged > 0 { summary += "; \(flagged) all-ones (no device answered)" }
         out += summary + "\n"
+        if !notes.isEmpty {
+            out += style(format == .lspciText ? "Assumptions (lspci text):" : "Input:", .header) + "\n"
+            for n in notes { out += "  - " + n + "\n" }
+        }
         return out
     }
 }
@@ -129,6 +169,10 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
     public var allOnes: Bool
     public var anomalies: [String]
     public var acs: ACS
+    /// The driver bound, as a snapshot or the lspci text (`Kernel driver in use:`) recorded it.
+    public var driver: String?
+    /// The kernel's IOMMU group, as a snapshot or the lspci text (`IOMMU group:`) recorded it.
+    public var iommuGroup: Int?
 
     /// The ACS part of a record.
     public struct ACS: Hashable, Sendable, Encodable {
@@ -174,7 +218,10 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         }
     }
 
-    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource) {
+    public init(_ f: PCIFunction, parent: PCIAddress?, source: PCISource, format: InputFormat? = nil,
+                driver: String? = nil, iommuGroup: Int? = nil) {
+        self.driver = driver
+        self.iommuGroup = iommuGroup
         let c = f.config
         bdf = f.address.description
         vendorID = hex(f.vendorID, width: 4)
@@ -205,7 +252,8 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         case .absent:
             acs = ACS(state: "absent")
         case let .unknown(reason):
-            acs = ACS(state: "unknown", reason: source.explanation(of: reason))
+            acs = ACS(state: "unknown", reason: format == .lspciText
+                ? (f.isAllOnes ? reason.description : "not in the lspci text (see the assumptions)") : source.explanation(of: reason))
         case let .present(cap):
             func reg(_ raw: UInt16, _ flags: ACSFlags) -> ACS.Register {
                 ACS.Register(raw: "0x" + hex(raw, width: 4), flags: flags.shortNames, lspci: flags.lspciDescription)
@@ -221,7 +269,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
 
     enum Keys: String, CodingKey {
         case bdf, vendorID, deviceID, id, names, classID = "class", headerType, multifunction, pcie, portType, parentBridge,
-             busNumbers, readableBytes, allOnes, anomalies, acs
+             busNumbers, readableBytes, allOnes, anomalies, acs, driver, iommuGroup
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -242,6 +290,8 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         try c.encode(allOnes, forKey: .allOnes)
         try c.encode(anomalies, forKey: .anomalies)
         try c.encode(acs, forKey: .acs)
+        try c.encode(driver, forKey: .driver)
+        try c.encode(iommuGroup, forKey: .iommuGroup)
     }
 
     /// The indented lines under a row of the text table.

@@ -45,8 +45,9 @@ public enum RegistryCheck {
     /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the whole
     /// `quirks/` folder while one new file is checked; an entry in both counts once, as checked),
     /// `source` names the input in the report.
+    /// `inputNotes`: what the reader assumed about the input (`PCIReadResult.inputNotes`), listed first among the notes.
     public static func run(functions: [PCIFunction], entries: [LoadedEntry], context: [LoadedEntry] = [],
-                           source: String, options: CheckOptions = CheckOptions()) -> CheckReport {
+                           source: String, options: CheckOptions = CheckOptions(), inputNotes: [String] = []) -> CheckReport {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
         let checkedPaths = Set(entries.map { canonicalPath($0.path) })
         let all = entries + context.filter { !checkedPaths.contains(canonicalPath($0.path)) }
@@ -158,7 +159,7 @@ public enum RegistryCheck {
         return CheckReport(source: source, kernel: analysis.kernelName, entries: all.count,
                            upstreamEntries: all.filter { $0.entry.kernel.status == .upstream }.count,
                            functions: present.count, checks: checks, uncovered: uncovered,
-                           findings: findings.sorted(), notes: analysis.notes)
+                           findings: findings.sorted(), notes: inputNotes.map { "input: " + $0 } + analysis.notes)
     }
 
     /// `path` made absolute and standardized, to tell whether two loaded files are the same.

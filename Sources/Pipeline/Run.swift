@@ -18,8 +18,11 @@ public struct RunConfiguration: Sendable {
     public var out: String
     /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
     public var templates: String?
-    /// Kernel and platform for the check and the groups (the kernel resolved by the caller with
-    /// `KernelProfile.resolve(_:live:)`, as for `groups` and `check`).
+    /// `--kernel`: the kernel profile for the check and the groups; `nil`: resolved once the input
+    /// is read (`KernelProfile.resolve(_:live:recordedRelease:)`, as for `groups` and `check`: the
+    /// running kernel's, a snapshot's recorded kernel's, else the newest).
+    public var kernel: KernelProfile?
+    /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
     /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
     public var pciIDs: String?
@@ -29,9 +32,10 @@ public struct RunConfiguration: Sendable {
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
-                templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil,
-                from: Identity? = nil) {
+                templates: String? = nil, kernel: KernelProfile? = nil, check: CheckOptions = CheckOptions(),
+                pciIDs: String? = nil, from: Identity? = nil) {
         self.from = from
+        self.kernel = kernel
         self.registry = registry
         self.dump = dump
         self.kernelTree = kernelTree
@@ -133,6 +137,9 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
+        // One kernel profile for every stage; a snapshot ran a known kernel: its profile, as live.
+        config.check.system.kernel = KernelProfile.resolve(config.kernel, live: config.dump == nil,
+                                                           recordedRelease: read.recorded?.kernelRelease)
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -153,7 +160,8 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
+                                      inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -164,7 +172,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
-                                     system: config.check.system)
+                                     system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
         } catch {
@@ -302,7 +310,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 /// command that fails on it).
 enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    system: LinuxSystem) -> (files: [(path: String, text: String)], summary: String) {
+                    system: LinuxSystem, recorded: RecordedSystem? = nil,
+                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
         let present = functions.filter { !$0.isAllOnes }
         guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
         var tables = WhatIfTables(kernel: entries.map(\.entry))
@@ -314,14 +323,17 @@ enum GroupsStage {
         let (today, whatIf) = tables.predict(KernelView(functions: present, system: system))
         var live: LiveGroups?
         var liveNote = ""
-        if case .live = source {
+        if let recorded, recorded.iommuActive {
+            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+        } else if case .live = source {
             if let l = try? LiveGroups.read(), l.iommuActive {
                 live = l
             } else {
                 liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
             }
         }
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: tables.labels, live: live)
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: tables.labels, live: live,
+                                  inputNotes: inputNotes)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = (try? enc.encode(report)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"

@@ -85,10 +85,14 @@ public enum EntryScaffolder {
     ///   (one vendor, one name), and entries that already cover the device are named in `notes`.
     /// - `root`: the registry folder the paths are under (`quirks`).
     /// - `sourceLabel`: where the functions came from, for the comment (`dump.txt`, `this machine`).
+    /// - `rebuiltFromText`: the reader's assumptions when the functions were rebuilt from lspci
+    ///   text (`PCIReadResult.assumptions`): the saved record then says that its bytes are a
+    ///   rebuild, with the assumptions as `#` comments (which libpci and lspci ignore); a device
+    ///   whose IDs the text only names ambiguously is refused (an entry needs its exact IDs).
     /// - Throws: `PipelineError` when no function has that address, or it reads all-ones.
     public static func scaffold(device address: PCIAddress, functions: [PCIFunction], family: String? = nil,
                                 names: NameSource, registry: [LoadedEntry] = [], root: String,
-                                sourceLabel: String) throws(PipelineError) -> Scaffold {
+                                sourceLabel: String, rebuiltFromText: [InputAssumption]? = nil) throws(PipelineError) -> Scaffold {
         guard let target = functions.first(where: { $0.address == address }) else {
             let near = functions.filter { $0.address.bus == address.bus && $0.address.domain == address.domain }
                 .map(\.address.description)
@@ -110,6 +114,12 @@ public enum EntryScaffolder {
         }.sorted { $0.address < $1.address }
         let mine = slot.filter { $0.vendorID == target.vendorID }
         let others = slot.filter { $0.vendorID != target.vendorID }
+        let mineAddresses = Set(mine.map(\.address))
+        let textAssumptions = (rebuiltFromText ?? []).filter { a in a.functions.isEmpty || a.functions.contains { mineAddresses.contains($0) } }
+        if let a = textAssumptions.first(where: { $0.kind == .ambiguousName }) {
+            throw PipelineError("\(sourceLabel): \(a.text): an entry needs the exact IDs; take the text with `lspci -vvv -nn` "
+                + "(or `sudo lspci -xxxx`)")
+        }
         // Linux's view (port type after set_pcie_port_type(), multifunction flag), as `check` sees it.
         let kernel = KernelView(functions: functions.filter { !$0.isAllOnes }, system: LinuxSystem())
         let views = mine.compactMap { kernel.device(at: $0.address) }
@@ -178,7 +188,12 @@ public enum EntryScaffolder {
         let dumpName = (dumpPath as NSString).lastPathComponent
         var header: [String] = []
         header.append("Scaffolded by `acsquirk new --device \(address)` from \(sourceLabel).")
-        header.append("Config space of every function, as checked: \(dumpName) (lspci -xxxx format, serial numbers zeroed).")
+        if rebuiltFromText != nil {
+            header.append("Config space of every function, as checked: \(dumpName) (lspci -xxxx format, REBUILT from lspci text:")
+            header.append("  the bytes lspci decodes, with the assumptions listed in that file; serial numbers zeroed).")
+        } else {
+            header.append("Config space of every function, as checked: \(dumpName) (lspci -xxxx format, serial numbers zeroed).")
+        }
         for v in views {
             var line = "\(v.address) [\(v.idString)] \(v.kindDescription) (multifunction: \(v.multifunctionReason))"
             if let n = kernel.function(v).names { line += ": \(n.device)" }
@@ -204,8 +219,17 @@ public enum EntryScaffolder {
                 unknown.append("\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed")
             }
         }
+        var record = DumpWriter.text(recorded)
+        if rebuiltFromText != nil {
+            var lines = ["Rebuilt by `acsquirk new --device \(address)` from the lspci text \(sourceLabel): not a dump.",
+                         "These bytes are what lspci's decode shows; registers it does not decode read as zero.",
+                         "What the text could not tell, and what was taken instead:"]
+            for a in textAssumptions { lines += wordWrap("- " + a.text, width: 96).enumerated().map { $0.offset == 0 ? $0.element : "  " + $0.element } }
+            record = lines.map { "# " + $0 }.joined(separator: "\n") + "\n\n" + record
+            for a in textAssumptions where a.kind != .rebuiltFromText { notes.append("from the lspci text: " + a.text) }
+        }
         return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
-                        dump: DumpWriter.text(recorded), entryPath: entryPath, dumpPath: dumpPath,
+                        dump: record, entryPath: entryPath, dumpPath: dumpPath,
                         functions: recorded, notes: notes, workingACS: working, unknownACS: unknown)
     }
 

@@ -14,7 +14,7 @@ struct Acsquirk: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self, LintCommand.self, ShowCommand.self, ImportKernelCommand.self,
             GroupsCommand.self, CheckCommand.self, NewCommand.self, GenerateCommand.self,
-            PatchCommand.self, ACSTableCommand.self, RunCommand.self,
+            PatchCommand.self, ACSTableCommand.self, RunCommand.self, SnapshotCommand.self, SurveyCommand.self,
         ]
     )
 }

@@ -10,7 +10,8 @@ import TestSupport
 @Suite struct FuzzTests {
     /// Mutated inputs per target with the fixed seed, and the time they may take at most (the
     /// run stops early and says how far it got).
-    static let runs: [String: (iterations: Int, seconds: Double)] = ["dump": (1500, 40), "config": (6000, 40)]
+    static let runs: [String: (iterations: Int, seconds: Double)] = ["dump": (1500, 40), "config": (6000, 40), "text": (1500, 30),
+                                                                            "snapshot": (1000, 20)]
     static let seed = "0x5eed"
 
     @Test func everyTargetHasABudgetAndAFolder() {

@@ -9,41 +9,9 @@ import TestSupport
 /// Live mode on a sysfs tree rebuilt from a QEMU guest's dump and /sys/kernel/iommu_groups
 /// listing: libpci's sysfs method reads it exactly as it reads /sys.
 @Suite struct LiveTests {
-    /// Writes `<root>/bus/pci/devices/<BDF>/{config,vendor,device,class,irq,resource}` from an
-    /// `lspci -xxxx` dump and `<root>/kernel/iommu_groups/<n>/devices/<BDF>` from a groups listing.
+    /// The QEMU guest's sysfs tree (`FakeSysfs` in TestSupport) with its IOMMU groups.
     static func fakeSysfs(dump: String, groups: [PCIAddress: Int]) throws -> URL {
-        let root = try Fixtures.temporaryDirectory("acsquirk-sysfs")
-        var configs: [(String, [UInt8])] = []
-        for line in try Fixtures.text(dump).split(separator: "\n", omittingEmptySubsequences: false) {
-            if let first = line.split(separator: " ").first, PCIAddress(first) != nil, first.count == 12 {
-                configs.append((String(first), []))
-            } else if let colon = line.firstIndex(of: ":"), !configs.isEmpty,
-                      line[..<colon].count <= 3, line[..<colon].allSatisfy(\.isHexDigit) {
-                let bytes = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt8($0, radix: 16) }
-                configs[configs.count - 1].1 += bytes
-            }
-        }
-        let fm = FileManager.default
-        for (bdf, b) in configs {
-            let d = root.appendingPathComponent("bus/pci/devices/\(bdf)")
-            try fm.createDirectory(at: d, withIntermediateDirectories: true)
-            try Data(b).write(to: d.appendingPathComponent("config"))
-            func put(_ name: String, _ text: String) throws {
-                try (text + "\n").write(to: d.appendingPathComponent(name), atomically: true, encoding: .utf8)
-            }
-            try put("vendor", "0x" + hex(UInt16(b[1]) << 8 | UInt16(b[0]), width: 4))
-            try put("device", "0x" + hex(UInt16(b[3]) << 8 | UInt16(b[2]), width: 4))
-            try put("class", "0x" + hex(UInt32(b[11]) << 16 | UInt32(b[10]) << 8 | UInt32(b[9]), width: 6))
-            try put("irq", "0")
-            try put("resource", Array(repeating: "0x0000000000000000 0x0000000000000000 0x0000000000000000", count: 7)
-                .joined(separator: "\n"))
-        }
-        for (a, n) in groups {
-            let d = root.appendingPathComponent("kernel/iommu_groups/\(n)/devices")
-            try fm.createDirectory(at: d, withIntermediateDirectories: true)
-            try Data().write(to: d.appendingPathComponent(a.description))
-        }
-        return root
+        try FakeSysfs.make(dump: dump, groups: Dictionary(uniqueKeysWithValues: groups.map { ($0.key.description, $0.value) }))
     }
 
     @Test(arguments: ["b-switch", "d-pci-bridge", "e-rciep"])

@@ -15,7 +15,7 @@ import TestSupport
 
     static let recordKeys: Set<String> = [
         "bdf", "vendorID", "deviceID", "id", "names", "class", "headerType", "multifunction", "pcie", "portType",
-        "parentBridge", "busNumbers", "readableBytes", "allOnes", "anomalies", "acs",
+        "parentBridge", "busNumbers", "readableBytes", "allOnes", "anomalies", "acs", "driver", "iommuGroup",
     ]
     static let acsKeys: Set<String> = [
         "state", "reason", "offset", "version", "layout", "capability", "control", "egressVectorBits",
@@ -88,7 +88,7 @@ import TestSupport
         #expect(keys == keys.sorted() && Set(keys) == Self.recordKeys)
         // docs/scan.md documents every key.
         let doc = try String(contentsOfFile: Fixtures.repoPath("docs/scan.md"), encoding: .utf8)
-        for k in Self.recordKeys.union(Self.acsKeys).union(["format", "source", "libpci", "warnings", "functions"]) {
+        for k in Self.recordKeys.union(Self.acsKeys).union(["format", "source", "libpci", "warnings", "functions", "assumptions", "recorded"]) {
             #expect(doc.contains("| `\(k)` |"), "docs/scan.md does not document \(k)")
         }
     }

@@ -123,6 +123,70 @@ public enum SampleEntries {
         """
 }
 
+/// A sysfs (and procfs) tree rebuilt from a real `lspci -xxxx` dump, which libpci's linux-sysfs
+/// method reads exactly as it reads /sys: `<root>/bus/pci/devices/<BDF>/{config,vendor,device,
+/// class,irq,resource}`, `<root>/bus/pci/devices/<BDF>/driver` (a symlink, when `drivers` names
+/// one), `<root>/kernel/iommu_groups/<n>/devices/<BDF>`, and `<root>/proc/{cmdline,sys/kernel/osrelease}`.
+public enum FakeSysfs {
+    /// Builds the tree under a fresh temporary directory and returns it. `dump` is relative to
+    /// Tests/Fixtures; `groups` and `drivers` are keyed by `dddd:bb:dd.f`.
+    public static func make(dump: String, groups: [String: Int], drivers: [String: String] = [:],
+                            osRelease: String? = nil, cmdline: String? = nil) throws -> URL {
+        let root = try Fixtures.temporaryDirectory("acsquirk-sysfs")
+        var configs: [(String, [UInt8])] = []
+        for line in try Fixtures.text(dump).split(separator: "\n", omittingEmptySubsequences: false) {
+            if let first = line.split(separator: " ").first, first.count == 12, first.filter({ $0 == ":" }).count == 2 {
+                configs.append((String(first), []))
+            } else if let colon = line.firstIndex(of: ":"), !configs.isEmpty,
+                      line[..<colon].count <= 3, line[..<colon].allSatisfy(\.isHexDigit) {
+                let bytes = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt8($0, radix: 16) }
+                configs[configs.count - 1].1 += bytes
+            }
+        }
+        let fm = FileManager.default
+        func hex(_ v: UInt32, _ width: Int) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        for (bdf, b) in configs {
+            let d = root.appendingPathComponent("bus/pci/devices/\(bdf)")
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data(b).write(to: d.appendingPathComponent("config"))
+            func put(_ name: String, _ text: String) throws {
+                try (text + "\n").write(to: d.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            try put("vendor", "0x" + hex(UInt32(b[1]) << 8 | UInt32(b[0]), 4))
+            try put("device", "0x" + hex(UInt32(b[3]) << 8 | UInt32(b[2]), 4))
+            try put("class", "0x" + hex(UInt32(b[11]) << 16 | UInt32(b[10]) << 8 | UInt32(b[9]), 6))
+            try put("irq", "0")
+            try put("resource", Array(repeating: "0x0000000000000000 0x0000000000000000 0x0000000000000000", count: 7)
+                .joined(separator: "\n"))
+            if let driver = drivers[bdf] {
+                let target = root.appendingPathComponent("bus/pci/drivers/\(driver)")
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                try fm.createSymbolicLink(atPath: d.appendingPathComponent("driver").path,
+                                          withDestinationPath: "../../../../bus/pci/drivers/\(driver)")
+            }
+        }
+        for (a, n) in groups {
+            let d = root.appendingPathComponent("kernel/iommu_groups/\(n)/devices")
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data().write(to: d.appendingPathComponent(a))
+        }
+        if let osRelease {
+            let d = root.appendingPathComponent("proc/sys/kernel")
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try (osRelease + "\n").write(to: d.appendingPathComponent("osrelease"), atomically: true, encoding: .utf8)
+        }
+        if let cmdline {
+            let d = root.appendingPathComponent("proc")
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try (cmdline + "\n").write(to: d.appendingPathComponent("cmdline"), atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+}
+
 /// A fresh temporary folder (`Fixtures.temporaryDirectory`) removed at the end of `body`.
 public func withTemporaryDirectory<T>(_ name: String = "acsquirk-test", _ body: (URL) throws -> T) throws -> T {
     let dir = try Fixtures.temporaryDirectory(name)

@@ -70,6 +70,9 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         /// PCI functions the kernel put in no group, and grouped functions we did not read.
         public var ungrouped: [String]
         public var unknown: [String]
+        /// Where the kernel's groups come from: `null` for this machine's /sys/kernel/iommu_groups,
+        /// else what recorded them (`snapshot`, `lspci text`).
+        public var recordedIn: String?
     }
 
     public var source: String
@@ -84,13 +87,15 @@ public struct GroupsReport: Codable, Hashable, Sendable {
     public var live: LiveSection?
 
     /// Builds the report. `whatIf` is the prediction with the extra quirks (`quirkLabels` name them).
+    /// `inputNotes` are what the reader assumed about the input (lspci text), listed first as `input` notes.
     public init(prediction p: GroupPrediction, source: String, whatIf: GroupPrediction? = nil,
-                quirkLabels: [String] = [], live: LiveGroups? = nil) {
+                quirkLabels: [String] = [], live: LiveGroups? = nil, inputNotes: [String] = []) {
         self.source = source
         kernel = p.system.kernel.description
         functions = p.tree.functions.count
         numbering = p.numbersAreKernelNumbers ? "kernel" : "partition"
-        notes = p.notes.map { Note(kind: $0.kind.rawValue, text: $0.text) }
+        notes = inputNotes.map { Note(kind: PredictionNote.Kind.input.rawValue, text: $0) }
+            + p.notes.map { Note(kind: $0.kind.rawValue, text: $0.text) }
         groups = p.groups.map { g in
             Group(number: g.number, members: g.members.sorted { p.tree.functions[$0].address < p.tree.functions[$1].address }.map { i in
                 let d = p.devices[i]
@@ -127,9 +132,12 @@ public struct GroupsReport: Codable, Hashable, Sendable {
             let numbersMatch = diff.isEmpty && predicted.allSatisfy { live.groups[$0.key] == nil || live.groups[$0.key] == $0.value }
             let byNumber = Dictionary(grouping: live.groups.keys, by: { live.groups[$0]! })
             self.live = LiveSection(
-                partitionMatches: diff.isEmpty && ungrouped.isEmpty, numbersMatch: numbersMatch,
+                // Functions the kernel left out of every group (the AMD IOMMU's own function, devices
+                // outside the IVRS/DMAR scope) are listed, not counted as a difference: the kernel
+                // attaches no IOMMU to them, which config space cannot show.
+                partitionMatches: diff.isEmpty, numbersMatch: numbersMatch,
                 kernelGroups: byNumber.keys.sorted().map { PartitionGroup(number: $0, members: byNumber[$0]!.sorted().map(\.description)) },
-                differences: changes(diff), ungrouped: ungrouped, unknown: unknown)
+                differences: changes(diff), ungrouped: ungrouped, unknown: unknown, recordedIn: live.recordedIn)
         }
     }
 
@@ -201,7 +209,7 @@ extension GroupsReport {
             gs.map { "group \($0.number) {" + $0.members.map(s).joined(separator: " ") + "}" }.joined(separator: ", ")
         }
         if let l = live {
-            out += "Live kernel (/sys/kernel/iommu_groups): "
+            out += l.recordedIn.map { "Kernel groups recorded in the \($0): " } ?? "Live kernel (/sys/kernel/iommu_groups): "
             if l.partitionMatches {
                 out += "the kernel's groups equal the prediction" + (l.numbersMatch ? ", numbers included.\n" : " (numbers differ).\n")
             } else {
@@ -210,6 +218,10 @@ extension GroupsReport {
                 if !l.ungrouped.isEmpty { out += "  in no kernel group: " + l.ungrouped.map(s).joined(separator: " ") + "\n" }
                 out += "  predicted partition: " + groups.map { "{" + $0.members.map { s($0.bdf) }.joined(separator: " ") + "}" }.joined(separator: " ") + "\n"
                 out += "  kernel partition:    " + l.kernelGroups.map { "{" + $0.members.map(s).joined(separator: " ") + "}" }.joined(separator: " ") + "\n"
+            }
+            if l.partitionMatches, !l.ungrouped.isEmpty {
+                out += "  in no kernel group (the kernel attached no IOMMU to them, e.g. the AMD IOMMU's own function): "
+                    + l.ungrouped.map(s).joined(separator: " ") + "\n"
             }
             if !l.unknown.isEmpty { out += "  grouped by the kernel but not read: " + l.unknown.map(s).joined(separator: " ") + "\n" }
         }

@@ -12,10 +12,14 @@ public struct LiveGroups: Hashable, Sendable {
     public var groups: [PCIAddress: Int]
     /// Whether the directory existed and had at least one group (an IOMMU is active).
     public var iommuActive: Bool
+    /// Where the groups were read: `nil` for this machine's /sys/kernel/iommu_groups, else what
+    /// recorded them (`snapshot`, `lspci text`).
+    public var recordedIn: String?
 
-    public init(groups: [PCIAddress: Int], iommuActive: Bool) {
+    public init(groups: [PCIAddress: Int], iommuActive: Bool, recordedIn: String? = nil) {
         self.groups = groups
         self.iommuActive = iommuActive
+        self.recordedIn = recordedIn
     }
 
     /// An error naming the path that could not be read.

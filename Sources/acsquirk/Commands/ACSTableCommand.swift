@@ -137,6 +137,11 @@ struct ACSTableCommand: AsyncParsableCommand {
             throw failure
         }
         for w in result.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+        if result.format == .lspciText {
+            // Placing a capability needs every byte of extended config space; the text shows a decode.
+            throw CommandFailure("\(sourceName): lspci text shows lspci's decode, not the bytes: acs-table places a capability "
+                + "in free extended config space and needs the real bytes (`sudo lspci -xxxx` or `acsquirk snapshot`)")
+        }
         let functions = result.functions
         guard let function = functions.first(where: { $0.address == address }) else {
             throw StaticACSError.deviceNotFound(address, source: sourceName, count: functions.count)

@@ -36,7 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The registry the checked entries live in (repeatable; default: quirks when it exists): its upstream entries are the kernel's table.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
     var dump: String?
 
     @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
@@ -62,11 +62,13 @@ struct CheckCommand: AsyncParsableCommand {
         let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
         let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
-        let options = CheckOptions(system: LinuxSystem(kernel: KernelProfile.resolve(kernel, live: dump == nil), assumeIOMMU: assumeIOMMU,
+        // A snapshot ran a known kernel: its profile, as live.
+        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
+        let options = CheckOptions(system: LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU,
                                                        amdIVRS: amdIOMMU, pchWorkaroundFails: pchWorkaroundFails),
                                    fromDump: dump != nil)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
-                                       source: PipelineCLI.sourceLabel(dump), options: options)
+                                       source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)
         switch format {
         case .text:
             let colour = PipelineCLI.useColour()

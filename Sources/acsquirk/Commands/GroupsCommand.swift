@@ -16,12 +16,13 @@ struct GroupsCommand: AsyncParsableCommand {
             Reproduces pci_device_group() step by step for a kernel profile: the quirk table (the \
             registry's upstream entries) first, then ACS, DMA aliases and same-slot functions. \
             Without --dump, reads this machine through libpci and compares with \
-            /sys/kernel/iommu_groups (a difference is a finding, exit 1).
+            /sys/kernel/iommu_groups (a difference is a finding, exit 1); a snapshot, or lspci text \
+            with `IOMMU group:` lines, is compared with the groups it recorded the same way.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot }
 
-    @Option(name: .long, help: "An `lspci -xxxx` dump to read instead of this machine.")
+    @Option(name: .long, help: "Read this file instead of this machine: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot` (told apart by content).")
     var dump: String?
 
     @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest); live: the running kernel's).")
@@ -66,9 +67,6 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let profile = KernelProfile.resolve(kernel, live: dump == nil)
-        let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                 pchWorkaroundFails: pchWorkaroundFails)
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
         // --registry adds what-if material on top (never replaces the table).
         let reg: PredictionRegistry
@@ -83,8 +81,8 @@ struct GroupsCommand: AsyncParsableCommand {
         // Config space.
         let functions: [PCIFunction]
         let source: String
+        let result: PCIReadResult
         do throws(PCIAccessError) {
-            let result: PCIReadResult
             if let dump {
                 result = try PCIReader.load(.dump(path: dump), names: true, idsPath: idsPath)
                 source = dump
@@ -109,6 +107,10 @@ struct GroupsCommand: AsyncParsableCommand {
             printError("acsquirk groups: \(dump ?? "live system"): no PCI functions found")
             throw ExitStatus.badInput
         }
+        // A snapshot ran a known kernel: its profile, as live.
+        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
+        let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                 pchWorkaroundFails: pchWorkaroundFails)
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
@@ -119,9 +121,15 @@ struct GroupsCommand: AsyncParsableCommand {
         }
         let (prediction, whatIf) = tables.predict(KernelView(functions: functions, system: system))
 
-        // Live comparison.
+        // Live comparison, or with the groups the input recorded (snapshot, lspci text).
         var live: LiveGroups?
-        if dump == nil {
+        if let recorded = result.recorded {
+            if recorded.iommuActive {
+                live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
+            } else if recorded.origin == "snapshot" {
+                printError("acsquirk groups: the snapshot records no IOMMU groups: no IOMMU was active on that machine")
+            }
+        } else if dump == nil {
             do {
                 let l = try LiveGroups.read(root: (sysfsRoot ?? "/sys") + "/kernel/iommu_groups")
                 if l.iommuActive {
@@ -135,7 +143,8 @@ struct GroupsCommand: AsyncParsableCommand {
             }
         }
 
-        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: tables.labels, live: live)
+        let report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: tables.labels, live: live,
+                                  inputNotes: result.inputNotes)
         switch format {
         case .text:
             print(report.text(explain: explain), terminator: "")

@@ -34,7 +34,7 @@ struct NewCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The device: dddd:bb:dd.f or bb:dd.f (any of its functions).", valueName: "bdf"))
     var device: String
 
-    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
     var dump: String?
 
     @Option(name: .long, help: ArgumentHelp("Registry folder to write into.", valueName: "dir"))
@@ -74,7 +74,8 @@ struct NewCommand: AsyncParsableCommand {
         do throws(PipelineError) {
             scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
                                                     names: .pciIDs(db), registry: existing, root: out,
-                                                    sourceLabel: PipelineCLI.sourceLabel(dump))
+                                                    sourceLabel: PipelineCLI.sourceLabel(dump),
+                                                    rebuiltFromText: read.format == .lspciText ? read.assumptions : nil)
             if !scaffold.workingACS.isEmpty {
                 for w in scaffold.workingACS { PipelineCLI.error("warning: \(w)") }
                 if !force {

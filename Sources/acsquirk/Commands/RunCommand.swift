@@ -68,9 +68,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = RunConfiguration(
             registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
-            templates: templates,
-            check: CheckOptions(system: LinuxSystem(kernel: KernelProfile.resolve(kernel, live: dump == nil), assumeIOMMU: assumeIOMMU,
-                                                    amdIVRS: amdIOMMU)),
+            templates: templates, kernel: kernel,
+            check: CheckOptions(system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU)),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
         let result = PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }

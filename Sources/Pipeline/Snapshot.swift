@@ -1,0 +1,127 @@
+import Foundation
+import KernelOutput
+import PCIAccess
+import PCIConfig
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `acsquirk snapshot`: everything acsquirk reads on a live machine, in one file that every
+/// command reads back with `--dump` (format: `SnapshotFormat`, docs/input-formats.md).
+public enum SnapshotTaker {
+    /// What was recorded.
+    public struct Snapshot: Sendable {
+        /// The file text.
+        public var text: String
+        /// Functions recorded (serial numbers zeroed).
+        public var functions: [PCIFunction]
+        public var system: RecordedSystem
+        /// Things the user must know (not root, no IOMMU, a file that could not be read).
+        public var warnings: [String]
+    }
+
+    /// Reads this machine: config space of every function through libpci (`sysRoot/bus/pci`),
+    /// `sysRoot/kernel/iommu_groups` (`LiveGroups.read`), the driver each function is bound to
+    /// (`sysRoot/bus/pci/devices/BDF/driver`), the kernel release (`procRoot/sys/kernel/osrelease`,
+    /// what `uname -r` prints) and `procRoot/cmdline`. Device Serial Numbers are zeroed
+    /// (`ConfigSpace.zeroingSerialNumbers`, as `acsquirk new` records a device).
+    /// - Throws: `PipelineError` when libpci cannot read the bus or no function is found.
+    public static func take(sysRoot: String = "/sys", procRoot: String = "/proc", tool: String) throws(PipelineError) -> Snapshot {
+        let read: PCIReadResult
+        do throws(PCIAccessError) {
+            read = try PCIReader.load(.live(sysfsPath: sysRoot + "/bus/pci"), names: true)
+        } catch {
+            throw PipelineError("this machine: \(error.message)")
+        }
+        guard !read.functions.isEmpty else { throw PipelineError("this machine: no PCI functions found under \(sysRoot)/bus/pci") }
+        var warnings = read.warnings.map(\.description)
+        let functions = read.functions.map { f -> PCIFunction in
+            var g = f
+            g.config = f.config.zeroingSerialNumbers()
+            return g
+        }
+        // Linux lets only CAP_SYS_ADMIN read past 64 bytes (128 for CardBus) of a sysfs config file.
+        let root = !functions.contains { !$0.isAllOnes && $0.config.readable <= 128 }
+        if !root {
+            warnings.append("not run as root: only the first 64 bytes of config space were readable, so capabilities and ACS "
+                + "are not in the snapshot; run `sudo acsquirk snapshot`")
+        }
+        var groups: [PCIAddress: Int] = [:]
+        var active = false
+        do {
+            let l = try LiveGroups.read(root: sysRoot + "/kernel/iommu_groups")
+            groups = l.groups
+            active = l.iommuActive
+        } catch {
+            warnings.append("\(error): IOMMU groups not recorded")
+        }
+        if !active { warnings.append("\(sysRoot)/kernel/iommu_groups is empty: no IOMMU is active, no groups recorded") }
+        var drivers: [PCIAddress: String] = [:]
+        for f in functions {
+            if let d = driverName(sysRoot + "/bus/pci/devices/" + f.address.description + "/driver") { drivers[f.address] = d }
+        }
+        let release = firstLine(procRoot + "/sys/kernel/osrelease")
+        if release == nil { warnings.append("\(procRoot)/sys/kernel/osrelease cannot be read: kernel release not recorded") }
+        let cmdline = firstLine(procRoot + "/cmdline")
+        let system = RecordedSystem(origin: "snapshot", kernelRelease: release, commandLine: cmdline, iommuActive: active,
+                                    iommuGroups: groups, drivers: drivers, root: root)
+        let text = SnapshotFormat.text(functions: functions, system: system,
+                                       tool: "\(tool), libpci \(PCIReader.libpciVersion)")
+        return Snapshot(text: text, functions: functions, system: system, warnings: warnings)
+    }
+
+    /// The last path component of the symlink at `path` (`.../drivers/pcieport` → `pcieport`).
+    static func driverName(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let target = buf.prefix(n).withUnsafeBufferPointer { String(decoding: UnsafeRawBufferPointer($0), as: UTF8.self) }
+        return target.split(separator: "/").last.map(String.init)
+    }
+
+    /// The first line of a small text file (procfs reports size 0, so read until EOF).
+    static func firstLine(_ path: String) -> String? {
+        guard let fh = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? fh.close() }
+        guard let data = try? fh.readToEnd() else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // /proc/cmdline ends in a newline; a NUL-separated file would not (kept as spaces).
+        return text.split(separator: "\n", omittingEmptySubsequences: false).first.map { $0.replacingOccurrences(of: "\0", with: " ") }
+    }
+}
+
+/// Writing one output file the safe way: a regular file (or a new one) is staged next to its
+/// target and renamed over it (`OutputWriter`: nothing half-written is ever left); a character
+/// device or FIFO (`/dev/stdout`, a pipe) is written into, never replaced; anything else (a
+/// directory, a block device, a socket) is refused.
+public enum OutputFile {
+    public static func write(_ text: String, to path: String) throws(PipelineError) {
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+            // Write where the link points, keeping the link.
+            guard let resolved = realpath(path, nil) else { throw PipelineError("\(path): a dangling symbolic link: not written") }
+            let target = String(cString: resolved)
+            free(resolved)
+            return try write(text, to: target)
+        }
+        if stat(path, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind == S_IFCHR || kind == S_IFIFO {
+                guard let fh = FileHandle(forWritingAtPath: path) else { throw PipelineError("\(path): cannot open for writing") }
+                defer { try? fh.close() }
+                do { try fh.write(contentsOf: Data(text.utf8)) } catch { throw PipelineError("\(path): cannot write: \(error.localizedDescription)") }
+                return
+            }
+            if kind != S_IFREG { throw PipelineError("\(path): not a regular file (a directory or a device): not written") }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        do throws(KernelOutputError) {
+            try OutputWriter.write([((path as NSString).lastPathComponent, text)], under: dir.isEmpty ? "." : dir)
+        } catch {
+            throw PipelineError(error.description)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import PCIAccess
+import Pipeline
+
+/// `acsquirk snapshot [-o FILE]`: one file with everything acsquirk reads on this machine
+/// (docs/input-formats.md#snapshot).
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Record this machine in one file that every command reads back with --dump.",
+        discussion: """
+            Records the config space of every PCI function (run as root: all 4096 bytes; Device Serial \
+            Numbers zeroed), the IOMMU groups the kernel formed (/sys/kernel/iommu_groups), the \
+            driver bound to each function, the kernel release and /proc/cmdline. The file is an \
+            `lspci -xxxx -D` dump with `#` sections in front, so `lspci -F FILE` still reads it. \
+            Attach it to a bug report; `acsquirk groups --dump FILE` replays the prediction and \
+            compares it with the recorded groups (a difference is a finding, exit 1), and every \
+            other command reads it as it reads a dump. Writes to stdout, or atomically to -o FILE \
+            (staged next to it and renamed; a device or FIFO is written into, never replaced). \
+            Exit 0 written (warnings on stderr, e.g. not root), 2 nothing written.
+            """)
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Root of /sys (tests).", visibility: .hidden))
+    var sysfsRoot: String = "/sys"
+
+    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Root of /proc (tests).", visibility: .hidden))
+    var procRoot: String = "/proc"
+
+    func run() async throws {
+        let snapshot: SnapshotTaker.Snapshot
+        do throws(PipelineError) {
+            snapshot = try SnapshotTaker.take(sysRoot: sysfsRoot, procRoot: procRoot,
+                                              tool: "acsquirk \(Acsquirk.configuration.version)")
+        } catch {
+            Console.error("acsquirk snapshot: \(error.message)")
+            throw ExitStatus.badInput
+        }
+        for w in snapshot.warnings { Console.error("acsquirk snapshot: warning: \(w)") }
+        guard let output else {
+            Console.out(snapshot.text)
+            return
+        }
+        do throws(PipelineError) {
+            try OutputFile.write(snapshot.text, to: output)
+        } catch {
+            Console.error("acsquirk snapshot: \(error.message)")
+            throw ExitStatus.badInput
+        }
+        Console.error("acsquirk snapshot: wrote \(output) (\(snapshot.functions.count) functions, "
+            + (snapshot.system.iommuActive ? "\(Set(snapshot.system.iommuGroups.values).count) IOMMU groups" : "no IOMMU groups")
+            + ", kernel \(snapshot.system.kernelRelease ?? "unknown"))")
+    }
+}
