@@ -28,10 +28,13 @@ let package = Package(
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
         // The quirk registry: schema, YAML loading with locations, lint. No libpci: vendor names
         // for lint are passed in.
+        // A release build is what `make install` and `make dist` ship: it finds its registry next
+        // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
+        // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
             "PCIConfig",
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
         // the quirk table walk with its trace, DMA aliases and pci_device_group(), kernel profiles.
         .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
@@ -56,6 +59,16 @@ let package = Package(
         ]),
         .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry", "KernelOutput"],
                           path: "Benchmarks/acsquirk-bench"),
+        // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
+        .target(name: "BootProof", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "Pipeline",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "acsquirk-prove", dependencies: [
+            "BootProof", "Registry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
         .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
@@ -63,7 +76,7 @@ let package = Package(
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
-            "PCIConfig",
+            "PCIConfig", "LinuxPCI",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
@@ -78,6 +91,9 @@ let package = Package(
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
+        ]),
+        .testTarget(name: "BootProofTests", dependencies: [
+            "BootProof", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",

@@ -17,10 +17,14 @@ public struct LinuxSystem: Hashable, Sendable {
     public var amdIVRS: Bool
     /// Force "the Intel PCH RCBA workaround failed" (`pci_quirk_enable_intel_pch_acs`) on every bus.
     public var pchWorkaroundFails: Bool
+    /// What `KernelProfile.resolve` said about choosing `kernel` (a running or recorded kernel
+    /// newer than every profile), stated with the prediction's assumptions.
+    public var kernelNote: String?
 
     public init(kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
-                pchWorkaroundFails: Bool = false) {
+                pchWorkaroundFails: Bool = false, kernelNote: String? = nil) {
         self.kernel = kernel
+        self.kernelNote = kernelNote
         self.assumeIOMMU = assumeIOMMU
         self.amdIVRS = amdIVRS
         self.pchWorkaroundFails = pchWorkaroundFails

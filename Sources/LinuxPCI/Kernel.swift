@@ -145,24 +145,38 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
         return allCases.last { $0.version < v } ?? allCases[0]
     }
 
-    /// The profile closest to the running kernel (`uname(2)` release), nil when it cannot be read.
-    public static var running: KernelProfile? {
+    /// The running kernel's release as `uname -r` prints it (`uname(2)`), nil when unreadable.
+    public static var runningRelease: String? {
         var u = utsname()
         guard uname(&u) == 0 else { return nil }
-        let release = withUnsafePointer(to: u.release) {
+        return withUnsafePointer(to: u.release) {
             $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: u.release)) { String(cString: $0) }
         }
-        return closest(toRelease: release)
     }
 
+    /// The profile closest to the running kernel, nil when its release cannot be read.
+    public static var running: KernelProfile? { runningRelease.flatMap(closest(toRelease:)) }
+
     /// THE default profile, used by every command (`groups`, `check`, `run`): `explicit` (the
-    /// parsed `--kernel`) when given; else, on the live system, the running kernel's closest
-    /// profile; else the closest profile to `recordedRelease`, the kernel release a snapshot
-    /// recorded (`uname -r` there), as live; else (a dump, whose kernel is unknown) `newest`.
-    public static func resolve(_ explicit: KernelProfile?, live: Bool, recordedRelease: String? = nil) -> KernelProfile {
-        if let explicit { return explicit }
-        if live, let r = running { return r }
-        if let recordedRelease, let r = closest(toRelease: recordedRelease) { return r }
-        return newest
+    /// parsed `--kernel`) when given; else, on the live system, the profile closest to the running
+    /// kernel; else the one closest to the release a snapshot recorded (`uname -r` there), as live;
+    /// else (a dump, whose kernel is unknown) `newest`. `note` is set when the profile stands for a
+    /// kernel it does not describe: a running or recorded kernel newer than `newest` (its rules may
+    /// have changed since); commands show it with the prediction (`LinuxSystem.kernelNote`).
+    /// - Parameters:
+    ///   - explicit: the parsed `--kernel` (nil when not given).
+    ///   - live: whether the functions come from this machine's sysfs rather than a dump.
+    ///   - recordedRelease: the kernel release a snapshot recorded.
+    ///   - release: the running kernel's release (default: this machine's).
+    public static func resolve(_ explicit: KernelProfile?, live: Bool, recordedRelease: String? = nil,
+                               release: String? = runningRelease) -> (profile: KernelProfile, note: String?) {
+        if let explicit { return (explicit, nil) }
+        let (which, chosen) = live ? ("running", release) : ("recorded", recordedRelease)
+        guard let chosen, let p = closest(toRelease: chosen), let v = KernelVersion(release: chosen) else { return (newest, nil) }
+        guard v.major < newest.version.major || (v.major == newest.version.major && v.minor <= newest.version.minor) else {
+            return (p, "the \(which) kernel \(chosen) is newer than the newest profile, \(newest): predicted with "
+                + "\(newest)'s rules, which may miss what changed since (--kernel picks a profile)")
+        }
+        return (p, nil)
     }
 }

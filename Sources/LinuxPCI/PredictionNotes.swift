@@ -38,6 +38,7 @@ enum PredictionNotes {
 
         notes.append(PredictionNote(kind: .assumption, text:
             "kernel \(system.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); an IOMMU is active"))
+        if let note = system.kernelNote { notes.append(PredictionNote(kind: .assumption, text: note)) }
         if system.assumeIOMMU {
             notes.append(PredictionNote(kind: .assumption, text:
                 "--assume-iommu: ACS Control taken as firmware left it plus what Linux enables "

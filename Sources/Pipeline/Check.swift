@@ -5,20 +5,24 @@ import PCIConfig
 import Registry
 
 /// What `acsquirk check` assumes: the kernel and platform (one `LinuxSystem`, its kernel resolved
-/// by the caller with `KernelProfile.resolve(_:live:)`), and where the functions come from.
+/// by the caller with `KernelProfile.resolve`), and where the functions come from.
 public struct CheckOptions: Hashable, Sendable {
     /// The kernel profile and platform facts the groups are predicted for.
     public var system: LinuxSystem
-    /// The functions come from an `lspci -xxxx` dump, not this machine: findings say "in this
-    /// dump" instead of "on this machine".
-    public var fromDump: Bool
+    /// The `lspci -xxxx` dump the functions come from, as the user named it (nil: this machine):
+    /// findings say "in this dump" instead of "on this machine", and the `acsquirk new` commands
+    /// the check suggests read the same dump.
+    public var dump: String?
+
+    /// Whether the functions come from a dump rather than this machine.
+    public var fromDump: Bool { dump != nil }
 
     /// Where the functions are, for sentences: "on this machine" or "in this dump".
     public var place: String { fromDump ? "in this dump" : "on this machine" }
 
-    public init(system: LinuxSystem = LinuxSystem(), fromDump: Bool = false) {
+    public init(system: LinuxSystem = LinuxSystem(), dump: String? = nil) {
         self.system = system
-        self.fromDump = fromDump
+        self.dump = dump
     }
 }
 
@@ -42,15 +46,15 @@ public struct CheckOptions: Hashable, Sendable {
 public enum RegistryCheck {
     /// Runs the check. `functions` as read (any order; all-ones functions are skipped),
     /// `entries` the entries to check, `context` further registry entries that are not reported
-    /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the whole
-    /// `quirks/` folder while one new file is checked; an entry in both counts once, as checked),
+    /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the shipped
+    /// registry while one new file is checked; an entry in both, by file or by content, counts
+    /// once, as checked),
     /// `source` names the input in the report.
     /// `inputNotes`: what the reader assumed about the input (`PCIReadResult.inputNotes`), listed first among the notes.
     public static func run(functions: [PCIFunction], entries: [LoadedEntry], context: [LoadedEntry] = [],
                            source: String, options: CheckOptions = CheckOptions(), inputNotes: [String] = []) -> CheckReport {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
-        let checkedPaths = Set(entries.map { canonicalPath($0.path) })
-        let all = entries + context.filter { !checkedPaths.contains(canonicalPath($0.path)) }
+        let all = entries + Registry.newEntries(in: context, besides: entries)
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
         let index = RegistryIndex(entries)
         var checks: [EntryFunctionCheck] = []
@@ -160,11 +164,6 @@ public enum RegistryCheck {
                            upstreamEntries: all.filter { $0.entry.kernel.status == .upstream }.count,
                            functions: present.count, checks: checks, uncovered: uncovered,
                            findings: findings.sorted(), notes: inputNotes.map { "input: " + $0 } + analysis.notes)
-    }
-
-    /// `path` made absolute and standardized, to tell whether two loaded files are the same.
-    static func canonicalPath(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// The `devices[i]` field that covers `device` (for file:line).

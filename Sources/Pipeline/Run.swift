@@ -8,15 +8,19 @@ import StaticACS
 
 /// What `acsquirk run` is asked to do.
 public struct RunConfiguration: Sendable {
-    /// Registry files or folders (`quirks`).
+    /// Registry files or folders: the entries to lint, check and generate code for (`quirks`).
     public var registry: [String]
+    /// The shipped registry (`Registry.shippedRegistryPath()`): its upstream entries are the
+    /// kernel's table and its other entries coverage, whatever `registry` holds, so a run on a
+    /// folder of new entries never predicts with an empty table. `nil`: `registry` alone.
+    public var shipped: String?
     /// An `lspci -xxxx` dump; `nil`: this machine through sysfs.
     public var dump: String?
     /// A kernel source tree: the quirk table is read from it and a patch series is written.
     public var kernelTree: String?
     /// Output directory (`out`).
     public var out: String
-    /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
+    /// Templates directory (`nil`: the shipped templates, `TemplateSet.locate`).
     public var templates: String?
     /// `--kernel`: the kernel profile for the check and the groups; `nil`: resolved once the input
     /// is read (`KernelProfile.resolve(_:live:recordedRelease:)`, as for `groups` and `check`: the
@@ -31,12 +35,13 @@ public struct RunConfiguration: Sendable {
     /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
-    public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
-                templates: String? = nil, kernel: KernelProfile? = nil, check: CheckOptions = CheckOptions(),
+    public init(registry: [String] = ["quirks"], shipped: String? = nil, dump: String? = nil, kernelTree: String? = nil,
+                out: String = "out", templates: String? = nil, kernel: KernelProfile? = nil, check: CheckOptions = CheckOptions(),
                 pciIDs: String? = nil, from: Identity? = nil) {
         self.from = from
         self.kernel = kernel
         self.registry = registry
+        self.shipped = shipped
         self.dump = dump
         self.kernelTree = kernelTree
         self.out = out
@@ -81,7 +86,7 @@ public enum PipelineRunner {
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
         var config = config
-        config.check.fromDump = config.dump != nil
+        config.check.dump = config.dump
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
         var n = 0
         func stage(_ text: String) {
@@ -124,6 +129,17 @@ public enum PipelineRunner {
             return fail(1, "the registry has lint errors: nothing else was run or written (acsquirk lint \(config.registry.joined(separator: " ")))")
         }
         let entries = lint.entries
+        // The kernel's table (and coverage) from the shipped registry, whatever was linted.
+        var context: [LoadedEntry] = []
+        if let shipped = config.shipped {
+            do throws(PredictionRegistryError) {
+                let reg = try Registry.loadForPrediction(shipped: shipped)
+                context = Registry.newEntries(in: reg.kernel + reg.whatIf, besides: entries)
+            } catch {
+                return fail(2, error.description)
+            }
+        }
+        let kernelContext = context.filter { $0.entry.kernel.status == .upstream }
 
         // 2. scan
         let source: PCISource = config.dump.map { .dump(path: $0) } ?? .live()
@@ -138,8 +154,9 @@ public enum PipelineRunner {
         }
         result.functions = read.functions
         // One kernel profile for every stage; a snapshot ran a known kernel: its profile, as live.
-        config.check.system.kernel = KernelProfile.resolve(config.kernel, live: config.dump == nil,
-                                                           recordedRelease: read.recorded?.kernelRelease)
+        let resolved = KernelProfile.resolve(config.kernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
+        config.check.system.kernel = resolved.profile
+        config.check.system.kernelNote = resolved.note
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -160,8 +177,8 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
-                                      inputNotes: read.inputNotes)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, context: context, source: label,
+                                      options: config.check, inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -171,7 +188,7 @@ public enum PipelineRunner {
         stage("check: \(check.summary)")
 
         // 4. groups
-        let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
+        let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
                                      system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
@@ -194,7 +211,7 @@ public enum PipelineRunner {
                 quirksSource = s
                 model = QuirkTableModel(source: s)
             } else {
-                model = QuirkTableModel(upstream: entries.map(\.entry))
+                model = QuirkTableModel(upstream: (kernelContext + entries).map(\.entry))
             }
         } catch {
             return fail(2, error.description)
@@ -288,7 +305,8 @@ public enum PipelineRunner {
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }
-        lines.append("kernel profile: \(config.check.system.kernel) (group prediction rules)")
+        lines.append("kernel profile: \(config.check.system.kernel) (group prediction rules)"
+            + (config.check.system.kernelNote.map { "; \($0)" } ?? ""))
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
         for e in r.errors { lines.append("error: \(e)") }

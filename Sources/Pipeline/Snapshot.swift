@@ -1,5 +1,6 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 

@@ -25,10 +25,11 @@ public struct WhatIfTables: Sendable {
         kernel = QuirkTable(entries: kernelEntries)
     }
 
-    /// Adds a `pci_quirk_mf_endpoint_acs`-style quirk for one ID (`--quirk VVVV:DDDD`).
-    public mutating func add(quirk id: PCIDeviceID) {
+    /// Adds a `pci_quirk_mf_endpoint_acs`-style quirk for one ID (`--quirk VVVV:DDDD`); `note`
+    /// ends its label (e.g. `matches no device in dump.txt`).
+    public mutating func add(quirk id: PCIDeviceID, note: String? = nil) {
         extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
-        labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
+        labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)" + (note.map { ": " + $0 } ?? ""))
         asked = true
     }
 

@@ -34,7 +34,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
     var withRegistry = false
 
-    @Option(name: .long, help: "Registry files or folders added to the shipped registry (quirks/): what-if material for --with-registry. The kernel's table always comes from the shipped registry's upstream entries.")
+    @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
@@ -68,15 +68,8 @@ struct GroupsCommand: AsyncParsableCommand {
 
     func run() async throws {
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
-        // --registry adds what-if material on top (never replaces the table).
-        let reg: PredictionRegistry
-        do throws(PredictionRegistryError) {
-            reg = try Registry.loadForPrediction(extra: registry)
-        } catch {
-            printError("acsquirk groups: \(error)")
-            throw ExitStatus.badInput
-        }
-        for w in reg.warnings { printError("acsquirk groups: warning: \(w)") }
+        // --registry (or ./quirks) adds what-if material on top (never replaces the table).
+        let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "groups")
 
         // Config space.
         let functions: [PCIFunction]
@@ -108,13 +101,22 @@ struct GroupsCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         // A snapshot ran a known kernel: its profile, as live.
-        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
+        let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
         let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                 pchWorkaroundFails: pchWorkaroundFails)
+                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
-        for q in quirks { tables.add(quirk: PCIDeviceID(q)!) }
+        for q in quirks {
+            let id = PCIDeviceID(q)!
+            if !functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
+                // Most likely a typo or the wrong dump: say so instead of printing "no change".
+                printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
+                tables.add(quirk: id, note: "matches no device in \(source)")
+            } else {
+                tables.add(quirk: id)
+            }
+        }
         if withRegistry {
             let local = reg.whatIfEntries
             tables.add(registryEntries: local, label: "--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
