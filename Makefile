@@ -10,15 +10,17 @@ KERNEL_TREE  ?=
 ACSQUIRK_CACHE ?= $(HOME)/.cache/acsquirk
 export ACSQUIRK_CACHE
 
-# Packages every target needs: libpci (headers + library), lspci, the pci.ids database.
-BASE_PACKAGES = libpci-dev pciutils pci.ids
+# Packages every target needs: libpci (headers + library), lspci, the pci.ids database, graphviz
+# (the pictures of `groups --format svg|png` and of out/index.html).
+BASE_PACKAGES = libpci-dev pciutils pci.ids graphviz
 # Packages the tests also need: kernel sources and what compiling drivers/pci/quirks.o takes
-# (PROVE_PACKAGES has the compiler), graphviz for the DOT test, and what the boot proof runs.
+# (PROVE_PACKAGES has the compiler), Chromium (the HTML report rendered headless), and what the
+# boot proof runs.
 # The boot proof (make prove, and its tests in make test): QEMU and the guest's busybox, kmod, xz
 # and zstd (scripts/oracle), gcc-12 (Debian's 6.12 kernel is built with it: the module route),
 # a kernel build (the in-tree route: build-essential flex bison bc libelf-dev).
 PROVE_PACKAGES = qemu-system-x86 busybox-static kmod xz-utils zstd gcc-12 build-essential flex bison bc libelf-dev git
-TEST_PACKAGES = linux-source-6.12 linux-source-6.1 libssl-dev graphviz perl $(PROVE_PACKAGES)
+TEST_PACKAGES = linux-source-6.12 linux-source-6.1 libssl-dev perl chromium $(PROVE_PACKAGES)
 # The kernel series the tests use (scripts/kernel-trees.sh: the installed package's version of each).
 KERNEL_SERIES = 6.12 6.1
 
@@ -65,7 +67,8 @@ run: build
 
 # `make run` on this checkout, into a scratch folder, and the files it must write.
 RUN_CHECK_OUT = .build/run-check
-RUN_FILES = summary.txt scan.txt scan.json check.txt check.json groups.txt groups.json acs-tables/acs-table-8086-82576.h
+RUN_FILES = summary.txt scan.txt scan.json check.txt check.json groups.txt groups.json groups.dot groups.svg index.html \
+            acs-tables/acs-table-8086-82576.h
 run-check:
 	rm -rf $(RUN_CHECK_OUT)
 	$(MAKE) --no-print-directory run OUT=$(RUN_CHECK_OUT) > $(RUN_CHECK_OUT).log 2>&1 || { cat $(RUN_CHECK_OUT).log; exit 1; }

@@ -48,9 +48,10 @@ let package = Package(
         // ACS extended capability bytes and their placement.
         .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI"]),
         // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
-        // whole pipeline (run).
+        // whole pipeline (run), the HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS",
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
             "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline",

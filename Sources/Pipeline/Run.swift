@@ -65,7 +65,7 @@ public struct RunResult: Sendable {
     public var check: CheckReport?
     /// Output files written, relative to `out`, sorted.
     public var written: [String]
-    /// Stage lines as printed (`[1/7] lint: ...`).
+    /// Stage lines as printed (`[1/8] lint: ...`).
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
@@ -75,16 +75,17 @@ public struct RunResult: Sendable {
 }
 
 /// The whole pipeline, stage by stage: lint → scan → check → groups → C stubs → static ACS tables
-/// → patch series (with a kernel tree). Each stage is one of the library calls the single
-/// commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group predictor,
-/// `StubFiles`, `StaticACSTable`, `PatchSeries`); this only wires them together and writes files
-/// under `out` (each stage's files all-or-nothing, through `OutputWriter`).
+/// → patch series (with a kernel tree) → the HTML report. Each stage is one of the library calls
+/// the single commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group
+/// predictor, `StubFiles`, `StaticACSTable`, `PatchSeries`, `Graphviz`, `HTMLReport`); this only
+/// wires them together and writes files under `out` (each stage's files all-or-nothing, through
+/// `OutputWriter`).
 public enum PipelineRunner {
     /// Stage names in order.
-    public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch"]
+    public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch", "report"]
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
-    public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) -> RunResult {
+    public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) async -> RunResult {
         var config = config
         config.check.dump = config.dump
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
@@ -270,6 +271,37 @@ public enum PipelineRunner {
             stage("patch: skipped (no --kernel-tree)")
         }
 
+        // 8. report: the picture through graphviz (a missing graphviz costs the picture, not the run)
+        // and the page, which links every file written so far and the summary written next.
+        var picture: Result<String, Graphviz.Failure>?
+        var pictureFiles: [(path: String, text: String)] = []
+        if let today = groups.today {
+            do throws(Graphviz.Failure) {
+                // groups.svg as groups.dot draws it; the page's copy links each group to its section.
+                let svg = String(decoding: try await Graphviz.render(today.dot(), as: .svg), as: UTF8.self)
+                let linked = String(decoding: try await Graphviz.render(today.dot(groupLinks: true), as: .svg), as: UTF8.self)
+                pictureFiles = [("groups.svg", svg)]
+                picture = .success(Graphviz.svgElement(linked))
+            } catch {
+                picture = .failure(error)
+            }
+        }
+        let page = HTMLReport(
+            machine: .init(source: label, functions: read.functions.count, pcie: pcie, acsPresent: acsCounts.present,
+                           acsAbsent: acsCounts.absent, acsUnknown: acsCounts.unknown, libpci: PCIReader.libpciVersion),
+            groups: groups.report, picture: picture, lint: lint, check: check,
+            files: (result.written + pictureFiles.map(\.path) + ["summary.txt"]).sorted())
+        do throws(KernelOutputError) {
+            try write(pictureFiles + [("index.html", page.html())])
+        } catch {
+            return fail(2, error.description)
+        }
+        switch picture {
+        case .success?: stage("report: index.html with the IOMMU groups picture (groups.svg)")
+        case let .failure(why)?: stage("report: index.html without a picture: \(why)")
+        case nil: stage("report: index.html (no PCI functions: no picture)")
+        }
+
         if check.hasContradictions {
             result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
             result.exitCode = 1
@@ -322,16 +354,27 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
 
 /// The groups stage (module LinuxPCI, rendered by `GroupsReport`; the what-if tables come from
 /// `WhatIfTables`, as for `groups`): the IOMMU groups Linux forms today with a reason for every
-/// member and each member's ACS verdict (`acsquirk groups --explain`), what the registry's entries
+/// member and each member's ACS verdict (`acsquirk groups --explain`), their DOT picture
+/// (`acsquirk groups --format dot`), what the registry's entries
 /// that are not upstream would split (`--with-registry`), and on a live system the comparison with
 /// `/sys/kernel/iommu_groups` (a difference is reported, not a failure: `acsquirk groups` is the
 /// command that fails on it).
 enum GroupsStage {
+    /// What the stage made: its files (groups.txt, groups.json, groups.dot), its progress line,
+    /// and for the report stage the groups Linux forms today and the report (both `nil` without
+    /// PCI functions).
+    struct Output {
+        var files: [(path: String, text: String)]
+        var summary: String
+        var today: GroupPrediction?
+        var report: GroupsReport?
+    }
+
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
                     system: LinuxSystem, recorded: RecordedSystem? = nil,
-                    inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
+                    inputNotes: [String] = []) -> Output {
         let present = functions.filter { !$0.isAllOnes }
-        guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
+        guard !present.isEmpty else { return Output(files: [], summary: "no PCI functions: no groups") }
         var tables = WhatIfTables(kernel: entries.map(\.entry))
         let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
         if !pending.isEmpty {
@@ -365,7 +408,8 @@ enum GroupsStage {
             summary += l.partitionMatches ? "; the running kernel's groups match" : "; the running kernel's groups DIFFER (see groups.txt)"
         }
         summary += liveNote
-        return ([("groups.txt", report.text(explain: true)), ("groups.json", json)], summary)
+        return Output(files: [("groups.txt", report.text(explain: true)), ("groups.json", json), ("groups.dot", today.dot())],
+                      summary: summary, today: today, report: report)
     }
 }
 

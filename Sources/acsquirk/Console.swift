@@ -17,8 +17,16 @@ enum Console {
     /// Writes `text` and a newline to standard error.
     static func error(_ text: String) { writeAll(2, text + "\n") }
 
-    private static func writeAll(_ fd: Int32, _ text: String) {
-        var rest = Array(text.utf8)[...]
+    /// Writes bytes (a PNG picture) to standard output as they are.
+    static func out(bytes: [UInt8]) { writeAll(1, bytes) }
+
+    /// Whether standard output is a terminal (binary output is refused there).
+    static var outputIsTerminal: Bool { isatty(1) == 1 }
+
+    private static func writeAll(_ fd: Int32, _ text: String) { writeAll(fd, Array(text.utf8)) }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var rest = bytes[...]
         while !rest.isEmpty {
             let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n <= 0 {

@@ -1,8 +1,8 @@
 import Foundation
 import LinuxPCI
 import PCIConfig
-import TestSupport
 import Testing
+import TestSupport
 @testable import BootProof
 
 /// The cases of Tests/Fixtures/prove load, and each is a real proof: its entries exist, it has a

@@ -60,8 +60,9 @@ import TestSupport
         try dot.write(to: file, atomically: true, encoding: .utf8)
         let r = try await runTool("dot", ["-Tsvg", file.path])
         #expect(r.status == 0, "\(r.stderr)")
-        // One node per function, one edge per function.
-        #expect(r.stdout.components(separatedBy: "class=\"node\"").count - 1 == p.tree.functions.count + p.tree.rootBuses.count)
+        // One node per function and root bus, four in the legend; one edge per function.
+        #expect(r.stdout.components(separatedBy: "class=\"node\"").count - 1 == p.tree.functions.count + p.tree.rootBuses.count + 4)
+        #expect(r.stdout.contains("<title>cluster_legend</title>"))
         #expect(r.stdout.components(separatedBy: "class=\"edge\"").count - 1 == p.tree.functions.count)
     }
 

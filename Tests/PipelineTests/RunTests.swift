@@ -9,7 +9,8 @@ import Testing
 import TestSupport
 
 /// The files `acsquirk run` writes whatever the registry holds.
-let alwaysWritten = ["check.json", "check.txt", "groups.json", "groups.txt", "scan.json", "scan.txt", "summary.txt"]
+let alwaysWritten = ["check.json", "check.txt", "groups.dot", "groups.json", "groups.svg", "groups.txt", "index.html",
+                     "scan.json", "scan.txt", "summary.txt"]
 
 /// The static ACS tables `acsquirk generate` writes for a registry (module StaticACS), by path.
 func staticTables(_ entries: [LoadedEntry]) -> [String: String] {
@@ -55,17 +56,18 @@ func registryWithNewEntry(in dir: URL) throws -> String {
 var kernelTree612: String? { KernelTreeCache.available("6.12") }
 
 @Suite struct RunTests {
-    @Test func committedRegistryOnAMachineDump() throws {
+    @Test func committedRegistryOnAMachineDump() async throws {
         let dir = try Fixtures.temporaryDirectory("run-ivb")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         var lines: [String] = []
-        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder],
+        let r = await PipelineRunner.run(RunConfiguration(registry: [quirksFolder],
                                                     dump: Fixtures.path("machines/ivb-latitude-e6430-nvs5200m/dump.txt"),
                                                     out: out)) { lines.append($0) }
         #expect(r.exitCode == 0, "\(r.errors)")
         #expect(lines.map { String($0.prefix(while: { $0 != ":" })) }
-                == ["[1/7] lint", "[2/7] scan", "[3/7] check", "[4/7] groups", "[5/7] generate", "[6/7] acs-tables", "[7/7] patch"])
+                == ["[1/8] lint", "[2/8] scan", "[3/8] check", "[4/8] groups", "[5/8] generate", "[6/8] acs-tables", "[7/8] patch",
+                    "[8/8] report"])
         // Only upstream entries: no C stub, no patch; the firmware tables of the upstream
         // multifunction-endpoint families.
         let (others, tables) = try splitTables(filesUnder(out), under: out)
@@ -97,13 +99,13 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(summary.hasSuffix("exit 0\n"))
     }
 
-    @Test func newEntryGetsAStubAndTheSameBytesTwice() throws {
+    @Test func newEntryGetsAStubAndTheSameBytesTwice() async throws {
         let dir = try Fixtures.temporaryDirectory("run-new")
         defer { try? FileManager.default.removeItem(at: dir) }
         let registry = try registryWithNewEntry(in: dir)
         let out = dir.appendingPathComponent("out").path
         let config = RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"), out: out)
-        let r = PipelineRunner.run(config)
+        let r = await PipelineRunner.run(config)
         #expect(r.exitCode == 0, "\(r.errors) \(r.progress)")
         let files = filesUnder(out)
         #expect(files.contains("quirks/intel.c"), "\(files)")
@@ -117,7 +119,7 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(groups.contains("splits into"), "\(groups)")
         // Deterministic: a second run writes the same bytes.
         let first = try files.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
-        let again = PipelineRunner.run(config)
+        let again = await PipelineRunner.run(config)
         #expect(again.exitCode == 0)
         #expect(filesUnder(out) == files)
         #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) } == first)
@@ -131,7 +133,7 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         let registry = try registryWithNewEntry(in: dir)
         let out = dir.appendingPathComponent("out").path
         let quirksBefore = try Data(contentsOf: URL(fileURLWithPath: tree + "/drivers/pci/quirks.c"))
-        let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
+        let r = await PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
                                                     kernelTree: tree, out: out,
                                                     from: Identity("Sam Submitter <sam@example.org>")))
         #expect(r.exitCode == 0, "\(r.errors)")
@@ -160,13 +162,13 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(apply.status == 0, "\(apply.stderr)")
         let cp = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--no-tree", patch], workingDirectory: tree)
         #expect(cp.status == 0, "\(cp.stdout)")
-        #expect(r.progress.last == "[7/7] patch: 1 patch against \(tree)")
+        #expect(r.progress.contains("[7/8] patch: 1 patch against \(tree)"), "\(r.progress)")
     }
 
     /// Without a submitter (no --from, no git identity) the patch stage refuses: exit 2, no patch
     /// (stale ones removed), the other stages' files written; never the confirmed-by as signer.
     @Test(.enabled(if: kernelTree612 != nil, "needs scripts/kernel-trees.sh 6.12"))
-    func noSubmitterRefusesThePatches() throws {
+    func noSubmitterRefusesThePatches() async throws {
         let tree = try #require(kernelTree612)
         let dir = try Fixtures.temporaryDirectory("run-nosubmitter")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -178,11 +180,11 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         try old.write(toFile: out + "/patches/0001-old.patch", atomically: true, encoding: .utf8)
         // One `acsquirk patch --out OUT` wrote beside OUT/patches is not run's to remove.
         try old.write(toFile: out + "/0001-other-series.patch", atomically: true, encoding: .utf8)
-        let r = PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
+        let r = await PipelineRunner.run(RunConfiguration(registry: [registry], dump: Fixtures.path("qemu/f-quirk/dump.txt"),
                                                     kernelTree: tree, out: out, from: nil))
         #expect(r.exitCode == 2)
         #expect(r.errors.contains(Submitter.missingMessage))
-        #expect(r.progress.last?.hasPrefix("[7/7] patch: refused against \(tree): no submitter") == true, "\(r.progress)")
+        #expect(r.progress.contains { $0.hasPrefix("[7/8] patch: refused against \(tree): no submitter") }, "\(r.progress)")
         let files = filesUnder(out)
         #expect(!files.contains { $0.hasPrefix("patches/") }, "\(files)")
         #expect(files.contains("0001-other-series.patch"), "\(files)")
@@ -234,7 +236,7 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/o4"))
     }
 
-    @Test func lintErrorsStopTheRun() throws {
+    @Test func lintErrorsStopTheRun() async throws {
         let dir = try Fixtures.temporaryDirectory("run-lint")
         defer { try? FileManager.default.removeItem(at: dir) }
         let root = dir.appendingPathComponent("quirks").path
@@ -242,14 +244,14 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
                                              names: .pciIDs(PCINameDatabase.shared!), root: root, sourceLabel: "dump.txt")
         try EntryScaffolder.write(s)  // TODO markers left in
         let out = dir.appendingPathComponent("out").path
-        let r = PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/f-quirk/dump.txt"), out: out))
+        let r = await PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/f-quirk/dump.txt"), out: out))
         #expect(r.exitCode == 1)
         #expect(r.lint?.diagnostics.map(\.rule) == Array(repeating: "evidence-todo", count: 5))
         #expect(r.progress.count == 1)
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    @Test func contradictedEntryFailsButWritesEverything() throws {
+    @Test func contradictedEntryFailsButWritesEverything() async throws {
         let dir = try Fixtures.temporaryDirectory("run-contradiction")
         defer { try? FileManager.default.removeItem(at: dir) }
         let root = dir.appendingPathComponent("quirks").path
@@ -257,7 +259,7 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         try FileManager.default.createDirectory(atPath: root + "/red-hat", withIntermediateDirectories: true)
         try qemuRootPortEntryYAML.write(toFile: root + "/red-hat/qemu-pcie-root-port.yaml", atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
-        let r = PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/a-rootports/dump.txt"), out: out))
+        let r = await PipelineRunner.run(RunConfiguration(registry: [root], dump: Fixtures.path("qemu/a-rootports/dump.txt"), out: out))
         #expect(r.exitCode == 1)
         #expect(r.check?.errors == 4)
         #expect(r.errors == ["4 contradictions between entries and devices (see check.txt)"])
@@ -265,21 +267,21 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(Set(alwaysWritten).isSubset(of: Set(files)) && files.contains("quirks/red-hat.c"), "\(files)")
     }
 
-    @Test func badDumpIsBadInput() throws {
+    @Test func badDumpIsBadInput() async throws {
         let dir = try Fixtures.temporaryDirectory("run-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder], dump: Fixtures.path("malformed/03-bad-hex-byte.txt"),
+        let r = await PipelineRunner.run(RunConfiguration(registry: [quirksFolder], dump: Fixtures.path("malformed/03-bad-hex-byte.txt"),
                                                     out: dir.appendingPathComponent("out").path))
         #expect(r.exitCode == 2)
         #expect(r.errors.first?.contains("03-bad-hex-byte.txt:") == true, "\(r.errors)")
     }
 
-    @Test func thisMachine() throws {
+    @Test func thisMachine() async throws {
         // Whatever this machine has (a VM may show no PCIe function and no IOMMU groups): exit 0.
         let dir = try Fixtures.temporaryDirectory("run-live")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
-        let r = PipelineRunner.run(RunConfiguration(registry: [quirksFolder], out: out))
+        let r = await PipelineRunner.run(RunConfiguration(registry: [quirksFolder], out: out))
         #expect(r.exitCode == 0, "\(r.errors)")
         #expect(Set(alwaysWritten).isSubset(of: Set(filesUnder(out))) || r.functions.isEmpty)
     }
@@ -292,7 +294,7 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         else { return }
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.prefix(7).map { $0.prefix(6) } == ["[1/7] ", "[2/7] ", "[3/7] ", "[4/7] ", "[5/7] ", "[6/7] ", "[7/7] "])
+        #expect(lines.prefix(8).map { $0.prefix(6) } == ["[1/8] ", "[2/8] ", "[3/8] ", "[4/8] ", "[5/8] ", "[6/8] ", "[7/8] ", "[8/8] "])
         #expect(r.stdout.hasSuffix(try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)))
         #expect(try splitTables(filesUnder(out), under: out).others == alwaysWritten)
 

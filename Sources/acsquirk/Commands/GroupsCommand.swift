@@ -7,7 +7,7 @@ import Pipeline
 import Registry
 
 /// `acsquirk groups`: Linux's IOMMU groups predicted from config space, with reasons, what-if
-/// quirks, DOT output and a comparison with the running kernel.
+/// quirks, DOT output, pictures through graphviz (SVG, PNG) and a comparison with the running kernel.
 struct GroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups",
@@ -17,10 +17,12 @@ struct GroupsCommand: AsyncParsableCommand {
             registry's upstream entries) first, then ACS, DMA aliases and same-slot functions. \
             Without --dump, reads this machine through libpci and compares with \
             /sys/kernel/iommu_groups (a difference is a finding, exit 1); a snapshot, or lspci text \
-            with `IOMMU group:` lines, is compared with the groups it recorded the same way.
+            with `IOMMU group:` lines, is compared with the groups it recorded the same way. \
+            --format svg or png draws the groups through graphviz's dot (Debian: graphviz), with a \
+            legend; png is binary: redirect it to a file.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot, svg, png }
 
     @Option(name: .long, help: "Read this file instead of this machine: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot` (told apart by content).")
     var dump: String?
@@ -49,7 +51,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict.")
     var explain = false
 
-    @Option(name: .long, help: "Output format: text, json or dot.")
+    @Option(name: .long, help: "Output format: text, json, dot, svg or png (svg and png through graphviz).")
     var format: Format = .text
 
     @Option(name: .long, help: ArgumentHelp("pci.ids file for names.", visibility: .hidden))
@@ -62,6 +64,11 @@ struct GroupsCommand: AsyncParsableCommand {
     func validate() throws {
         for q in quirks where PCIDeviceID(q) == nil {
             printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
+            throw ExitStatus.badInput
+        }
+        if format == .png, Console.outputIsTerminal {
+            printError("acsquirk groups: --format png writes a binary picture: redirect it to a file "
+                + "(acsquirk groups --format png > groups.png)")
             throw ExitStatus.badInput
         }
     }
@@ -154,13 +161,23 @@ struct GroupsCommand: AsyncParsableCommand {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
-        case .dot:
+        case .dot, .svg, .png:
             let title = whatIf == nil ? nil
                 : "IOMMU groups (kernel \(profile) rules) with " + tables.labels.joined(separator: "; ")
-            print((whatIf ?? prediction).dot(title: title), terminator: "")
+            let dot = (whatIf ?? prediction).dot(title: title)
+            guard let picture = Graphviz.Format(rawValue: format.rawValue) else {
+                print(dot, terminator: "")
+                break
+            }
+            do throws(Graphviz.Failure) {
+                Console.out(bytes: try await Graphviz.render(dot, as: picture))
+            } catch {
+                printError("acsquirk groups: cannot draw the picture: \(error)")
+                throw ExitStatus.badInput
+            }
         }
         if report.isFinding {
-            // JSON and DOT keep stdout for data: say what differs on stderr.
+            // JSON, DOT and pictures keep stdout for data: say what differs on stderr.
             if format != .text { printError("acsquirk groups: " + report.liveText().trimmingCharacters(in: .newlines)) }
             throw ExitStatus.findings
         }

@@ -18,9 +18,12 @@ struct RunCommand: AsyncParsableCommand {
             a git am-ready patch series signed off by the submitter: --from, else git config \
             user.name/user.email; without either the patch stage refuses (exit 2, no patch written, \
             the other stages' files are kept). The entries' confirmed-by people are named and copied \
-            (Cc:), never the signer. Writes into OUT: scan.txt/.json, check.txt/.json, \
-            groups.txt/.json, quirks/<vendor>.c, acs-tables/*.h, patches/*.patch (with \
-            0000-cover-letter.patch for more than one), summary.txt. \
+            (Cc:), never the signer. Last, a page to look at: index.html (the machine, the IOMMU \
+            groups drawn through graphviz and explained, what the entries change, the findings, \
+            links to every file; no picture without graphviz). Writes into OUT: scan.txt/.json, \
+            check.txt/.json, groups.txt/.json/.dot/.svg, quirks/<vendor>.c, acs-tables/*.h, \
+            patches/*.patch (with 0000-cover-letter.patch for more than one), index.html, \
+            summary.txt. \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
@@ -74,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             check: CheckOptions(system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU)),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
-        let result = PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
+        let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
             for d in lint.diagnostics { PipelineCLI.error(d.description) }
         }
