@@ -168,7 +168,7 @@ bench: deps
 # on each target for FUZZ_SECONDS; where that build fails, the seeded runner for as long.
 # What either finds lands in Tests/Fixtures/fuzz/<target>/ (FuzzTests then replays it).
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= dump config
+FUZZ_TARGETS ?= dump config yaml
 FUZZ_BUILD    = .build-fuzz
 fuzz: deps
 	@if $(SWIFT) build -c release --scratch-path $(FUZZ_BUILD) --product acsquirk-fuzz \

@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         // A real C target: libpci calls wrapped so that the fatal error hook longjmps back.
         .target(name: "CPCIShim", dependencies: ["CLibPCI"]),
+        // renameat2(2) for SafeFiles (Swift's Glibc module does not declare it).
+        .target(name: "CFileShim"),
+        // Every file acsquirk writes: regular files or new paths only (special files and links
+        // refused), staged and renamed, a folder's outputs together or not at all; errors in words.
+        .target(name: "SafeFiles", dependencies: ["CFileShim"]),
         // Pure value types: addresses, config space, capabilities, ACS. No I/O.
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
@@ -32,7 +37,7 @@ let package = Package(
         // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
         // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
-            "PCIConfig",
+            "PCIConfig", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
@@ -40,39 +45,40 @@ let package = Package(
         .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "LinuxPCI", "PCIConfig",
+            "Registry", "LinuxPCI", "PCIConfig", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI"]),
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI", "SafeFiles"]),
         // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
         // whole pipeline (run), the HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry", "KernelOutput"],
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry", "KernelOutput",
+                                                                 "SafeFiles"],
                           path: "Benchmarks/acsquirk-bench"),
         // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
         .target(name: "BootProof", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "Pipeline",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "Pipeline", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "acsquirk-prove", dependencies: [
-            "BootProof", "Registry",
+            "BootProof", "Registry", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
-        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
+        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Registry"], path: "Fuzz/FuzzKit"),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
@@ -85,11 +91,12 @@ let package = Package(
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "LinuxPCITests", dependencies: [
             "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),
@@ -97,7 +104,7 @@ let package = Package(
             "BootProof", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",
+            "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
         ]),
     ]
 )

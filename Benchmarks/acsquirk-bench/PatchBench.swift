@@ -8,6 +8,7 @@ import Foundation
 import KernelOutput
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// The 10 entries, one per shape of code: rows calling pci_quirk_mf_endpoint_acs() (a vendor
 /// without a pci_ids.h macro, and Intel), new functions (root ports; switch ports by range),
@@ -60,11 +61,9 @@ func benchmarkPatchOfTenEntries(acsquirk: String) -> Bool {
     let scratch = NSTemporaryDirectory() + "acsquirk-bench-patch-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let registry = scratch + "/registry"
-    for e in patchBenchEntries() {
-        do { try RegistryWriter.writeAtomically(RegistryWriter.yaml(e), to: RegistryWriter.path(for: e, root: registry)) } catch {
-            print("acsquirk-bench: patch of 10 entries: cannot write \(registry): \(error)")
-            return false
-        }
+    do { _ = try KernelImporter.write(patchBenchEntries(), to: registry) } catch {
+        print("acsquirk-bench: patch of 10 entries: cannot write \(registry): \(error)")
+        return false
     }
     let from = Identity("Bench Example <bench@example.com>")!
     var stages: [(String, Double)] = []
@@ -83,7 +82,8 @@ func benchmarkPatchOfTenEntries(acsquirk: String) -> Bool {
         let series = try PatchSeries(entries: pending, source: source, fileMode: files.fileMode, renderer: renderer,
                                      from: from, date: nil)
         stage("series")
-        try OutputWriter.write(series.files, under: scratch + "/out", removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
+        try OutputFolder(scratch + "/out").replace(with: series.files.map { OutputFolder.File($0.path, $0.text) },
+                                                   stale: { PatchSeries.isEarlierPatch($0) })
         stage("write")
         return series.patches.count
     }

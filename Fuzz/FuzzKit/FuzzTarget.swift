@@ -32,7 +32,7 @@ extension FuzzTarget {
 /// Every target, by name.
 public enum FuzzTargets {
     public static let all: [any FuzzTarget.Type] = [DumpParserTarget.self, ConfigSpaceTarget.self, LspciTextTarget.self,
-                                                    SnapshotTarget.self]
+                                                    SnapshotTarget.self, RegistryYAMLTarget.self]
 
     public static func named(_ name: String) -> (any FuzzTarget.Type)? {
         all.first { $0.name == name }

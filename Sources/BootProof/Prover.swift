@@ -5,6 +5,7 @@ import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
+import SafeFiles
 
 /// How the series gets into a booted kernel.
 public enum ProofRoute: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -176,8 +177,8 @@ public struct Prover: Sendable {
     func applySeries(_ patches: [String], in dir: String) async throws -> String {
         let repo = (dir as NSString).appendingPathComponent("git")
         let file = (repo as NSString).appendingPathComponent(QuirksSource.relativePath)
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: (kernelTree as NSString).appendingPathComponent(QuirksSource.relativePath), toPath: file)
+        let quirks = try TextFile.bytes((kernelTree as NSString).appendingPathComponent(QuirksSource.relativePath))
+        try OutputFolder(repo).create([OutputFolder.File(path: QuirksSource.relativePath, bytes: quirks)])
         let env = ["GIT_AUTHOR_NAME": "acsquirk prove", "GIT_AUTHOR_EMAIL": "prove@acsquirk.invalid",
                    "GIT_COMMITTER_NAME": "acsquirk prove", "GIT_COMMITTER_EMAIL": "prove@acsquirk.invalid",
                    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"]
@@ -194,13 +195,13 @@ public struct Prover: Sendable {
     func moduleRoute(_ c: ProofCase, module: ProofModuleSource, in dir: String) async throws -> RouteProof {
         let routeDir = (dir as NSString).appendingPathComponent("module")
         let src = (routeDir as NSString).appendingPathComponent("acs-quirk")
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: src, withIntermediateDirectories: true)
+        // The module's sources (scripts/oracle/modules/acs-quirk) and the generated rows, new files.
         let template = (oracle as NSString).appendingPathComponent("modules/acs-quirk")
-        for f in try fm.contentsOfDirectory(atPath: template) {
-            try fm.copyItem(atPath: (template as NSString).appendingPathComponent(f), toPath: (src as NSString).appendingPathComponent(f))
+        var sources = [OutputFolder.File("generated.h", module.header)]
+        for f in try FileManager.default.contentsOfDirectory(atPath: template).sorted() {
+            sources.append(OutputFolder.File(path: f, bytes: try TextFile.bytes((template as NSString).appendingPathComponent(f))))
         }
-        try module.header.write(toFile: (src as NSString).appendingPathComponent("generated.h"), atomically: true, encoding: .utf8)
+        try OutputFolder(src).create(sources)
         let boot = (routeDir as NSString).appendingPathComponent("boot")
         log("\(c.name): module route: booting Debian \(debianKernel) with \(module.rows.count) generated row(s)")
         try await Tool.check((oracle as NSString).appendingPathComponent("boot.sh"), [

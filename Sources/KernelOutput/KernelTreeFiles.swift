@@ -1,6 +1,7 @@
 import Foundation
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// The two files of a kernel tree the analysis reads: drivers/pci/quirks.c and
 /// include/linux/pci_ids.h (`import-kernel` also reads the Makefile's version).
@@ -23,12 +24,16 @@ public struct KernelTreeFiles: Sendable {
         self.root = root
         quirksPath = (root as NSString).appendingPathComponent(QuirksSource.relativePath)
         idsPath = (root as NSString).appendingPathComponent("include/linux/pci_ids.h")
-        guard let quirks = try? String(contentsOfFile: quirksPath, encoding: .utf8) else {
-            throw .tree(SourceLocation(path: quirksPath), "cannot read the file (is \(root) a kernel tree?)")
+        do throws(FileError) {
+            quirks = try TextFile.read(quirksPath)
+        } catch {
+            throw .tree(SourceLocation(path: quirksPath), "\(error.problem) (is \(root) a kernel tree?)")
         }
-        self.quirks = quirks
-        guard let ids = try? String(contentsOfFile: idsPath, encoding: .utf8) else {
-            throw .tree(SourceLocation(path: idsPath), "cannot read the file")
+        let ids: String
+        do throws(FileError) {
+            ids = try TextFile.read(idsPath)
+        } catch {
+            throw .tree(SourceLocation(path: idsPath), error.problem)
         }
         macros = VendorMacros(pciIDsHeader: ids)
         let perm = (try? FileManager.default.attributesOfItem(atPath: quirksPath)[.posixPermissions] as? Int) ?? 0o644
@@ -40,13 +45,18 @@ public struct KernelTreeFiles: Sendable {
         try QuirksSource(text: quirks, path: QuirksSource.relativePath, macros: macros)
     }
 
-    /// Writes `text` over quirks.c atomically, unless the file changed since it was read.
+    /// Writes `text` over quirks.c (`OutputFile`: staged next to it and renamed, its permissions
+    /// kept; a link or special file there is refused), unless the file changed since it was read.
     public func apply(_ text: String) throws(KernelOutputError) {
-        let now = try? String(contentsOfFile: quirksPath, encoding: .utf8)
+        let now = try? TextFile.read(quirksPath)
         guard now == quirks else {
             throw .output(SourceLocation(path: quirksPath), "the file changed while the patches were made; nothing written")
         }
-        try OutputWriter.replace(quirksPath, with: text)
+        do throws(FileError) {
+            try OutputFile.write(text, to: quirksPath)
+        } catch {
+            throw .output(SourceLocation(path: quirksPath), error.problem)
+        }
     }
 }
 

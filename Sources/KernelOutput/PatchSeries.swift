@@ -1,6 +1,7 @@
 import Foundation
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// A `git format-patch`-style series: one patch per registry entry (product family) that the
 /// kernel tree does not cover yet, each computed on the tree with the previous ones applied, with
@@ -55,6 +56,25 @@ public struct PatchSeries: Sendable {
     /// ends with the acsquirk signature (`--out` removes only such files when they are stale).
     public static func isAcsquirkMessage(_ text: String) -> Bool {
         text.hasPrefix(mboxFrom) && text.hasSuffix("\n" + signature)
+    }
+
+    /// Whether `file` (a regular file of an output folder that this write does not write) is a
+    /// patch of an earlier series, which `OutputFolder.replace` then removes: named `*.patch`,
+    /// directly in `folder` (relative to the output folder; `""`: the output folder itself) or
+    /// one folder below it (`patch --series per-vendor` writes one folder per vendor), and its
+    /// text a message acsquirk wrote (`isAcsquirkMessage`). Everything else is kept: patches
+    /// acsquirk did not write, other files, files deeper down or outside `folder` (`run` looks
+    /// in `OUT/patches` only: OUT itself may hold a series `acsquirk patch --out OUT` wrote).
+    public static func isEarlierPatch(_ file: OutputFolder.Existing, in folder: String = "") -> Bool {
+        var path = Substring(file.path)
+        if !folder.isEmpty {
+            guard path.hasPrefix(folder + "/") else { return false }
+            path = path.dropFirst(folder.count + 1)
+        }
+        guard path.hasSuffix(".patch"), path.split(separator: "/", omittingEmptySubsequences: false).count <= 2 else {
+            return false
+        }
+        return file.text().map(isAcsquirkMessage) ?? false
     }
 
     /// The files to write, relative to `--out`: the cover letter, then the patches.

@@ -22,6 +22,14 @@ public struct StubFiles: Sendable {
 
     /// The stub files, one per vendor (`quirks/<vendor>.c`).
     public var files: [File]
+
+    /// Whether `path` (relative to an output folder) names a stub file: `quirks/*.c`. Such a file
+    /// that a run of `generate` or `run` did not write is an earlier run's (a family that left
+    /// the registry) and is removed.
+    public static func isOutput(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0] == "quirks" && parts[1].hasSuffix(".c") && !parts[1].hasPrefix(".")
+    }
     /// Entries without a stub, and why (upstream, or already covered).
     public var skipped: [PatchSeries.Skipped]
     /// Remarks for the user.
@@ -153,91 +161,5 @@ public struct StubFiles: Sendable {
         self.files = files
         self.skipped = skipped
         self.notes = notes
-    }
-}
-
-/// Writes output files so that a failure leaves what was there before untouched: every file is
-/// first written to a temporary file next to its target; only when all of them are written are
-/// they renamed over their targets (a rename is atomic on one file system).
-public enum OutputWriter {
-    /// Writes `files` (path relative to `directory` -> text). Throws `.output` naming the file.
-    public static func write(_ files: [(path: String, text: String)], under directory: String) throws(KernelOutputError) {
-        let fm = FileManager.default
-        var staged: [(temp: String, target: String)] = []
-        func cleanup() { for s in staged { try? fm.removeItem(atPath: s.temp) } }
-        for f in files {
-            let target = (directory as NSString).appendingPathComponent(f.path)
-            let dir = (target as NSString).deletingLastPathComponent
-            let temp = (dir as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).acsquirk-\(UUID().uuidString)")
-            do {
-                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                try Data(f.text.utf8).write(to: URL(fileURLWithPath: temp))
-            } catch {
-                cleanup()
-                throw .output(SourceLocation(path: target), error.localizedDescription)
-            }
-            staged.append((temp, target))
-        }
-        for (i, s) in staged.enumerated() {
-            if rename(s.temp, s.target) != 0 {
-                let err = String(cString: strerror(errno))
-                for rest in staged[i...] { try? fm.removeItem(atPath: rest.temp) }
-                throw .output(SourceLocation(path: s.target), err)
-            }
-        }
-    }
-
-    /// Writes `files` as `write(_:under:)` does, then removes the stale outputs of an earlier run:
-    /// every regular file named `*<ext>` that this call did not write and whose text `isOurs`
-    /// recognizes as this tool's (`PatchSeries.isAcsquirkMessage` for patches), in each of
-    /// `folders` (relative to `directory`: `quirks` for the stubs), or, when `folders` is nil, in
-    /// `directory` and each folder one level below it (`patch --series per-vendor` writes one
-    /// folder per vendor). Nothing else is touched: other files, folders, symbolic links. Returns
-    /// the removed paths.
-    @discardableResult
-    public static func write(_ files: [(path: String, text: String)], under directory: String, removingStale ext: String,
-                             in folders: [String]? = nil, isOurs: (String) -> Bool = { _ in true }) throws(KernelOutputError)
-        -> [String] {
-        try write(files, under: directory)
-        let fm = FileManager.default
-        let keep = Set(files.map { ((directory as NSString).appendingPathComponent($0.path) as NSString).standardizingPath })
-        var scanned = folders.map { $0.map { (directory as NSString).appendingPathComponent($0) } } ?? [directory]
-        if folders == nil {
-            for name in ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted() {
-                let p = (directory as NSString).appendingPathComponent(name)
-                if let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeDirectory { scanned.append(p) }
-            }
-        }
-        var removed: [String] = []
-        for folder in scanned {
-            for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted() where name.hasSuffix(ext) {
-                let p = (folder as NSString).appendingPathComponent(name)
-                guard !keep.contains((p as NSString).standardizingPath),
-                      let t = try? fm.attributesOfItem(atPath: p)[.type] as? FileAttributeType, t == .typeRegular,
-                      let text = try? String(contentsOfFile: p, encoding: .utf8), isOurs(text) else { continue }
-                if (try? fm.removeItem(atPath: p)) != nil { removed.append(p) }
-            }
-        }
-        return removed
-    }
-
-    /// Writes one file atomically (temp file + rename), keeping the target's permissions.
-    public static func replace(_ path: String, with text: String) throws(KernelOutputError) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let temp = (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).acsquirk-\(UUID().uuidString)")
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temp))
-            if let attrs = try? FileManager.default.attributesOfItem(atPath: path), let perm = attrs[.posixPermissions] {
-                try FileManager.default.setAttributes([.posixPermissions: perm], ofItemAtPath: temp)
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw .output(SourceLocation(path: path), error.localizedDescription)
-        }
-        if rename(temp, path) != 0 {
-            let err = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw .output(SourceLocation(path: path), err)
-        }
     }
 }

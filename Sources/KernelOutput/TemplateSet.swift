@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import Registry
+import SafeFiles
 
 /// The swift-mustache templates in the repository's `templates/` directory, loaded at run time.
 ///
@@ -30,10 +31,10 @@ public struct TemplateSet: Sendable {
         for name in Self.names {
             let path = (directory as NSString).appendingPathComponent(name + ".mustache")
             let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+            do throws(FileError) {
+                text = try TextFile.read(path)
             } catch {
-                throw .template(SourceLocation(path: path), "cannot read (\(error.localizedDescription)); pass --templates DIR")
+                throw .template(SourceLocation(path: path), "\(error.problem); pass --templates DIR")
             }
             guard text.hasPrefix("{{% CONTENT_TYPE: TEXT}}") else {
                 throw .template(SourceLocation(path: path, line: 1), "must start with {{% CONTENT_TYPE: TEXT}}")

@@ -4,6 +4,7 @@ import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
+import SafeFiles
 import StaticACS
 
 /// What `acsquirk run` is asked to do.
@@ -69,6 +70,9 @@ public struct RunResult: Sendable {
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
+    /// What writing the folder did besides writing: leftovers of interrupted runs removed,
+    /// notes (`WriteReport.messages`); nil when nothing was written.
+    public var write: WriteReport?
     public var exitCode: Int32
     /// The closing summary (several lines).
     public var summary: String
@@ -78,17 +82,39 @@ public struct RunResult: Sendable {
 /// → patch series (with a kernel tree) → the HTML report. Each stage is one of the library calls
 /// the single commands use (`Registry.lint`, `PCIReader.load`, `RegistryCheck.run`, the group
 /// predictor, `StubFiles`, `StaticACSTable`, `PatchSeries`, `Graphviz`, `HTMLReport`); this only
-/// wires them together and writes files under `out` (each stage's files all-or-nothing, through
-/// `OutputWriter`).
+/// wires them together.
+///
+/// The output folder is written once, at the end, with `OutputFolder.replace`: every file of the
+/// run and `summary.txt` land together (the folder is staged whole and exchanged with the old one
+/// in one rename), outputs of an earlier run that this one did not make are removed, other files
+/// in the folder are kept. So the folder always holds the outputs of exactly one run, whatever
+/// happens to the process. A run that stops on lint errors or bad input writes nothing.
 public enum PipelineRunner {
     /// Stage names in order.
     public static let stages = ["lint", "scan", "check", "groups", "generate", "acs-tables", "patch", "report"]
+
+    /// The files `run` writes directly in its folder (besides `quirks/`, `acs-tables/`, `patches/`).
+    public static let fixedOutputs: Set<String> = ["scan.txt", "scan.json", "check.txt", "check.json", "groups.txt",
+                                                   "groups.json", "groups.dot", "groups.svg", "index.html",
+                                                   "summary.txt"]
+
+    /// Whether `file` (a regular file in the output folder that this run does not write) is an
+    /// output of an earlier run, which `OutputFolder.replace` removes: one of `fixedOutputs`, a C
+    /// stub (`StubFiles.isOutput`), a static ACS table (`StaticACSTable.isOutput`) or a patch
+    /// acsquirk wrote into `patches/` (`PatchSeries.isEarlierPatch`; a series `acsquirk patch
+    /// --out OUT` wrote beside it is kept).
+    public static func isEarlierOutput(_ file: OutputFolder.Existing) -> Bool {
+        fixedOutputs.contains(file.path) || StubFiles.isOutput(file.path) || StaticACSTable.isOutput(file.path)
+            || PatchSeries.isEarlierPatch(file, in: "patches")
+    }
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) async -> RunResult {
         var config = config
         config.check.dump = config.dump
-        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
+        var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], write: nil,
+                               exitCode: 0, summary: "")
+        var outputs: [OutputFolder.File] = []
         var n = 0
         func stage(_ text: String) {
             n += 1
@@ -102,17 +128,8 @@ public enum PipelineRunner {
             result.summary = summaryText(result, config: config)
             return result
         }
-        /// Writes `files` under `--out`; `stale` names the folder whose `*<ext>` files of an
-        /// earlier run this run did not write are removed (a family that left the registry must
-        /// not leave its stub behind).
-        func write(_ files: [(path: String, text: String)], stale: (folder: String, ext: String)? = nil)
-            throws(KernelOutputError) {
-            if let stale {
-                try OutputWriter.write(files, under: config.out, removingStale: stale.ext, in: [stale.folder])
-            } else {
-                try OutputWriter.write(files, under: config.out)
-            }
-            result.written += files.map(\.path)
+        func add(_ files: [(path: String, text: String)]) {
+            outputs += files.map { OutputFolder.File($0.path, $0.text) }
         }
 
         // 1. lint
@@ -169,11 +186,7 @@ public enum PipelineRunner {
             }
         }
         let label = config.dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
-        do throws(KernelOutputError) {
-            try write([("scan.txt", scan.text()), ("scan.json", scan.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("scan.txt", scan.text()), ("scan.json", scan.json())])
         stage("scan: \(read.functions.count) functions from \(label), \(pcie) PCI Express; ACS present on \(acsCounts.present), "
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
@@ -181,21 +194,13 @@ public enum PipelineRunner {
         let check = RegistryCheck.run(functions: read.functions, entries: entries, context: context, source: label,
                                       options: config.check, inputNotes: read.inputNotes)
         result.check = check
-        do throws(KernelOutputError) {
-            try write([("check.txt", check.text()), ("check.json", check.json())])
-        } catch {
-            return fail(2, error.description)
-        }
+        add([("check.txt", check.text()), ("check.json", check.json())])
         stage("check: \(check.summary)")
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
                                      system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
-        do throws(KernelOutputError) {
-            try write(groups.files)
-        } catch {
-            return fail(2, error.description)
-        }
+        add(groups.files)
         stage("groups: \(groups.summary)")
 
         // 5. generate
@@ -220,7 +225,7 @@ public enum PipelineRunner {
         let pending = entries.filter { $0.entry.kernel.status != .upstream }
         do throws(KernelOutputError) {
             let stubs = try StubFiles(entries: entries, model: model, renderer: renderer)
-            try write(stubs.files.map { ($0.path, $0.text) }, stale: ("quirks", ".c"))
+            add(stubs.files.map { ($0.path, $0.text) })
             let covered = stubs.skipped.filter { $0.entry.entry.kernel.status != .upstream }
             var line = "generate: \(count(stubs.files.count, "C stub file")) for \(count(pending.count, "entry", "entries")) not upstream"
             if !covered.isEmpty { line += " (\(covered.count) already covered by the kernel)" }
@@ -232,36 +237,22 @@ public enum PipelineRunner {
 
         // 6. static ACS tables
         let tables = StaticTablesStage.files(for: entries)
-        do throws(KernelOutputError) {
-            try write(tables.files, stale: ("acs-tables", ".h"))
-        } catch {
-            return fail(2, error.description)
-        }
+        add(tables.files)
         stage("acs-tables: \(tables.summary)")
 
         // 7. patch
-        var refused: String?
-        let patchesDir = (config.out as NSString).appendingPathComponent("patches")
         if let tree, config.from == nil {
-            // No submitter: no patch is written (stale ones from an earlier run are removed so
-            // that out/patches never holds patches this run did not make); the other stages'
-            // files stand, and the run exits 2 after writing the summary.
-            do throws(KernelOutputError) {
-                try OutputWriter.write([], under: patchesDir, removingStale: ".patch", isOurs: PatchSeries.isAcsquirkMessage)
-            } catch {
-                return fail(2, error.description)
-            }
-            refused = Submitter.missingMessage
+            // No submitter: no patch is written (an earlier run's patches in OUT/patches are stale
+            // outputs and removed: OUT/patches never holds patches this run did not make); the
+            // other stages' files are written, and the run exits 2.
+            result.errors.append(Submitter.missingMessage)
+            result.exitCode = 2
             stage("patch: refused against \(tree.root): \(Submitter.missingMessage)")
         } else if let tree, let quirksSource, let from = config.from {
             do throws(KernelOutputError) {
                 let series = try PatchSeries(entries: pending, source: quirksSource, fileMode: tree.fileMode,
                                              renderer: renderer, from: from, date: nil)
-                // Stale patches are looked for in OUT/patches only: OUT itself may hold a series
-                // `acsquirk patch --out OUT` wrote, which is not this run's to remove.
-                try OutputWriter.write(series.files, under: patchesDir, removingStale: ".patch",
-                                       isOurs: PatchSeries.isAcsquirkMessage)
-                result.written += series.files.map { "patches/" + $0.path }
+                add(series.files.map { ("patches/" + $0.path, $0.text) })
                 stage("patch: \(series.patches.count) patch\(series.patches.count == 1 ? "" : "es") against \(tree.root)"
                     + (series.patches.isEmpty ? " (the tree covers every entry)" : ""))
             } catch {
@@ -290,12 +281,8 @@ public enum PipelineRunner {
             machine: .init(source: label, functions: read.functions.count, pcie: pcie, acsPresent: acsCounts.present,
                            acsAbsent: acsCounts.absent, acsUnknown: acsCounts.unknown, libpci: PCIReader.libpciVersion),
             groups: groups.report, picture: picture, lint: lint, check: check,
-            files: (result.written + pictureFiles.map(\.path) + ["summary.txt"]).sorted())
-        do throws(KernelOutputError) {
-            try write(pictureFiles + [("index.html", page.html())])
-        } catch {
-            return fail(2, error.description)
-        }
+            files: (outputs.map(\.path) + pictureFiles.map(\.path) + ["summary.txt"]).sorted())
+        add(pictureFiles + [("index.html", page.html())])
         switch picture {
         case .success?: stage("report: index.html with the IOMMU groups picture (groups.svg)")
         case let .failure(why)?: stage("report: index.html without a picture: \(why)")
@@ -303,21 +290,18 @@ public enum PipelineRunner {
         }
 
         if check.hasContradictions {
-            result.errors.append("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)")
-            result.exitCode = 1
-        }
-        if let refused {
-            result.errors.append(refused)
-            result.exitCode = 2
+            result.errors.insert("\(check.errors) contradiction\(check.errors == 1 ? "" : "s") between entries and devices (see check.txt)", at: 0)
+            result.exitCode = max(result.exitCode, 1)
         }
         // The summary file lists every file, itself included.
-        result.written.append("summary.txt")
-        result.written.sort()
+        result.written = (outputs.map(\.path) + ["summary.txt"]).sorted()
         result.summary = summaryText(result, config: config)
-        do throws(KernelOutputError) {
-            try OutputWriter.write([("summary.txt", result.summary)], under: config.out)
+        do throws(FileError) {
+            result.write = try OutputFolder(config.out).replace(with: outputs + [OutputFolder.File("summary.txt", result.summary)],
+                                                                 stale: isEarlierOutput, commit: "summary.txt")
         } catch {
-            return fail(2, error.description)
+            result.written = []
+            return fail(2, "nothing written: \(error)")
         }
         return result
     }

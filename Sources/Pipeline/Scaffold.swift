@@ -3,6 +3,7 @@ import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// An error of the pipeline commands that is the user's input: a device that is not there, a
 /// file that already exists, a file that cannot be written. `message` is one or more lines that
@@ -240,24 +241,23 @@ public enum EntryScaffolder {
                         functions: recorded, notes: notes, covered: covered, workingACS: working, unknownACS: unknown)
     }
 
-    /// Writes the entry and its dump. Refuses (and writes nothing) when either file exists;
-    /// each file is written atomically (temporary file, then rename), the dump first.
-    /// - Throws: `PipelineError` naming the existing or unwritable file.
-    public static func write(_ s: Scaffold) throws(PipelineError) {
-        let fm = FileManager.default
-        for p in [s.entryPath, s.dumpPath] where fm.fileExists(atPath: p) {
-            throw PipelineError("\(p) already exists: not overwritten (nothing written); use --family or --out for another name")
-        }
-        do {
-            try RegistryWriter.writeAtomically(s.dump, to: s.dumpPath)
+    /// Writes the entry and its dump (`OutputFolder.create`): refuses, writing nothing, when
+    /// either exists or a link or special file is where one goes; both are staged first, then
+    /// each lands by a rename that never replaces, the dump first (a kill between the two leaves
+    /// only the dump, which is not a registry file).
+    /// - Throws: `PipelineError` naming the file and what is wrong.
+    @discardableResult
+    public static func write(_ s: Scaffold) throws(PipelineError) -> WriteReport {
+        let folder = (s.entryPath as NSString).deletingLastPathComponent
+        do throws(FileError) {
+            return try OutputFolder(folder.isEmpty ? "." : folder).create([
+                OutputFolder.File((s.dumpPath as NSString).lastPathComponent, s.dump),
+                OutputFolder.File((s.entryPath as NSString).lastPathComponent, s.yaml),
+            ])
         } catch {
-            throw PipelineError("\(s.dumpPath): cannot write: \(error.localizedDescription)")
-        }
-        do {
-            try RegistryWriter.writeAtomically(s.yaml, to: s.entryPath)
-        } catch {
-            try? fm.removeItem(atPath: s.dumpPath)
-            throw PipelineError("\(s.entryPath): cannot write: \(error.localizedDescription)")
+            var message = error.description
+            if error.problem.hasPrefix("already exists") { message += "; use --family or --out for another name" }
+            throw PipelineError(message)
         }
     }
 

@@ -93,36 +93,3 @@ public enum SnapshotTaker {
         return text.split(separator: "\n", omittingEmptySubsequences: false).first.map { $0.replacingOccurrences(of: "\0", with: " ") }
     }
 }
-
-/// Writing one output file the safe way: a regular file (or a new one) is staged next to its
-/// target and renamed over it (`OutputWriter`: nothing half-written is ever left); a character
-/// device or FIFO (`/dev/stdout`, a pipe) is written into, never replaced; anything else (a
-/// directory, a block device, a socket) is refused.
-public enum OutputFile {
-    public static func write(_ text: String, to path: String) throws(PipelineError) {
-        var st = stat()
-        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
-            // Write where the link points, keeping the link.
-            guard let resolved = realpath(path, nil) else { throw PipelineError("\(path): a dangling symbolic link: not written") }
-            let target = String(cString: resolved)
-            free(resolved)
-            return try write(text, to: target)
-        }
-        if stat(path, &st) == 0 {
-            let kind = st.st_mode & S_IFMT
-            if kind == S_IFCHR || kind == S_IFIFO {
-                guard let fh = FileHandle(forWritingAtPath: path) else { throw PipelineError("\(path): cannot open for writing") }
-                defer { try? fh.close() }
-                do { try fh.write(contentsOf: Data(text.utf8)) } catch { throw PipelineError("\(path): cannot write: \(error.localizedDescription)") }
-                return
-            }
-            if kind != S_IFREG { throw PipelineError("\(path): not a regular file (a directory or a device): not written") }
-        }
-        let dir = (path as NSString).deletingLastPathComponent
-        do throws(KernelOutputError) {
-            try OutputWriter.write([((path as NSString).lastPathComponent, text)], under: dir.isEmpty ? "." : dir)
-        } catch {
-            throw PipelineError(error.description)
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import PCIConfig
+import SafeFiles
 
 /// What the linter may consult beyond the files.
 public struct LintOptions: Sendable {
@@ -55,15 +56,31 @@ extension Registry {
         return out
     }
 
+    /// The longest suffix a registry file's name carries after the family's slug: `.dump.txt`,
+    /// the config-space record `acsquirk new` saves next to the entry.
+    static let longestSuffix = ".dump.txt"
+
+    /// The file name of a family without its `.yaml`: `slug(family)` cut (at a `-` where one is
+    /// near the end) so that the entry and its `.dump.txt` stay within the 255 bytes a file
+    /// name may have (`FileName.maxBytes`). Empty when the family has no letters or digits.
+    public static func fileStem(family: String) -> String {
+        FileName.fitting(slug(family), bytes: FileName.maxBytes - longestSuffix.utf8.count)
+    }
+
+    /// The folder of a vendor: `slug(vendor-name)` within `FileName.maxBytes`. Empty when the
+    /// name has no letters or digits.
+    public static func folderName(vendorName: String) -> String {
+        FileName.fitting(slug(vendorName), bytes: FileName.maxBytes)
+    }
+
     /// Loads everything under `paths` and runs every lint rule (loader rules and `Linter.check`).
     /// A file with schema errors (an unknown key, a malformed value) still gets the semantic rules
     /// that do not read the fields in error, so one run shows every problem; such entries are
     /// not in `entries` (as in `load(paths:)`).
     public static func lint(paths: [String], options: LintOptions) -> LintResult {
-        let (files, missing) = files(in: paths)
-        var diags: [Diagnostic] = missing.map {
-            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
-        }
+        let found = files(in: paths)
+        let files = found.files
+        var diags = found.diagnostics
         var checked: [LoadedEntry] = []
         var entries: [LoadedEntry] = []
         var tainted: [String: Set<String>] = [:]
@@ -158,13 +175,20 @@ public enum Linter {
         let url = URL(fileURLWithPath: le.path)
         let dir = url.deletingLastPathComponent().lastPathComponent
         let file = url.lastPathComponent
-        let vslug = Registry.slug(e.vendorName), fslug = Registry.slug(e.family)
-        if dir != vslug {
+        let vslug = Registry.folderName(vendorName: e.vendorName), fslug = Registry.fileStem(family: e.family)
+        if vslug.isEmpty {
+            report(LintRules.pathMismatch, "vendor-name",
+                   "vendor-name '\(e.vendorName)' has no letters or digits (A-Z, a-z, 0-9) to name its folder with")
+        } else if dir != vslug {
             report(LintRules.pathMismatch, "vendor-name",
                    "vendor-name '\(e.vendorName)' belongs in folder '\(vslug)/', but the file is in '\(dir)/'")
         }
-        let stem = file.hasSuffix(".yaml") ? String(file.dropLast(5)) : file.hasSuffix(".yml") ? String(file.dropLast(4)) : file
-        if stem != fslug || !file.hasSuffix(".yaml") {
+        let lower = file.lowercased()
+        let stem = lower.hasSuffix(".yaml") ? String(file.dropLast(5)) : lower.hasSuffix(".yml") ? String(file.dropLast(4)) : file
+        if fslug.isEmpty {
+            report(LintRules.pathMismatch, "family",
+                   "family '\(e.family)' has no letters or digits (A-Z, a-z, 0-9) to name the file with; give it its product name")
+        } else if stem != fslug || !file.hasSuffix(".yaml") {
             report(LintRules.pathMismatch, "family", "family '\(e.family)' belongs in '\(fslug).yaml', but the file is '\(file)'")
         }
 

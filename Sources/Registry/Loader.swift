@@ -329,35 +329,72 @@ struct EntryDecoder {
 
 /// The registry: loading entries from files and directories, the kernel table view, lint.
 public enum Registry {
-    /// Registry files under `paths`: a file is taken as is; a directory is walked recursively for
-    /// `*.yaml` / `*.yml` (hidden entries skipped), sorted by path. A file reached twice (a folder
-    /// and a file inside it, the shipped registry given again with `--registry`) is listed once,
-    /// as first reached. A path that does not exist comes back in `missing`.
-    public static func files(in paths: [String]) -> (files: [String], missing: [String]) {
+    /// Whether `name` has a registry file's extension: `.yaml` or `.yml`, in any case
+    /// (`SP-10GbE.YAML` is a registry file; `path-mismatch` says where it belongs).
+    public static func isRegistryFileName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
+    }
+
+    /// Registry files under `paths`: a file is taken as is; a folder is walked recursively for
+    /// registry files (`isRegistryFileName`), sorted by path. A file reached twice (a folder and
+    /// a file inside it, the shipped registry given again with `--registry`) is listed once, as
+    /// first reached. Nothing is skipped without a word: a path that does not exist is an
+    /// `unreadable` error; a hidden registry file, or a hidden folder holding registry files, is
+    /// skipped with a `hidden-file` warning naming it; a folder without any registry file is a
+    /// `no-registry-files` error.
+    public static func files(in paths: [String]) -> (files: [String], diagnostics: [Diagnostic]) {
         var files: [String] = []
-        var missing: [String] = []
+        var diagnostics: [Diagnostic] = []
         var seen = Set<String>()
         let fm = FileManager.default
         func add(_ f: String) { if seen.insert(canonical(f)).inserted { files.append(f) } }
         for p in paths {
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir) else { missing.append(p); continue }
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                diagnostics.append(Diagnostic(path: p, severity: .error, rule: LintRules.unreadable.id,
+                                              message: "no such file or directory"))
+                continue
+            }
             if !isDir.boolValue { add(p); continue }
-            guard let it = fm.enumerator(atPath: p) else { missing.append(p); continue }
+            func full(_ rel: String) -> String { p.hasSuffix("/") ? p + rel : p + "/" + rel }
+            guard let it = fm.enumerator(atPath: p) else {
+                diagnostics.append(Diagnostic(path: p, severity: .error, rule: LintRules.unreadable.id,
+                                              message: "cannot read the folder"))
+                continue
+            }
             var found: [String] = []
             while let rel = it.nextObject() as? String {
                 let name = (rel as NSString).lastPathComponent
+                let isFolder = (it.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
                 if name.hasPrefix(".") {
-                    if (it.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { it.skipDescendants() }
+                    if isFolder {
+                        it.skipDescendants()
+                        let inside = (fm.enumerator(atPath: full(rel))?.allObjects as? [String] ?? [])
+                            .filter { isRegistryFileName(($0 as NSString).lastPathComponent) }.count
+                        if inside > 0 {
+                            diagnostics.append(Diagnostic(
+                                path: full(rel), severity: LintRules.hiddenFile.severity, rule: LintRules.hiddenFile.id,
+                                message: "hidden folder skipped, with the \(inside) registry file\(inside == 1 ? "" : "s") in it; "
+                                    + "rename it without the leading '.' if \(inside == 1 ? "it is an entry" : "they are entries")"))
+                        }
+                    } else if isRegistryFileName(name) {
+                        diagnostics.append(Diagnostic(
+                            path: full(rel), severity: LintRules.hiddenFile.severity, rule: LintRules.hiddenFile.id,
+                            message: "hidden file skipped; rename it without the leading '.' if it is an entry"))
+                    }
                     continue
                 }
-                if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-                    found.append(p.hasSuffix("/") ? p + rel : p + "/" + rel)
-                }
+                if !isFolder, isRegistryFileName(name) { found.append(full(rel)) }
+            }
+            if found.isEmpty {
+                diagnostics.append(Diagnostic(path: p, severity: LintRules.noRegistryFiles.severity,
+                                              rule: LintRules.noRegistryFiles.id,
+                                              message: "no registry files (*.yaml) in this folder"))
             }
             found.sorted().forEach(add)
         }
-        return (files, missing)
+        return (files, diagnostics)
     }
 
     /// Loads one file: its entry (nil when the file has any error) and the loader's diagnostics
@@ -370,7 +407,12 @@ public enum Registry {
 
     /// Loads one entry from YAML text as if it were the file `path` (tests, `acsquirk new`).
     public static func load(yaml: String, path: String) -> (entry: LoadedEntry?, diagnostics: [Diagnostic]) {
-        let parsed = SourceReader.parse(bytes: Array(yaml.utf8), path: path)
+        load(bytes: Array(yaml.utf8), path: path)
+    }
+
+    /// Loads one entry from a file's bytes as if they were the file `path` (the `yaml` fuzz target).
+    public static func load(bytes: [UInt8], path: String) -> (entry: LoadedEntry?, diagnostics: [Diagnostic]) {
+        let parsed = SourceReader.parse(bytes: bytes, path: path)
         guard let root = parsed.root else { return (nil, parsed.diagnostics) }
         return decode(root, path: path)
     }
@@ -395,13 +437,12 @@ public enum Registry {
 
     /// Loads every registry file under `paths` (files or directories, see `files(in:)`).
     /// Entries of files with errors are left out; `diagnostics` (sorted) says why. A missing path
-    /// is an `unreadable` diagnostic. Semantic lint rules are not run here: see `lint(paths:)`.
+    /// is an `unreadable` diagnostic (see `files(in:)` for folders). Semantic lint rules are not run here: see `lint(paths:)`.
     public static func load(paths: [String]) -> (entries: [LoadedEntry], diagnostics: [Diagnostic]) {
-        let (files, missing) = files(in: paths)
+        let found = files(in: paths)
+        let files = found.files
+        var diags = found.diagnostics
         var entries: [LoadedEntry] = []
-        var diags: [Diagnostic] = missing.map {
-            Diagnostic(path: $0, severity: .error, rule: LintRules.unreadable.id, message: "no such file or directory")
-        }
         for f in files {
             let (e, d) = load(file: f)
             if let e { entries.append(e) }

@@ -22,7 +22,12 @@ public struct LintRule: Sendable, Hashable {
 /// A set of files linted together (most examples are one file; cross-file rules need two).
 public struct RuleExample: Sendable {
     public var files: [ExampleFile]
-    public init(_ files: [ExampleFile]) { self.files = files }
+    /// The paths lint is given (relative, like the files' paths); nil: every file's path.
+    public var lint: [String]?
+    public init(_ files: [ExampleFile], lint: [String]? = nil) {
+        self.files = files
+        self.lint = lint
+    }
     public init(_ path: String, _ text: String) { self.files = [ExampleFile(path, text)] }
 }
 
@@ -38,6 +43,8 @@ public struct ExampleFile: Sendable {
         case padded(String, size: Int)
         /// The path is passed to the linter but no file is created.
         case absent
+        /// An empty folder is created at the path; one diagnostic expected there (no position).
+        case folder
     }
 
     /// Path relative to the example's temporary root, e.g. `quirks/wangxun/sp-10gbe.yaml`.
@@ -69,7 +76,7 @@ public struct ExampleFile: Sendable {
             let filler = Array("# padding padding padding padding padding padding padding padding padding\n".utf8)
             while b.count < size { b += filler }
             return (b, [SourcePosition(line: 1, column: 1)])
-        case .absent:
+        case .absent, .folder:
             return (nil, [SourcePosition(line: 1, column: 1)])
         }
     }
@@ -146,6 +153,20 @@ public enum LintRules {
         severity: .error, good: [good],
         bad: [RuleExample([ExampleFile("quirks/wangxun/missing.yaml", content: .absent)])])
 
+    public static let hiddenFile = LintRule(
+        id: "hidden-file", description: "A hidden registry file (.name.yaml), or a hidden folder holding registry files, skipped.",
+        rationale: "An entry in a hidden file or folder would never be linted, checked or generated; lint says which it skipped.",
+        severity: .warning, good: [RuleExample([ExampleFile(basePath, base), ExampleFile("quirks/wangxun/.sp-10gbe.yaml.acsquirk-tmp-0123456789ab", base)],
+                                               lint: ["quirks"])],
+        bad: [RuleExample([ExampleFile(basePath, base), ExampleFile("quirks/wangxun/.sp-10gbe-old.yaml", "↓" + base)],
+                          lint: ["quirks"])])
+
+    public static let noRegistryFiles = LintRule(
+        id: "no-registry-files", description: "A folder given to lint that holds no registry file (*.yaml).",
+        rationale: "Linting nothing must not pass as a clean registry (a wrong path, or entries in hidden files).",
+        severity: .error, good: [RuleExample([ExampleFile(basePath, base)], lint: ["quirks"])],
+        bad: [RuleExample([ExampleFile("quirks", content: .folder)])])
+
     public static let fileTooLarge = LintRule(
         id: "file-too-large", description: "A file larger than 1 MiB.",
         rationale: "An entry is a few KiB; a huge file is a mistake or an attack and is refused before it is read.",
@@ -171,6 +192,12 @@ public enum LintRules {
         rationale: "YAML forbids tabs in indentation, and tabs in values break the alignment of generated C comments.",
         severity: .error, good: [good],
         bad: [bad("family: SP 10GbE", "family: SP↓\t10GbE"), bad("  port-type: endpoint", "↓\tport-type: endpoint")])
+
+    public static let oddLineBreak = LintRule(
+        id: "odd-line-break", description: "A carriage return without a line feed, or NEL, U+2028 or U+2029.",
+        rationale: "YAML counts these as line breaks and editors do not: every position after one would point at the wrong line.",
+        severity: .error, good: [good],
+        bad: [bad("family: SP 10GbE", "family: SP↓\r10GbE"), bad("family: SP 10GbE", "family: SP↓\u{2028}10GbE")])
 
     public static let yamlSyntax = LintRule(
         id: "yaml-syntax", description: "Text that is not valid YAML, or more than one YAML document.",
@@ -423,7 +450,7 @@ public enum LintRules {
 
     /// All rules, in documentation order.
     public static let all: [LintRule] = [
-        unreadable, fileTooLarge, invalidUTF8, emptyFile, tabCharacter, yamlSyntax, duplicateKey, yamlAnchor,
+        unreadable, hiddenFile, noRegistryFiles, fileTooLarge, invalidUTF8, emptyFile, tabCharacter, oddLineBreak, yamlSyntax, duplicateKey, yamlAnchor,
         unknownKey, missingKey, invalidValue, hexID,
         unknownVendor, vendorNameMismatch, pathMismatch,
         invertedRange, duplicateDevice,

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Yams
 
 /// Reading one registry file safely: size limit before reading, bounded read, UTF-8 validation,
@@ -40,20 +41,16 @@ public enum SourceReader {
             return fail(LintRules.fileTooLarge,
                         "file is \(st.st_size) bytes; registry files are limited to \(sizeLimit) bytes (1 MiB)")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return fail(LintRules.unreadable, "cannot open the file for reading")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
+        let bytes: [UInt8]
+        do throws(FileError) {
+            bytes = try TextFile.bytes(path, limit: sizeLimit + 1)
         } catch {
-            return fail(LintRules.unreadable, "read error: \(error.localizedDescription)")
+            return fail(LintRules.unreadable, error.problem)
         }
-        if data.count > sizeLimit {
+        if bytes.count > sizeLimit {
             return fail(LintRules.fileTooLarge, "file grew past \(sizeLimit) bytes (1 MiB) while being read")
         }
-        return parse(bytes: [UInt8](data), path: path)
+        return parse(bytes: bytes, path: path)
     }
 
     /// Parses bytes as if read from `path` (used by `parse(path:)` and by tests).
@@ -67,19 +64,38 @@ public enum SourceReader {
             return fail(LintRules.fileTooLarge,
                         "file is \(bytes.count) bytes; registry files are limited to \(sizeLimit) bytes (1 MiB)")
         }
-        if bytes.isEmpty { return fail(LintRules.emptyFile, "the file is empty; it must hold one registry entry") }
-        if let bad = firstInvalidUTF8(bytes) {
-            let pos = position(ofByte: bad, in: bytes)
+        // A UTF-8 byte order mark may start a YAML stream (YAML 1.2 §5.2); editors do not show
+        // it, so positions are counted after it.
+        let bom = bytes.starts(with: [0xef, 0xbb, 0xbf]) ? 3 : 0
+        let body = bytes[bom...]
+        if body.isEmpty { return fail(LintRules.emptyFile, "the file is empty; it must hold one registry entry") }
+        if let bad = firstInvalidUTF8(Array(body)) {
+            let pos = position(ofByte: bad, in: Array(body))
             return fail(LintRules.invalidUTF8,
-                        "invalid UTF-8 (byte 0x\(String(bytes[bad], radix: 16)) at offset \(bad)); save the file as UTF-8",
+                        "invalid UTF-8 (byte 0x\(String(body[bom + bad], radix: 16)) at offset \(bom + bad)); save the file as UTF-8",
                         pos)
         }
-        let text = String(decoding: bytes, as: UTF8.self)
+        let text = String(decoding: body, as: UTF8.self)
         // Tabs: YAML forbids them in indentation; we forbid them everywhere (they also break
         // generated C comments and commit messages). One finding per line.
         var tabs: [Diagnostic] = []
+        // Line breaks libyaml (YAML 1.1) counts but editors do not: CR without LF, NEL, LS, PS.
+        // They would move every position after them off the line an editor shows.
         var line = 1, col = 1, tabOnLine = false
+        var previous: Unicode.Scalar = "\n"
         for u in text.unicodeScalars {
+            defer { previous = u }
+            if previous == "\r" && u != "\n" {
+                tabs.append(Diagnostic(path: path, line: line, column: col - 1, severity: LintRules.oddLineBreak.severity,
+                                       rule: LintRules.oddLineBreak.id,
+                                       message: "carriage return without a line feed; save the file with LF line endings"))
+            }
+            if u == "\u{85}" || u == "\u{2028}" || u == "\u{2029}" {
+                let name = u == "\u{85}" ? "NEL (U+0085)" : u == "\u{2028}" ? "LINE SEPARATOR (U+2028)" : "PARAGRAPH SEPARATOR (U+2029)"
+                tabs.append(Diagnostic(path: path, line: line, column: col, severity: LintRules.oddLineBreak.severity,
+                                       rule: LintRules.oddLineBreak.id,
+                                       message: "\(name), a line break to YAML that editors do not show; remove it"))
+            }
             if u == "\n" { line += 1; col = 1; tabOnLine = false; continue }
             if u == "\t" && !tabOnLine {
                 tabOnLine = true
@@ -89,7 +105,12 @@ public enum SourceReader {
             }
             col += 1
         }
-        if !tabs.isEmpty { return Parsed(text: text, root: nil, diagnostics: Array(tabs.prefix(100))) }
+        if previous == "\r" {
+            tabs.append(Diagnostic(path: path, line: line, column: col - 1, severity: LintRules.oddLineBreak.severity,
+                                   rule: LintRules.oddLineBreak.id,
+                                   message: "carriage return without a line feed; save the file with LF line endings"))
+        }
+        if !tabs.isEmpty { return Parsed(text: text, root: nil, diagnostics: Array(tabs.sorted().prefix(100))) }
 
         let parser: Parser
         let root: Node?
@@ -136,9 +157,21 @@ public enum SourceReader {
         return out.filter { seen.insert($0).inserted }
     }
 
+    /// libyaml puts the end of a stream that does not end in a line break on a line of its own
+    /// (`yaml_parser_fetch_stream_end`: "Force new line"), one past the file's last line; an
+    /// editor shows that place at the end of the last line.
+    static func endOfText(clamping pos: SourcePosition, _ text: String) -> SourcePosition {
+        guard !text.isEmpty, text.last != "\n", !text.hasSuffix("\r\n") else { return pos }
+        var lines = 1
+        for u in text.utf8 where u == 0x0a { lines += 1 }
+        guard pos.line > lines else { return pos }
+        let last = text.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+        return SourcePosition(line: lines, column: last.unicodeScalars.count + 1)
+    }
+
     static func diagnostic(for e: YamlError, path: String, text: String) -> Diagnostic {
         func d(_ rule: LintRule, _ pos: SourcePosition, _ msg: String) -> Diagnostic {
-            Diagnostic(path: path, at: pos, severity: rule.severity, rule: rule.id, message: msg)
+            Diagnostic(path: path, at: endOfText(clamping: pos, text), severity: rule.severity, rule: rule.id, message: msg)
         }
         func describe(_ ctx: YamlError.Context?, _ problem: String) -> String {
             if let ctx, !ctx.text.isEmpty { return "\(ctx.text) (line \(ctx.mark.line)): \(problem)" }

@@ -196,17 +196,10 @@ public enum RegistryWriter {
         return out
     }
 
-    /// Writes `contents` to `path` atomically (temporary file in the same folder, then rename),
-    /// creating parent folders.
-    public static func writeAtomically(_ contents: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: url, options: .atomic)
-    }
-
-    /// The path of `e` under `root`: `root/<slug(vendor-name)>/<slug(family)>.yaml`.
+    /// The path of `e` under `root`: `root/<slug(vendor-name)>/<slug(family)>.yaml` (see
+    /// `Registry.folderName(vendorName:)` and `Registry.fileStem(family:)`).
     public static func path(for e: QuirkEntry, root: String) -> String {
         let r = root.hasSuffix("/") ? String(root.dropLast()) : root
-        return "\(r)/\(Registry.slug(e.vendorName))/\(Registry.slug(e.family)).yaml"
+        return "\(r)/\(Registry.folderName(vendorName: e.vendorName))/\(Registry.fileStem(family: e.family)).yaml"
     }
 }

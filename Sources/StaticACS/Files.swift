@@ -1,4 +1,5 @@
 import PCIConfig
+import SafeFiles
 
 extension StaticACSTable {
     /// Firmware tables as files: `<directory>/acs-table-<vvvv>-<family>.h` (see `suggestedFileName`;
@@ -20,12 +21,22 @@ extension StaticACSTable {
         return out
     }
 
+    /// Whether `path` (relative to an output folder) names a table `files(_:directory:)` writes
+    /// with the default directory: `acs-tables/acs-table-*.h`. Such a file that a run of
+    /// `generate` or `run` did not write is an earlier run's (stale) and is removed.
+    public static func isOutput(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0] == "acs-tables" && parts[1].hasPrefix("acs-table-") && parts[1].hasSuffix(".h")
+    }
+
     /// A file name for the table: `acs-table-<vvvv>-<family>.h` for a family, e.g.
-    /// `acs-table-8086-82576.h` (lower case, other characters as `-`), `acs-table-<bdf>.h` for a function.
+    /// `acs-table-8086-82576.h` (lower case, other characters as `-`; the family cut so that the
+    /// name, with a `-N` suffix, stays within `FileName.maxBytes`), `acs-table-<bdf>.h` for a function.
     public var suggestedFileName: String {
         switch subject {
         case let .family(vendor, _, family, _):
-            "acs-table-\(hex(vendor, width: 4))-\(cIdentifierPart(family).replacingUnderscores()).h"
+            "acs-table-\(hex(vendor, width: 4))-"
+                + FileName.fitting(cIdentifierPart(family).replacingUnderscores(), bytes: FileName.maxBytes - 24) + ".h"
         case let .function(f):
             "acs-table-\(f.address.description.map { $0.isHexDigit ? String($0) : "-" }.joined()).h"
         }

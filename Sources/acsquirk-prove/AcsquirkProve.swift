@@ -2,6 +2,7 @@ import ArgumentParser
 import BootProof
 import Foundation
 import Registry
+import SafeFiles
 
 /// `acsquirk-prove` (`make prove`): generated quirks proven in booted kernels. A development tool
 /// of this checkout, not part of the installed acsquirk: it needs QEMU, Debian's kernel packages,
@@ -102,14 +103,14 @@ struct AcsquirkProve: AsyncParsableCommand {
         let proven = proofs.filter(\.proven).count
         report += "\n\(proven) of \(proofs.count) case(s) proven in \(Int(Date().timeIntervalSince(start))) s\n"
         print(report, terminator: "")
-        try? report.write(toFile: (work as NSString).appendingPathComponent("report.txt"), atomically: true, encoding: .utf8)
+        _ = try? OutputFile.write(report, to: (work as NSString).appendingPathComponent("report.txt"))
         if proven != proofs.count { throw ExitCode(1) }
         if pin {
             guard routes.count == 2, names.isEmpty else { fail("--pin needs every case on both routes (no --route, no case names)") }
             let text = "# The versions `make prove` last proved every case of this folder with, on both routes\n"
                 + "# (written by acsquirk-prove --pin; each run prints whether it still proves with these).\n"
                 + versions.map { "\($0.name): \($0.value)\n" }.joined()
-            do { try text.write(toFile: pinFile, atomically: true, encoding: .utf8) } catch { fail("cannot write \(pinFile): \(error)") }
+            do { try OutputFile.write(text, to: pinFile) } catch { fail("cannot write: \(error)") }
             print("pinned in \(pinFile)")
         }
     }

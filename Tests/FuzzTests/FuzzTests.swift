@@ -11,7 +11,7 @@ import TestSupport
     /// Mutated inputs per target with the fixed seed, and the time they may take at most (the
     /// run stops early and says how far it got).
     static let runs: [String: (iterations: Int, seconds: Double)] = ["dump": (1500, 40), "config": (6000, 40), "text": (1500, 30),
-                                                                            "snapshot": (1000, 20)]
+                                                                            "snapshot": (1000, 20), "yaml": (3000, 40)]
     static let seed = "0x5eed"
 
     @Test func everyTargetHasABudgetAndAFolder() {

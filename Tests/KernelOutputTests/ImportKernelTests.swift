@@ -178,7 +178,7 @@ import TestSupport
         do {
             _ = try KernelImporter.importTree("/nonexistent/tree")
         } catch {
-            #expect(error.description == "/nonexistent/tree/drivers/pci/quirks.c: cannot read the file (is /nonexistent/tree a kernel tree?)")
+            #expect(error.description == "/nonexistent/tree/drivers/pci/quirks.c: cannot read: no such file or directory (is /nonexistent/tree a kernel tree?)")
         }
         try withTemporaryDirectory("fake-tree") { dir in
             let fm = FileManager.default

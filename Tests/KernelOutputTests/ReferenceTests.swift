@@ -1,6 +1,7 @@
 import Foundation
 import KernelOutput
 import Registry
+import SafeFiles
 import Testing
 import TestSupport
 
@@ -23,7 +24,7 @@ struct ReferenceTests {
         let root = (expected as NSString).appendingPathComponent(dir)
         if recording {
             try? FileManager.default.removeItem(atPath: subdir.isEmpty ? root : root + "/" + subdir)
-            try OutputWriter.write(files, under: root)
+            try OutputFolder(root).replace(with: files.map { OutputFolder.File($0.path, $0.text) })
         }
         let committed = try FileManager.default.subpathsOfDirectory(atPath: root)
             .filter { subdir.isEmpty || $0.hasPrefix(subdir + "/") }

@@ -2,6 +2,7 @@ import Foundation
 import PCIAccess
 import PCIConfig
 import Pipeline
+import SafeFiles
 import Testing
 import TestSupport
 
@@ -93,7 +94,7 @@ import TestSupport
         }
     }
 
-    /// stdout by default; a device is written into, never replaced; a directory is refused.
+    /// stdout by default; /dev/null discards (and stays the device); a directory and a link are refused.
     @Test func writesSafely() async throws {
         let root = try Self.sysfs()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -107,14 +108,21 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         guard let bad = try await acsquirk(["snapshot", "--sysfs-root", root.path, "--proc-root", root.path + "/proc", "-o", dir.path]) else { return }
         #expect(bad.status == 2 && bad.stderr.contains("not a regular file"))
-        // A regular file is replaced whole (staged next to it, then renamed), through a symlink too.
+        // A regular file is replaced whole (staged next to it, then renamed); a symbolic link is
+        // neither replaced nor written through (issue #15: the one writer, SafeFiles.OutputFile).
         let target = dir.appendingPathComponent("old.txt").path
         try "old\n".write(toFile: target, atomically: true, encoding: .utf8)
+        try OutputFile.write("new\n", to: target)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new\n")
         let link = dir.appendingPathComponent("link.txt").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        try OutputFile.write("new\n", to: link)
+        #expect(throws: FileError.self) { try OutputFile.write("other\n", to: link) }
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "new\n")
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == target)
+        guard let linked = try await acsquirk(["snapshot", "--sysfs-root", root.path, "--proc-root", root.path + "/proc", "-o", link])
+        else { return }
+        #expect(linked.status == 2 && linked.stderr.contains("\(link): is a symbolic link to \(target)"), "\(linked.stderr)")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["link.txt", "old.txt"])
     }
 

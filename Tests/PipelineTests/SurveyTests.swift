@@ -145,6 +145,14 @@ import TestSupport
         #expect(text.stdout.contains("junk.txt: unreadable:"))
         #expect(text.stdout.contains("Devices without ACS and without a quirk"))
 
+        // --svg goes through the one writer (SafeFiles.OutputFile): a FIFO there is refused and stays.
+        let fifo = outDir.appendingPathComponent("fifo.svg").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        guard let refused = try await acsquirk(["survey", "--svg", fifo, Fixtures.path("qemu/f-quirk/vvv.txt")]) else { return }
+        #expect(refused.status == 2 && refused.stderr.contains("\(fifo): is a FIFO"), "\(refused.stderr)")
+        var st = stat()
+        #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
+
         guard let missing = try await acsquirk(["survey", dir.appendingPathComponent("nope").path]) else { return }
         #expect(missing.status == 2 && missing.stderr.contains("no such file or folder"))
         guard let none = try await acsquirk(["survey", dir.appendingPathComponent("junk.txt").path]) else { return }

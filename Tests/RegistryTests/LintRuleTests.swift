@@ -12,7 +12,9 @@ func lintExample(_ ex: RuleExample) throws -> (diagnostics: [Diagnostic], expect
     for f in ex.files {
         let full = root.appendingPathComponent(f.path).path
         let (bytes, exp) = f.materialize()
-        if let bytes {
+        if case .folder = f.content {
+            try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+        } else if let bytes {
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
             try Data(bytes).write(to: URL(fileURLWithPath: full))
@@ -20,6 +22,7 @@ func lintExample(_ ex: RuleExample) throws -> (diagnostics: [Diagnostic], expect
         paths.append(full)
         expected[full] = exp
     }
+    if let lint = ex.lint { paths = lint.map { root.appendingPathComponent($0).path } }
     let result = Registry.lint(paths: paths, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
     return (result.diagnostics, expected, root)
 }

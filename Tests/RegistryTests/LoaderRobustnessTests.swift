@@ -167,6 +167,8 @@ import TestSupport
         }
     }
 
+    /// Hidden folders are skipped, each named in a `hidden-file` warning when it holds registry
+    /// files (issue #15: never skipped without a word).
     @Test func directoryWalkTakesOnlyYAMLAndSkipsHiddenFolders() throws {
         try withTemporaryDirectory { dir in
             let fm = FileManager.default
@@ -179,7 +181,8 @@ import TestSupport
             try Data("{}".utf8).write(to: dir.appendingPathComponent("schema.json"))
             try Data("notes".utf8).write(to: dir.appendingPathComponent("README.md"))
             let r = Registry.load(paths: [dir.path])
-            #expect(r.diagnostics.isEmpty)
+            #expect(r.diagnostics.map { "\($0.path) \($0.rule) \($0.severity.rawValue)" }
+                == [dir.path + "/.git hidden-file warning", dir.path + "/wangxun/.hidden hidden-file warning"])
             #expect(r.entries.map { URL(fileURLWithPath: $0.path).lastPathComponent } == ["sp-10gbe.yaml"])
         }
     }

@@ -102,16 +102,6 @@ import TestSupport
         #expect(try roundTrip(e) == e)
     }
 
-    @Test func writesAtomically() throws {
-        try withTemporaryDirectory { dir in
-            let p = dir.appendingPathComponent("a/b/c.yaml").path
-            try RegistryWriter.writeAtomically("one\n", to: p)
-            try RegistryWriter.writeAtomically("two\n", to: p)
-            #expect(try String(contentsOfFile: p, encoding: .utf8) == "two\n")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("a/b").path) == ["c.yaml"])
-        }
-    }
-
     @Test func slugs() {
         #expect(Registry.slug("SP 10GbE") == "sp-10gbe")
         #expect(Registry.slug("LX2xx0/LX2xx2") == "lx2xx0-lx2xx2")

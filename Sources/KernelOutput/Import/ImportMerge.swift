@@ -1,6 +1,7 @@
 import Foundation
 import PCIConfig
 import Registry
+import SafeFiles
 
 extension KernelImporter {
     /// One file `import-kernel` writes: the entry and where.
@@ -74,9 +75,17 @@ extension KernelImporter {
         return files
     }
 
-    /// Writes planned files atomically, returning their paths.
-    public static func write(_ files: [PlannedFile]) throws -> [String] {
-        for f in files { try RegistryWriter.writeAtomically(RegistryWriter.yaml(f.entry), to: f.path) }
-        return files.map(\.path)
+    /// Writes planned files (paths under `out`, as `plan` makes them) together or not at all
+    /// (`OutputFolder.replace`: other files in `out` are kept); `written` holds their paths.
+    public static func write(_ files: [PlannedFile], into out: String) throws(FileError) -> WriteReport {
+        let root = out.hasSuffix("/") ? out : out + "/"
+        var outputs: [OutputFolder.File] = []
+        for f in files {
+            guard f.path.hasPrefix(root) else { throw FileError(f.path, "is not inside \(out)") }
+            outputs.append(OutputFolder.File(String(f.path.dropFirst(root.count)), RegistryWriter.yaml(f.entry)))
+        }
+        var report = try OutputFolder(out).replace(with: outputs)
+        report.written = files.map(\.path)
+        return report
     }
 }

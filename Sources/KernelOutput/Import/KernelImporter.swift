@@ -1,6 +1,7 @@
 import Foundation
 import PCIConfig
 import Registry
+import SafeFiles
 
 /// Registry entries for a kernel tree's `pci_dev_acs_enabled[]` (drivers/pci/quirks.c), read
 /// through the one reader of that file (`QuirksSource`), with the conditions and ID lists that
@@ -154,22 +155,21 @@ public enum KernelImporter {
         return entries
     }
 
-    /// Writes `entries` under `out` (`<out>/<vendor>/<family>.yaml`, atomically), returning the paths.
-    public static func write(_ entries: [QuirkEntry], to out: String) throws -> [String] {
-        var written: [String] = []
-        for e in entries {
-            let p = RegistryWriter.path(for: e, root: out)
-            try RegistryWriter.writeAtomically(RegistryWriter.yaml(e), to: p)
-            written.append(p)
-        }
-        return written
+    /// Writes `entries` under `out` (`<out>/<vendor>/<family>.yaml`, together or not at all, see
+    /// `OutputFolder.replace`; other files in `out` are kept), returning the paths.
+    public static func write(_ entries: [QuirkEntry], to out: String) throws(FileError) -> [String] {
+        try write(entries.map { PlannedFile(entry: $0, path: RegistryWriter.path(for: $0, root: out), merged: false, warnings: []) },
+                  into: out).written
     }
 
     /// `VERSION.PATCHLEVEL.SUBLEVEL` from the tree's Makefile (SUBLEVEL 0 omitted, EXTRAVERSION kept).
     static func version(_ tree: String) throws(KernelOutputError) -> String {
         let path = tree + "/Makefile"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw .tree(SourceLocation(path: path), "cannot read the file")
+        let text: String
+        do throws(FileError) {
+            text = try TextFile.read(path)
+        } catch {
+            throw .tree(SourceLocation(path: path), error.problem)
         }
         var v: [String: String] = [:]
         for line in text.split(separator: "\n").prefix(20) {

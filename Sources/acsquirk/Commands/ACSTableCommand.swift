@@ -3,6 +3,7 @@ import Foundation
 import PCIAccess
 import LinuxPCI
 import PCIConfig
+import SafeFiles
 import StaticACS
 
 /// `acsquirk acs-table`: an ACS extended capability for one function, placed into its extended
@@ -55,17 +56,18 @@ struct ACSTableCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the existing extended capabilities, their sizes and the placement to stderr.")
     var explain = false
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Write to FILE (atomically) instead of stdout.", valueName: "FILE"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to FILE instead of stdout: staged next to it and renamed over it (a regular file or a new path; links and special files are refused). `-` or /dev/stdout is stdout.", valueName: "FILE"))
     var output: String?
 
     func run() async throws {
         do {
             let text = try build()
             if let output {
-                do {
-                    try text.write(toFile: output, atomically: true, encoding: .utf8)
+                do throws(FileError) {
+                    let report = try OutputFile.write(text, to: output)
+                    for m in report.messages { note(m) }
                 } catch {
-                    throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
+                    throw CommandFailure(error.description)
                 }
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))

@@ -18,8 +18,11 @@ struct GenerateCommand: AsyncParsableCommand {
             from --kernel-tree (its drivers/pci/quirks.c and pci_ids.h) or, without it, from the \
             registry's upstream entries. The registry is linted first: entries that fail lint get \
             no code (exit 2). Entries the kernel already covers are reported and get no \
-            stub. Output is deterministic; all files are written or none (stale DIR/quirks/*.c files \
-            are removed after a successful run). Exit 2 on registry, template or tree errors.
+            stub. Output is deterministic. All files land together or none does (DIR is staged whole \
+            next to itself and exchanged with it in one rename); DIR/quirks/*.c and \
+            DIR/acs-tables/acs-table-*.h files of an earlier run that this run did not write are \
+            removed, other files in DIR are kept; a link or special file where an output goes is \
+            refused. Exit 2 on registry, template, tree or output errors (then DIR is as it was).
             """
     )
 
@@ -48,9 +51,10 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }
         let files = stubs.files.map { (path: $0.path, text: $0.text) } + extra
-        _ = try KernelOutputCLI.guarded { try OutputWriter.write(files, under: out, removingStale: ".c", in: ["quirks"]) }
+        let report = try KernelOutputCLI.write(files, into: out, stale: { StubFiles.isOutput($0.path) || StaticACSTable.isOutput($0.path) })
 
         for f in files { KernelOutputCLI.say("wrote \((out as NSString).appendingPathComponent(f.path))") }
+        for r in report.removed { KernelOutputCLI.say("removed \((out as NSString).appendingPathComponent(r)) (not generated any more)") }
         for s in stubs.skipped where s.entry.entry.kernel.status != .upstream {
             KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KernelOutput
 import Registry
+import SafeFiles
 
 /// `acsquirk import-kernel --kernel-tree DIR [--out quirks]`: registry entries for the whole
 /// `pci_dev_acs_enabled[]` table of a kernel tree (upstream entries, one file per family).
@@ -12,7 +13,8 @@ struct ImportKernelCommand: AsyncParsableCommand {
         discussion: """
             Reads DIR/drivers/pci/quirks.c (the pci_dev_acs_enabled[] rows in order, and the ID lists and \
             conditions inside the quirk functions) and DIR/include/linux/pci_ids.h, and writes one \
-            upstream entry per product family to OUT/<vendor>/<family>.yaml (atomically). Rows the \
+            upstream entry per product family to OUT/<vendor>/<family>.yaml, all together or none \
+            (OUT is staged next to itself and exchanged with it in one rename). Rows the \
             registry already records (OUT's upstream entries, then the project's quirks/) keep their \
             family, vendor name, first release and notes; other rows are grouped by vendor, function \
             and table comment. A new or \
@@ -49,14 +51,15 @@ struct ImportKernelCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         let files = KernelImporter.plan(result, existing: existing, out: out)
-        let written: [String]
-        do {
-            written = try KernelImporter.write(files)
+        let report: WriteReport
+        do throws(FileError) {
+            report = try KernelImporter.write(files, into: out)
         } catch {
-            Console.error("acsquirk import-kernel: cannot write into \(out): \(error)")
+            Console.error("acsquirk import-kernel: \(error) (nothing written)")
             throw ExitStatus.badInput
         }
-        for p in written { Console.line(p) }
+        for m in report.messages { Console.error("acsquirk import-kernel: \(m)") }
+        for p in report.written { Console.line(p) }
         for f in files where f.merged { Console.error("\(f.path): now upstream (\(f.entry.kernel.function ?? ""), rows \(f.entry.kernel.table.map { String($0.row) }.joined(separator: ", ")))") }
         for w in files.flatMap(\.warnings) { Console.error("warning: \(w)") }
         Console.error("imported \(result.rowCount) rows of Linux \(result.kernelVersion) into \(files.count) entries under \(out)")

@@ -3,6 +3,7 @@ import Foundation
 import KernelOutput
 import PCIAccess
 import Registry
+import SafeFiles
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,24 @@ enum KernelOutputCLI {
     /// The templates from --templates, else the shipped ones (`TemplateSet.locate`).
     static func templates(_ explicit: String?) throws -> CodeRenderer {
         CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: explicit)))
+    }
+
+    /// Writes `files` into the folder `out` (`OutputFolder.replace`: together or not at all),
+    /// removing the files of an earlier run that `stale` recognises (by their path relative to
+    /// `out`, and their text where that decides: `PatchSeries.isEarlierPatch`). Prints what the
+    /// write has to say (leftovers of interrupted runs removed, notes) to stderr; an error is
+    /// printed and becomes exit 2.
+    static func write(_ files: [(path: String, text: String)], into out: String,
+                      stale: (OutputFolder.Existing) -> Bool = { _ in false }) throws -> WriteReport {
+        do throws(FileError) {
+            let report = try OutputFolder(out).replace(with: files.map { OutputFolder.File($0.path, $0.text) },
+                                                       stale: stale)
+            for m in report.messages { error("acsquirk: \(m)") }
+            return report
+        } catch {
+            self.error("acsquirk: \(error) (nothing written)")
+            throw ExitStatus.badInput
+        }
     }
 
     /// Runs `body`; a KernelOutputError is printed and becomes exit 2.

@@ -100,7 +100,8 @@ struct NewCommand: AsyncParsableCommand {
                 }
                 for u in scaffold.unknownACS { PipelineCLI.error("warning: \(u) (--force: written anyway)") }
             }
-            try EntryScaffolder.write(scaffold)
+            let report = try EntryScaffolder.write(scaffold)
+            for m in report.messages { PipelineCLI.error(m) }
         } catch {
             PipelineCLI.error("acsquirk new: \(error.message)")
             throw ExitStatus.badInput

@@ -33,9 +33,10 @@ struct PatchCommand: AsyncParsableCommand {
             the series. The submitter (From: and Signed-off-by:) is --from, else git config \
             user.name/user.email, else nothing is written (exit 2). The entries' confirmed-by \
             people are named in the message and copied (Cc:); only acks given on the list \
-            (kernel.acked-by) become Acked-by:. All files are written or none; patch files an \
-            earlier run of acsquirk wrote into --out that this run did not write are removed. \
-            Exit 2 on bad input.
+            (kernel.acked-by) become Acked-by:. All files land together or none does (see \
+            `generate`); a link or special file where one goes is refused. Patch files an earlier \
+            run of acsquirk wrote into --out (or a vendor folder in it) that this run did not \
+            write are removed; other files are kept. Exit 2 on bad input.
             """
     )
 
@@ -85,26 +86,23 @@ struct PatchCommand: AsyncParsableCommand {
         }
         let all = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(registry, command: "patch"))
         let layout = series
-        let (produced, removed): ([PatchSeries], [String]) = try KernelOutputCLI.guarded {
+        let (produced, tree): ([PatchSeries], KernelTreeFiles) = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)
             let renderer = try KernelOutputCLI.templates(templates)
             let source = try tree.source()
             let when = date.flatMap(MailDate.normalizeRFC2822)
-            let made: [PatchSeries]
             switch layout {
             case .one:
-                made = [try PatchSeries(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
-                                        from: submitter, date: when)]
+                return ([try PatchSeries(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
+                                         from: submitter, date: when)], tree)
             case .perVendor:
-                made = try PatchSeries.perVendor(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
-                                                 from: submitter, date: when)
+                return (try PatchSeries.perVendor(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
+                                                  from: submitter, date: when), tree)
             }
-            let removed = try OutputWriter.write(made.flatMap(\.files), under: out, removingStale: ".patch",
-                                                 isOurs: PatchSeries.isAcsquirkMessage)
-            if apply, let one = made.first, !one.patches.isEmpty { try tree.apply(one.finalText) }
-            return (made, removed)
         }
+        let report = try KernelOutputCLI.write(produced.flatMap(\.files), into: out, stale: { PatchSeries.isEarlierPatch($0) })
+        if apply, let one = produced.first, !one.patches.isEmpty { try KernelOutputCLI.guarded { try tree.apply(one.finalText) } }
         for s in produced {
             for f in s.files {
                 KernelOutputCLI.say((out as NSString).appendingPathComponent(f.path))
@@ -117,7 +115,7 @@ struct PatchCommand: AsyncParsableCommand {
             KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
         }
         for n in produced.flatMap(\.notes) { KernelOutputCLI.say("note: \(n)") }
-        for r in removed { KernelOutputCLI.say("removed stale \(r)") }
+        for r in report.removed { KernelOutputCLI.say("removed stale \((out as NSString).appendingPathComponent(r))") }
         let count = produced.map(\.patches.count).reduce(0, +)
         if count == 0 {
             KernelOutputCLI.say("no patches: the tree already covers the selected entries")

@@ -23,7 +23,11 @@ struct RunCommand: AsyncParsableCommand {
             links to every file; no picture without graphviz). Writes into OUT: scan.txt/.json, \
             check.txt/.json, groups.txt/.json/.dot/.svg, quirks/<vendor>.c, acs-tables/*.h, \
             patches/*.patch (with 0000-cover-letter.patch for more than one), index.html, \
-            summary.txt. \
+            summary.txt, all in one go at the end: OUT is staged whole next to itself and exchanged \
+            with it in one rename, so it always holds the files of exactly one run (outputs of an \
+            earlier run this one did not make are removed, patches only from OUT/patches and only \
+            those acsquirk wrote; other files kept). A link or special file where an output goes is \
+            refused. A run that stops on lint errors or bad input writes nothing. \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
@@ -78,6 +82,7 @@ struct RunCommand: AsyncParsableCommand {
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
+        for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
             for d in lint.diagnostics { PipelineCLI.error(d.description) }
         }

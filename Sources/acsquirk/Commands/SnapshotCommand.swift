@@ -1,6 +1,7 @@
 import ArgumentParser
 import PCIAccess
 import Pipeline
+import SafeFiles
 
 /// `acsquirk snapshot [-o FILE]`: one file with everything acsquirk reads on this machine
 /// (docs/input-formats.md#snapshot).
@@ -16,7 +17,8 @@ struct SnapshotCommand: AsyncParsableCommand {
             Attach it to a bug report; `acsquirk groups --dump FILE` replays the prediction and \
             compares it with the recorded groups (a difference is a finding, exit 1), and every \
             other command reads it as it reads a dump. Writes to stdout, or atomically to -o FILE \
-            (staged next to it and renamed; a device or FIFO is written into, never replaced). \
+            (staged next to it and renamed, its permissions kept; a link, folder, FIFO or device is \
+            refused and left as it is; -o - or /dev/stdout is stdout, /dev/null discards). \
             Exit 0 written (warnings on stderr, e.g. not root), 2 nothing written.
             """)
 
@@ -43,10 +45,11 @@ struct SnapshotCommand: AsyncParsableCommand {
             Console.out(snapshot.text)
             return
         }
-        do throws(PipelineError) {
-            try OutputFile.write(snapshot.text, to: output)
+        do throws(FileError) {
+            let report = try OutputFile.write(snapshot.text, to: output)
+            for m in report.messages { Console.error("acsquirk snapshot: \(m)") }
         } catch {
-            Console.error("acsquirk snapshot: \(error.message)")
+            Console.error("acsquirk snapshot: \(error) (nothing written)")
             throw ExitStatus.badInput
         }
         Console.error("acsquirk snapshot: wrote \(output) (\(snapshot.functions.count) functions, "

@@ -4,6 +4,7 @@ import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
+import SafeFiles
 
 /// `acsquirk survey PATH…`: IOMMU groups of many machines, and which devices without ACS would
 /// help the most machines with a quirk (docs/survey.md).
@@ -89,10 +90,11 @@ struct SurveyCommand: AsyncParsableCommand {
         case .json: Console.out(SurveyOutput.jsonEnd(summary: summary, unreadable: totals.unreadable, anyReport: !first))
         }
         if let svg {
-            do throws(PipelineError) {
-                try OutputFile.write(SurveyOutput.svg(summary: summary, top: top), to: svg)
+            do throws(FileError) {
+                let report = try OutputFile.write(SurveyOutput.svg(summary: summary, top: top), to: svg)
+                for m in report.messages { Console.error("acsquirk survey: \(m)") }
             } catch {
-                Console.error("acsquirk survey: \(error.message)")
+                Console.error("acsquirk survey: \(error) (nothing written)")
                 throw ExitStatus.badInput
             }
         }
