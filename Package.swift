@@ -27,10 +27,13 @@ let package = Package(
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
         // The quirk registry: schema, YAML loading with locations, lint.
+        // A release build is what `make install` and `make dist` ship: it finds its registry next
+        // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
+        // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
             "PCIConfig", "PCIAccess",
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Bus tree and Linux's pci_device_group(), step by step.
         .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
@@ -53,6 +56,16 @@ let package = Package(
         ]),
         .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "Topology", "Registry", "KernelOutput"],
                           path: "Benchmarks/acsquirk-bench"),
+        // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
+        .target(name: "BootProof", dependencies: [
+            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "acsquirk-prove", dependencies: [
+            "BootProof", "Registry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
         .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig"], path: "Fuzz/FuzzKit"),
@@ -60,7 +73,7 @@ let package = Package(
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
-            "PCIConfig",
+            "PCIConfig", "Topology",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
@@ -73,6 +86,9 @@ let package = Package(
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+        ]),
+        .testTarget(name: "BootProofTests", dependencies: [
+            "BootProof", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "TestSupport",

@@ -55,11 +55,11 @@ public struct TemplateSet: Sendable {
         library.render(view, withTemplate: name) ?? ""
     }
 
-    /// Finds the templates directory: `explicit` if given; else the project's `templates/` as
-    /// `ProjectResources.locate` (module Registry) finds it: `$ACSQUIRK_HOME/templates`,
-    /// `./templates`, then the repository the binary was built in, from the executable's real path
-    /// (`.build/debug/acsquirk` -> `templates/`); else `templates` (whose absence `init` reports,
-    /// naming `--templates DIR`).
+    /// Finds the templates directory: `explicit` if given; else the templates acsquirk shipped
+    /// with, as `ProjectResources.locate` (module Registry) finds them: `../share/acsquirk/templates`
+    /// next to the executable, `$ACSQUIRK_HOME/templates`, the checkout holding the executable, the
+    /// checkout it was built from; else `templates` (whose absence `init` reports, naming
+    /// `--templates DIR`).
     public static func locate(explicit: String?) -> String {
         explicit ?? ProjectResources.locate("templates") ?? "templates"
     }

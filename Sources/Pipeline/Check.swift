@@ -2,12 +2,15 @@ import Foundation
 import PCIAccess
 import PCIConfig
 import Registry
+import Topology
 
 /// What `acsquirk check` assumes about the platform and the kernel.
 public struct CheckOptions: Hashable, Sendable {
     /// Kernel profile for the group prediction (`6.1`, `6.12`, `7.3`); `nil`: the newest. Commands
     /// pass `KernelProfile.resolve(_:live:)` (the running kernel's profile on the live system).
     public var kernel: String?
+    /// `KernelProfile.resolve`'s note on that choice (a running kernel newer than every profile).
+    public var kernelNote: String?
     /// The dump was taken without an IOMMU: model the ACS controls Linux would enable.
     public var assumeIOMMU: Bool
     /// An AMD IOMMU (ACPI IVRS) is present: the AMD southbridge quirk answers.
@@ -15,19 +18,30 @@ public struct CheckOptions: Hashable, Sendable {
     /// Assume the Intel PCH RCBA workaround fails on every quirked PCH root port.
     public var pchWorkaroundFails: Bool
 
-    /// The functions come from an `lspci -xxxx` dump, not this machine: findings say "in this
-    /// dump" instead of "on this machine".
-    public var fromDump: Bool = false
+    /// The `lspci -xxxx` dump the functions come from, as the user named it (nil: this machine):
+    /// findings say "in this dump" instead of "on this machine", and the `acsquirk new` commands
+    /// the check suggests read the same dump.
+    public var dump: String?
+
+    /// Whether the functions come from a dump rather than this machine.
+    public var fromDump: Bool { dump != nil }
 
     /// Where the functions are, for sentences: "on this machine" or "in this dump".
     public var place: String { fromDump ? "in this dump" : "on this machine" }
 
+    /// The group predictor's options for these.
+    public var predictionOptions: PredictionOptions {
+        PredictionOptions(kernel: kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest, assumeIOMMU: assumeIOMMU,
+                          amdIVRS: amdIVRS, pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
+    }
+
     /// The kernel profiles the group predictor knows.
     public static let kernelProfiles = ["6.1", "6.12", "7.3"]
 
-    public init(kernel: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false, pchWorkaroundFails: Bool = false,
-                fromDump: Bool = false) {
-        self.fromDump = fromDump
+    public init(kernel: String? = nil, kernelNote: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
+                pchWorkaroundFails: Bool = false, dump: String? = nil) {
+        self.kernelNote = kernelNote
+        self.dump = dump
         self.kernel = kernel
         self.assumeIOMMU = assumeIOMMU
         self.amdIVRS = amdIVRS
@@ -55,15 +69,15 @@ public struct CheckOptions: Hashable, Sendable {
 public enum RegistryCheck {
     /// Runs the check. `functions` as read (any order; all-ones functions are skipped),
     /// `entries` the entries to check, `context` further registry entries that are not reported
-    /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the whole
-    /// `quirks/` folder while one new file is checked; an entry in both counts once, as checked),
+    /// but count as the kernel's table (their upstream ones) and as coverage (e.g. the shipped
+    /// registry while one new file is checked; an entry in both, by file or by content, counts
+    /// once, as checked),
     /// `source` names the input in the report.
     /// `inputNotes`: what the reader assumed about the input (`PCIReadResult.inputNotes`), listed first among the notes.
     public static func run(functions: [PCIFunction], entries: [LoadedEntry], context: [LoadedEntry] = [],
                            source: String, options: CheckOptions = CheckOptions(), inputNotes: [String] = []) -> CheckReport {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
-        let checkedPaths = Set(entries.map { canonicalPath($0.path) })
-        let all = entries + context.filter { !checkedPaths.contains(canonicalPath($0.path)) }
+        let all = entries + Registry.newEntries(in: context, besides: entries)
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
         let views = present.map { analysis.view(of: $0) }
         let index = RegistryIndex(entries)
@@ -173,11 +187,6 @@ public enum RegistryCheck {
                            upstreamEntries: all.filter { $0.entry.kernel.status == .upstream }.count,
                            functions: present.count, checks: checks, uncovered: uncovered,
                            findings: findings.sorted(), notes: inputNotes.map { "input: " + $0 } + analysis.notes)
-    }
-
-    /// `path` made absolute and standardized, to tell whether two loaded files are the same.
-    static func canonicalPath(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// The `devices[i]` field that covers `device` (for file:line).

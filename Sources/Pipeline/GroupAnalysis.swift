@@ -24,9 +24,7 @@ final class GroupAnalysis {
 
     init(functions: [PCIFunction], entries: [LoadedEntry], options: CheckOptions) {
         self.options = options
-        let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
-        predictionOptions = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
-                                              pchWorkaroundFails: options.pchWorkaroundFails)
+        predictionOptions = options.predictionOptions
         tree = BusTopology(functions: functions)
         upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
         base = QuirkTable(entries: upstream)
@@ -214,10 +212,10 @@ final class GroupAnalysis {
                     : "no entry needed: it has an ACS capability and Linux enables \(names) when an IOMMU is on; this input shows them off (a dump taken without an IOMMU? --assume-iommu models it)"
             } else if d.type?.isDownstreamFacingPort == true {
                 suggestion = "a vendor would need to confirm that \(d.idString) \(v.kindDescription)s never forward peer-to-peer "
-                    + "between ports or the devices below them (an entry of kind ports-isolated: acsquirk new --device \(bdf))"
+                    + "between ports or the devices below them (an entry of kind ports-isolated: \(newCommand(bdf)))"
             } else {
                 suggestion = "a vendor would need to confirm that the functions of \(d.idString) never do peer-to-peer with each other "
-                    + "(an entry of kind no-peer-to-peer: acsquirk new --device \(bdf))"
+                    + "(an entry of kind no-peer-to-peer: \(newCommand(bdf)))"
             }
             out.append(UncoveredDevice(
                 bdf: bdf, id: d.idString, name: f.names.map { "\($0.class): \($0.vendor) \($0.device)" },
@@ -226,6 +224,23 @@ final class GroupAnalysis {
                 suggestion: suggestion, needsEntry: needsEntry, conventional: !d.isPCIe))
         }
         return out.sorted { $0.bdf < $1.bdf }
+    }
+}
+
+extension GroupAnalysis {
+    /// The `acsquirk new` command that scaffolds an entry for the device at `bdf` from the same
+    /// input: `--dump FILE` when the check read a dump (the path shell-quoted as needed).
+    func newCommand(_ bdf: String) -> String {
+        "acsquirk new" + (options.dump.map { " --dump " + shellWord($0) } ?? "") + " --device \(bdf)"
+    }
+
+    /// `s` as one POSIX shell word: unchanged when it holds only characters no shell treats
+    /// specially, else in single quotes (an inner `'` written `'\''`).
+    func shellWord(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._-+,:=@%".unicodeScalars.contains($0))
+        }
+        return plain ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

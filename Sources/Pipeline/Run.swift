@@ -8,15 +8,19 @@ import Topology
 
 /// What `acsquirk run` is asked to do.
 public struct RunConfiguration: Sendable {
-    /// Registry files or folders (`quirks`).
+    /// Registry files or folders: the entries to lint, check and generate code for (`quirks`).
     public var registry: [String]
+    /// The shipped registry (`Registry.shippedRegistryPath()`): its upstream entries are the
+    /// kernel's table and its other entries coverage, whatever `registry` holds, so a run on a
+    /// folder of new entries never predicts with an empty table. `nil`: `registry` alone.
+    public var shipped: String?
     /// An `lspci -xxxx` dump; `nil`: this machine through sysfs.
     public var dump: String?
     /// A kernel source tree: the quirk table is read from it and a patch series is written.
     public var kernelTree: String?
     /// Output directory (`out`).
     public var out: String
-    /// Templates directory (`nil`: `./templates`, else the repository the binary was built in).
+    /// Templates directory (`nil`: the shipped templates, `TemplateSet.locate`).
     public var templates: String?
     /// Platform and kernel assumptions for the check and the groups.
     public var check: CheckOptions
@@ -27,11 +31,12 @@ public struct RunConfiguration: Sendable {
     /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
     public var from: Identity?
 
-    public init(registry: [String] = ["quirks"], dump: String? = nil, kernelTree: String? = nil, out: String = "out",
-                templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil,
+    public init(registry: [String] = ["quirks"], shipped: String? = nil, dump: String? = nil, kernelTree: String? = nil,
+                out: String = "out", templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil,
                 from: Identity? = nil) {
         self.from = from
         self.registry = registry
+        self.shipped = shipped
         self.dump = dump
         self.kernelTree = kernelTree
         self.out = out
@@ -78,8 +83,10 @@ public enum PipelineRunner {
         // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
         let explicitKernel = config.check.kernel
-        config.check.kernel = KernelProfile.resolve(config.check.kernel, live: config.dump == nil).rawValue
-        config.check.fromDump = config.dump != nil
+        let kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil)
+        config.check.kernel = kernel.profile.rawValue
+        config.check.kernelNote = kernel.note
+        config.check.dump = config.dump
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], exitCode: 0, summary: "")
         var n = 0
         func stage(_ text: String) {
@@ -122,6 +129,17 @@ public enum PipelineRunner {
             return fail(1, "the registry has lint errors: nothing else was run or written (acsquirk lint \(config.registry.joined(separator: " ")))")
         }
         let entries = lint.entries
+        // The kernel's table (and coverage) from the shipped registry, whatever was linted.
+        var context: [LoadedEntry] = []
+        if let shipped = config.shipped {
+            do throws(PredictionRegistryError) {
+                let reg = try Registry.loadForPrediction(shipped: shipped)
+                context = Registry.newEntries(in: reg.kernel + reg.whatIf, besides: entries)
+            } catch {
+                return fail(2, error.description)
+            }
+        }
+        let kernelContext = context.filter { $0.entry.kernel.status == .upstream }
 
         // 2. scan
         let source: PCISource = config.dump.map { .dump(path: $0) } ?? .live()
@@ -136,8 +154,9 @@ public enum PipelineRunner {
         }
         result.functions = read.functions
         // A snapshot ran a known kernel: its profile, as live.
-        config.check.kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil,
-                                                    recordedRelease: read.recorded?.kernelRelease).rawValue
+        let resolved = KernelProfile.resolve(explicitKernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
+        config.check.kernel = resolved.profile.rawValue
+        config.check.kernelNote = resolved.note
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -158,8 +177,8 @@ public enum PipelineRunner {
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
 
         // 3. check
-        let check = RegistryCheck.run(functions: read.functions, entries: entries, source: label, options: config.check,
-                                      inputNotes: read.inputNotes)
+        let check = RegistryCheck.run(functions: read.functions, entries: entries, context: context, source: label,
+                                      options: config.check, inputNotes: read.inputNotes)
         result.check = check
         do throws(KernelOutputError) {
             try write([("check.txt", check.text()), ("check.json", check.json())])
@@ -169,7 +188,7 @@ public enum PipelineRunner {
         stage("check: \(check.summary)")
 
         // 4. groups
-        let groups = GroupsStage.run(functions: read.functions, entries: entries, source: source, label: label,
+        let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
                                      options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
         do throws(KernelOutputError) {
             try write(groups.files)
@@ -192,7 +211,7 @@ public enum PipelineRunner {
                 quirksSource = s
                 model = QuirkTableModel(source: s)
             } else {
-                model = QuirkTableModel(upstream: entries.map(\.entry))
+                model = QuirkTableModel(upstream: (kernelContext + entries).map(\.entry))
             }
         } catch {
             return fail(2, error.description)
@@ -287,7 +306,7 @@ public enum PipelineRunner {
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }
         if let k = config.check.kernel {
-            lines.append("kernel profile: \(k) (group prediction rules)")
+            lines.append("kernel profile: \(k) (group prediction rules)" + (config.check.kernelNote.map { "; \($0)" } ?? ""))
         }
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
@@ -311,9 +330,8 @@ enum GroupsStage {
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
                     options: CheckOptions, recorded: RecordedSystem? = nil,
                     inputNotes: [String] = []) -> (files: [(path: String, text: String)], summary: String) {
-        let profile = options.kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest
-        let popts = PredictionOptions(kernel: profile, assumeIOMMU: options.assumeIOMMU, amdIVRS: options.amdIVRS,
-                                      pchWorkaroundFails: options.pchWorkaroundFails)
+        let popts = options.predictionOptions
+        let profile = popts.kernel
         let present = functions.filter { !$0.isAllOnes }
         guard !present.isEmpty else { return ([], "no PCI functions: no groups") }
         let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }

@@ -49,8 +49,13 @@ public struct Scaffold: Sendable {
     public var dumpPath: String
     /// The device's functions (serial numbers zeroed), in address order.
     public var functions: [PCIFunction]
-    /// Things the user must know (already covered by an entry, a single-function endpoint, ...).
+    /// Things the user must know (a single-function endpoint, a conventional function, ...).
     public var notes: [String]
+    /// Registry entries that already answer for a function of the device (its ID listed, the
+    /// entry's conditions hold), one sentence each naming the entry's file and line: a second
+    /// entry would duplicate it (lint rule duplicate-device). `acsquirk new` refuses such a device
+    /// (exit 2, nothing written) unless `--force`.
+    public var covered: [String] = []
     /// Functions of the device that already have a working ACS capability (present, advertising
     /// RR and CR, which Linux enables when an IOMMU asks): for them the entry is unnecessary and
     /// `acsquirk check` reports it as an error (rule has-acs). One sentence per function; empty
@@ -80,8 +85,9 @@ public enum EntryScaffolder {
     /// - `functions`: everything read from the system or dump (names optional).
     /// - `family`: the family name; default: the device's pci.ids name (or the common start of
     ///   the names of its functions).
-    /// - `registry`: entries already in the registry: their vendor-name is reused for this vendor
-    ///   (one vendor, one name), and entries that already cover the device are named in `notes`.
+    /// - `registry`: entries already in the registry (the shipped one, then the folder written
+    ///   into): the first one's vendor-name for this vendor is reused (one vendor, one name), and
+    ///   entries that already cover the device are named in `covered`.
     /// - `root`: the registry folder the paths are under (`quirks`).
     /// - `sourceLabel`: where the functions came from, for the comment (`dump.txt`, `this machine`).
     /// - `rebuiltFromText`: the reader's assumptions when the functions were rebuilt from lspci
@@ -126,7 +132,7 @@ public enum EntryScaffolder {
 
         var notes: [String] = []
         let vendor = target.vendorID
-        let vendorName = registry.filter { $0.entry.vendor == vendor }.sorted { $0.path < $1.path }.first?.entry.vendorName
+        let vendorName = registry.first { $0.entry.vendor == vendor }?.entry.vendorName
             ?? names.vendorName(vendor).map(shortVendorName) ?? "Vendor \(hex(vendor, width: 4))"
         let deviceIDs = Array(Set(mine.map(\.deviceID))).sorted()
         let familyName = family ?? familyFromNames(deviceIDs.compactMap { names.deviceName(vendor, $0) })
@@ -167,10 +173,11 @@ public enum EntryScaffolder {
         // Entries that already answer for these functions.
         let index = RegistryIndex(registry)
         var seen = Set<String>()
+        var covered: [String] = []
         for v in views {
             for le in index.entries(vendor: v.vendor, device: v.device) {
                 guard le.entry.conditions(for: v).failing.isEmpty, seen.insert(le.path).inserted else { continue }
-                notes.append("\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))")
+                covered.append("\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))")
             }
         }
         for o in others {
@@ -229,7 +236,7 @@ public enum EntryScaffolder {
         }
         return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
                         dump: record, entryPath: entryPath, dumpPath: dumpPath,
-                        functions: recorded, notes: notes, workingACS: working, unknownACS: unknown)
+                        functions: recorded, notes: notes, covered: covered, workingACS: working, unknownACS: unknown)
     }
 
     /// Writes the entry and its dump. Refuses (and writes nothing) when either file exists;

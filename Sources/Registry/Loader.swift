@@ -330,16 +330,19 @@ struct EntryDecoder {
 /// The registry: loading entries from files and directories, the kernel table view, lint.
 public enum Registry {
     /// Registry files under `paths`: a file is taken as is; a directory is walked recursively for
-    /// `*.yaml` / `*.yml` (hidden entries skipped), sorted by path. A path that does not exist comes
-    /// back in `missing`.
+    /// `*.yaml` / `*.yml` (hidden entries skipped), sorted by path. A file reached twice (a folder
+    /// and a file inside it, the shipped registry given again with `--registry`) is listed once,
+    /// as first reached. A path that does not exist comes back in `missing`.
     public static func files(in paths: [String]) -> (files: [String], missing: [String]) {
         var files: [String] = []
         var missing: [String] = []
+        var seen = Set<String>()
         let fm = FileManager.default
+        func add(_ f: String) { if seen.insert(canonical(f)).inserted { files.append(f) } }
         for p in paths {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else { missing.append(p); continue }
-            if !isDir.boolValue { files.append(p); continue }
+            if !isDir.boolValue { add(p); continue }
             guard let it = fm.enumerator(atPath: p) else { missing.append(p); continue }
             var found: [String] = []
             while let rel = it.nextObject() as? String {
@@ -352,7 +355,7 @@ public enum Registry {
                     found.append(p.hasSuffix("/") ? p + rel : p + "/" + rel)
                 }
             }
-            files += found.sorted()
+            found.sorted().forEach(add)
         }
         return (files, missing)
     }

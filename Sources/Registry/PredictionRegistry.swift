@@ -2,7 +2,7 @@ import Foundation
 
 /// The registry as the IOMMU-group predictor and `check`-like commands use it: the kernel's
 /// `pci_dev_acs_enabled[]` always comes from the **shipped** registry's `upstream` entries
-/// (`quirks/` of this project, found by `ProjectResources.locate("quirks")` from any working
+/// (`quirks/` of the binary's home, `Registry.shippedRegistryPath()`, from any working
 /// directory), and registry paths given by the user only add what-if material on top. A user
 /// registry therefore can never drop or replace the kernel's table (a folder holding one `new`
 /// entry used to leave the table empty).
@@ -30,9 +30,9 @@ public struct PredictionRegistry: Sendable {
 /// Why the registry cannot be used for a prediction. `description` is a complete message for
 /// stderr (commands exit 2).
 public enum PredictionRegistryError: Error, CustomStringConvertible, Sendable {
-    /// `quirks/` was found neither through `ACSQUIRK_HOME`, the current directory nor the
-    /// executable's checkout.
-    case shippedNotFound
+    /// No `quirks/` where `ProjectResources.lookup` looks: `looked` names every place looked at,
+    /// in order.
+    case shippedNotFound(looked: [String])
     /// The shipped registry has errors (or no upstream entries): the kernel table would be wrong.
     case shippedInvalid(path: String, diagnostics: [Diagnostic])
     /// A registry path given by the user cannot be read or has errors.
@@ -40,9 +40,11 @@ public enum PredictionRegistryError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .shippedNotFound:
-            return "cannot find the shipped registry (quirks/), which holds the kernel's quirk table: "
-                + "run from the acsquirk checkout, or set \(ProjectResources.homeVariable) to the directory that holds quirks/"
+        case let .shippedNotFound(looked):
+            return "cannot find the shipped registry (quirks/), which holds the kernel's quirk table; looked at:\n"
+                + looked.map { "  " + $0 + "\n" }.joined()
+                + "install acsquirk with `make install` (PREFIX/share/acsquirk), or set \(ProjectResources.homeVariable) "
+                + "to a directory that holds quirks/ and templates/ (an acsquirk checkout)"
         case let .shippedInvalid(path, diags):
             if diags.isEmpty {
                 return "the shipped registry \(path) holds no upstream entries, so the kernel's quirk table would be empty "
@@ -58,17 +60,34 @@ public enum PredictionRegistryError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Registry {
-    /// The shipped registry folder (`quirks/` of this project) as `ProjectResources.locate`
-    /// finds it, written `quirks` when that is the one in the current directory (so diagnostics
-    /// keep short paths); nil when it cannot be found.
-    public static func shippedRegistryPath() -> String? {
-        guard let found = ProjectResources.locate("quirks") else { return nil }
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("quirks")
-        if cwd.standardizedFileURL.resolvingSymlinksInPath().path
-            == URL(fileURLWithPath: found).standardizedFileURL.resolvingSymlinksInPath().path {
-            return "quirks"
-        }
-        return found
+    /// The shipped registry folder: `quirks/` as `ProjectResources.lookup` finds it
+    /// (`../share/acsquirk` next to the executable, `$ACSQUIRK_HOME`, the checkout holding the
+    /// executable, the checkout it was built from), written relative to the current directory when
+    /// it lies under it (`quirks` inside the checkout, so diagnostics keep short paths).
+    /// - Throws: `.shippedNotFound` naming every place looked at.
+    public static func shippedRegistryPath() throws(PredictionRegistryError) -> String {
+        let found = ProjectResources.lookup("quirks")
+        guard let path = found.path else { throw .shippedNotFound(looked: found.looked) }
+        return ProjectResources.relative(path, to: FileManager.default.currentDirectoryPath)
+    }
+
+    /// The registry a command works on when it is given no registry paths: `./quirks` when the
+    /// current directory has one (an acsquirk checkout, a fork, the folder `acsquirk new` writes
+    /// into), else the shipped registry. The kernel's table never comes from here: see
+    /// `loadForPrediction(extra:)`.
+    /// - Throws: `.shippedNotFound` when there is no `./quirks` and no shipped registry.
+    public static func workingRegistryPath() throws(PredictionRegistryError) -> String {
+        if let local = addedRegistryPaths([]).first { return local }
+        return try shippedRegistryPath()
+    }
+
+    /// What a command adds to the shipped registry for a prediction (`loadForPrediction(extra:)`)
+    /// when it reads devices: `given` (`--registry`) when not empty, else `./quirks` when the
+    /// current directory has one (as `workingRegistryPath()`), else nothing: the shipped registry
+    /// alone, whose absence `loadForPrediction` reports.
+    public static func addedRegistryPaths(_ given: [String]) -> [String] {
+        if !given.isEmpty { return given }
+        return ProjectResources.isDirectory("quirks") ? ["quirks"] : []
     }
 
     /// Loads the registry for predicting IOMMU groups: the kernel table from the shipped
@@ -81,7 +100,8 @@ extension Registry {
     ///   wrong groups); `.extraInvalid` when an extra path does not exist or has errors.
     public static func loadForPrediction(extra: [String] = [], shipped: String? = nil)
         throws(PredictionRegistryError) -> PredictionRegistry {
-        guard let shippedPath = shipped ?? shippedRegistryPath() else { throw .shippedNotFound }
+        let shippedPath: String
+        if let shipped { shippedPath = shipped } else { shippedPath = try shippedRegistryPath() }
         let base = load(paths: [shippedPath])
         if base.diagnostics.hasErrors {
             throw .shippedInvalid(path: shippedPath, diagnostics: base.diagnostics.filter { $0.severity == .error })
@@ -114,8 +134,19 @@ extension Registry {
         return PredictionRegistry(shippedPath: shippedPath, kernel: kernel, whatIf: whatIf, warnings: warnings)
     }
 
+    /// The entries of `others` that add something to `entries`: each one that is neither the same
+    /// file nor the same content (a fork's copy of a shipped entry) as one of `entries` or an
+    /// earlier one of `others`, in order.
+    public static func newEntries(in others: [LoadedEntry], besides entries: [LoadedEntry]) -> [LoadedEntry] {
+        var files = Set(entries.map { canonical($0.path) }), contents = Set(entries.map(\.entry))
+        return others.filter { e in
+            guard files.insert(canonical(e.path)).inserted, contents.insert(e.entry).inserted else { return false }
+            return true
+        }
+    }
+
     /// `path` absolute, standardized and with symlinks resolved (to recognise one file given twice).
-    static func canonical(_ path: String) -> String {
+    public static func canonical(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

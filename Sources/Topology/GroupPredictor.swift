@@ -82,9 +82,7 @@ public struct GroupPrediction: Sendable {
     public let numbersAreKernelNumbers: Bool
 
     /// The partition as sets of addresses, sorted (for comparisons).
-    public var partition: [[PCIAddress]] {
-        groups.map { $0.members.map { tree.functions[$0].address }.sorted() }.sorted { $0[0] < $1[0] }
-    }
+    public var partition: [[PCIAddress]] { LiveGroups.partition(numberByAddress) }
 
     /// Group number by address.
     public var numberByAddress: [PCIAddress: Int] {

@@ -31,30 +31,43 @@ public enum KernelProfile: String, CaseIterable, Hashable, Sendable, CustomStrin
         return .v6_1
     }
 
-    /// The profile closest to the running kernel (`uname(2)` release), nil when it cannot be read.
-    public static var running: KernelProfile? {
+    /// The running kernel's release as `uname -r` prints it (`uname(2)`), nil when unreadable.
+    public static var runningRelease: String? {
         var u = utsname()
         guard uname(&u) == 0 else { return nil }
-        let release = withUnsafePointer(to: u.release) {
+        return withUnsafePointer(to: u.release) {
             $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: u.release)) { String(cString: $0) }
         }
-        return closest(toRelease: release)
     }
 
+    /// The profile closest to the running kernel, nil when its release cannot be read.
+    public static var running: KernelProfile? { runningRelease.flatMap(closest(toRelease:)) }
+
     /// THE default profile, used by every command (`groups`, `check`, `run`): an explicit
-    /// `--kernel` value when given and known; else, on the live system, the running kernel's
-    /// closest profile; else (a dump, whose kernel is unknown) `newest`.
+    /// `--kernel` value when given and known; else, on the live system, the profile closest to the
+    /// running kernel; else the one closest to the release a snapshot recorded; else (a dump, whose
+    /// kernel is unknown) `newest`. `note` is set when the profile stands for a kernel it does not
+    /// describe: a running or recorded kernel newer than `newest` (its rules may have changed
+    /// since); commands show it with the prediction.
     /// - Parameters:
     ///   - explicit: the `--kernel` value (nil when not given; an unknown value falls back too —
     ///     callers validate it first).
     ///   - live: whether the functions come from this machine's sysfs rather than a dump.
     ///   - recordedRelease: the kernel release a snapshot recorded (`uname -r` there): its closest
     ///     profile, as live.
-    public static func resolve(_ explicit: String?, live: Bool, recordedRelease: String? = nil) -> KernelProfile {
-        if let explicit, let p = KernelProfile(rawValue: explicit) { return p }
-        if live, let r = running { return r }
-        if let recordedRelease, let r = closest(toRelease: recordedRelease) { return r }
-        return newest
+    ///   - release: the running kernel's release (default: this machine's).
+    public static func resolve(_ explicit: String?, live: Bool, recordedRelease: String? = nil,
+                               release: String? = runningRelease) -> (profile: KernelProfile, note: String?) {
+        if let explicit, let p = KernelProfile(rawValue: explicit) { return (p, nil) }
+        let (which, chosen) = live ? ("running", release) : ("recorded", recordedRelease)
+        guard let chosen, let p = closest(toRelease: chosen) else { return (newest, nil) }
+        let mine = chosen.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        let top = newest.rawValue.split(separator: ".").compactMap { Int($0) }
+        guard mine.lexicographicallyPrecedes(top) || mine == top else {
+            return (p, "the \(which) kernel \(chosen) is newer than the newest profile, \(newest): predicted with "
+                + "\(newest)'s rules, which may miss what changed since (--kernel picks a profile)")
+        }
+        return (p, nil)
     }
 }
 
@@ -69,10 +82,14 @@ public struct PredictionOptions: Hashable, Sendable {
     public var amdIVRS: Bool
     /// Force "the Intel PCH RCBA workaround failed" for every quirked PCH root port.
     public var pchWorkaroundFails: Bool
+    /// What `KernelProfile.resolve` said about choosing `kernel` (a running kernel newer than
+    /// every profile), stated with the prediction's assumptions.
+    public var kernelNote: String?
 
     public init(kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
-                pchWorkaroundFails: Bool = false) {
+                pchWorkaroundFails: Bool = false, kernelNote: String? = nil) {
         self.kernel = kernel
+        self.kernelNote = kernelNote
         self.assumeIOMMU = assumeIOMMU
         self.amdIVRS = amdIVRS
         self.pchWorkaroundFails = pchWorkaroundFails

@@ -57,3 +57,36 @@ public struct LiveGroups: Hashable, Sendable {
         return names.sorted()
     }
 }
+
+extension LiveGroups {
+    /// The groups written down as text: `<group> <BDF>` lines (what scripts/oracle's guest writes
+    /// from /sys/kernel/iommu_groups) or the `/sys/kernel/iommu_groups/<group>/devices/<BDF>` paths
+    /// that `find /sys/kernel/iommu_groups` prints on a real machine. Empty lines are skipped; an
+    /// empty text means no IOMMU. `path` names the text in the error for a line that is neither.
+    public init(listing: String, path: String) throws(ReadError) {
+        var out: [PCIAddress: Int] = [:]
+        for (i, line) in listing.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let n = Int(parts[0]), let a = PCIAddress(parts[1]) {
+                out[a] = n
+                continue
+            }
+            let components = line.split(separator: "/")
+            guard components.count == 6, components[2] == "iommu_groups", let n = Int(components[3]),
+                  let a = PCIAddress(components[5]) else {
+                throw ReadError(description: "\(path):\(i + 1): not '<group> <BDF>' or an iommu_groups path: \(line)")
+            }
+            out[a] = n
+        }
+        self.init(groups: out, iommuActive: !out.isEmpty)
+    }
+
+    /// The groups as sets of addresses, each sorted, sorted by first member: what two groupings
+    /// share when only the partition, not the numbers, can be compared.
+    public var partition: [[PCIAddress]] { Self.partition(groups) }
+
+    /// `numbers` (group number by address) as a partition.
+    public static func partition(_ numbers: [PCIAddress: Int]) -> [[PCIAddress]] {
+        Dictionary(grouping: numbers.keys, by: { numbers[$0]! }).values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+    }
+}

@@ -39,6 +39,7 @@ enum PredictionNotes {
 
         notes.append(PredictionNote(kind: .assumption, text:
             "kernel \(options.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); an IOMMU is active"))
+        if let note = options.kernelNote { notes.append(PredictionNote(kind: .assumption, text: note)) }
         if options.assumeIOMMU {
             notes.append(PredictionNote(kind: .assumption, text:
                 "--assume-iommu: ACS Control taken as firmware left it plus what Linux enables "

@@ -7,8 +7,13 @@ struct Acsquirk: AsyncParsableCommand {
         commandName: "acsquirk",
         abstract: "PCIe isolation facts: a registry of vendor-confirmed ACS quirks, checked against real config space.",
         discussion: """
-            Exit codes: 0 success, 1 findings (lint errors, check mismatches, group mismatches), \
-            2 usage or input error.
+            The kernel's quirk table comes from the registry acsquirk shipped with: \
+            ../share/acsquirk/quirks next to the executable (make install), else \
+            $ACSQUIRK_HOME/quirks, else the checkout the executable is in (a debug build: or was built from); the \
+            templates likewise. Commands work on ./quirks when the current directory has one, else \
+            on the shipped registry; --registry never replaces the kernel's table. \
+            Exit codes: 0 success, 1 findings (lint errors, check mismatches, group mismatches, \
+            show of a device no entry covers), 2 usage or input error.
             """,
         version: "0.1.0",
         subcommands: [

@@ -3,11 +3,13 @@ import KernelOutput
 import TestSupport
 
 /// A git repository holding a whole Debian kernel tree, made once per tree and cached as
-/// `$ACSQUIRK_CACHE/git-<v>` (a full copy of linux-source-<v>, every file committed; tag
-/// `acsquirk-base`), plus a `make defconfig` build directory `$ACSQUIRK_CACHE/build-<v>` for
-/// `make O=… drivers/pci/quirks.o`. Measured here: the copy takes about 8 s, `git add` of its
-/// ~90,000 files about 23 s, defconfig with the first quirks.o about 20 s; later compiles of the
-/// patched quirks.c about 3 s.
+/// `$ACSQUIRK_CACHE/git-<key>` next to the tree `linux-source-<key>` (key: the package version,
+/// `KernelTreeCache.key`; a full copy, every file committed; tag `acsquirk-base`), plus a `make
+/// defconfig` build directory `$ACSQUIRK_CACHE/build-<key>` for `make O=… drivers/pci/quirks.o`.
+/// Both are used only inside `withRepo`, which holds an exclusive `flock(2)` on
+/// `$ACSQUIRK_CACHE/git-<key>.lock`, so two test runs at once never reset or patch the same copy.
+/// Measured here: the copy takes about 8 s, `git add` of its ~90,000 files about 23 s, defconfig
+/// with the first quirks.o about 20 s; later compiles of the patched quirks.c about 3 s.
 enum GitCopy {
     static let tag = "acsquirk-base"
 
@@ -31,23 +33,48 @@ enum GitCopy {
         return r
     }
 
-    static func repo(_ v: String) -> String { (KernelTrees.cache as NSString).appendingPathComponent("git-\(v)") }
-    static func buildDir(_ v: String) -> String { (KernelTrees.cache as NSString).appendingPathComponent("build-\(v)") }
+    /// `$ACSQUIRK_CACHE/<prefix>-<key>` beside the tree of series `v`.
+    static func companion(_ prefix: String, _ v: String) throws -> String {
+        let tree = try KernelTrees.tree(v)
+        return ((tree as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("\(prefix)-\(KernelTreeCache.key(of: tree))")
+    }
 
-    /// The cached git copy of tree `v`, made when missing.
-    static func ensure(_ v: String) async throws -> String {
+    /// Runs `body` with the git copy and the build directory of series `v` (made when missing),
+    /// holding the copy's lock; waits (polling, so no cooperative thread blocks) while another
+    /// process holds it.
+    static func withRepo<T>(_ v: String, _ body: (_ repo: String, _ build: String) async throws -> T) async throws -> T {
+        let repo = try companion("git", v)
+        let fd = open(repo + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(repo).lock: errno \(errno)") }
+        defer { close(fd) }
+        var waited = false
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if !waited { print("waiting for \(repo).lock (another test run uses the git copy)") }
+            waited = true
+            try await Task.sleep(for: .seconds(2))
+        }
+        defer { flock(fd, LOCK_UN) }
+        try await ensure(v, repo: repo)
+        return try await body(repo, try await ensureConfig(v, repo: repo))
+    }
+
+    /// The cached git copy of tree `v` at `repo`, made when missing or made from another tree.
+    private static func ensure(_ v: String, repo: String) async throws {
         let source = try KernelTrees.tree(v)
-        let repo = repo(v)
         let fm = FileManager.default
-        if fm.fileExists(atPath: repo + "/.git"),
+        let origin = repo + "/.git/acsquirk-source"
+        if (try? String(contentsOfFile: origin, encoding: .utf8)) == source,
            (try? await run("git", ["rev-parse", "-q", "--verify", "refs/tags/\(tag)"], in: repo)) != nil {
-            return repo
+            return
         }
         let tmp = repo + ".tmp"
         try? fm.removeItem(atPath: tmp)
         try? fm.removeItem(atPath: repo)
+        try? fm.removeItem(atPath: try companion("build", v))
         try await run("cp", ["-a", source, tmp])
         try? fm.removeItem(atPath: tmp + "/.acsquirk-unpacked")
+        try? fm.removeItem(atPath: tmp + "/.acsquirk-used")
         // Debian's top-level .gitignore ends with "/*" and "!/debian/": it ignores the whole tree.
         let gi = tmp + "/.gitignore"
         let lines = try String(contentsOfFile: gi, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -56,8 +83,8 @@ enum GitCopy {
         try await run("git", ["add", "-A"], in: tmp)
         try await run("git", ["commit", "-q", "--no-gpg-sign", "-m", "linux-source-\(v)"], in: tmp)
         try await run("git", ["tag", tag], in: tmp)
+        try source.write(toFile: tmp + "/.git/acsquirk-source", atomically: true, encoding: .utf8)
         try fm.moveItem(atPath: tmp, toPath: repo)
-        return repo
     }
 
     /// Puts the repository back to the base commit (any `git am` in progress aborted).
@@ -68,8 +95,8 @@ enum GitCopy {
     }
 
     /// `make defconfig` in the cached build directory, once.
-    static func ensureConfig(_ v: String, repo: String) async throws -> String {
-        let build = buildDir(v)
+    private static func ensureConfig(_ v: String, repo: String) async throws -> String {
+        let build = try companion("build", v)
         let marker = build + "/.acsquirk-defconfig"
         if FileManager.default.fileExists(atPath: marker) { return build }
         try FileManager.default.createDirectory(atPath: build, withIntermediateDirectories: true)

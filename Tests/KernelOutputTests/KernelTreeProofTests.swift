@@ -12,14 +12,18 @@ import TestSupport
 struct KernelTreeProofTests {
     static let author = Identity("Test Author <author@example.com>")!
 
-    /// The git copy of the tree `version` (made once, cached), reset to its base commit, with its
-    /// quirks.c and pci_ids.h read.
-    static func resetTree(_ version: String) async throws -> (repo: String, quirks: String, macros: VendorMacros) {
-        let repo = try await GitCopy.ensure(version)
-        try await GitCopy.reset(repo)
-        let quirks = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
-        return (repo, quirks, macros)
+    /// Runs `body` with the git copy of the tree `version` (made once, cached, used under its lock:
+    /// `GitCopy.withRepo`) reset to its base commit, its quirks.c and pci_ids.h read, and its
+    /// defconfig build directory.
+    static func withTree<T>(_ version: String,
+                            _ body: (_ repo: String, _ quirks: String, _ macros: VendorMacros, _ build: String) async throws -> T)
+        async throws -> T {
+        try await GitCopy.withRepo(version) { repo, build in
+            try await GitCopy.reset(repo)
+            let quirks = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            let macros = VendorMacros(pciIDsHeader: try String(contentsOfFile: repo + "/include/linux/pci_ids.h", encoding: .utf8))
+            return try await body(repo, quirks, macros, build)
+        }
     }
 
     static func series(_ quirks: String, _ macros: VendorMacros) throws -> PatchSeries {
@@ -31,84 +35,84 @@ struct KernelTreeProofTests {
     func patchSeriesAppliesPassesCheckpatchAndCompiles(version: String) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let (repo, base, macros) = try await Self.resetTree(version)
-        let made = clock.now
-        let series = try Self.series(base, macros)
+        try await Self.withTree(version) { repo, base, macros, build in
+            let made = clock.now
+            let series = try Self.series(base, macros)
 
-        // Every entry but the one the tree covers gets a patch, numbered like git format-patch.
-        #expect(series.patches.count == TestRegistry.series.count - 1)
-        #expect(series.skipped.map(\.entry.path) == [TestRegistry.coveredI219.path])
-        for (i, p) in series.patches.enumerated() {
-            #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
-            // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
-            #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
-        }
-
-        let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        var files: [String] = []
-        for p in series.patches {
-            let f = out.appendingPathComponent(p.fileName).path
-            try p.text.write(toFile: f, atomically: true, encoding: .utf8)
-            files.append(f)
-        }
-        #expect(series.files.first?.path == PatchSeries.coverLetterName)
-
-        // checkpatch.pl --strict, run from the top of the tree: nothing reported at all.
-        for f in files {
-            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
-            #expect(r.status == 0, "checkpatch on \((f as NSString).lastPathComponent):\n\(r.stdout)\(r.stderr)")
-            #expect(r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(r.stdout)")
-        }
-
-        // Each patch passes git apply --check on the tree with the earlier ones applied, then git am.
-        for f in files {
-            try await GitCopy.run("git", ["apply", "--check", f], in: repo)
-            try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo)
-        }
-        let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        #expect(patched == series.finalText, "git am result differs from the generator's own result")
-
-        // git format-patch of the applied series gives the same messages back (our diff = git's diff).
-        let again = out.appendingPathComponent("format-patch").path
-        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
-                                      "\(GitCopy.tag)..HEAD"], in: repo)
-        let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
-        #expect(names == series.patches.map(\.fileName))
-        for (name, p) in zip(names, series.patches) {
-            var theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
-            if let nl = theirs.firstIndex(of: "\n") {
-                theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+            // Every entry but the one the tree covers gets a patch, numbered like git format-patch.
+            #expect(series.patches.count == TestRegistry.series.count - 1)
+            #expect(series.skipped.map(\.entry.path) == [TestRegistry.coveredI219.path])
+            for (i, p) in series.patches.enumerated() {
+                #expect(p.fileName.hasPrefix(String(format: "%04d-PCI-Add-ACS-quirk-for-", i + 1)))
+                // Numbered as git numbers them: padded to the width of the total ([PATCH 01/10]).
+                #expect(p.text.contains(String(format: "Subject: [PATCH %02d/%d]", i + 1, series.patches.count)))
             }
-            if theirs != p.text {
-                Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+
+            let out = try Fixtures.temporaryDirectory("acsquirk-patches-\(version)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            var files: [String] = []
+            for p in series.patches {
+                let f = out.appendingPathComponent(p.fileName).path
+                try p.text.write(toFile: f, atomically: true, encoding: .utf8)
+                files.append(f)
             }
-        }
+            #expect(series.files.first?.path == PatchSeries.coverLetterName)
 
-        // The patched quirks.c compiles (defconfig once per tree, cached).
-        let build = try await GitCopy.ensureConfig(version, repo: repo)
-        let configured = clock.now
-        let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
-        #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
-        #expect(!make.stderr.contains("quirks.c"), "compiler diagnostics for quirks.c:\n\(make.stderr)")
-        let compiled = clock.now
-        // The object holds the new quirk functions (static, kept: the table points at them).
-        let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
-        for p in series.patches {
-            if case let .newFunction(name, _) = p.plan.kind {
-                #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+            // checkpatch.pl --strict, run from the top of the tree: nothing reported at all.
+            for f in files {
+                let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+                #expect(r.status == 0, "checkpatch on \((f as NSString).lastPathComponent):\n\(r.stdout)\(r.stderr)")
+                #expect(r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(r.stdout)")
             }
+
+            // Each patch passes git apply --check on the tree with the earlier ones applied, then git am.
+            for f in files {
+                try await GitCopy.run("git", ["apply", "--check", f], in: repo)
+                try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo)
+            }
+            let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            #expect(patched == series.finalText, "git am result differs from the generator's own result")
+
+            // git format-patch of the applied series gives the same messages back (our diff = git's diff).
+            let again = out.appendingPathComponent("format-patch").path
+            try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
+                                          "\(GitCopy.tag)..HEAD"], in: repo)
+            let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
+            #expect(names == series.patches.map(\.fileName))
+            for (name, p) in zip(names, series.patches) {
+                var theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
+                if let nl = theirs.firstIndex(of: "\n") {
+                    theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+                }
+                if theirs != p.text {
+                    Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+                }
+            }
+
+            // The patched quirks.c compiles (defconfig once per tree, cached).
+            let configured = clock.now
+            let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
+            #expect(make.status == 0, "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
+            #expect(!make.stderr.contains("quirks.c"), "compiler diagnostics for quirks.c:\n\(make.stderr)")
+            let compiled = clock.now
+            // The object holds the new quirk functions (static, kept: the table points at them).
+            let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
+            for p in series.patches {
+                if case let .newFunction(name, _) = p.plan.kind {
+                    #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+                }
+            }
+
+            // The table order reaches every new device (re-read from the file git am produced).
+            let final = try QuirksSource(text: patched, macros: macros)
+            try Self.assertReachable(final, series: series)
+
+            try await GitCopy.reset(repo)
+            let restored = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            #expect(restored == base)
+            print("kernel \(version): git copy and defconfig (first run only) \(made - start), "
+                + "patches+checkpatch+am \(configured - made), make quirks.o \(compiled - configured)")
         }
-
-        // The table order reaches every new device (re-read from the file git am produced).
-        let final = try QuirksSource(text: patched, macros: macros)
-        try Self.assertReachable(final, series: series)
-
-        try await GitCopy.reset(repo)
-        let restored = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        #expect(restored == base)
-        print("kernel \(version): git copy \(made - start), patches+checkpatch+am \(configured - made) "
-            + "(incl. defconfig if first run), make quirks.o \(compiled - configured)")
     }
 
     /// A submitter whose name holds quotes (`--from 'Ëve "Q." Evil <eve@evil.example>'`): From:
@@ -118,52 +122,53 @@ struct KernelTreeProofTests {
     /// sign-off, never acks; the one who is the submitter (same address) is not copied.
     @Test(arguments: KernelTrees.versions)
     func quotedSubmitterPassesCheckpatchAndAm(version: String) async throws {
-        let (repo, base, macros) = try await Self.resetTree(version)
-        let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
-        let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
-                                     renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
-        let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
-        #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
-        #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
-        #expect(!hostile.text.contains("Cc: Ëve") && !hostile.text.contains("Acked-by:"))
-        let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
-        #expect(nic.text.contains("\nCc: \(TestRegistry.confirmer)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
-                "\(nic.text)")
-        #expect(!nic.text.contains("Acked-by:"))
-        let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        var files: [String] = []
-        for p in series.patches {
-            let f = out.appendingPathComponent(p.fileName).path
-            try p.text.write(toFile: f, atomically: true, encoding: .utf8)
-            files.append(f)
-            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
-            #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
-                    "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
-        }
-        for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
-        // Each commit's author is the Signed-off-by of its message.
-        let log = try await GitCopy.run("git", ["log", "--reverse", "--format=%an <%ae>%x00%(trailers:key=Signed-off-by,valueonly)%x01",
-                                                "\(GitCopy.tag)..HEAD"], in: repo)
-        let commits = log.stdout.split(separator: "\u{1}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        #expect(commits.count == series.patches.count)
-        for c in commits {
-            let parts = c.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            #expect(parts.count == 2 && parts[0] == parts[1], "\(parts)")
-        }
-        let again = out.appendingPathComponent("format-patch").path
-        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
-                                      "\(GitCopy.tag)..HEAD"], in: repo)
-        for p in series.patches {
-            var theirs = try String(contentsOfFile: again + "/" + p.fileName, encoding: .utf8)
-            if let nl = theirs.firstIndex(of: "\n") {
-                theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+        try await Self.withTree(version) { repo, base, macros, _ in
+            let eve = try #require(Identity("Ëve \"Q.\" Evil <eve@evil.example>"))
+            let series = try PatchSeries(entries: TestRegistry.series, quirks: base, macros: macros,
+                                         renderer: CodeRenderer(templates: KernelTrees.templates()), from: eve, date: nil)
+            let hostile = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.hostile.path })
+            #expect(hostile.text.contains("\nFrom: =?UTF-8?q?=C3=8Bve=20Q=2E=20Evil?= <eve@evil.example>\n"))
+            #expect(hostile.text.contains("\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n"))
+            #expect(!hostile.text.contains("Cc: Ëve") && !hostile.text.contains("Acked-by:"))
+            let nic = try #require(series.patches.first { $0.plan.entry.path == TestRegistry.exampleNIC.path })
+            #expect(nic.text.contains("\nCc: \(TestRegistry.confirmer)\nSigned-off-by: Ëve Q. Evil <eve@evil.example>\n---\n"),
+                    "\(nic.text)")
+            #expect(!nic.text.contains("Acked-by:"))
+            let out = try Fixtures.temporaryDirectory("acsquirk-quoted-submitter-\(version)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            var files: [String] = []
+            for p in series.patches {
+                let f = out.appendingPathComponent(p.fileName).path
+                try p.text.write(toFile: f, atomically: true, encoding: .utf8)
+                files.append(f)
+                let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+                #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"),
+                        "checkpatch on \(p.fileName):\n\(r.stdout)\(r.stderr)")
             }
-            if theirs != p.text {
-                Issue.record("\(p.fileName) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+            for f in files { try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", f], in: repo) }
+            // Each commit's author is the Signed-off-by of its message.
+            let log = try await GitCopy.run("git", ["log", "--reverse", "--format=%an <%ae>%x00%(trailers:key=Signed-off-by,valueonly)%x01",
+                                                    "\(GitCopy.tag)..HEAD"], in: repo)
+            let commits = log.stdout.split(separator: "\u{1}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            #expect(commits.count == series.patches.count)
+            for c in commits {
+                let parts = c.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                #expect(parts.count == 2 && parts[0] == parts[1], "\(parts)")
             }
+            let again = out.appendingPathComponent("format-patch").path
+            try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "-o", again,
+                                          "\(GitCopy.tag)..HEAD"], in: repo)
+            for p in series.patches {
+                var theirs = try String(contentsOfFile: again + "/" + p.fileName, encoding: .utf8)
+                if let nl = theirs.firstIndex(of: "\n") {
+                    theirs = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001" + theirs[nl...]
+                }
+                if theirs != p.text {
+                    Issue.record("\(p.fileName) differs from git format-patch:\n\(await textDiff(expected: theirs, actual: p.text))")
+                }
+            }
+            try await GitCopy.reset(repo)
         }
-        try await GitCopy.reset(repo)
     }
 
     /// The six vendor-engineer entries (`VendorSeries`) on each tree: every patch passes
@@ -173,66 +178,66 @@ struct KernelTreeProofTests {
     /// conventions of upstream ACS-quirk commits (docs/kernel-output.md), asserted one by one.
     @Test(arguments: KernelTrees.versions)
     func vendorSeriesAppliesPassesCheckpatchAndCompiles(version: String) async throws {
-        let (repo, base, macros) = try await Self.resetTree(version)
-        let series = try PatchSeries(entries: try VendorSeries.entries(), quirks: base, macros: macros,
-                                     renderer: CodeRenderer(templates: try KernelTrees.templates()), from: VendorSeries.author,
-                                     date: nil)
-        #expect(series.patches.count == 6 && series.skipped.isEmpty)
-        let out = try Fixtures.temporaryDirectory("acsquirk-vendor-series-\(version)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        for f in series.files { try f.text.write(toFile: out.appendingPathComponent(f.path).path, atomically: true, encoding: .utf8) }
-        for p in series.patches {
-            let f = out.appendingPathComponent(p.fileName).path
-            let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
-            #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(p.fileName):\n\(r.stdout)\(r.stderr)")
-        }
-        // `git am --empty=drop OUT/*.patch`, as the docs say: the cover letter (no diff) is dropped.
-        try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", "--empty=drop"]
-                                + series.files.map { out.appendingPathComponent($0.path).path }.sorted(), in: repo)
-        let log = try await GitCopy.run("git", ["log", "--format=%s", "\(GitCopy.tag)..HEAD"], in: repo)
-        #expect(log.stdout.split(separator: "\n").count == series.patches.count)
-        let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
-        #expect(patched == series.finalText, "git am result differs from the generator's own result")
-        // The parse the series kept up to date edit by edit is the parse of the final text.
-        #expect(series.finalSource == (try QuirksSource(text: patched, macros: macros)), "incremental parse differs from a fresh one")
-
-        // git format-patch --cover-letter of the applied series: the same patches, and the same
-        // cover letter but for the subject, the blurb and the date git cannot know.
-        let again = out.appendingPathComponent("format-patch").path
-        try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "--cover-letter", "-o", again,
-                                      "\(GitCopy.tag)..HEAD"], in: repo,
-                              env: ["GIT_COMMITTER_NAME": VendorSeries.author.name, "GIT_COMMITTER_EMAIL": VendorSeries.author.email])
-        let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
-        #expect(names == series.files.map(\.path))
-        func normalized(_ text: String, cover: Bool) -> String {
-            var lines = text.components(separatedBy: "\n")
-            lines[0] = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
-            guard cover, let blank = lines.firstIndex(of: "") else { return lines.joined(separator: "\n") }
-            lines = lines.map { $0.hasPrefix("Date: ") ? "Date: -" : $0.hasPrefix("Subject: ") ? "Subject: -" : $0 }
-            // The blurb: the paragraph after the headers.
-            var end = blank + 1
-            while end < lines.count, !lines[end].isEmpty { end += 1 }
-            lines.replaceSubrange((blank + 1)..<end, with: ["BLURB"])
-            return lines.filter { !$0.hasPrefix(" ") || !$0.contains("SUBJECT HERE") }.joined(separator: "\n")
-        }
-        for (name, ours) in zip(names, series.files.map(\.text)) {
-            let theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
-            let cover = name == PatchSeries.coverLetterName
-            if normalized(theirs, cover: cover) != normalized(ours, cover: cover) {
-                Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: normalized(theirs, cover: cover), actual: normalized(ours, cover: cover)))")
+        try await Self.withTree(version) { repo, base, macros, build in
+            let series = try PatchSeries(entries: try VendorSeries.entries(), quirks: base, macros: macros,
+                                         renderer: CodeRenderer(templates: try KernelTrees.templates()), from: VendorSeries.author,
+                                         date: nil)
+            #expect(series.patches.count == 6 && series.skipped.isEmpty)
+            let out = try Fixtures.temporaryDirectory("acsquirk-vendor-series-\(version)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            for f in series.files { try f.text.write(toFile: out.appendingPathComponent(f.path).path, atomically: true, encoding: .utf8) }
+            for p in series.patches {
+                let f = out.appendingPathComponent(p.fileName).path
+                let r = try await runTool("perl", ["scripts/checkpatch.pl", "--strict", "--show-types", f], workingDirectory: repo)
+                #expect(r.status == 0 && r.stdout.contains("total: 0 errors, 0 warnings, 0 checks"), "\(p.fileName):\n\(r.stdout)\(r.stderr)")
             }
-        }
+            // `git am --empty=drop OUT/*.patch`, as the docs say: the cover letter (no diff) is dropped.
+            try await GitCopy.run("git", ["am", "-q", "--no-gpg-sign", "--empty=drop"]
+                                    + series.files.map { out.appendingPathComponent($0.path).path }.sorted(), in: repo)
+            let log = try await GitCopy.run("git", ["log", "--format=%s", "\(GitCopy.tag)..HEAD"], in: repo)
+            #expect(log.stdout.split(separator: "\n").count == series.patches.count)
+            let patched = try String(contentsOfFile: repo + "/" + QuirksSource.relativePath, encoding: .utf8)
+            #expect(patched == series.finalText, "git am result differs from the generator's own result")
+            // The parse the series kept up to date edit by edit is the parse of the final text.
+            #expect(series.finalSource == (try QuirksSource(text: patched, macros: macros)), "incremental parse differs from a fresh one")
 
-        // quirks.o compiles, with the two new functions in it.
-        let build = try await GitCopy.ensureConfig(version, repo: repo)
-        let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
-        #expect(make.status == 0 && !make.stderr.contains("quirks.c"), "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
-        let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
-        for name in ["pci_quirk_rockchip_rk3588_acs", "pci_quirk_pericom_acs"] {
-            #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+            // git format-patch --cover-letter of the applied series: the same patches, and the same
+            // cover letter but for the subject, the blurb and the date git cannot know.
+            let again = out.appendingPathComponent("format-patch").path
+            try await GitCopy.run("git", ["format-patch", "-q", "--full-index", "--signature=acsquirk", "--cover-letter", "-o", again,
+                                          "\(GitCopy.tag)..HEAD"], in: repo,
+                                  env: ["GIT_COMMITTER_NAME": VendorSeries.author.name, "GIT_COMMITTER_EMAIL": VendorSeries.author.email])
+            let names = try FileManager.default.contentsOfDirectory(atPath: again).sorted()
+            #expect(names == series.files.map(\.path))
+            func normalized(_ text: String, cover: Bool) -> String {
+                var lines = text.components(separatedBy: "\n")
+                lines[0] = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+                guard cover, let blank = lines.firstIndex(of: "") else { return lines.joined(separator: "\n") }
+                lines = lines.map { $0.hasPrefix("Date: ") ? "Date: -" : $0.hasPrefix("Subject: ") ? "Subject: -" : $0 }
+                // The blurb: the paragraph after the headers.
+                var end = blank + 1
+                while end < lines.count, !lines[end].isEmpty { end += 1 }
+                lines.replaceSubrange((blank + 1)..<end, with: ["BLURB"])
+                return lines.filter { !$0.hasPrefix(" ") || !$0.contains("SUBJECT HERE") }.joined(separator: "\n")
+            }
+            for (name, ours) in zip(names, series.files.map(\.text)) {
+                let theirs = try String(contentsOfFile: again + "/" + name, encoding: .utf8)
+                let cover = name == PatchSeries.coverLetterName
+                if normalized(theirs, cover: cover) != normalized(ours, cover: cover) {
+                    Issue.record("\(name) differs from git format-patch:\n\(await textDiff(expected: normalized(theirs, cover: cover), actual: normalized(ours, cover: cover)))")
+                }
+            }
+
+            // quirks.o compiles, with the two new functions in it.
+            let make = try await runTool("make", ["-s", "O=\(build)", "drivers/pci/quirks.o"], workingDirectory: repo)
+            #expect(make.status == 0 && !make.stderr.contains("quirks.c"), "make drivers/pci/quirks.o:\n\(make.stdout)\n\(make.stderr)")
+            let nm = try await GitCopy.run("nm", [build + "/drivers/pci/quirks.o"])
+            for name in ["pci_quirk_rockchip_rk3588_acs", "pci_quirk_pericom_acs"] {
+                #expect(nm.stdout.contains(" t \(name)\n"), "\(name) missing from quirks.o")
+            }
+            try Self.assertConventions(series, entries: try VendorSeries.entries())
+            try await GitCopy.reset(repo)
         }
-        try Self.assertConventions(series, entries: try VendorSeries.entries())
-        try await GitCopy.reset(repo)
     }
 
     /// The conventions of upstream ACS-quirk commits the generator follows (docs/kernel-output.md),

@@ -6,6 +6,12 @@ import TestSupport
 
 /// Generated files against committed copies in Tests/Fixtures/kernel-output/expected/ (a diff is
 /// printed on mismatch). `ACSQUIRK_RECORD=1 swift test --filter ReferenceTests` re-records them.
+///
+/// Patches are compared without what depends on the exact tree they were made on (`treeIndependent`):
+/// Debian serves several 6.12.x at once and rotates them, and a stable update that moves
+/// drivers/pci/quirks.c by a few lines changes every hunk header and blob ID while the patch stays
+/// the same. What proves a patch right on the installed tree (`git apply --check`, `git am`,
+/// `checkpatch.pl --strict`, compiling quirks.o) runs every time in KernelTreeProofTests.
 struct ReferenceTests {
     static let expected = Fixtures.path("kernel-output/expected")
     static var recording: Bool { ProcessInfo.processInfo.environment["ACSQUIRK_RECORD"] == "1" }
@@ -27,10 +33,72 @@ struct ReferenceTests {
         #expect(committed == files.map(\.path).sorted(), "files in \(root)")
         for f in files {
             let want = (try? String(contentsOfFile: root + "/" + f.path, encoding: .utf8)) ?? ""
-            if want != f.text {
-                Issue.record("\(dir)/\(f.path) differs from the committed copy:\n\(await textDiff(expected: want, actual: f.text))")
+            let (a, b) = f.path.hasSuffix(".patch") ? (treeIndependent(want), treeIndependent(f.text)) : (want, f.text)
+            if a != b {
+                Issue.record("\(dir)/\(f.path) differs from the committed copy:\n\(await textDiff(expected: a, actual: b))")
             }
         }
+    }
+
+    /// `patch` with the parts that depend on the tree it was made on blanked: the line numbers of
+    /// hunk headers (`@@ -4826,6 +4826,32 @@ static …` → `@@ -L,6 +L,32 @@ static …`: the lengths,
+    /// the context text and every line of the hunk stay) and the blob IDs of `index` lines.
+    static func treeIndependent(_ patch: String) -> String {
+        var inDiff = false
+        return patch.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("diff --git ") { inDiff = true }
+            guard inDiff else { return String(line) }
+            if line.hasPrefix("index "), let dots = line.range(of: "..") {
+                let mode = line[dots.upperBound...].drop { $0 != " " }
+                return "index <blob>..<blob>" + mode
+            }
+            if line.hasPrefix("@@ -"), let end = line.range(of: " @@", range: line.index(line.startIndex, offsetBy: 3)..<line.endIndex) {
+                let ranges = line[line.index(line.startIndex, offsetBy: 3)..<end.lowerBound].split(separator: " ").map { r in
+                    let sign = r.prefix(1), body = r.dropFirst()
+                    return sign + "L" + (body.firstIndex(of: ",").map { String(body[$0...]) } ?? "")
+                }
+                return "@@ " + ranges.joined(separator: " ") + line[end.lowerBound...]
+            }
+            return String(line)
+        }.joined(separator: "\n")
+    }
+
+    /// The hunk headers and index lines of a real patch blank as they should; the rest stays.
+    @Test func treeIndependentBlanksOnlyOffsetsAndBlobs() {
+        let patch = """
+            Subject: [PATCH] PCI: x
+
+            index 1..2 in the message stays
+            ---
+            diff --git a/drivers/pci/quirks.c b/drivers/pci/quirks.c
+            index 0f8a1c9e2b..4d2e7f1a33 100644
+            --- a/drivers/pci/quirks.c
+            +++ b/drivers/pci/quirks.c
+            @@ -4826,6 +4830,32 @@ static int pci_quirk_mf_endpoint_acs(struct pci_dev *dev, u16 acs_flags)
+             \treturn 0;
+            +@@ -1 +1 @@ text
+            @@ -5 +9 @@
+            """
+        #expect(Self.treeIndependent(patch) == """
+            Subject: [PATCH] PCI: x
+
+            index 1..2 in the message stays
+            ---
+            diff --git a/drivers/pci/quirks.c b/drivers/pci/quirks.c
+            index <blob>..<blob> 100644
+            --- a/drivers/pci/quirks.c
+            +++ b/drivers/pci/quirks.c
+            @@ -L,6 +L,32 @@ static int pci_quirk_mf_endpoint_acs(struct pci_dev *dev, u16 acs_flags)
+             \treturn 0;
+            +@@ -1 +1 @@ text
+            @@ -L +L @@
+            """)
+        // Another offset and other blobs compare equal; another hunk length or text does not.
+        let moved = patch.replacingOccurrences(of: "-4826,6 +4830,32", with: "-4830,6 +4834,32")
+            .replacingOccurrences(of: "0f8a1c9e2b..4d2e7f1a33", with: "aaaaaaaaaa..bbbbbbbbbb")
+        #expect(Self.treeIndependent(moved) == Self.treeIndependent(patch))
+        let longer = patch.replacingOccurrences(of: "+4830,32", with: "+4830,33")
+        #expect(Self.treeIndependent(longer) != Self.treeIndependent(patch))
     }
 
     /// `generate` without a kernel tree: the upstream entries say which rows exist.

@@ -157,31 +157,13 @@ enum TestRegistry {
     static let series: [LoadedEntry] = registry + [coveredI219, hostile]
 }
 
-/// A kernel tree in $ACSQUIRK_CACHE (scripts/kernel-trees.sh unpacks them).
+/// The kernel trees of the series the tests use (`KernelTreeCache`: the installed packages'
+/// versions, unpacked by scripts/kernel-trees.sh).
 enum KernelTrees {
-    static let versions = ["6.12", "6.1"]
-
-    static var cache: String {
-        ProcessInfo.processInfo.environment["ACSQUIRK_CACHE"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/acsquirk")
-    }
-
-    static func source(_ v: String) -> String { (cache as NSString).appendingPathComponent("linux-source-\(v)") }
-
-    struct Missing: Error, CustomStringConvertible {
-        var path: String
-        var description: String {
-            "kernel tree \(path) is missing: run scripts/kernel-trees.sh 6.12 6.1 (or make kernel-trees) first"
-        }
-    }
+    static let versions = KernelTreeCache.series
 
     /// The unpacked tree, or an error telling how to get it.
-    static func tree(_ v: String) throws -> String {
-        let p = source(v)
-        guard FileManager.default.fileExists(atPath: (p as NSString).appendingPathComponent(QuirksSource.relativePath))
-        else { throw Missing(path: p) }
-        return p
-    }
+    static func tree(_ v: String) throws -> String { try KernelTreeCache.tree(v) }
 
     static func quirks(_ v: String) throws -> (text: String, macros: VendorMacros) {
         let root = try tree(v)

@@ -138,12 +138,7 @@ import TestSupport
     }
 }
 
-/// The Debian kernel trees unpacked by scripts/kernel-trees.sh ($ACSQUIRK_CACHE, default ~/.cache/acsquirk).
+/// The Debian kernel trees unpacked by scripts/kernel-trees.sh (`KernelTreeCache`).
 enum KernelTrees {
-    static var available: [String] {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["ACSQUIRK_CACHE"] ?? (NSHomeDirectory() + "/.cache/acsquirk")
-        return ["linux-source-6.12", "linux-source-6.1"].map { cache + "/" + $0 }
-            .filter { FileManager.default.fileExists(atPath: $0 + "/drivers/pci/quirks.c") }
-    }
+    static var available: [String] { KernelTreeCache.series.compactMap(KernelTreeCache.available) }
 }

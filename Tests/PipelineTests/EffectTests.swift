@@ -64,7 +64,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(gh.stdout.contains("in this dump the entry splits group 4"), "\(gh.stdout)")
         #expect(!gh.stdout.contains("on this machine"), "\(gh.stdout)")
         let dumpReport = RegistryCheck.run(functions: fs, entries: [mine], context: try committedRegistry(), source: "f-quirk",
-                                           options: CheckOptions(fromDump: true))
+                                           options: CheckOptions(dump: "dump.txt"))
         #expect(dumpReport.findings.contains { $0.message.hasPrefix("in this dump the entry splits") })
         #expect(r.findings.contains { $0.message.hasPrefix("on this machine the entry splits") })
     }
@@ -76,7 +76,14 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         let e1000e = try #require(byID["8086:10d3"]?.first)
         #expect(e1000e.bdf == "0000:01:00.0" && e1000e.sharedWith == ["0000:01:00.1"])
         #expect(e1000e.reason == "multifunction endpoint without ACS and no quirk for 8086:10d3")
-        #expect(e1000e.suggestion.contains("acsquirk new --device 0000:01:00.0"))
+        #expect(e1000e.suggestion.contains("(an entry of kind no-peer-to-peer: acsquirk new --device 0000:01:00.0)"))
+        // Checking a dump, the suggested command reads the same dump (it scaffolded from this
+        // machine instead); a path with spaces or quotes stays one shell word.
+        for (dump, word) in [("qemu/f-quirk/dump.txt", "qemu/f-quirk/dump.txt"), ("/tmp/my dumps/it's.txt", "'/tmp/my dumps/it'\\''s.txt'")] {
+            let d = try check("qemu/f-quirk/dump.txt", [], options: CheckOptions(dump: dump))
+            let s = try #require(d.uncovered.first { $0.id == "8086:10d3" }).suggestion
+            #expect(s.contains("(an entry of kind no-peer-to-peer: acsquirk new --dump \(word) --device 0000:01:00.0)"), "\(s)")
+        }
         #expect(byID["1b36:0010"]?.first?.sharedWith == ["0000:02:00.1"])
         // Root ports with ACS (00:01.0, 00:02.0) are never at fault.
         #expect(!r.uncovered.contains { $0.id == "1b36:000c" })

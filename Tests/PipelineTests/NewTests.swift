@@ -245,6 +245,40 @@ import TestSupport
         #expect(together.entries.count == (try committedRegistry()).count + 1)
     }
 
+    /// Run outside the repository, `new` used to take the vendor name from pci.ids ("Qualcomm
+    /// Technologies", folder qualcomm-technologies/), which lint then refused next to the registry
+    /// (vendor-name-mismatch). The shipped registry's name is used wherever new runs.
+    @Test func vendorNameComesFromTheShippedRegistryWhereverNewRuns() async throws {
+        guard let bin = acsquirkBinary() else { return }
+        let dir = try Fixtures.temporaryDirectory("new-elsewhere")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try await runTool("env", ["-u", "ACSQUIRK_HOME", "NO_COLOR=1", bin, "new", "--device", "00:00.0", "--dump",
+                                          Fixtures.path("machines/arm-qcom-rootport-17cb-010b/dump.txt")],
+                                  workingDirectory: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let path = dir.appendingPathComponent("quirks/qualcomm/device-010b.yaml").path
+        #expect(r.stdout.hasPrefix("wrote quirks/qualcomm/device-010b.yaml\n"), "\(r.stdout)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\nvendor-name: Qualcomm\n"), "\(text)")
+        try fillTODOs(text).write(toFile: path, atomically: true, encoding: .utf8)
+        let together = Registry.lint(paths: [quirksFolder, path])
+        #expect(together.diagnostics.isEmpty, "\(together.diagnostics.map(\.description))")
+    }
+
+    /// A device an entry already covers (82576, upstream row 39) is refused unless --force.
+    @Test func aDeviceWithAnEntryIsRefusedUnlessForced() throws {
+        let fs = try functions("qemu/f-quirk/dump.txt").map { f -> PCIFunction in
+            guard f.deviceID == 0x10d3 else { return f }
+            var g = f
+            g.config.set16(0x02, 0x10c9)
+            return g
+        }
+        let s = try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: fs, family: "82576 again", names: names,
+                                            registry: try committedRegistry(), root: "quirks", sourceLabel: "dump.txt")
+        #expect(s.covered == ["8086:10c9 is already covered by \(quirksFolder)/intel/82576.yaml:1 (Intel 82576, upstream)"], "\(s.covered)")
+        #expect(s.notes.isEmpty, "\(s.notes)")
+    }
+
     @Test func commandWritesAndRefuses() async throws {
         let dir = try Fixtures.temporaryDirectory("new-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -258,9 +292,15 @@ import TestSupport
         let text = try String(contentsOfFile: entryPath, encoding: .utf8)
         #expect(text.contains("family: 82574L\n"))
         #expect(FileManager.default.fileExists(atPath: out + "/intel/82574l.dump.txt"))
+        // Again: the device now has an entry (the one just written), so new refuses; with
+        // --force it still never overwrites a file.
         guard let second = try await acsquirk(args) else { return }
         #expect(second.status == 2)
-        #expect(second.stderr.contains("already exists"))
+        #expect(second.stderr.contains("warning: 8086:10d3 is already covered by \(entryPath):"), "\(second.stderr)")
+        #expect(second.stderr.contains("the device already has an entry: no entry written (pass --force"), "\(second.stderr)")
+        guard let forced = try await acsquirk(args + ["--force"]) else { return }
+        #expect(forced.status == 2)
+        #expect(forced.stderr.contains("already exists"), "\(forced.stderr)")
         #expect(try String(contentsOfFile: entryPath, encoding: .utf8) == text)
         // A BDF that is not there, a malformed one.
         guard let missing = try await acsquirk(["new", "--device", "07:00.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out]),

@@ -51,12 +51,8 @@ func registryWithNewEntry(in dir: URL) throws -> String {
     return root
 }
 
-/// The unpacked Debian 6.12 tree, if scripts/kernel-trees.sh has run.
-var kernelTree612: String? {
-    let cache = ProcessInfo.processInfo.environment["ACSQUIRK_CACHE"] ?? NSHomeDirectory() + "/.cache/acsquirk"
-    let tree = cache + "/linux-source-6.12"
-    return FileManager.default.fileExists(atPath: tree + "/drivers/pci/quirks.c") ? tree : nil
-}
+/// The unpacked Debian 6.12 tree (`KernelTreeCache`).
+var kernelTree612: String? { KernelTreeCache.available("6.12") }
 
 @Suite struct RunTests {
     @Test func committedRegistryOnAMachineDump() throws {

@@ -104,8 +104,15 @@ import TestSupport
         }
     }
 
-    @Test func notFoundNamesTheWayOut() {
-        #expect(PredictionRegistryError.shippedNotFound.description.contains("ACSQUIRK_HOME"))
+    @Test func notFoundNamesEveryPlaceLookedAndTheWayOut() {
+        let home = ProjectResources.lookup("quirks", environment: nil, executable: "/nonexistent/bin/acsquirk", buildCheckout: "/nonexistent/src")
+        #expect(home.path == nil)
+        let text = PredictionRegistryError.shippedNotFound(looked: home.looked).description
+        #expect(text.contains("/nonexistent/share/acsquirk/quirks (next to the executable /nonexistent/bin/acsquirk)"), "\(text)")
+        #expect(text.contains("$ACSQUIRK_HOME: not set"))
+        #expect(text.contains("the checkout holding /nonexistent/bin/acsquirk"))
+        #expect(text.contains("/nonexistent/src (the checkout this binary was built from)"))
+        #expect(text.contains("make install") && text.contains("ACSQUIRK_HOME"))
     }
 }
 

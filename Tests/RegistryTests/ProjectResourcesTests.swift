@@ -3,55 +3,64 @@ import Registry
 import Testing
 import TestSupport
 
-/// `ProjectResources.locate`: $ACSQUIRK_HOME, then ./, then the repository of the executable.
+/// `ProjectResources.lookup`: `../share/acsquirk` next to the executable, then $ACSQUIRK_HOME, then
+/// the checkout holding the executable, then the checkout it was built from; never the current
+/// directory.
 struct ProjectResourcesTests {
     @Test func searchOrder() throws {
         let tmp = try Fixtures.temporaryDirectory("acsquirk-resources")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let fm = FileManager.default
-        // A fake checkout: Package.swift + quirks/ + templates/, a binary deep in .build, and a
-        // symlink to it elsewhere (as in ~/bin/acsquirk -> checkout/.build/debug/acsquirk).
-        let repo = tmp.appendingPathComponent("checkout")
-        for d in ["quirks", "templates", ".build/debug"] {
-            try fm.createDirectory(at: repo.appendingPathComponent(d), withIntermediateDirectories: true)
+        func dir(_ path: String) throws -> URL {
+            let u = tmp.appendingPathComponent(path)
+            try fm.createDirectory(at: u, withIntermediateDirectories: true)
+            return u
         }
-        try "// swift-tools-version: 6.2\n".write(to: repo.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
-        let exe = repo.appendingPathComponent(".build/debug/acsquirk")
-        try "".write(to: exe, atomically: true, encoding: .utf8)
-        let bin = tmp.appendingPathComponent("bin")
-        try fm.createDirectory(at: bin, withIntermediateDirectories: true)
-        try fm.createSymbolicLink(atPath: bin.appendingPathComponent("acsquirk").path, withDestinationPath: exe.path)
-        let elsewhere = tmp.appendingPathComponent("elsewhere")
-        try fm.createDirectory(at: elsewhere, withIntermediateDirectories: true)
-        let home = tmp.appendingPathComponent("home")
-        try fm.createDirectory(at: home.appendingPathComponent("quirks"), withIntermediateDirectories: true)
+        func file(_ path: String) throws -> URL {
+            let u = tmp.appendingPathComponent(path)
+            try fm.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try "".write(to: u, atomically: true, encoding: .utf8)
+            return u
+        }
+        // A checkout with a binary deep in .build, and a symlink to it elsewhere
+        // (~/bin/acsquirk -> checkout/.build/debug/acsquirk).
+        let repo = try dir("checkout")
+        for d in ["quirks", "templates"] { _ = try dir("checkout/" + d) }
+        _ = try file("checkout/Package.swift")
+        let exe = try file("checkout/.build/debug/acsquirk")
+        let link = try dir("bin").appendingPathComponent("acsquirk")
+        try fm.createSymbolicLink(atPath: link.path, withDestinationPath: exe.path)
+        // An installed tree: PREFIX/bin/acsquirk and PREFIX/share/acsquirk/quirks.
+        let installed = try file("prefix/bin/acsquirk")
+        let share = try dir("prefix/share/acsquirk")
+        _ = try dir("prefix/share/acsquirk/quirks")
+        let home = try dir("home")
+        _ = try dir("home/quirks")
+        let lone = try file("lone/acsquirk")
 
-        // From the executable's real path (through the symlink), from any directory.
-        #expect(ProjectResources.locate("quirks", home: nil, currentDirectory: elsewhere.path,
-                                        executable: bin.appendingPathComponent("acsquirk").path) == repo.appendingPathComponent("quirks").path)
-        #expect(ProjectResources.locate("templates", home: "", currentDirectory: elsewhere.path, executable: exe.path)
-                == repo.appendingPathComponent("templates").path)
-        // A name the checkout does not have.
-        #expect(ProjectResources.locate("nope", home: nil, currentDirectory: elsewhere.path, executable: exe.path) == nil)
-        // ./ wins over the executable's repository.
-        try fm.createDirectory(at: elsewhere.appendingPathComponent("quirks"), withIntermediateDirectories: true)
-        #expect(ProjectResources.locate("quirks", home: nil, currentDirectory: elsewhere.path, executable: exe.path)
-                == elsewhere.appendingPathComponent("quirks").path)
-        // $ACSQUIRK_HOME wins over ./; a home without the name falls through.
-        #expect(ProjectResources.locate("quirks", home: home.path, currentDirectory: elsewhere.path, executable: exe.path)
-                == home.appendingPathComponent("quirks").path)
-        #expect(ProjectResources.locate("templates", home: home.path, currentDirectory: elsewhere.path, executable: exe.path)
-                == repo.appendingPathComponent("templates").path)
-        // A binary outside any checkout finds nothing.
-        let lone = tmp.appendingPathComponent("lone/acsquirk")
-        try fm.createDirectory(at: lone.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try "".write(to: lone, atomically: true, encoding: .utf8)
-        #expect(ProjectResources.locate("quirks", home: nil, currentDirectory: tmp.path, executable: lone.path) == nil)
-        // The test binary itself lives in this repository's .build: the real quirks/ is found.
-        #expect(ProjectResources.locate("quirks", home: nil, currentDirectory: tmp.path, executable: nil) == nil)
-        let real = try #require(ProjectResources.locate("quirks", home: nil, currentDirectory: tmp.path,
-                                                        executable: try fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")))
-        #expect(URL(fileURLWithPath: real).standardizedFileURL.path == Fixtures.repoPath("quirks"))
+        // Installed: its share, whatever $ACSQUIRK_HOME or the build checkout say.
+        #expect(ProjectResources.lookup("quirks", environment: home.path, executable: installed.path, buildCheckout: repo.path).path == share.path + "/quirks")
+        // The checkout holding the executable, through the symlink.
+        #expect(ProjectResources.lookup("quirks", environment: nil, executable: link.path, buildCheckout: nil).path == repo.path + "/quirks")
+        // $ACSQUIRK_HOME before the checkout holding the executable; empty or without quirks/: unset.
+        #expect(ProjectResources.lookup("quirks", environment: home.path, executable: exe.path, buildCheckout: nil).path == home.path + "/quirks")
+        #expect(ProjectResources.lookup("quirks", environment: "", executable: exe.path, buildCheckout: nil).path == repo.path + "/quirks")
+        #expect(ProjectResources.lookup("quirks", environment: tmp.path, executable: exe.path, buildCheckout: nil).path == repo.path + "/quirks")
+        // A copied binary: the checkout it was built from, while that exists.
+        #expect(ProjectResources.lookup("quirks", environment: nil, executable: lone.path, buildCheckout: repo.path).path == repo.path + "/quirks")
+        let none = ProjectResources.lookup("quirks", environment: nil, executable: lone.path, buildCheckout: tmp.appendingPathComponent("gone").path)
+        #expect(none.path == nil)
+        #expect(none.looked.count == 4, "\(none.looked)")
+        #expect(none.looked[0] == "\(tmp.path)/share/acsquirk/quirks (next to the executable \(lone.path)): not there", "\(none.looked)")
+        // The test binary itself lives in this repository's .build: the real checkout is found.
+        let real = try #require(ProjectResources.lookup("quirks", environment: nil, executable: try fm.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+                                                      buildCheckout: nil).path)
+        #expect(real == Fixtures.root.standardizedFileURL.path + "/quirks")
+        // Templates follow the same order, each name on its own: a $ACSQUIRK_HOME with only
+        // quirks/ still gets the templates of the binary's checkout.
+        #expect(ProjectResources.lookup("templates", environment: home.path, executable: exe.path, buildCheckout: nil).path
+                == repo.path + "/templates")
+        #expect(ProjectResources.buildCheckout == Fixtures.root.standardizedFileURL.path)
     }
 
     /// Located directories under the current directory are written relative to it.
@@ -62,6 +71,8 @@ struct ProjectResourcesTests {
         #expect(ProjectResources.relative(dir.path + "/quirks", to: dir.path) == "quirks")
         #expect(ProjectResources.relative(dir.path + "/quirks/intel/../intel", to: dir.path + "/") == "quirks/intel")
         #expect(ProjectResources.relative(dir.path, to: dir.path) == ".")
+        // From /: absolute, as an installed binary run from / prints its share.
+        #expect(ProjectResources.relative(dir.path + "/quirks", to: "/") == dir.path + "/quirks")
         // Not under it: unchanged (a sibling whose name starts the same is not under it either).
         #expect(ProjectResources.relative("/usr/share/quirks", to: dir.path) == "/usr/share/quirks")
         #expect(ProjectResources.relative(dir.path + "-other/quirks", to: dir.path) == dir.path + "-other/quirks")

@@ -128,6 +128,90 @@ public enum SampleEntries {
         """
 }
 
+/// Debian's kernel trees for the tests: `scripts/kernel-trees.sh` unpacks each installed
+/// `linux-source-<series>` (or a downloaded one) into `$ACSQUIRK_CACHE/linux-source-<package
+/// version>` and names it in `ACSQUIRK_KERNEL_TREE_<series>` (`make test` runs the tests that way;
+/// `scripts/kernel-versions.sh` runs them on other served versions). Every suite takes its tree
+/// from here, so a tree is never chosen by a path that ignores the package version.
+public enum KernelTreeCache {
+    /// The series the tests use, newest first.
+    public static let series = ["6.12", "6.1"]
+
+    /// `$ACSQUIRK_CACHE`, default `~/.cache/acsquirk`.
+    public static var cache: String {
+        let env = ProcessInfo.processInfo.environment
+        if let c = env["ACSQUIRK_CACHE"], !c.isEmpty { return c }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/acsquirk"
+    }
+
+    /// The variable naming the tree of `series`: `ACSQUIRK_KERNEL_TREE_6_12`.
+    public static func variable(_ series: String) -> String {
+        "ACSQUIRK_KERNEL_TREE_" + series.replacingOccurrences(of: ".", with: "_")
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The unpacked tree of `series` (its `drivers/pci/quirks.c` exists): `$ACSQUIRK_KERNEL_TREE_<series>`;
+    /// when no such variable is set (a plain `swift test`), `scripts/kernel-trees.sh --print` is
+    /// run once for every series (it unpacks a missing tree). Throws saying how to get it.
+    public static func tree(_ series: String) throws -> String {
+        guard let r = resolved[series] else { throw Missing(description: "no kernel series \(series) in \(Self.series)") }
+        return try r.get()
+    }
+
+    /// The tree of `series`, or nil (no error) when it is not available.
+    public static func available(_ series: String) -> String? { try? tree(series) }
+
+    /// The name the tree's companions (git copy `git-<key>`, build directory `build-<key>`) share:
+    /// the package version scripts/kernel-trees.sh keyed it on (`6.12.118-1_deb12u1`).
+    public static func key(of tree: String) -> String {
+        let name = (tree as NSString).lastPathComponent
+        return name.hasPrefix("linux-source-") ? String(name.dropFirst("linux-source-".count)) : name
+    }
+
+    private static let resolved: [String: Result<String, Missing>] = {
+        let env = ProcessInfo.processInfo.environment
+        var out: [String: Result<String, Missing>] = [:]
+        var paths: [String: String] = [:]
+        if series.contains(where: { env[variable($0)] != nil }) {
+            for s in series { paths[s] = env[variable(s)] }
+        } else {
+            // Not run through scripts/kernel-trees.sh: let it find (or unpack) the installed trees.
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [Fixtures.repoPath("scripts/kernel-trees.sh"), "--print"] + series
+            let pipe = Pipe(), err = Pipe()
+            p.standardOutput = pipe
+            p.standardError = err
+            do {
+                try p.run()
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+                if p.terminationStatus == 0, lines.count == series.count {
+                    for (s, l) in zip(series, lines) { paths[s] = l }
+                } else {
+                    for s in series { out[s] = .failure(Missing(description: "scripts/kernel-trees.sh failed: \(errText)")) }
+                }
+            } catch {
+                for s in series { out[s] = .failure(Missing(description: "cannot run scripts/kernel-trees.sh: \(error)")) }
+            }
+        }
+        for s in series where out[s] == nil {
+            if let p = paths[s], FileManager.default.fileExists(atPath: p + "/drivers/pci/quirks.c") {
+                out[s] = .success(p)
+            } else {
+                out[s] = .failure(Missing(description: "no linux-source-\(s) tree (\(variable(s))=\(paths[s] ?? "unset")): "
+                    + "run the tests with make test, or scripts/kernel-trees.sh \(series.joined(separator: " ")) -- swift test"))
+            }
+        }
+        return out
+    }()
+}
+
 /// A sysfs (and procfs) tree rebuilt from a real `lspci -xxxx` dump, which libpci's linux-sysfs
 /// method reads exactly as it reads /sys: `<root>/bus/pci/devices/<BDF>/{config,vendor,device,
 /// class,irq,resource}`, `<root>/bus/pci/devices/<BDF>/driver` (a symlink, when `drivers` names

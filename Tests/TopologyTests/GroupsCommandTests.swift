@@ -64,6 +64,20 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
         #expect(r.stdout.contains("group 4 {01:00.0 01:00.1} splits into group 4 {01:00.0}, group 5 {01:00.1}"))
     }
 
+    /// A --quirk ID that matches no device in the input changes nothing: said on stderr and in the
+    /// What-if label, not left to look like "no change".
+    @Test func aQuirkForNoDeviceIsNamed() async throws {
+        let dir = try Fixtures.temporaryDirectory("groups-quirk-none")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dump = Fixtures.path("qemu/f-quirk/dump.txt")
+        guard let r = try await groups(["--dump", dump, "--quirk", "8086:10d4", "--quirk", "8086:10d3"], in: dir.path) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "acsquirk groups: warning: --quirk 8086:10d4 matches no device in \(dump): it changes nothing\n")
+        #expect(r.stdout.contains("--quirk 8086:10d4 (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT): matches no device in \(dump)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("8086:10d3 (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT): matches"))
+        #expect(r.stdout.contains("group 4 {01:00.0 01:00.1} splits into group 4 {01:00.0}, group 5 {01:00.1}"))
+    }
+
     @Test func aBrokenExtraRegistryIsBadInput() async throws {
         let dir = try Fixtures.temporaryDirectory("groups-bad")
         defer { try? FileManager.default.removeItem(at: dir) }

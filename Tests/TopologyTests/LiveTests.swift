@@ -54,6 +54,25 @@ import TestSupport
         #expect(text.contains("kernel partition:    "))
     }
 
+    /// The two ways groups are written down (the oracle's `<group> <BDF>` lines, `find`'s paths)
+    /// read alike; anything else is refused with the file and line.
+    @Test func listingsOfBothKindsReadAlike() throws {
+        let lines = try LiveGroups(listing: "0 0000:00:00.0\n1 0000:00:01.0\n1 0000:01:00.0\n\n", path: "groups.txt")
+        let paths = try LiveGroups(listing: """
+            /sys/kernel/iommu_groups/0/devices/0000:00:00.0
+            /sys/kernel/iommu_groups/1/devices/0000:00:01.0
+            /sys/kernel/iommu_groups/1/devices/0000:01:00.0
+            """, path: "find.txt")
+        #expect(lines == paths)
+        #expect(lines.iommuActive)
+        #expect(lines.partition.map { $0.map(\.description) } == [["0000:00:00.0"], ["0000:00:01.0", "0000:01:00.0"]])
+        #expect(try !LiveGroups(listing: "", path: "empty.txt").iommuActive)
+        let error = #expect(throws: LiveGroups.ReadError.self) {
+            try LiveGroups(listing: "0 0000:00:00.0\nnot a group\n", path: "bad.txt")
+        }
+        #expect(error?.description == "bad.txt:2: not '<group> <BDF>' or an iommu_groups path: not a group")
+    }
+
     @Test func noIOMMUDirectoryMeansNoGroups() throws {
         let l = try LiveGroups.read(root: "/nonexistent/kernel/iommu_groups")
         #expect(!l.iommuActive)

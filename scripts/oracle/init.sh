@@ -12,6 +12,16 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /oracle/out
 [ -f /oracle/env ] && . /oracle/env
 
+# "<group> <BDF>" for every device in /sys/kernel/iommu_groups (empty without an IOMMU), sorted;
+# the groups section below, and for hooks that record the groups at other moments
+iommu_groups() {
+    for l in /sys/kernel/iommu_groups/*/devices/*; do
+        [ -e "$l" ] || continue
+        g=${l#/sys/kernel/iommu_groups/}
+        echo "${g%%/*} ${l##*/}"
+    done | sort -n -k1,1 -k2,2
+}
+
 # modules.load: "<path of .ko> [parameters]" per line, in load order
 if [ -f /oracle/modules.load ]; then
     while read -r ko args; do
@@ -34,14 +44,7 @@ stty -F $OUT raw -echo 2>/dev/null   # no \r\n translation, no echo
     end() { echo "@@@END $1"; }
     begin cmdline; cat /proc/cmdline; end cmdline
     begin release; uname -r; end release
-    begin groups
-    # "<group> <BDF>" for every device in /sys/kernel/iommu_groups (empty without an IOMMU)
-    for l in /sys/kernel/iommu_groups/*/devices/*; do
-        [ -e "$l" ] || continue
-        g=${l#/sys/kernel/iommu_groups/}
-        echo "${g%%/*} ${l##*/}"
-    done | sort -n -k1,1 -k2,2
-    end groups
+    begin groups; iommu_groups; end groups
     begin dump; lspci -xxxx -D 2>>/oracle/out/lspci-stderr; end dump
     begin vvv; lspci -vvvnnD 2>>/oracle/out/lspci-stderr; end vvv
     begin tree; lspci -tvnn 2>>/oracle/out/lspci-stderr; end tree

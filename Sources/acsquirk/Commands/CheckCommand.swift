@@ -30,10 +30,10 @@ struct CheckCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Registry entries to check: files or folders (default: quirks).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Registry entries to check: files or folders (default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var paths: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The registry the checked entries live in (repeatable; default: quirks when it exists): its upstream entries are the kernel's table.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Registry files or folders the checked entries live in, added to the shipped registry as coverage and what-if material (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
@@ -64,13 +64,14 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let entries = try PipelineCLI.loadRegistry(paths.isEmpty ? ["quirks"] : paths, command: "check")
-        let contextPaths = registry.isEmpty ? (FileManager.default.fileExists(atPath: "quirks") ? ["quirks"] : []) : registry
-        let context = contextPaths.isEmpty ? [] : try PipelineCLI.loadRegistry(contextPaths, command: "check")
+        // The kernel's table from the shipped registry wherever check runs; --registry adds.
+        let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "check")
+        let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
+        let context = reg.kernel + reg.whatIf
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
         let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
-        let options = CheckOptions(kernel: profile.rawValue, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                   pchWorkaroundFails: pchWorkaroundFails, fromDump: dump != nil)
+        let options = CheckOptions(kernel: profile.profile.rawValue, kernelNote: profile.note, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                   pchWorkaroundFails: pchWorkaroundFails, dump: dump)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)
         switch format {

@@ -28,18 +28,21 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree to read the ACS table and vendor macros from.", valueName: "dir"))
     var kernelTree: String?
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
-    @Argument(help: ArgumentHelp("Registry files or directories (default: the project's quirks/).", valueName: "path"))
+    @Argument(help: ArgumentHelp("Registry files or directories (default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var paths: [String] = []
 
     func run() async throws {
-        let entries = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(paths, option: "PATH"))
+        // Without a tree, the kernel's table is the shipped registry's (never only the entries given).
+        let shippedKernel = kernelTree == nil ? try RegistryCLI.prediction(extra: [], command: "generate").kernel : []
+        let entries = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(paths, command: "generate"))
+        let kernel = Registry.newEntries(in: shippedKernel, besides: entries)
         let stubs: StubFiles = try KernelOutputCLI.guarded {
             let renderer = try KernelOutputCLI.templates(templates)
             let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }
-                ?? QuirkTableModel(upstream: entries.map(\.entry))
+                ?? QuirkTableModel(upstream: (kernel + entries).map(\.entry))
             return try StubFiles(entries: entries, model: model, renderer: renderer)
         }
         let extra = try KernelOutputCLI.guarded { try Self.staticACSFiles(for: entries) }

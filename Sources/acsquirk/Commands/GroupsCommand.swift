@@ -33,7 +33,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
     var withRegistry = false
 
-    @Option(name: .long, help: "Registry files or folders added to the shipped registry (quirks/): what-if material for --with-registry. The kernel's table always comes from the shipped registry's upstream entries.")
+    @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
@@ -72,15 +72,8 @@ struct GroupsCommand: AsyncParsableCommand {
 
     func run() async throws {
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
-        // --registry adds what-if material on top (never replaces the table).
-        let reg: PredictionRegistry
-        do throws(PredictionRegistryError) {
-            reg = try Registry.loadForPrediction(extra: registry)
-        } catch {
-            printError("acsquirk groups: \(error)")
-            throw ExitStatus.badInput
-        }
-        for w in reg.warnings { printError("acsquirk groups: warning: \(w)") }
+        // --registry (or ./quirks) adds what-if material on top (never replaces the table).
+        let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "groups")
         let base = QuirkTable(entries: reg.kernelEntries)
 
         // Config space.
@@ -113,9 +106,9 @@ struct GroupsCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         // A snapshot ran a known kernel: its profile, as live.
-        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
+        let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
         let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                        pchWorkaroundFails: pchWorkaroundFails)
+                                        pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
 
         let prediction = GroupPredictor.predict(functions, quirks: base, options: options)
 
@@ -125,7 +118,13 @@ struct GroupsCommand: AsyncParsableCommand {
         for q in quirks {
             let id = PCIDeviceID(q)!
             extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
-            labels.append("--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)")
+            var label = "--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)"
+            if !functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
+                // Most likely a typo or the wrong dump: say so instead of printing "no change".
+                printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
+                label += ": matches no device in \(source)"
+            }
+            labels.append(label)
         }
         if withRegistry {
             let local = reg.whatIfEntries

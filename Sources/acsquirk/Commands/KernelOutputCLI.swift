@@ -17,19 +17,6 @@ enum KernelOutputCLI {
     /// One line to stdout.
     static func say(_ s: String) { Console.line(s) }
 
-    /// The registry paths: `given`, else the project's `quirks/` (`ProjectResources.locate`:
-    /// `$ACSQUIRK_HOME/quirks`, `./quirks`, or the repository the binary was built in), so the
-    /// commands work from any directory. Exit 2 when none is found.
-    static func registryPaths(_ given: [String], option: String) throws -> [String] {
-        if !given.isEmpty { return given }
-        guard let found = ProjectResources.locate("quirks") else {
-            error("acsquirk: no registry: quirks/ is not in $\(ProjectResources.homeVariable), the current directory or "
-                  + "the repository of this binary; pass \(option)")
-            throw ExitStatus.badInput
-        }
-        return [found]
-    }
-
     /// Loads the registry and runs every lint rule over it (`Registry.lint`, the same check as
     /// `acsquirk lint`): code is only generated from entries that pass lint. Prints every
     /// diagnostic to stderr; on any error (a file that does not load, or an entry that fails a
@@ -46,7 +33,7 @@ enum KernelOutputCLI {
         return result.entries
     }
 
-    /// The templates from --templates, ./templates or the repository the binary was built in.
+    /// The templates from --templates, else the shipped ones (`TemplateSet.locate`).
     static func templates(_ explicit: String?) throws -> CodeRenderer {
         CodeRenderer(templates: try TemplateSet(directory: TemplateSet.locate(explicit: explicit)))
     }

@@ -18,7 +18,7 @@ struct LintCommand: AsyncParsableCommand {
             --list-rules prints the rules; docs/registry.md explains each.
             """)
 
-    @Argument(help: "Registry files or folders (default: the shipped registry, quirks/ of the acsquirk checkout).")
+    @Argument(help: "Registry files or folders (default: ./quirks when present, else the shipped registry).")
     var paths: [String] = []
 
     @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
@@ -51,14 +51,7 @@ struct LintCommand: AsyncParsableCommand {
             let db = try PCINameDatabase(idsPath: pciIDs)
             options = LintOptions(vendorName: { db.vendorName($0) })
         }
-        var targets = paths
-        if targets.isEmpty {
-            guard let shipped = Registry.shippedRegistryPath() else {
-                FileHandle.standardError.write(Data("acsquirk lint: \(PredictionRegistryError.shippedNotFound); or name the files to lint\n".utf8))
-                throw ExitStatus.badInput
-            }
-            targets = [shipped]
-        }
+        let targets = try RegistryCLI.working(paths, command: "lint")
         let result = Registry.lint(paths: targets, options: options)
         let d = result.diagnostics
         switch format {

@@ -14,14 +14,15 @@ struct NewCommand: AsyncParsableCommand {
         abstract: "Scaffold a registry entry from a real device, with its config space as the record.",
         discussion: """
             Writes OUT/<vendor>/<family>.yaml filled from the device at BDF: vendor (and the name \
-            the registry or pci.ids uses), the device IDs of all its functions (same bus and slot), \
+            the shipped registry or OUT uses, else pci.ids'), the device IDs of all its functions (same bus and slot), \
             port type, multifunction, the claim that fits the device (multifunction endpoint: \
             no-peer-to-peer SV|TB|RR|CR|UF|DT; root or downstream port: ports-isolated SV|RR|CR|UF), \
             each function's ACS capability in a comment, status new, and TODO markers in every \
             evidence field, which `acsquirk lint` refuses until a person replaces them. Saves \
             OUT/<vendor>/<family>.dump.txt (lspci -xxxx format, every function of the device, Device \
             Serial Number capabilities zeroed). Refuses to overwrite either file (exit 2, nothing \
-            written). Refuses a device that already has a working ACS capability (ACS advertising \
+            written). Refuses a device that an entry of the shipped registry or of OUT already \
+            covers (exit 2, nothing written) unless --force. Refuses a device that already has a working ACS capability (ACS advertising \
             RR and CR: Linux uses it, the entry is unnecessary and check would report it as an \
             error) with exit 2 and nothing written, unless --force (then it warns and writes); the \
             same for a device whose ACS capability cannot be read (e.g. a 256-byte dump: take it \
@@ -46,7 +47,7 @@ struct NewCommand: AsyncParsableCommand {
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
     var pciIDs: String?
 
-    @Flag(name: .long, help: "Write the entry even when the device already has a working ACS capability, or its ACS cannot be read.")
+    @Flag(name: .long, help: "Write the entry even when an entry already covers the device, the device already has a working ACS capability, or its ACS cannot be read.")
     var force = false
 
     func validate() throws {
@@ -68,14 +69,22 @@ struct NewCommand: AsyncParsableCommand {
             PipelineCLI.error("acsquirk new: \(error.message)")
             throw ExitStatus.badInput
         }
-        // Entries already in the registry: vendor-name to reuse, devices already covered.
-        let existing = FileManager.default.fileExists(atPath: out) ? Registry.load(paths: [out]).entries : []
+        // Entries already in the registry (the shipped one wherever new runs, and the folder
+        // written into): the vendor-name to reuse, devices already covered.
+        let shipped = try RegistryCLI.shipped(command: "new")
+        let existing = Registry.load(paths: [shipped] + (FileManager.default.fileExists(atPath: out) ? [out] : [])).entries
         let scaffold: Scaffold
         do throws(PipelineError) {
             scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
                                                     names: .pciIDs(db), registry: existing, root: out,
                                                     sourceLabel: PipelineCLI.sourceLabel(dump),
                                                     rebuiltFromText: read.format == .lspciText ? read.assumptions : nil)
+            if !scaffold.covered.isEmpty {
+                for c in scaffold.covered { PipelineCLI.error("warning: \(c)") }
+                if !force {
+                    throw PipelineError("the device already has an entry: no entry written (pass --force to write another anyway)")
+                }
+            }
             if !scaffold.workingACS.isEmpty {
                 for w in scaffold.workingACS { PipelineCLI.error("warning: \(w)") }
                 if !force {

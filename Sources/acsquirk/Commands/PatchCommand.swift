@@ -57,10 +57,10 @@ struct PatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also write the patched drivers/pci/quirks.c into the tree.")
     var apply = false
 
-    @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: the project's quirks/).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
     @Argument(help: ArgumentHelp("Entries to patch (default: all that are not upstream).", valueName: "entry"))
@@ -83,7 +83,7 @@ struct PatchCommand: AsyncParsableCommand {
             KernelOutputCLI.error("acsquirk patch: " + Submitter.missingMessage)
             throw ExitStatus.badInput
         }
-        let all = try KernelOutputCLI.loadRegistry(try KernelOutputCLI.registryPaths(registry, option: "--registry PATH"))
+        let all = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(registry, command: "patch"))
         let layout = series
         let (produced, removed): ([PatchSeries], [String]) = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)

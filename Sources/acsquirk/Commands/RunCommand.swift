@@ -37,10 +37,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out"
 
-    @Option(name: .long, help: ArgumentHelp("Registry file or folder (repeatable; default: quirks).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Registry file or folder to lint, check and generate code for (repeatable; default: ./quirks when present, else the shipped registry). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: ./templates, else the repository's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
     var templates: String?
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
@@ -68,8 +68,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The shipped registry first: without it no entries named on the command line would help.
+        let shipped = try RegistryCLI.shipped(command: "run")
         let config = RunConfiguration(
-            registry: registry.isEmpty ? ["quirks"] : registry, dump: dump, kernelTree: kernelTree, out: out,
+            registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, dump: dump, kernelTree: kernelTree, out: out,
             templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)

@@ -6,19 +6,23 @@ import Registry
 enum ShowFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 /// `acsquirk show VVVV:DDDD`: every registry entry covering a device, with file:line, the claim,
-/// its conditions and kernel status (with table rows). Exit 0 whether or not the device is in
-/// the registry ("not in the registry" is an answer, not an error); 1 when the registry has
-/// errors; 2 for a malformed ID or an unreadable registry.
+/// its conditions and kernel status (with table rows). Exit 0 when an entry covers the device;
+/// 1 when none does (as `grep` answers 1 for no match) or the registry has errors; 2 for a
+/// malformed ID, an unreadable registry or no shipped registry.
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "What the registry (and the kernel table it mirrors) knows of a device.",
-        discussion: "Prints every entry whose devices cover VVVV:DDDD, or that it is not in the registry (exit 0 either way).")
+        discussion: """
+            Prints every entry of the shipped registry (and of --registry) whose devices cover \
+            VVVV:DDDD. Exit 0 when an entry covers it, 1 when none does (it is not in the \
+            registry) or the registry has errors, 2 for a malformed ID or an unreadable registry.
+            """)
 
     @Argument(help: "Vendor and device ID in hex, e.g. 8086:10c9.")
     var id: String
 
-    @Option(help: "Registry files or folders (default: the shipped registry, quirks/ of the acsquirk checkout).")
+    @Option(help: "Registry files or folders searched besides the shipped registry (repeatable).")
     var registry: [String] = []
 
     @Option(help: "Output format: text or json.")
@@ -33,15 +37,8 @@ struct ShowCommand: AsyncParsableCommand {
     func run() async throws {
         let pciID = PCIDeviceID(id)!
         let (vendor, device) = (pciID.vendor, pciID.device)
-        var paths = registry
-        if paths.isEmpty {
-            guard let shipped = Registry.shippedRegistryPath() else {
-                FileHandle.standardError.write(Data("acsquirk show: \(PredictionRegistryError.shippedNotFound)\n".utf8))
-                throw ExitStatus.badInput
-            }
-            paths = [shipped]
-        }
-        let loaded = Registry.load(paths: paths)
+        let shipped = try RegistryCLI.shipped(command: "show")
+        let loaded = Registry.load(paths: [shipped] + registry)
         if SourceReader.isUnreadable(loaded.diagnostics) {
             for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
             throw ExitStatus.badInput
@@ -82,6 +79,7 @@ struct ShowCommand: AsyncParsableCommand {
             }
             throw ExitStatus.findings
         }
+        if hits.isEmpty { throw ExitStatus.findings }
     }
 
     static func describe(_ le: LoadedEntry, device: UInt16) -> String {

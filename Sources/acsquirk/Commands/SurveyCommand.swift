@@ -57,15 +57,8 @@ struct SurveyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reg: PredictionRegistry
-        do throws(PredictionRegistryError) {
-            reg = try Registry.loadForPrediction(extra: registry)
-        } catch {
-            Console.error("acsquirk survey: \(error)")
-            throw ExitStatus.badInput
-        }
-        for w in reg.warnings { Console.error("acsquirk survey: warning: \(w)") }
-        let profile = KernelProfile.resolve(kernel, live: false)
+        let reg = try RegistryCLI.prediction(extra: registry, command: "survey")
+        let profile = KernelProfile.resolve(kernel, live: false).profile
         var options = Survey.Options(kernel: profile, idsPath: pciIDs)
         if let jobs { options.jobs = jobs }
         let (files, missing) = Survey.files(paths)
