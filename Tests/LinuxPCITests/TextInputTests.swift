@@ -212,13 +212,12 @@ import TestSupport
         #expect(try Self.partition(r.functions) == Self.partition(dump.functions))
     }
 
-    /// Real reports from linuxhw/LsPCI (Tests/Fixtures/lspci-reports/README.md) whose text carries
-    /// the kernel's IOMMU groups: the prediction from the text gives the kernel's partition (the
+    /// Every real report from linuxhw/LsPCI (Tests/Fixtures/lspci-reports/README.md) whose text
+    /// carries the kernel's IOMMU groups: the prediction from the text gives the kernel's partition (the
     /// AMD IOMMU's own function and, on Phoenix, the root complex, which the kernel puts in no
     /// group, aside). The Framework 13 report shows no extended capability at all (ACS unknown,
     /// taken as absent): its kernel merged the GPP bridges as the text-only prediction does.
-    @Test(arguments: ["desktop-intel-z170-spt-iommu.txt", "aio-asus-m3400-amd-renoir-iommu.txt",
-                      "laptop-framework13-amd-phoenix-iommu.txt"])
+    @Test(arguments: Fixtures.lspciReports.filter { (try? Fixtures.text("lspci-reports/\($0)"))?.contains("\tIOMMU group: ") == true })
     func publicReportsGiveTheKernelsGroups(_ name: String) throws {
         let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
         let recorded = try #require(r.recorded)

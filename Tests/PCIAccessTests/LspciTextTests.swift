@@ -166,7 +166,7 @@ import TestSupport
 
     /// Real public reports (linuxhw/LsPCI, see Tests/Fixtures/lspci-reports/README.md): each reads
     /// without error, and every function lspci listed is there.
-    @Test(arguments: (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("lspci-reports")))?.filter { $0.hasSuffix(".txt") }.sorted() ?? [])
+    @Test(arguments: Fixtures.lspciReports)
     func publicReportsRead(_ name: String) throws {
         let text = try Fixtures.text("lspci-reports/\(name)")
         let r = Self.parse(text, file: name)
