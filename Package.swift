@@ -31,42 +31,44 @@ let package = Package(
         .target(name: "PCIConfig"),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
         .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
-        // The quirk registry: schema, YAML loading with locations, lint.
+        // The quirk registry: schema, YAML loading with locations, lint. No libpci: vendor names
+        // for lint are passed in.
         // A release build is what `make install` and `make dist` ship: it finds its registry next
         // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
         // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
-            "PCIConfig", "PCIAccess", "SafeFiles",
+            "PCIConfig", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
-        // Bus tree and Linux's pci_device_group(), step by step.
-        .target(name: "Topology", dependencies: ["PCIConfig", "Registry"]),
+        // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
+        // the quirk table walk with its trace, DMA aliases and pci_device_group(), kernel profiles.
+        .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "PCIConfig", "SafeFiles",
+            "Registry", "LinuxPCI", "PCIConfig", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "PCIAccess", "Registry", "SafeFiles"]),
-        // Registry against devices (check), scaffolding (new), the whole pipeline (run), the
-        // HTML report and pictures through graphviz.
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI", "SafeFiles"]),
+        // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
+        // whole pipeline (run), the HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "SafeFiles",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
-        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "Topology", "Registry", "KernelOutput",
+        .executableTarget(name: "acsquirk-bench", dependencies: ["PCIConfig", "PCIAccess", "LinuxPCI", "Registry", "KernelOutput",
                                                                  "SafeFiles"],
                           path: "Benchmarks/acsquirk-bench"),
         // Generated quirks proven in booted kernels under QEMU (make prove; scripts/oracle).
         .target(name: "BootProof", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "Topology", "KernelOutput", "SafeFiles",
+            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "Pipeline", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
@@ -81,7 +83,7 @@ let package = Package(
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
         .target(name: "TestSupport", dependencies: [
-            "PCIConfig", "Topology",
+            "PCIConfig", "LinuxPCI",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], path: "Tests/TestSupport"),
@@ -90,17 +92,19 @@ let package = Package(
         .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Registry", "SafeFiles", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "LinuxPCITests", dependencies: [
+            "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
+        ]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
-            "StaticACS", "PCIAccess", "PCIConfig", "Registry", "Topology", "TestSupport",
+            "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),
         .testTarget(name: "BootProofTests", dependencies: [
-            "BootProof", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "TestSupport",
+            "BootProof", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "KernelOutput", "Registry", "Topology", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
+            "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
         ]),
     ]
 )

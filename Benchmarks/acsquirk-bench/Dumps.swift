@@ -8,10 +8,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
-import Topology
 
 /// The largest dump in Tests/Fixtures (by bytes).
 let largestFixture = "Tests/Fixtures/machines/x99-huananzhi-qd4-navi23/dump.txt"
@@ -49,7 +49,7 @@ func endToEnd(_ path: String, table: QuirkTable, runs: Int) -> EndToEnd {
         let t0 = cpuNow()
         guard let result = try? PCIReader.load(.dump(path: path)) else { fatalError("cannot read \(path)") }
         let t1 = cpuNow()
-        let p = GroupPredictor.predict(result.functions, quirks: table, options: PredictionOptions(kernel: .newest))
+        let p = GroupPredictor.predict(result.functions, quirks: table, system: LinuxSystem(kernel: .newest))
         let t2 = cpuNow()
         let r = EndToEnd(functions: result.functions.count, groups: p.groups.count, read: t1 - t0, predict: t2 - t1)
         if best == nil || r.total < best!.total { best = r }

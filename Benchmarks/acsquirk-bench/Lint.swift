@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PCIAccess
 import Registry
 
 /// Entry `i` of the generated registry: an Intel multifunction endpoint family of one device.
@@ -43,7 +44,7 @@ func lintBenchmark(entries count: Int, in dir: String) {
         fclose(f)
     }
     let t0 = now(), c0 = cpuNow()
-    let result = Registry.lint(paths: ["\(dir)/quirks"])
+    let result = Registry.lint(paths: ["\(dir)/quirks"], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
     let wall = now() - t0, cpu = cpuNow() - c0
     let errors = result.diagnostics.filter { $0.severity == .error }
     print("lint of a generated registry")

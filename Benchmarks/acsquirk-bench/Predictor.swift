@@ -6,9 +6,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinuxPCI
 import PCIConfig
 import Registry
-import Topology
 
 /// Config space for one synthetic function: PCIe capability at 0x40, ACS at 0x100.
 func function(_ domain: UInt32, _ bus: UInt8, _ devfn: UInt8, id: UInt32, type: PCIExpressPortType?,
@@ -99,7 +99,7 @@ func measure(_ fns: [PCIFunction], _ table: QuirkTable, runs: Int) -> (Double, G
     var last: GroupPrediction?
     for _ in 0..<runs {
         let t0 = now()
-        let p = GroupPredictor.predict(fns, quirks: table, options: PredictionOptions(kernel: .newest))
+        let p = GroupPredictor.predict(fns, quirks: table, system: LinuxSystem(kernel: .newest))
         best = min(best, now() - t0)
         last = p
     }

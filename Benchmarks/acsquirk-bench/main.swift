@@ -23,8 +23,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LinuxPCI
 import Registry
-import Topology
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {

@@ -52,8 +52,8 @@ public enum ConfigSpaceTarget: FuzzTarget {
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         let extTargets = [0x000, 0x0fc, 0x100, 0x104, 0xff0, 0xff4, 0xff8, 0xffc] + ext.map(\.offset)
         func anyExtOffset() -> Int { rng.below(3) == 0 ? 0x100 + 4 * rng.below(0x3c0) : extTargets[rng.below(extTargets.count)] }
-        let ids: [UInt16] = [ExtendedCapabilityID.acs, ExtendedCapabilityID.aer, ExtendedCapabilityID.ari,
-                             ExtendedCapabilityID.sriov, 0xffff, 0x0000]
+        let ids: [UInt16] = [PCI_EXT_CAP_ID_ACS, PCI_EXT_CAP_ID_ERR, PCI_EXT_CAP_ID_ARI,
+                             PCI_EXT_CAP_ID_SRIOV, 0xffff, 0x0000]
         switch rng.below(6) {
         case 0: // an extended capability's next pointer
             guard !ext.isEmpty else { return false }
@@ -64,8 +64,8 @@ public enum ConfigSpaceTarget: FuzzTarget {
             let id = ids[rng.below(ids.count)]
             let next = rng.below(2) == 0 ? 0 : anyExtOffset() & 0xffc
             put(anyExtOffset(), le32(UInt32(id) | UInt32(1 + rng.below(2)) << 16 | UInt32(next) << 20))
-        case 2: // a standard pointer: the list head (0x34) or a capability's next
-            let at = std.isEmpty || rng.below(3) == 0 ? 0x34 : std[rng.below(std.count)].offset + 1
+        case 2: // a standard pointer: the list head or a capability's next
+            let at = std.isEmpty || rng.below(3) == 0 ? PCI_CAPABILITY_LIST : std[rng.below(std.count)].offset + PCI_CAP_LIST_NEXT
             let targets: [UInt8] = [0x00, 0x3c, 0x40, 0xfc, 0xfe, 0xff] + std.map { UInt8($0.offset) }
             put(at, [rng.below(3) == 0 ? UInt8(truncatingIfNeeded: rng.next()) : targets[rng.below(targets.count)]])
         case 3: // the readable size, often right at a capability
@@ -75,18 +75,18 @@ public enum ConfigSpaceTarget: FuzzTarget {
             b[0] = UInt8(r & 0xff)
             b[1] = UInt8(r >> 8)
         case 4: // ACS Capability and Control (and the dword the SPT erratum uses)
-            guard let acs = ext.first(where: { $0.id == ExtendedCapabilityID.acs }) else { return false }
-            put(acs.offset + 4, le32(UInt32(truncatingIfNeeded: rng.next())))
-            if rng.below(2) == 0 { put(acs.offset + 8, le32(UInt32(truncatingIfNeeded: rng.next()))) }
+            guard let acs = ext.first(where: { $0.id == PCI_EXT_CAP_ID_ACS }) else { return false }
+            put(acs.offset + PCI_ACS_CAP, le32(UInt32(truncatingIfNeeded: rng.next())))
+            if rng.below(2) == 0 { put(acs.offset + INTEL_SPT_ACS_CTRL, le32(UInt32(truncatingIfNeeded: rng.next()))) }
         default: // who the function is
             switch rng.below(4) {
             case 0:
-                if let p = std.first(where: { $0.id == CapabilityID.pciExpress }) {
-                    put(p.offset + 2, [UInt8(rng.below(16)) << 4 | 2])
+                if let p = std.first(where: { $0.id == PCI_CAP_ID_EXP }) {
+                    put(p.offset + PCI_EXP_FLAGS, [UInt8(rng.below(16)) << 4 | 2])
                 } else { return false }
-            case 1: put(0x0e, [[0x00, 0x01, 0x02, 0x80, 0x81, 0x82, 0x7f][rng.below(7)]])
-            case 2: put(0x06, [(whole.u8(0x06) ?? 0) ^ 0x10])
-            default: put(0x00, [0x86, 0x80, 0x10, 0xa1])   // an Intel SPT PCH root port's ID
+            case 1: put(PCI_HEADER_TYPE, [[0x00, 0x01, 0x02, 0x80, 0x81, 0x82, 0x7f][rng.below(7)]])
+            case 2: put(PCI_STATUS, [(whole.u8(PCI_STATUS) ?? 0) ^ UInt8(PCI_STATUS_CAP_LIST)])
+            default: put(PCI_VENDOR_ID, [0x86, 0x80, 0x10, 0xa1])   // an Intel SPT PCH root port's ID
             }
         }
         return true
@@ -99,15 +99,15 @@ public enum ConfigSpaceTarget: FuzzTarget {
         let r = c.readable
         var problems: [String] = []
         let std = c.standardCapabilities(), ext = c.extendedCapabilities()
-        for e in std.entries where e.offset < 0x40 || e.offset + 2 > min(r, 0x100) {
+        for e in std.entries where e.offset < PCI_STD_HEADER_SIZEOF || e.offset + 2 > min(r, PCI_CFG_SPACE_SIZE) {
             problems.append("standard capability at 0x\(hex(e.offset, width: 3)) outside the \(r) readable bytes")
         }
-        for e in ext.entries where e.offset < 0x100 || e.offset % 4 != 0 || e.offset + 4 > r {
+        for e in ext.entries where e.offset < PCI_CFG_SPACE_SIZE || e.offset % 4 != 0 || e.offset + 4 > r {
             problems.append("extended capability at 0x\(hex(e.offset, width: 3)) outside the \(r) readable bytes")
         }
         if let p = c.pciExpress, p.offset + 4 > r { problems.append("PCI Express capability registers past the readable bytes") }
         if case let .present(acs) = c.acs {
-            let end = acs.offset + (acs.layout == .standard ? 8 : 12)
+            let end = acs.offset + (acs.layout == .standard ? PCI_ACS_CTRL + 2 : INTEL_SPT_ACS_CTRL + 4)
             if end > r { problems.append("ACS at 0x\(hex(acs.offset, width: 3)) decoded from registers up to 0x\(hex(end, width: 3)), \(r) readable") }
         }
         // Bytes past the readable size are not there: other values there must change nothing.

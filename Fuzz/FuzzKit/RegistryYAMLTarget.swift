@@ -1,3 +1,4 @@
+import PCIAccess
 import Registry
 
 /// Registry loading (`SourceReader`: size, UTF-8, BOM, tabs, Yams composition, anchors; the schema
@@ -89,7 +90,7 @@ public enum RegistryYAMLTarget: FuzzTarget {
             }
         }
         guard let loaded = r.entry else { return problems }
-        _ = Linter.check([loaded])
+        _ = Linter.check([loaded], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         let written = RegistryWriter.yaml(loaded.entry)
         let again = Registry.load(yaml: written, path: path)
         if let e = again.entry?.entry, e == loaded.entry, again.diagnostics.isEmpty { return problems }

@@ -1,6 +1,6 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
-import Topology
 
 /// The report `make prove` prints: per case and route the predicted and booted groups of every
 /// state, whether they are equal, the controls, and the verdict.

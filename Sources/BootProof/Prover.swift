@@ -1,10 +1,11 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIAccess
 import PCIConfig
+import Pipeline
 import Registry
 import SafeFiles
-import Topology
 
 /// How the series gets into a booted kernel.
 public enum ProofRoute: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -279,11 +280,11 @@ public struct Prover: Sendable {
         }
         let functions: [PCIFunction]
         do { functions = try PCIReader.load(.dump(path: dump), names: false).functions } catch { throw ProofError("\(error)") }
-        let options = PredictionOptions(kernel: profile)
-        let base = QuirkTable(entries: registry.kernelEntries)
-        let without = GroupPredictor.predict(functions, quirks: base, options: options)
-        let with = GroupPredictor.predict(tree: without.tree, quirks: base.consultingFirst(selected.map(\.entry)), options: options)
-        return (without.numberByAddress, with.numberByAddress)
+        // The what-if builder `acsquirk groups --with-registry` uses.
+        var tables = WhatIfTables(kernel: registry.kernelEntries)
+        tables.add(registryEntries: selected.map(\.entry), label: entries.joined(separator: ", "))
+        let (without, with) = tables.predict(KernelView(functions: functions, system: LinuxSystem(kernel: profile)))
+        return (without.numberByAddress, with!.numberByAddress)
     }
 
     func read(_ dir: String, _ name: String) throws -> String {

@@ -353,13 +353,8 @@ public struct CodeRenderer: Sendable {
             }
             return l
         }
-        switch e.appliesTo.portType {
-        case .any: break
-        case .rootPort: guards.append(typeGuard(["PCI_EXP_TYPE_ROOT_PORT"]))
-        case .downstreamPort: guards.append(typeGuard(["PCI_EXP_TYPE_DOWNSTREAM"]))
-        case .rootOrDownstreamPort: guards.append(typeGuard(["PCI_EXP_TYPE_ROOT_PORT", "PCI_EXP_TYPE_DOWNSTREAM"]))
-        case .endpoint: guards.append(typeGuard(["PCI_EXP_TYPE_ENDPOINT", "PCI_EXP_TYPE_LEG_END"]))
-        case .rciep: guards.append(typeGuard(["PCI_EXP_TYPE_RC_END"]))
+        if let types = e.appliesTo.portType.types {
+            guards.append(typeGuard(types.compactMap(\.kernelMacro)))
         }
         if let mf = e.appliesTo.multifunction {
             guards.append([mf ? "\tif (!dev->multifunction)" : "\tif (dev->multifunction)"])

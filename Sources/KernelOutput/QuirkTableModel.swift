@@ -1,10 +1,11 @@
+import LinuxPCI
 import PCIConfig
 import Registry
 
 /// The kernel's ACS quirk table as the analysis needs it: the rows in lookup order (with their
 /// lines when read from a tree), what each function checks and reports, and the table walk.
 ///
-/// The walk and the answers are Registry's (`QuirkTable.decide`, the semantics every module
+/// The walk and the answers are Linux's model's (`QuirkTable.pciDevSpecificACSEnabled`, the semantics every module
 /// shares): the table is a list of upstream registry entries, either the registry's own
 /// (`init(upstream:)`, no tree) or the ones `KernelImporter` reads from a tree's quirks.c
 /// (`init(source:)`). This type only adds what needs the C text: row lines, vendor
@@ -101,26 +102,14 @@ public struct QuirkTableModel: Hashable, Sendable {
         return m
     }
 
-    static func types(_ c: AppliesTo.PortTypeCondition) -> Set<PCIExpressPortType>? {
-        switch c {
-        case .any: nil
-        case .endpoint: [.endpoint, .legacyEndpoint]
-        case .rootPort: [.rootPort]
-        case .downstreamPort: [.downstreamPort]
-        case .rootOrDownstreamPort: [.rootPort, .downstreamPort]
-        case .rciep: [.rcIntegratedEndpoint]
-        }
-    }
-
     /// ACS registers that enable everything, under both layouts: an `acs-erratum` function then
     /// answers "isolated when the real registers say so" (a condition).
-    static let permissiveRegisters: [ACSRegisterLayout: ACSRegisterValues] = [
-        .standard: ACSRegisterValues(capability: .all, control: .all),
-        .intelSPTDword: ACSRegisterValues(capability: .all, control: .all),
-    ]
+    static let permissiveRegisters = PCIDevACS(offset: PCI_CFG_SPACE_SIZE,
+                                               standard: ACSRegisters(capability: .all, control: .all),
+                                               intelSPTDword: ACSRegisters(capability: .all, control: .all))
 
     /// The first row that answers for a device when Linux asks for SV|RR|CR|UF (nil: no quirk
-    /// applies, the real ACS capability decides): `QuirkTable.decide` of module Registry, as
+    /// applies, the real ACS capability decides): `QuirkTable.pciDevSpecificACSEnabled` of module LinuxPCI, as
     /// `pci_dev_specific_acs_enabled()` walks the table.
     ///
     /// Facts config space would give are assumed in the quirk's favour unless given: the device
@@ -130,10 +119,9 @@ public struct QuirkTableModel: Hashable, Sendable {
     /// class check) is `.conditional`, naming the conditions.
     public func answer(vendor: UInt16, device: UInt16, type: PCIExpressPortType?, multifunction: Bool? = nil,
                        classID: UInt16? = nil) -> (row: Row, answer: QuirkAnswer)? {
-        let facts = QuirkDeviceFacts(vendor: vendor, device: device, portType: type, multifunction: multifunction ?? true,
-                                     classID: classID, onRootBus: true, acsRegisters: Self.permissiveRegisters)
-        guard let d = table.decide(facts, requested: .linuxRequired,
-                                   platform: PlatformAssumptions(amdIVRS: true, intelPCHWorkaroundSucceeds: true)),
+        let dev = PCIDev(vendor: vendor, device: device, type: type, multifunction: multifunction ?? true,
+                         classID: classID, onRootBus: true, acs: Self.permissiveRegisters, pchWorkaround: .assumedToSucceed)
+        guard let d = table.pciDevSpecificACSEnabled(dev, REQ_ACS_FLAGS, LinuxSystem(amdIVRS: true)),
               let position = d.row.row, let i = rowIndex[position] else { return nil }
         switch d.answer {
         case .pass: return nil
@@ -212,8 +200,8 @@ public struct QuirkShape: Hashable, Sendable, CustomStringConvertible {
     public func claimsExactly(_ claim: QuirkShape) -> Bool {
         guard requires == claim.requires, fromRegisters == claim.fromRegisters, registerLayout == claim.registerLayout,
               acsEquivalent == claim.acsEquivalent, classID == claim.classID else { return false }
-        if let mine = QuirkTableModel.types(portType) {
-            guard let theirs = QuirkTableModel.types(claim.portType), theirs.isSubset(of: mine) else { return false }
+        if let mine = portType.types {
+            guard let theirs = claim.portType.types, Set(theirs).isSubset(of: mine) else { return false }
         }
         if multifunction != claim.multifunction {
             let endpointClaim = [.any, .endpoint, .rciep].contains(claim.portType)
@@ -296,10 +284,7 @@ public enum QuirkAnswer: Hashable, Sendable, CustomStringConvertible {
 /// `applies-to.port-type` gives its types; `any` gives the endpoint types (including RCiEPs) for
 /// `no-peer-to-peer`, root and downstream ports for `ports-isolated`, every type otherwise.
 public func effectivePortTypes(_ e: QuirkEntry) -> [PCIExpressPortType] {
-    if let t = QuirkTableModel.types(e.appliesTo.portType) {
-        return [PCIExpressPortType.endpoint, .legacyEndpoint, .rootPort, .upstreamPort, .downstreamPort, .rcIntegratedEndpoint]
-            .filter { t.contains($0) }
-    }
+    if let t = e.appliesTo.portType.types { return t }
     switch e.isolation.kind {
     case .noPeerToPeer: return [.endpoint, .legacyEndpoint, .rcIntegratedEndpoint]
     case .portsIsolated: return [.rootPort, .downstreamPort]

@@ -456,7 +456,7 @@ public struct QuirkFunctionProfile: Hashable, Sendable {
     public var unlisted: KernelStatus.UnlistedAnswer
 
     /// The PCIe types the function accepts (nil: any).
-    public var acceptedTypes: Set<PCIExpressPortType>? { QuirkTableModel.types(shape.portType) }
+    public var acceptedTypes: Set<PCIExpressPortType>? { shape.portType.types.map(Set.init) }
     /// Conditions besides the device ID and type the answer depends on, in words.
     public var conditions: [String] { shape.conditionDescriptions }
 

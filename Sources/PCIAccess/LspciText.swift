@@ -493,7 +493,7 @@ struct TextParser {
             return
         }
         if t.hasPrefix("DevCtl2:") {
-            if f.express != nil, f.current?.id == CapabilityID.pciExpress, f.current?.offset == f.express?.offset {
+            if f.express != nil, f.current?.id == PCI_CAP_ID_EXP, f.current?.offset == f.express?.offset {
                 f.express!.ariForwarding = t.text.contains("ARIFwd+")
             }
             return
@@ -688,7 +688,7 @@ struct TextParser {
             let cap = TextCapability(line: no, offset: offset, version: version, id: Self.standardID(name), name: name)
             f.standard.append(cap)
             f.current = cap
-            if cap.id == CapabilityID.pciExpress {
+            if cap.id == PCI_CAP_ID_EXP {
                 guard let e = express(name, offset: offset, no) else { return }
                 if f.express == nil { f.express = e }
             }
@@ -701,10 +701,10 @@ struct TextParser {
             let cap = TextCapability(line: no, offset: offset, version: version, id: Self.extendedID(name), name: name)
             f.extended.append(cap)
             f.current = cap
-            if cap.id == ExtendedCapabilityID.acs, f.acs == nil {
+            if cap.id == PCI_EXT_CAP_ID_ACS, f.acs == nil {
                 f.acs = TextACS(line: no, offset: offset, version: version ?? 1)
             }
-            if cap.id == ExtendedCapabilityID.sriov, f.sriov == nil {
+            if cap.id == PCI_EXT_CAP_ID_SRIOV, f.sriov == nil {
                 f.sriov = TextSRIOV(line: no, offset: offset, version: version ?? 1)
             }
         }

@@ -337,7 +337,7 @@ extension TextParser {
             for (k, cap) in caps.enumerated() {
                 c.set8(cap.offset, UInt8(truncatingIfNeeded: cap.id))
                 c.set8(cap.offset + 1, k + 1 < caps.count ? UInt8(caps[k + 1].offset) : 0)
-                if cap.id == CapabilityID.pciExpress, let e = f.express, e.offset == cap.offset, cap.offset + 4 <= 256 {
+                if cap.id == PCI_CAP_ID_EXP, let e = f.express, e.offset == cap.offset, cap.offset + 4 <= 256 {
                     let version = UInt16(e.version ?? 2) & 0xf
                     c.set16(cap.offset + 2, version | UInt16(e.type.rawValue) << 4 | (e.slot ? 0x100 : 0)
                         | UInt16(e.interruptMessage) << 9)
@@ -356,10 +356,10 @@ extension TextParser {
             for (k, cap) in caps.enumerated() {
                 let next = k + 1 < caps.count ? caps[k + 1].offset : 0
                 c.set32(cap.offset, UInt32(cap.id) | UInt32((cap.version ?? 1) & 0xf) << 16 | UInt32(next) << 20)
-                if cap.id == ExtendedCapabilityID.sriov, let v = f.sriov, v.offset == cap.offset, cap.offset + 0x1c <= (next == 0 ? ConfigSpace.size : next) {
+                if cap.id == PCI_EXT_CAP_ID_SRIOV, let v = f.sriov, v.offset == cap.offset, cap.offset + 0x1c <= (next == 0 ? ConfigSpace.size : next) {
                     writeSRIOV(v, into: &c)
                 }
-                guard cap.id == ExtendedCapabilityID.acs, let acs = f.acs, acs.offset == cap.offset else { continue }
+                guard cap.id == PCI_EXT_CAP_ID_ACS, let acs = f.acs, acs.offset == cap.offset else { continue }
                 guard let capability = acs.capability, let control = acs.control else {
                     readable = cap.offset    // registers not in the text: ACS unknown
                     break

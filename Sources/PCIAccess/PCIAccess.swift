@@ -40,19 +40,19 @@ public enum PCISource: Hashable, Sendable {
             switch self {
             case .live:
                 if readable <= 128 {
-                    return readable == 64 ? "run as root to read past 64 bytes"
+                    return readable == PCI_STD_HEADER_SIZEOF ? "run as root to read past 64 bytes"
                         : "run as root to read past \(readable) bytes (only \(readable) readable)"
                 }
-                if readable <= 256 {
+                if readable <= PCI_CFG_SPACE_SIZE {
                     return "extended config space not readable (the kernel has no ECAM/MMCONFIG access to it)"
                 }
                 return "extended capability list runs past the \(readable) readable bytes"
             case .dump:
-                if readable < 64 { return "only \(readable) bytes of config space in dump" }
-                if readable < 256 {
+                if readable < PCI_STD_HEADER_SIZEOF { return "only \(readable) bytes of config space in dump" }
+                if readable < PCI_CFG_SPACE_SIZE {
                     return "only \(readable) bytes of config space in dump (lspci -x, or a dump taken as non-root): capabilities not in dump"
                 }
-                if readable == 256 { return "extended config space not in dump" }
+                if readable == PCI_CFG_SPACE_SIZE { return "extended config space not in dump" }
                 return "extended config space only partly in dump (\(readable) bytes)"
             }
         }

@@ -109,3 +109,16 @@ public final class PCINameDatabase: @unchecked Sendable {
         return string(out)
     }
 }
+
+extension PCINameDatabase {
+    /// This database's vendor names as a lookup function (what Registry's `LintOptions` takes
+    /// for the `unknown-vendor` rule: the registry itself never opens pci.ids).
+    public var vendorLookup: @Sendable (UInt16) -> String? { { self.vendorName($0) } }
+
+    /// The vendor names of libpci's own pci.ids (`shared`), or `nil` when it cannot be read, so
+    /// that a linter skips the `unknown-vendor` rule rather than flagging every vendor.
+    public static var standardVendorLookup: (@Sendable (UInt16) -> String?)? {
+        guard let db = shared, db.isAvailable else { return nil }
+        return db.vendorLookup
+    }
+}

@@ -87,66 +87,118 @@ public enum ACSRegisterLayout: String, Hashable, Sendable, Codable {
     case intelSPTDword = "intel-spt-dword"
 }
 
-/// An ACS extended capability (ID 0x000D) as found in a function's config space.
+/// The ACS Capability and Control registers of one function as one register layout reads them
+/// (PCIe Base Specification §7.7.8.2-3): the value type every module uses for ACS registers,
+/// produced by the one decoder `ConfigSpace.acsRegisters(at:layout:)`.
+///
+/// The raw values keep every bit read (bits 15:8 of the Capability register are the Egress
+/// Control Vector Size; the dword layout keeps its low 16 bits); `capability` and `control` are
+/// the seven base bits, and setting them leaves the other bits as they were.
+public struct ACSRegisters: Hashable, Sendable {
+    /// ACS Capability register.
+    public var rawCapability: UInt16
+    /// ACS Control register.
+    public var rawControl: UInt16
+
+    public init(rawCapability: UInt16, rawControl: UInt16) {
+        self.rawCapability = rawCapability
+        self.rawControl = rawControl
+    }
+
+    /// Registers holding exactly these base bits.
+    public init(capability: ACSFlags, control: ACSFlags) {
+        self.init(rawCapability: capability.rawValue, rawControl: control.rawValue)
+    }
+
+    /// The controls the function implements (base bits of the Capability register).
+    public var capability: ACSFlags {
+        get { ACSFlags(rawValue: rawCapability & ACSFlags.all.rawValue) }
+        set { rawCapability = rawCapability & ~ACSFlags.all.rawValue | newValue.rawValue }
+    }
+
+    /// The controls enabled (base bits of the Control register).
+    public var control: ACSFlags {
+        get { ACSFlags(rawValue: rawControl & ACSFlags.all.rawValue) }
+        set { rawControl = rawControl & ~ACSFlags.all.rawValue | newValue.rawValue }
+    }
+
+    /// Egress Control Vector Size (Capability bits 15:8, `PCI_ACS_EGRESS_BITS`); 0 encodes 256.
+    /// Only meaningful when EC is set.
+    public var egressVectorBits: Int {
+        let bits = Int(rawCapability >> 8)
+        return bits == 0 ? 256 : bits
+    }
+}
+
+extension ConfigSpace {
+    /// The one ACS register decoder: the registers of the ACS capability at `offset` read with
+    /// `layout`, either the standard 16-bit registers at `PCI_ACS_CAP` and `PCI_ACS_CTRL`, or the
+    /// Intel Sunrise Point erratum's dwords at `INTEL_SPT_ACS_CAP` and `INTEL_SPT_ACS_CTRL` (their
+    /// low 16 bits; Linux `pci_quirk_intel_spt_pch_acs`). `nil` when the bytes are not readable.
+    public func acsRegisters(at offset: Int, layout: ACSRegisterLayout) -> ACSRegisters? {
+        switch layout {
+        case .standard:
+            guard let cap = u16(offset + PCI_ACS_CAP), let ctl = u16(offset + PCI_ACS_CTRL) else { return nil }
+            return ACSRegisters(rawCapability: cap, rawControl: ctl)
+        case .intelSPTDword:
+            guard let cap = u32(offset + INTEL_SPT_ACS_CAP), let ctl = u32(offset + INTEL_SPT_ACS_CTRL) else { return nil }
+            return ACSRegisters(rawCapability: UInt16(truncatingIfNeeded: cap), rawControl: UInt16(truncatingIfNeeded: ctl))
+        }
+    }
+}
+
+/// An ACS extended capability (`PCI_EXT_CAP_ID_ACS`) as found in a function's config space.
 public struct ACSCapability: Hashable, Sendable {
     /// Offset of the extended capability header.
     public let offset: Int
     /// Capability version (header bits 19:16).
     public let version: UInt8
-    /// Register layout used to decode `capability` and `control`.
+    /// Register layout used to decode `registers`.
     public let layout: ACSRegisterLayout
-    /// ACS Capability register: the seven base bits (and bit 7, ACS Enhanced Capability, in `rawCapability`).
-    public let capability: ACSFlags
-    /// ACS Control register, base bits only.
-    public let control: ACSFlags
-    /// The full 16-bit registers as read with `layout` (low 16 bits for the dword layout).
-    public let rawCapability: UInt16
-    public let rawControl: UInt16
-    /// Egress Control Vector Size (Capability bits 15:8); 0 encodes 256. Only meaningful when EC is set.
-    public let egressVectorBits: Int
-    /// What lspci decodes at this capability (the standard layout), for comparison with `capability`/`control`.
-    public let lspciCapability: ACSFlags
-    public let lspciControl: ACSFlags
+    /// The registers read with `layout`.
+    public let registers: ACSRegisters
+    /// The registers as lspci decodes them (the standard layout), for comparison with `registers`.
+    public let lspci: ACSRegisters
+
+    public init(offset: Int, version: UInt8 = 1, layout: ACSRegisterLayout = .standard, registers: ACSRegisters,
+                lspci: ACSRegisters? = nil) {
+        self.offset = offset
+        self.version = version
+        self.layout = layout
+        self.registers = registers
+        self.lspci = lspci ?? registers
+    }
 
     public init(offset: Int, version: UInt8 = 1, layout: ACSRegisterLayout = .standard,
                 rawCapability: UInt16, rawControl: UInt16,
                 lspciCapability: UInt16? = nil, lspciControl: UInt16? = nil) {
-        self.offset = offset
-        self.version = version
-        self.layout = layout
-        self.rawCapability = rawCapability
-        self.rawControl = rawControl
-        self.capability = ACSFlags(rawValue: rawCapability & ACSFlags.all.rawValue)
-        self.control = ACSFlags(rawValue: rawControl & ACSFlags.all.rawValue)
-        let bits = Int(rawCapability >> 8)
-        self.egressVectorBits = bits == 0 ? 256 : bits
-        self.lspciCapability = ACSFlags(rawValue: (lspciCapability ?? rawCapability) & ACSFlags.all.rawValue)
-        self.lspciControl = ACSFlags(rawValue: (lspciControl ?? rawControl) & ACSFlags.all.rawValue)
+        self.init(offset: offset, version: version, layout: layout,
+                  registers: ACSRegisters(rawCapability: rawCapability, rawControl: rawControl),
+                  lspci: ACSRegisters(rawCapability: lspciCapability ?? rawCapability, rawControl: lspciControl ?? rawControl))
     }
+
+    /// ACS Capability register: the seven base bits (and bit 7, ACS Enhanced Capability, in `rawCapability`).
+    public var capability: ACSFlags { registers.capability }
+    /// ACS Control register, base bits only.
+    public var control: ACSFlags { registers.control }
+    /// The full 16-bit registers as read with `layout` (low 16 bits for the dword layout).
+    public var rawCapability: UInt16 { registers.rawCapability }
+    public var rawControl: UInt16 { registers.rawControl }
+    /// Egress Control Vector Size (Capability bits 15:8); 0 encodes 256. Only meaningful when EC is set.
+    public var egressVectorBits: Int { registers.egressVectorBits }
+    /// What lspci decodes at this capability (the standard layout).
+    public var lspciCapability: ACSFlags { lspci.capability }
+    public var lspciControl: ACSFlags { lspci.control }
 
     /// Whether lspci decodes this capability differently from its real layout (the SPT erratum).
     public var lspciDecodesWrongly: Bool {
         layout != .standard && (lspciCapability != capability || lspciControl != control)
     }
 
-    /// Linux's standard check `pci_acs_flags_enabled(dev, flags)` (drivers/pci/pci.c): the
-    /// requested bits that the capability advertises (EC always counts as advertised) must all be
-    /// enabled in Control; bits not advertised count as satisfied.
-    public func enables(_ requested: ACSFlags, control override: ACSFlags? = nil) -> Bool {
-        let need = requested.intersection(capability.union(.ec))
-        return (override ?? control).isSuperset(of: need)
-    }
-
-    /// The requested bits that the capability advertises but Control does not enable.
-    public func missing(_ requested: ACSFlags, control override: ACSFlags? = nil) -> ACSFlags {
-        let need = requested.intersection(capability.union(.ec))
-        return need.subtracting(override ?? control)
-    }
-
     /// Size in bytes of the capability: 8, plus the egress control vector rounded up to dwords
     /// when EC is advertised (PCIe Base Specification §7.7.8.4).
     public var size: Int {
-        capability.contains(.ec) ? 8 + ((egressVectorBits + 31) / 32) * 4 : 8
+        capability.contains(.ec) ? PCI_ACS_EGRESS_CTL_V + ((egressVectorBits + 31) / 32) * 4 : PCI_ACS_EGRESS_CTL_V
     }
 }
 
@@ -214,9 +266,9 @@ extension ConfigSpace {
     /// (`.registersPastEndOfConfigSpace`): registers are never invented. An all-ones function
     /// (no device answered) is `.unknown(.allOnes)`.
     public var acs: ACSStatus {
-        if readable < 0x40 { return .unknown(.extendedSpaceNotReadable(readable: readable)) }
+        if readable < PCI_STD_HEADER_SIZEOF { return .unknown(.extendedSpaceNotReadable(readable: readable)) }
         if isAllOnes { return .unknown(.allOnes) }
-        if readable < 0x100, case .pointerPastReadable? = standardCapabilities().anomaly {
+        if readable < PCI_CFG_SPACE_SIZE, case .pointerPastReadable? = standardCapabilities().anomaly {
             // The capability list runs past what was readable (a 64-byte or non-root read):
             // we cannot even tell whether this is a PCI Express function.
             return .unknown(.extendedSpaceNotReadable(readable: readable))
@@ -226,30 +278,25 @@ extension ConfigSpace {
             return .unknown(.extendedSpaceNotReadable(readable: readable))
         }
         let walk = extendedCapabilities()
-        guard let off = walk.entries.first(where: { $0.id == ExtendedCapabilityID.acs })?.offset,
-              let header = u32(off)
-        else {
+        guard let entry = walk.entries.first(where: { $0.id == PCI_EXT_CAP_ID_ACS }), u32(entry.offset) != nil else {
             if case .pointerPastReadable? = walk.anomaly {
                 // The list continues past what could be read: ACS may be there.
                 return .unknown(.extendedSpaceNotReadable(readable: readable))
             }
             return .absent
         }
-        let version = UInt8((header >> 16) & 0xf)
-        // Never decode registers that are not there: Capability and Control end at
-        // +8 (PCIe Base Specification §7.7.8.2-3), the Intel SPT dword layout at +12.
-        let registersEnd = off + (hasIntelSPTACSErratum ? 12 : 8)
-        guard registersEnd <= readable, let lspciCap = u16(off + 4), let lspciCtl = u16(off + 6) else {
-            return .unknown(registersEnd > ConfigSpace.size ? .registersPastEndOfConfigSpace(offset: off)
+        // Never decode registers that are not there: Capability and Control end at `PCI_ACS_CTRL` + 2
+        // (PCIe Base Specification §7.7.8.2-3), the Intel SPT dword layout at `INTEL_SPT_ACS_CTRL` + 4.
+        let registersEnd = entry.offset + (hasIntelSPTACSErratum ? INTEL_SPT_ACS_CTRL + 4 : PCI_ACS_CTRL + 2)
+        guard registersEnd <= readable, let lspci = acsRegisters(at: entry.offset, layout: .standard) else {
+            return .unknown(registersEnd > ConfigSpace.size ? .registersPastEndOfConfigSpace(offset: entry.offset)
                 : .extendedSpaceNotReadable(readable: readable))
         }
-        if hasIntelSPTACSErratum, let cap32 = u32(off + 4), let ctl32 = u32(off + 8) {
-            return .present(ACSCapability(offset: off, version: version, layout: .intelSPTDword,
-                                          rawCapability: UInt16(truncatingIfNeeded: cap32),
-                                          rawControl: UInt16(truncatingIfNeeded: ctl32),
-                                          lspciCapability: lspciCap, lspciControl: lspciCtl))
+        if hasIntelSPTACSErratum, let dwords = acsRegisters(at: entry.offset, layout: .intelSPTDword) {
+            return .present(ACSCapability(offset: entry.offset, version: entry.version, layout: .intelSPTDword,
+                                          registers: dwords, lspci: lspci))
         }
-        return .present(ACSCapability(offset: off, version: version, rawCapability: lspciCap, rawControl: lspciCtl))
+        return .present(ACSCapability(offset: entry.offset, version: entry.version, registers: lspci))
     }
 }
 
@@ -261,9 +308,9 @@ extension ConfigSpace {
 /// `egressVectorBits` is 1...256 (256 encodes as 0) and only used with EC.
 public func encodeACSCapability(capability: ACSFlags, control: ACSFlags, next: Int = 0, version: UInt8 = 1,
                                 egressVectorBits: Int = 0) -> [UInt8] {
-    precondition(next & 3 == 0 && next >= 0 && next < 0x1000)
+    precondition(next & 3 == 0 && next >= 0 && next < PCI_CFG_SPACE_EXP_SIZE)
     precondition(!capability.contains(.ec) || (1...256).contains(egressVectorBits))
-    let header = UInt32(ExtendedCapabilityID.acs) | UInt32(version & 0xf) << 16 | UInt32(next) << 20
+    let header = UInt32(PCI_EXT_CAP_ID_ACS) | UInt32(version & 0xf) << 16 | UInt32(next) << 20
     let sizeField: UInt16 = capability.contains(.ec) ? UInt16(egressVectorBits == 256 ? 0 : egressVectorBits) << 8 : 0
     let cap = capability.rawValue | sizeField
     var out: [UInt8] = []

@@ -45,23 +45,6 @@ public enum CapabilityList: String, Hashable, Sendable, CustomStringConvertible 
     public var description: String { rawValue }
 }
 
-/// Standard capability IDs used here (PCI Code and ID Assignment Specification §2).
-public enum CapabilityID {
-    public static let powerManagement: UInt16 = 0x01
-    public static let msi: UInt16 = 0x05
-    public static let pciExpress: UInt16 = 0x10
-    public static let msix: UInt16 = 0x11
-}
-
-/// Extended capability IDs used here (PCI Code and ID Assignment Specification §3).
-public enum ExtendedCapabilityID {
-    public static let aer: UInt16 = 0x0001
-    public static let deviceSerialNumber: UInt16 = 0x0003
-    public static let acs: UInt16 = 0x000d
-    public static let ari: UInt16 = 0x000e
-    public static let sriov: UInt16 = 0x0010
-}
-
 extension ConfigSpace {
     /// Walks the standard capability list (PCI Local Bus Specification 3.0 §6.7): starts at the
     /// pointer at 0x34 (0x14 for CardBus) when Status bit 4 is set, follows next pointers with
@@ -69,21 +52,21 @@ extension ConfigSpace {
     /// `__pci_find_next_cap_ttl`. Returns the entries found and any anomaly that ended the walk.
     /// An all-ones function (`isAllOnes`: no device answered) has no capabilities.
     public func standardCapabilities() -> (entries: [CapabilityEntry], anomaly: CapabilityAnomaly?) {
-        guard !isAllOnes, let status = status, status & 0x10 != 0, let ht = headerType else { return ([], nil) }
-        let pointerOffset = ht.layout == .cardBus ? 0x14 : 0x34
+        guard !isAllOnes, let status = status, status & PCI_STATUS_CAP_LIST != 0, let ht = headerType else { return ([], nil) }
+        let pointerOffset = ht.layout == .cardBus ? PCI_CB_CAPABILITY_LIST : PCI_CAPABILITY_LIST
         guard let first = u8(pointerOffset) else { return ([], nil) }
         var entries: [CapabilityEntry] = []
         var seen = Set<Int>()
         var pos = Int(first & 0xfc)
         var from = pointerOffset
-        let limit = min(readable, 0x100)
+        let limit = min(readable, PCI_CFG_SPACE_SIZE)
         while pos != 0 {
-            if pos < 0x40 { return (entries, .pointerIntoHeader(list: .standard, pointer: pos, from: from)) }
+            if pos < PCI_STD_HEADER_SIZEOF { return (entries, .pointerIntoHeader(list: .standard, pointer: pos, from: from)) }
             if pos + 2 > limit { return (entries, .pointerPastReadable(list: .standard, pointer: pos, readable: limit)) }
             if seen.contains(pos) { return (entries, .cycle(list: .standard, at: pos)) }
             if entries.count >= 48 { return (entries, .tooManyEntries(list: .standard)) }
             seen.insert(pos)
-            guard let id = u8(pos), let next = u8(pos + 1) else { break }
+            guard let id = u8(pos + PCI_CAP_LIST_ID), let next = u8(pos + PCI_CAP_LIST_NEXT) else { break }
             if id == 0xff { break }
             entries.append(CapabilityEntry(id: UInt16(id), offset: pos))
             from = pos
@@ -114,9 +97,8 @@ extension ConfigSpace {
             seen.insert(pos)
             guard let header = u32(pos) else { break }
             if header == 0 || header == 0xffff_ffff { break }
-            entries.append(CapabilityEntry(id: UInt16(header & 0xffff), offset: pos,
-                                           version: UInt8((header >> 16) & 0xf)))
-            let next = Int(header >> 20) & 0xffc
+            entries.append(CapabilityEntry(id: PCI_EXT_CAP_ID(header), offset: pos, version: PCI_EXT_CAP_VER(header)))
+            let next = PCI_EXT_CAP_NEXT(header)
             if next == 0 { break }
             from = pos
             pos = next

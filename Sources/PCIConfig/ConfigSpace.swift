@@ -6,9 +6,9 @@
 /// PCIe Base Specification §7.2.2). Reads are little-endian; a read that is not fully inside
 /// `readable` returns `nil` so callers can tell "not there" from "cannot see".
 public struct ConfigSpace: Hashable, Sendable {
-    public static let size = 4096
+    public static let size = PCI_CFG_SPACE_EXP_SIZE
     /// Offset where PCI Express extended configuration space starts.
-    public static let extendedStart = 0x100
+    public static let extendedStart = PCI_CFG_SPACE_SIZE
 
     public private(set) var bytes: [UInt8]
     /// How many bytes from offset 0 were readable.
@@ -70,28 +70,28 @@ public struct ConfigSpace: Hashable, Sendable {
 
     // MARK: Type 0/1 header fields (PCI Local Bus Specification 3.0 §6.2, PCI-to-PCI Bridge Architecture §3.2)
 
-    public var vendorID: UInt16? { u16(0x00) }
-    public var deviceID: UInt16? { u16(0x02) }
-    public var command: UInt16? { u16(0x04) }
-    public var status: UInt16? { u16(0x06) }
-    public var revisionID: UInt8? { u8(0x08) }
+    public var vendorID: UInt16? { u16(PCI_VENDOR_ID) }
+    public var deviceID: UInt16? { u16(PCI_DEVICE_ID) }
+    public var command: UInt16? { u16(PCI_COMMAND) }
+    public var status: UInt16? { u16(PCI_STATUS) }
+    public var revisionID: UInt8? { u8(PCI_REVISION_ID) }
     /// 24-bit class code: base class << 16 | sub class << 8 | programming interface.
     public var classCode: UInt32? {
-        guard let pi = u8(0x09), let sub = u8(0x0a), let base = u8(0x0b) else { return nil }
-        return UInt32(base) << 16 | UInt32(sub) << 8 | UInt32(pi)
+        guard let pi = u8(PCI_CLASS_PROG), let cls = u16(PCI_CLASS_DEVICE) else { return nil }
+        return UInt32(cls) << 8 | UInt32(pi)
     }
     /// Base class << 8 | sub class (what the kernel calls `class >> 8`).
     public var classID: UInt16? { classCode.map { UInt16($0 >> 8) } }
-    public var headerType: HeaderType? { u8(0x0e).map(HeaderType.init(rawValue:)) }
+    public var headerType: HeaderType? { u8(PCI_HEADER_TYPE).map(HeaderType.init(rawValue:)) }
 
     /// Subsystem vendor and device (type 0 at 0x2c; CardBus at 0x40). `nil` for bridges.
     public var subsystem: (vendor: UInt16, device: UInt16)? {
         switch headerType?.layout {
         case .normal?:
-            guard let v = u16(0x2c), let d = u16(0x2e) else { return nil }
+            guard let v = u16(PCI_SUBSYSTEM_VENDOR_ID), let d = u16(PCI_SUBSYSTEM_ID) else { return nil }
             return (v, d)
         case .cardBus?:
-            guard let v = u16(0x40), let d = u16(0x42) else { return nil }
+            guard let v = u16(PCI_CB_SUBSYSTEM_VENDOR_ID), let d = u16(PCI_CB_SUBSYSTEM_ID) else { return nil }
             return (v, d)
         default: return nil
         }
@@ -101,7 +101,7 @@ public struct ConfigSpace: Hashable, Sendable {
     /// bridge (0x18-0x1a of the CardBus header); `nil` for other header layouts.
     public var busNumbers: BridgeBusNumbers? {
         guard let ht = headerType, ht.layout == .bridge || ht.layout == .cardBus,
-              let p = u8(0x18), let s = u8(0x19), let sub = u8(0x1a) else { return nil }
+              let p = u8(PCI_PRIMARY_BUS), let s = u8(PCI_SECONDARY_BUS), let sub = u8(PCI_SUBORDINATE_BUS) else { return nil }
         return BridgeBusNumbers(primary: p, secondary: s, subordinate: sub)
     }
 
@@ -125,19 +125,19 @@ public struct HeaderType: Hashable, Sendable {
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public var layout: Layout {
-        switch rawValue & 0x7f {
-        case 0: .normal
-        case 1: .bridge
-        case 2: .cardBus
+        switch rawValue & PCI_HEADER_TYPE_MASK {
+        case PCI_HEADER_TYPE_NORMAL: .normal
+        case PCI_HEADER_TYPE_BRIDGE: .bridge
+        case PCI_HEADER_TYPE_CARDBUS: .cardBus
         case let v: .other(v)
         }
     }
 
     /// Bit 7: the device has more than one function.
-    public var multifunction: Bool { rawValue & 0x80 != 0 }
+    public var multifunction: Bool { rawValue & PCI_HEADER_TYPE_MFD != 0 }
 
     /// `0`, `1`, `2` as lspci's header type numbers.
-    public var layoutNumber: UInt8 { rawValue & 0x7f }
+    public var layoutNumber: UInt8 { rawValue & PCI_HEADER_TYPE_MASK }
 }
 
 /// The bus numbers a bridge forwards: secondary...subordinate (inclusive) lie below it.

@@ -107,6 +107,23 @@ public enum PCIExpressPortType: Hashable, Sendable, CustomStringConvertible, Cod
         return multifunction ? "multifunction " + base : base
     }
 
+    /// The kernel's name of the type (include/uapi/linux/pci_regs.h), e.g. `PCI_EXP_TYPE_ROOT_PORT`;
+    /// `nil` for a value the specification does not define.
+    public var kernelMacro: String? {
+        switch self {
+        case .endpoint: "PCI_EXP_TYPE_ENDPOINT"
+        case .legacyEndpoint: "PCI_EXP_TYPE_LEG_END"
+        case .rootPort: "PCI_EXP_TYPE_ROOT_PORT"
+        case .upstreamPort: "PCI_EXP_TYPE_UPSTREAM"
+        case .downstreamPort: "PCI_EXP_TYPE_DOWNSTREAM"
+        case .pcieToPCIBridge: "PCI_EXP_TYPE_PCI_BRIDGE"
+        case .pciToPCIeBridge: "PCI_EXP_TYPE_PCIE_BRIDGE"
+        case .rcIntegratedEndpoint: "PCI_EXP_TYPE_RC_END"
+        case .rcEventCollector: "PCI_EXP_TYPE_RC_EC"
+        case .other: nil
+        }
+    }
+
     /// Root ports and switch downstream ports: the ports that forward peer-to-peer traffic
     /// between devices below them and that ACS SV/RR/CR/UF apply to.
     public var isDownstreamFacingPort: Bool { self == .rootPort || self == .downstreamPort }
@@ -125,26 +142,26 @@ public enum PCIExpressPortType: Hashable, Sendable, CustomStringConvertible, Cod
     }
 }
 
-/// The PCI Express capability (standard capability ID 0x10), PCIe Base Specification §7.5.3.
+/// The PCI Express capability (`PCI_CAP_ID_EXP`), PCIe Base Specification §7.5.3.
 public struct PCIExpressCapability: Hashable, Sendable {
     /// Offset of the capability in config space.
     public let offset: Int
     /// PCI Express Capabilities register (+0x02).
     public let flags: UInt16
 
-    /// Capability version, bits 3:0.
-    public var version: UInt8 { UInt8(flags & 0xf) }
-    /// Device/Port type, bits 7:4.
-    public var portType: PCIExpressPortType { PCIExpressPortType(rawValue: UInt8((flags >> 4) & 0xf)) }
-    /// Slot Implemented, bit 8 (root and downstream ports).
-    public var slotImplemented: Bool { flags & 0x100 != 0 }
+    /// Capability version (`PCI_EXP_FLAGS_VERS`).
+    public var version: UInt8 { UInt8(flags & PCI_EXP_FLAGS_VERS) }
+    /// Device/Port type (`PCI_EXP_FLAGS_TYPE`).
+    public var portType: PCIExpressPortType { PCIExpressPortType(rawValue: UInt8((flags & PCI_EXP_FLAGS_TYPE) >> 4)) }
+    /// Slot Implemented (`PCI_EXP_FLAGS_SLOT`; root and downstream ports).
+    public var slotImplemented: Bool { flags & PCI_EXP_FLAGS_SLOT != 0 }
 }
 
 extension ConfigSpace {
     /// The PCI Express capability, or `nil` when the function has none (conventional PCI) or
     /// its capability list cannot be read.
     public var pciExpress: PCIExpressCapability? {
-        guard let off = findCapability(CapabilityID.pciExpress), let flags = u16(off + 2) else { return nil }
+        guard let off = findCapability(PCI_CAP_ID_EXP), let flags = u16(off + PCI_EXP_FLAGS) else { return nil }
         return PCIExpressCapability(offset: off, flags: flags)
     }
 }

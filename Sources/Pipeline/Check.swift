@@ -1,23 +1,14 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
-import Topology
 
-/// What `acsquirk check` assumes about the platform and the kernel.
+/// What `acsquirk check` assumes: the kernel and platform (one `LinuxSystem`, its kernel resolved
+/// by the caller with `KernelProfile.resolve`), and where the functions come from.
 public struct CheckOptions: Hashable, Sendable {
-    /// Kernel profile for the group prediction (`6.1`, `6.12`, `7.3`); `nil`: the newest. Commands
-    /// pass `KernelProfile.resolve(_:live:)` (the running kernel's profile on the live system).
-    public var kernel: String?
-    /// `KernelProfile.resolve`'s note on that choice (a running kernel newer than every profile).
-    public var kernelNote: String?
-    /// The dump was taken without an IOMMU: model the ACS controls Linux would enable.
-    public var assumeIOMMU: Bool
-    /// An AMD IOMMU (ACPI IVRS) is present: the AMD southbridge quirk answers.
-    public var amdIVRS: Bool
-    /// Assume the Intel PCH RCBA workaround fails on every quirked PCH root port.
-    public var pchWorkaroundFails: Bool
-
+    /// The kernel profile and platform facts the groups are predicted for.
+    public var system: LinuxSystem
     /// The `lspci -xxxx` dump the functions come from, as the user named it (nil: this machine):
     /// findings say "in this dump" instead of "on this machine", and the `acsquirk new` commands
     /// the check suggests read the same dump.
@@ -29,23 +20,9 @@ public struct CheckOptions: Hashable, Sendable {
     /// Where the functions are, for sentences: "on this machine" or "in this dump".
     public var place: String { fromDump ? "in this dump" : "on this machine" }
 
-    /// The group predictor's options for these.
-    public var predictionOptions: PredictionOptions {
-        PredictionOptions(kernel: kernel.flatMap(KernelProfile.init(rawValue:)) ?? .newest, assumeIOMMU: assumeIOMMU,
-                          amdIVRS: amdIVRS, pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
-    }
-
-    /// The kernel profiles the group predictor knows.
-    public static let kernelProfiles = ["6.1", "6.12", "7.3"]
-
-    public init(kernel: String? = nil, kernelNote: String? = nil, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
-                pchWorkaroundFails: Bool = false, dump: String? = nil) {
-        self.kernelNote = kernelNote
+    public init(system: LinuxSystem = LinuxSystem(), dump: String? = nil) {
+        self.system = system
         self.dump = dump
-        self.kernel = kernel
-        self.assumeIOMMU = assumeIOMMU
-        self.amdIVRS = amdIVRS
-        self.pchWorkaroundFails = pchWorkaroundFails
     }
 }
 
@@ -79,15 +56,15 @@ public enum RegistryCheck {
         let present = functions.filter { !$0.isAllOnes }.sorted { $0.address < $1.address }
         let all = entries + Registry.newEntries(in: context, besides: entries)
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
-        let views = present.map { analysis.view(of: $0) }
         let index = RegistryIndex(entries)
         var checks: [EntryFunctionCheck] = []
         var findings: [CheckFinding] = []
 
-        for v in views {
+        for f in present {
+            guard let v = analysis.view.device(at: f.address) else { continue }
             for le in index.entries(vendor: v.vendor, device: v.device) {
                 let e = le.entry
-                let conds = e.conditions(for: v, platform: analysis.platform)
+                let conds = e.conditions(for: v, system: options.system)
                 let failing = conds.failing
                 let upstream = e.kernel.status == .upstream
                 // A vendor-wide entry (Intel RCiEP: every ID of the vendor) covers only the
@@ -101,8 +78,8 @@ public enum RegistryCheck {
                 }
                 var c = EntryFunctionCheck(
                     path: le.path, line: le.line, family: "\(e.vendorName) \(e.family)", status: e.kernel.status.rawValue,
-                    function: e.kernel.function, bdf: v.address.description, id: v.idString, name: v.names?.device,
-                    kind: v.kindDescription, conditions: conds, acs: acsSummary(v.acs), answer: nil, kernel: nil, effect: [])
+                    function: e.kernel.function, bdf: v.address.description, id: v.idString, name: f.names?.device,
+                    kind: v.kindDescription, conditions: conds, acs: acsSummary(v.acsStatus), answer: nil, kernel: nil, effect: [])
                 func finding(_ sev: CheckFinding.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
                     findings.append(CheckFinding(severity: sev, rule: rule, path: le.path, position: le.locations.value(field),
                                                  bdf: v.address.description, id: v.idString, message: msg))
@@ -132,7 +109,7 @@ public enum RegistryCheck {
                 }
 
                 // 2. ACS capability.
-                switch v.acs {
+                switch v.acsStatus {
                 case .absent:
                     break
                 case let .unknown(why):
@@ -141,21 +118,21 @@ public enum RegistryCheck {
                 case let .present(cap):
                     if e.isolation.kind == .acsErratum {
                         let layout = e.appliesTo.registerLayout
-                        if let regs = analysis.registers(v, capability: cap, layout: layout) {
+                        if let regs = v.acs?.registers(layout) {
                             c.acs = "ACS at 0x\(hex(cap.offset, width: 3)) read with the \(layout.rawValue) layout: cap \(regs.capability), ctl \(regs.control)"
                                 + (layout == .standard ? "" : " (lspci's standard decode: cap \(cap.lspciCapability), ctl \(cap.lspciControl))")
-                            let need = ACSFlags.linuxRequired.intersection(regs.capability.union(.ec))
-                            let missing = need.subtracting(regs.control)
+                            let need = pciACSFlagsRequired(regs, REQ_ACS_FLAGS)
+                            let missing = pciACSFlagsMissing(regs, REQ_ACS_FLAGS)
                             if missing.isEmpty {
                                 finding(.note, .acsErratum, "applies-to.register-layout",
                                         "\(who): \(c.acs); Control enables \(need) as Linux requires")
                             } else {
                                 finding(.warning, .acsErratum, "applies-to.register-layout",
                                         "\(who): \(c.acs); Control does not enable \(missing)"
-                                        + (options.assumeIOMMU ? "" : " (a dump taken without an IOMMU? --assume-iommu models what Linux enables)"))
+                                        + (options.system.assumeIOMMU ? "" : " (a dump taken without an IOMMU? --assume-iommu models what Linux enables)"))
                             }
                         }
-                    } else if cap.capability.isSuperset(of: [.rr, .cr]) {
+                    } else if cap.advertisesRedirect {
                         if upstream {
                             finding(.warning, .overridesACS, devicesField,
                                     "\(who) has a real ACS capability (cap \(cap.capability), ctl \(cap.control)) that the kernel quirk \(e.kernel.function ?? "") overrides: Linux judges this device by the quirk alone")
@@ -196,7 +173,7 @@ public enum RegistryCheck {
     }
 
     /// `is an endpoint, not a root-port`, in words for a failing condition.
-    static func conditionSentence(_ c: ConditionCheck, _ v: FunctionView) -> String {
+    static func conditionSentence(_ c: ConditionCheck, _ v: PCIDev) -> String {
         switch c.name {
         case .portType:
             return "is \(article(v.kindDescription)) \(v.kindDescription) (\(v.portTypeName)), but the entry applies to port-type \(c.expected)"

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
 import Registry
 
@@ -126,24 +127,6 @@ public struct EntryFunctionCheck: Hashable, Sendable, Codable {
     public var kernel: String?
     /// What the entry changes in this machine's IOMMU groups, in words (one line per change).
     public var effect: [String]
-}
-
-extension ConditionCheck: Codable {
-    enum CodingKeys: String, CodingKey { case name, state, expected, actual, field }
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try c.decode(Name.self, forKey: .name), state: try c.decode(State.self, forKey: .state),
-                  expected: try c.decode(String.self, forKey: .expected), actual: try c.decode(String.self, forKey: .actual),
-                  field: try c.decode(String.self, forKey: .field))
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(state, forKey: .state)
-        try c.encode(expected, forKey: .expected)
-        try c.encode(actual, forKey: .actual)
-        try c.encode(field, forKey: .field)
-    }
 }
 
 /// A device whose missing ACS makes other functions share its IOMMU group, and that no entry

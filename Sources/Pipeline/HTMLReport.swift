@@ -1,6 +1,6 @@
 import Foundation
+import LinuxPCI
 import Registry
-import Topology
 
 /// `out/index.html`, the page `acsquirk run` writes for a person to look at: one self-contained
 /// document (inline CSS and the inline SVG picture; no script, nothing fetched: its

@@ -1,11 +1,11 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
 import SafeFiles
 import StaticACS
-import Topology
 
 /// What `acsquirk run` is asked to do.
 public struct RunConfiguration: Sendable {
@@ -23,7 +23,11 @@ public struct RunConfiguration: Sendable {
     public var out: String
     /// Templates directory (`nil`: the shipped templates, `TemplateSet.locate`).
     public var templates: String?
-    /// Platform and kernel assumptions for the check and the groups.
+    /// `--kernel`: the kernel profile for the check and the groups; `nil`: resolved once the input
+    /// is read (`KernelProfile.resolve(_:live:recordedRelease:)`, as for `groups` and `check`: the
+    /// running kernel's, a snapshot's recorded kernel's, else the newest).
+    public var kernel: KernelProfile?
+    /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
     /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
     public var pciIDs: String?
@@ -33,9 +37,10 @@ public struct RunConfiguration: Sendable {
     public var from: Identity?
 
     public init(registry: [String] = ["quirks"], shipped: String? = nil, dump: String? = nil, kernelTree: String? = nil,
-                out: String = "out", templates: String? = nil, check: CheckOptions = CheckOptions(), pciIDs: String? = nil,
-                from: Identity? = nil) {
+                out: String = "out", templates: String? = nil, kernel: KernelProfile? = nil, check: CheckOptions = CheckOptions(),
+                pciIDs: String? = nil, from: Identity? = nil) {
         self.from = from
+        self.kernel = kernel
         self.registry = registry
         self.shipped = shipped
         self.dump = dump
@@ -105,12 +110,7 @@ public enum PipelineRunner {
 
     /// Runs the pipeline; `progress` gets one line per stage as it finishes.
     public static func run(_ config: RunConfiguration, progress report: (String) -> Void = { _ in }) async -> RunResult {
-        // One default kernel profile for every stage (the same as `groups` and `check`).
         var config = config
-        let explicitKernel = config.check.kernel
-        let kernel = KernelProfile.resolve(explicitKernel, live: config.dump == nil)
-        config.check.kernel = kernel.profile.rawValue
-        config.check.kernelNote = kernel.note
         config.check.dump = config.dump
         var result = RunResult(lint: nil, functions: [], check: nil, written: [], progress: [], errors: [], write: nil,
                                exitCode: 0, summary: "")
@@ -133,9 +133,9 @@ public enum PipelineRunner {
         }
 
         // 1. lint
-        var lintOptions = LintOptions.standard
+        var lintOptions = LintOptions(vendorName: PCINameDatabase.standardVendorLookup)
         if let ids = config.pciIDs, let db = try? PCINameDatabase(idsPath: ids) {
-            lintOptions = LintOptions(vendorName: { db.vendorName($0) })
+            lintOptions = LintOptions(vendorName: db.vendorLookup)
         }
         let lint = Registry.lint(paths: config.registry, options: lintOptions)
         result.lint = lint
@@ -171,10 +171,10 @@ public enum PipelineRunner {
             return fail(2, "\(config.dump!): error: no PCI functions in this dump")
         }
         result.functions = read.functions
-        // A snapshot ran a known kernel: its profile, as live.
-        let resolved = KernelProfile.resolve(explicitKernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
-        config.check.kernel = resolved.profile.rawValue
-        config.check.kernelNote = resolved.note
+        // One kernel profile for every stage; a snapshot ran a known kernel: its profile, as live.
+        let resolved = KernelProfile.resolve(config.kernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
+        config.check.system.kernel = resolved.profile
+        config.check.system.kernelNote = resolved.note
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -199,7 +199,7 @@ public enum PipelineRunner {
 
         // 4. groups
         let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
-                                     options: config.check, recorded: read.recorded, inputNotes: read.inputNotes)
+                                     system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
         add(groups.files)
         stage("groups: \(groups.summary)")
 
@@ -321,9 +321,8 @@ public enum PipelineRunner {
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }
-        if let k = config.check.kernel {
-            lines.append("kernel profile: \(k) (group prediction rules)" + (config.check.kernelNote.map { "; \($0)" } ?? ""))
-        }
+        lines.append("kernel profile: \(config.check.system.kernel) (group prediction rules)"
+            + (config.check.system.kernelNote.map { "; \($0)" } ?? ""))
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
         for e in r.errors { lines.append("error: \(e)") }
@@ -337,7 +336,8 @@ func count(_ n: Int, _ word: String, _ plural: String? = nil) -> String {
     "\(n) " + (n == 1 ? word : plural ?? word + "s")
 }
 
-/// The groups stage (module Topology): the IOMMU groups Linux forms today with a reason for every
+/// The groups stage (module LinuxPCI, rendered by `GroupsReport`; the what-if tables come from
+/// `WhatIfTables`, as for `groups`): the IOMMU groups Linux forms today with a reason for every
 /// member and each member's ACS verdict (`acsquirk groups --explain`), their DOT picture
 /// (`acsquirk groups --format dot`), what the registry's entries
 /// that are not upstream would split (`--with-registry`), and on a live system the comparison with
@@ -355,18 +355,17 @@ enum GroupsStage {
     }
 
     static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
-                    options: CheckOptions, recorded: RecordedSystem? = nil,
+                    system: LinuxSystem, recorded: RecordedSystem? = nil,
                     inputNotes: [String] = []) -> Output {
-        let popts = options.predictionOptions
-        let profile = popts.kernel
         let present = functions.filter { !$0.isAllOnes }
         guard !present.isEmpty else { return Output(files: [], summary: "no PCI functions: no groups") }
-        let upstream = entries.map(\.entry).filter { $0.kernel.status == .upstream }
+        var tables = WhatIfTables(kernel: entries.map(\.entry))
         let pending = entries.map(\.entry).filter { $0.kernel.status != .upstream }
-        let base = QuirkTable(entries: upstream)
-        let today = GroupPredictor.predict(present, quirks: base, options: popts)
-        let whatIf = pending.isEmpty ? nil
-            : GroupPredictor.predict(tree: today.tree, quirks: base.consultingFirst(pending), options: popts)
+        if !pending.isEmpty {
+            tables.add(registryEntries: pending,
+                       label: "registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", "))
+        }
+        let (today, whatIf) = tables.predict(KernelView(functions: present, system: system))
         var live: LiveGroups?
         var liveNote = ""
         if let recorded, recorded.iommuActive {
@@ -378,12 +377,11 @@ enum GroupsStage {
                 liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
             }
         }
-        let labels = pending.isEmpty ? [] : ["registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", ")]
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: labels, live: live,
+        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: tables.labels, live: live,
                                   inputNotes: inputNotes)
         let json = report.json()
         let shared = today.groups.filter { $0.members.count > 1 }.count
-        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(profile.rawValue) rules), \(shared) shared by several functions"
+        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(system.kernel) rules), \(shared) shared by several functions"
         if let w = whatIf {
             let changes = WhatIf.compare(before: today, after: w)
             summary += "; with \(count(pending.count, "entry", "entries")) not upstream, \(count(changes.count, "group")) change\(changes.count == 1 ? "s" : "")"

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
@@ -127,8 +128,8 @@ public enum EntryScaffolder {
                 + "(or `sudo lspci -xxxx`)")
         }
         // Linux's view (port type after set_pcie_port_type(), multifunction flag), as `check` sees it.
-        let kernel = KernelViews(functions)
-        let views = mine.map { kernel.view(of: $0) }
+        let kernel = KernelView(functions: functions.filter { !$0.isAllOnes }, system: LinuxSystem())
+        let views = mine.compactMap { kernel.device(at: $0.address) }
         let targetView = views.first { $0.address == address }!
 
         var notes: [String] = []
@@ -144,7 +145,7 @@ public enum EntryScaffolder {
         let isolation: Isolation
         let portType = targetView.registryPortType
         if let portType { applies.portType = portType }
-        if targetView.portType?.isDownstreamFacingPort == true {
+        if targetView.type?.isDownstreamFacingPort == true {
             isolation = Isolation(kind: .portsIsolated, acsEquivalent: .linuxRequired)
         } else {
             // Linux's multifunction flag, as the device shows it. `multifunction: true` is what
@@ -155,12 +156,12 @@ public enum EntryScaffolder {
             if targetView.multifunction { applies.multifunction = true }
             isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
             if !targetView.multifunction {
-                notes.append("\(address) is a single-function \(targetView.portType.map { "\($0)" } ?? "conventional PCI function"): "
+                notes.append("\(address) is a single-function \(targetView.type.map { "\($0)" } ?? "conventional PCI function"): "
                     + "Linux already treats it as isolated, so an entry for it changes no IOMMU group")
             }
         }
         if portType == nil {
-            notes.append("\(address) is " + (targetView.portType == nil ? "a conventional PCI function (no PCI Express capability)"
+            notes.append("\(address) is " + (targetView.type == nil ? "a conventional PCI function (no PCI Express capability)"
                                                               : "a \(targetView.portTypeName)") + ": applies-to.port-type has no word for it and stays 'any'")
         }
         let entry = QuirkEntry(
@@ -177,7 +178,7 @@ public enum EntryScaffolder {
         var covered: [String] = []
         for v in views {
             for le in index.entries(vendor: v.vendor, device: v.device) {
-                guard le.entry.conditions(for: v).failing.isEmpty, seen.insert(le.path).inserted else { continue }
+                guard le.entry.conditions(for: v, system: kernel.system).failing.isEmpty, seen.insert(le.path).inserted else { continue }
                 covered.append("\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))")
             }
         }
@@ -203,9 +204,9 @@ public enum EntryScaffolder {
         }
         for v in views {
             var line = "\(v.address) [\(v.idString)] \(v.kindDescription) (multifunction: \(v.multifunctionReason))"
-            if let n = v.names { line += ": \(n.device)" }
+            if let n = kernel.function(v).names { line += ": \(n.device)" }
             header.append(line)
-            header.append("  \(acsSummary(v.acs))")
+            header.append("  \(acsSummary(v.acsStatus))")
         }
         header.append("Before this entry can be submitted, replace every TODO under evidence with what the vendor")
         header.append("confirmed (lint refuses TODO markers), then run:")
@@ -215,14 +216,14 @@ public enum EntryScaffolder {
         // The same test as `check` (rule has-acs): ACS advertising RR and CR works without a quirk.
         var working: [String] = []
         for v in views {
-            if case let .present(cap) = v.acs, cap.capability.isSuperset(of: [.rr, .cr]) {
+            if case let .present(cap) = v.acsStatus, cap.advertisesRedirect {
                 working.append("\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
                     + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error")
             }
         }
         var unknown: [String] = []
         for v in views {
-            if case let .unknown(why) = v.acs {
+            if case let .unknown(why) = v.acsStatus {
                 unknown.append("\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed")
             }
         }
@@ -302,15 +303,15 @@ public enum EntryScaffolder {
 }
 
 extension ConfigSpace {
-    /// A copy with the serial number of every Device Serial Number extended capability (ID 0x0003,
+    /// A copy with the serial number of every Device Serial Number extended capability (`PCI_EXT_CAP_ID_DSN`,
     /// PCIe Base Specification §7.9.3: the 64-bit number at +0x04..+0x0b) set to zero, so a saved
     /// dump identifies the product, not the unit. Other bytes are unchanged.
     public func zeroingSerialNumbers() -> ConfigSpace {
         var c = self
-        for cap in extendedCapabilities().entries where cap.id == ExtendedCapabilityID.deviceSerialNumber {
-            guard canRead(cap.offset + 4, count: 8) else { continue }
-            c.set32(cap.offset + 4, 0)
-            c.set32(cap.offset + 8, 0)
+        for cap in extendedCapabilities().entries where cap.id == PCI_EXT_CAP_ID_DSN {
+            guard canRead(cap.offset + PCI_DSN_SERIAL, count: 8) else { continue }
+            c.set32(cap.offset + PCI_DSN_SERIAL, 0)
+            c.set32(cap.offset + PCI_DSN_SERIAL + 4, 0)
         }
         return c
     }

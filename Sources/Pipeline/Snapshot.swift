@@ -1,8 +1,8 @@
 import Foundation
 import KernelOutput
+import LinuxPCI
 import PCIAccess
 import PCIConfig
-import Topology
 
 #if canImport(Glibc)
 import Glibc

@@ -1,8 +1,8 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Registry
-import Topology
 
 /// `acsquirk survey PATH…`: the IOMMU groups of many machines at once (reports in any format
 /// `--dump` reads), and across them which devices lack ACS and a quirk on the most machines, so
@@ -165,12 +165,13 @@ public enum Survey {
     /// Analyses functions already read.
     public static func analyze(path: String, read: PCIReadResult, table: QuirkTable, whatIf: [LoadedEntry],
                                options: Options) -> Report {
-        let popts = PredictionOptions(kernel: options.kernel, assumeIOMMU: true)
-        let p = GroupPredictor.predict(read.functions, quirks: table, options: popts)
+        // One view of the devices serves the kernel's table and every what-if table.
+        let view = KernelView(functions: read.functions, system: LinuxSystem(kernel: options.kernel, assumeIOMMU: true))
+        let p = GroupPredictor.predict(view, quirks: table)
         var candidates: [PCIDeviceID: String] = [:]
         let unknown = p.devices.filter { if case .unknown = $0.acsStatus { return true } else { return false } }.count
         for (i, v) in p.verdicts.enumerated() {
-            guard case let .noACSCapability(isUnknown) = v.reason, !isUnknown else { continue }
+            guard case .noACSCapability(unknown: nil) = v.reason else { continue }
             let d = p.devices[i]
             let id = PCIDeviceID(vendor: d.vendor, device: d.device)
             if candidates[id] == nil {
@@ -178,7 +179,7 @@ public enum Survey {
             }
         }
         func separated(_ extra: [QuirkEntry]) -> Int {
-            let after = GroupPredictor.predict(tree: p.tree, quirks: table.consultingFirst(extra), options: popts)
+            let after = GroupPredictor.predict(view, quirks: table.consultingFirst(extra))
             var before = [Int](repeating: 0, count: p.groups.count)
             for g in p.groups { before[g.number] = g.members.count }
             var sizeAfter = [Int](repeating: 0, count: after.groups.count)

@@ -1,11 +1,12 @@
 import Foundation
-import PCIAccess
 import PCIConfig
 import SafeFiles
 
 /// What the linter may consult beyond the files.
 public struct LintOptions: Sendable {
-    /// The pci.ids name of a vendor, or nil when unknown. `nil` closure: the `unknown-vendor` rule is skipped.
+    /// The pci.ids name of a vendor, or nil when unknown; the caller passes it in (PCIAccess's
+    /// `PCINameDatabase.standardVendorLookup` and `vendorLookup` read pci.ids through libpci).
+    /// `nil` closure: the `unknown-vendor` rule is skipped.
     public var vendorName: (@Sendable (UInt16) -> String?)?
     /// Today as `YYYY-MM-DD` (UTC) for the `future-date` rule; `nil` skips that rule.
     public var today: String?
@@ -23,12 +24,6 @@ public struct LintOptions: Sendable {
         return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
     }
 
-    /// Names from pci.ids through libpci (`PCINameDatabase.shared`); without a readable pci.ids
-    /// the `unknown-vendor` rule is skipped rather than flagging every vendor.
-    public static var standard: LintOptions {
-        guard let db = PCINameDatabase.shared, db.isAvailable else { return LintOptions(vendorName: nil) }
-        return LintOptions(vendorName: { db.vendorName($0) })
-    }
 }
 
 /// The result of linting paths.
@@ -82,7 +77,7 @@ extension Registry {
     /// A file with schema errors (an unknown key, a malformed value) still gets the semantic rules
     /// that do not read the fields in error, so one run shows every problem; such entries are
     /// not in `entries` (as in `load(paths:)`).
-    public static func lint(paths: [String], options: LintOptions = .standard) -> LintResult {
+    public static func lint(paths: [String], options: LintOptions) -> LintResult {
         let found = files(in: paths)
         let files = found.files
         var diags = found.diagnostics
@@ -108,7 +103,7 @@ extension Registry {
 /// schema problems). Per-entry rules, then cross-entry rules (vendor names, duplicate devices,
 /// table rows), all deterministic.
 public enum Linter {
-    public static func check(_ entries: [LoadedEntry], options: LintOptions = .standard) -> [Diagnostic] {
+    public static func check(_ entries: [LoadedEntry], options: LintOptions) -> [Diagnostic] {
         check(entries, options: options, tainted: [:])
     }
 
@@ -442,21 +437,9 @@ public enum Linter {
         return out
     }
 
-    /// Port types (as bits) a condition admits, for overlap tests; bit 0 = no PCIe capability.
-    static func portMask(_ p: AppliesTo.PortTypeCondition) -> Int {
-        switch p {
-        case .any: ~0
-        case .endpoint: 1 << 1 | 1 << 2
-        case .rootPort: 1 << 3
-        case .downstreamPort: 1 << 4
-        case .rootOrDownstreamPort: 1 << 3 | 1 << 4
-        case .rciep: 1 << 5
-        }
-    }
-
     /// Whether one function could satisfy both entries' conditions.
     static func conditionsOverlap(_ a: AppliesTo, _ b: AppliesTo) -> Bool {
-        if portMask(a.portType) & portMask(b.portType) == 0 { return false }
+        if let x = a.portType.types, let y = b.portType.types, Set(x).isDisjoint(with: y) { return false }
         if let x = a.multifunction, let y = b.multifunction, x != y { return false }
         if let x = a.classID, let y = b.classID, x != y { return false }
         return true

@@ -75,16 +75,33 @@ public struct AppliesTo: Hashable, Sendable {
         case rciep
         case any
 
+        /// The PCIe Device/Port types this condition admits, in `PCI_EXP_TYPE_*` order; `nil` for
+        /// `any` (every function, conventional PCI included). The one mapping between the registry's
+        /// words and the kernel's types: the quirk semantics, lint, the kernel-tree analysis and the
+        /// generated `pci_pcie_type()` guards all read it.
+        public var types: [PCIExpressPortType]? {
+            switch self {
+            case .any: nil
+            case .endpoint: [.endpoint, .legacyEndpoint]
+            case .rootPort: [.rootPort]
+            case .downstreamPort: [.downstreamPort]
+            case .rootOrDownstreamPort: [.rootPort, .downstreamPort]
+            case .rciep: [.rcIntegratedEndpoint]
+            }
+        }
+
+        /// The narrowest word for a function of `type` (`endpoint`, `root-port`, ...), or `nil` for
+        /// types no word names alone (upstream ports, bridges, RCECs, no PCIe capability).
+        public init?(portType type: PCIExpressPortType?) {
+            guard let type, let word = [Self.endpoint, .rootPort, .downstreamPort, .rciep]
+                .first(where: { $0.types?.contains(type) == true }) else { return nil }
+            self = word
+        }
+
         /// Whether a function with `type` (nil: no PCIe capability) satisfies this condition.
         public func matches(_ type: PCIExpressPortType?) -> Bool {
-            switch self {
-            case .any: true
-            case .endpoint: type == .endpoint || type == .legacyEndpoint
-            case .rootPort: type == .rootPort
-            case .downstreamPort: type == .downstreamPort
-            case .rootOrDownstreamPort: type == .rootPort || type == .downstreamPort
-            case .rciep: type == .rcIntegratedEndpoint
-            }
+            guard let types else { return true }
+            return type.map(types.contains) ?? false
         }
     }
 

@@ -57,22 +57,47 @@ public struct ExtendedCapabilityExtent: Hashable, Sendable, CustomStringConverti
 public enum ExtendedCapabilities {
     /// Capability names by ID, as lspci (ls-ecaps.c) prints them where it knows them.
     public static let names: [UInt16: String] = [
-        0x0001: "Advanced Error Reporting", 0x0002: "Virtual Channel", 0x0003: "Device Serial Number",
-        0x0004: "Power Budgeting", 0x0005: "Root Complex Link", 0x0006: "Root Complex Internal Link Control",
-        0x0007: "Root Complex Event Collector", 0x0008: "Multi-Function Virtual Channel",
-        0x0009: "Virtual Channel", 0x000a: "Root Complex Register Block", 0x000b: "Vendor Specific Information",
-        0x000c: "Configuration Access Correlation", 0x000d: "Access Control Services",
-        0x000e: "Alternative Routing-ID Interpretation (ARI)", 0x000f: "Address Translation Service (ATS)",
-        0x0010: "Single Root I/O Virtualization (SR-IOV)", 0x0011: "Multi-Root I/O Virtualization (MR-IOV)",
-        0x0012: "Multicast", 0x0013: "Page Request Interface (PRI)", 0x0015: "Physical Resizable BAR",
-        0x0016: "Dynamic Power Allocation", 0x0017: "Transaction Processing Hints",
-        0x0018: "Latency Tolerance Reporting", 0x0019: "Secondary PCI Express", 0x001a: "Protocol Multiplexing",
-        0x001b: "Process Address Space ID (PASID)", 0x001c: "LN Requester", 0x001d: "Downstream Port Containment",
-        0x001e: "L1 PM Substates", 0x001f: "Precision Time Measurement", 0x0021: "FRS Queueing",
-        0x0022: "Readiness Time Reporting", 0x0023: "Designated Vendor-Specific", 0x0024: "VF Resizable BAR",
-        0x0025: "Data Link Feature", 0x0026: "Physical Layer 16.0 GT/s",
-        0x0027: "Lane Margining at the Receiver", 0x0029: "Native PCIe Enclosure Management",
-        0x002a: "Physical Layer 32.0 GT/s", 0x002e: "Data Object Exchange", 0x0031: "Physical Layer 64.0 GT/s",
+        PCI_EXT_CAP_ID_ERR: "Advanced Error Reporting",
+        PCI_EXT_CAP_ID_VC: "Virtual Channel",
+        PCI_EXT_CAP_ID_DSN: "Device Serial Number",
+        PCI_EXT_CAP_ID_PWR: "Power Budgeting",
+        PCI_EXT_CAP_ID_RCLD: "Root Complex Link",
+        PCI_EXT_CAP_ID_RCILC: "Root Complex Internal Link Control",
+        PCI_EXT_CAP_ID_RCEC: "Root Complex Event Collector",
+        PCI_EXT_CAP_ID_MFVC: "Multi-Function Virtual Channel",
+        PCI_EXT_CAP_ID_VC9: "Virtual Channel",
+        PCI_EXT_CAP_ID_RCRB: "Root Complex Register Block",
+        PCI_EXT_CAP_ID_VNDR: "Vendor Specific Information",
+        PCI_EXT_CAP_ID_CAC: "Configuration Access Correlation",
+        PCI_EXT_CAP_ID_ACS: "Access Control Services",
+        PCI_EXT_CAP_ID_ARI: "Alternative Routing-ID Interpretation (ARI)",
+        PCI_EXT_CAP_ID_ATS: "Address Translation Service (ATS)",
+        PCI_EXT_CAP_ID_SRIOV: "Single Root I/O Virtualization (SR-IOV)",
+        PCI_EXT_CAP_ID_MRIOV: "Multi-Root I/O Virtualization (MR-IOV)",
+        PCI_EXT_CAP_ID_MCAST: "Multicast",
+        PCI_EXT_CAP_ID_PRI: "Page Request Interface (PRI)",
+        PCI_EXT_CAP_ID_REBAR: "Physical Resizable BAR",
+        PCI_EXT_CAP_ID_DPA: "Dynamic Power Allocation",
+        PCI_EXT_CAP_ID_TPH: "Transaction Processing Hints",
+        PCI_EXT_CAP_ID_LTR: "Latency Tolerance Reporting",
+        PCI_EXT_CAP_ID_SECPCI: "Secondary PCI Express",
+        PCI_EXT_CAP_ID_PMUX: "Protocol Multiplexing",
+        PCI_EXT_CAP_ID_PASID: "Process Address Space ID (PASID)",
+        PCI_EXT_CAP_ID_LNR: "LN Requester",
+        PCI_EXT_CAP_ID_DPC: "Downstream Port Containment",
+        PCI_EXT_CAP_ID_L1SS: "L1 PM Substates",
+        PCI_EXT_CAP_ID_PTM: "Precision Time Measurement",
+        PCI_EXT_CAP_ID_FRS: "FRS Queueing",
+        PCI_EXT_CAP_ID_RTR: "Readiness Time Reporting",
+        PCI_EXT_CAP_ID_DVSEC: "Designated Vendor-Specific",
+        PCI_EXT_CAP_ID_VF_REBAR: "VF Resizable BAR",
+        PCI_EXT_CAP_ID_DLF: "Data Link Feature",
+        PCI_EXT_CAP_ID_PL_16GT: "Physical Layer 16.0 GT/s",
+        PCI_EXT_CAP_ID_LMR: "Lane Margining at the Receiver",
+        PCI_EXT_CAP_ID_NPEM: "Native PCIe Enclosure Management",
+        PCI_EXT_CAP_ID_PL_32GT: "Physical Layer 32.0 GT/s",
+        PCI_EXT_CAP_ID_DOE: "Data Object Exchange",
+        PCI_EXT_CAP_ID_PL_64GT: "Physical Layer 64.0 GT/s",
     ]
 
     /// Fixed sizes in bytes (the whole register map of the capability, PCIe Base Specification 6.0 §7.x).
@@ -80,27 +105,27 @@ public enum ExtendedCapabilities {
     /// and any function with End-End TLP Prefixes has the TLP Prefix Log (0x38-0x47); taking the
     /// largest layout is the conservative choice.
     public static let fixedSizes: [UInt16: Int] = [
-        0x0001: 0x48, // AER
-        0x0003: 0x0c, // Device Serial Number
-        0x0004: 0x10, // Power Budgeting
-        0x0006: 0x0c, // RC Internal Link Control
-        0x0007: 0x0c, // RC Event Collector Endpoint Association (v2 with bus numbers)
-        0x000a: 0x14, // RCRB Header
-        0x000e: 0x08, // ARI
-        0x000f: 0x08, // ATS
-        0x0010: 0x40, // SR-IOV
-        0x0012: 0x30, // Multicast
-        0x0013: 0x10, // PRI
-        0x0018: 0x08, // LTR
-        0x001b: 0x08, // PASID
-        0x001c: 0x08, // LN Requester
-        0x001e: 0x10, // L1 PM Substates
-        0x001f: 0x0c, // PTM
-        0x0021: 0x10, // FRS Queueing
-        0x0022: 0x0c, // Readiness Time Reporting
-        0x0025: 0x0c, // Data Link Feature
-        0x0029: 0x10, // NPEM
-        0x002e: 0x18, // DOE
+        PCI_EXT_CAP_ID_ERR: 0x48,
+        PCI_EXT_CAP_ID_DSN: 0x0c,
+        PCI_EXT_CAP_ID_PWR: 0x10,
+        PCI_EXT_CAP_ID_RCILC: 0x0c,
+        PCI_EXT_CAP_ID_RCEC: 0x0c, // v2 with bus numbers
+        PCI_EXT_CAP_ID_RCRB: 0x14,
+        PCI_EXT_CAP_ID_ARI: 0x08,
+        PCI_EXT_CAP_ID_ATS: 0x08,
+        PCI_EXT_CAP_ID_SRIOV: 0x40,
+        PCI_EXT_CAP_ID_MCAST: 0x30,
+        PCI_EXT_CAP_ID_PRI: 0x10,
+        PCI_EXT_CAP_ID_LTR: 0x08,
+        PCI_EXT_CAP_ID_PASID: 0x08,
+        PCI_EXT_CAP_ID_LNR: 0x08,
+        PCI_EXT_CAP_ID_L1SS: 0x10,
+        PCI_EXT_CAP_ID_PTM: 0x0c,
+        PCI_EXT_CAP_ID_FRS: 0x10,
+        PCI_EXT_CAP_ID_RTR: 0x0c,
+        PCI_EXT_CAP_ID_DLF: 0x0c,
+        PCI_EXT_CAP_ID_NPEM: 0x10,
+        PCI_EXT_CAP_ID_DOE: 0x18,
     ]
 
     /// The name of extended capability `id`: the table name, or `#xx` as lspci prints unknown IDs.
@@ -140,8 +165,8 @@ public enum ExtendedCapabilities {
 
     /// Maximum Link Width (Link Capabilities bits 9:4 of the PCI Express capability), or `nil`.
     static func maximumLinkWidth(_ config: ConfigSpace) -> Int? {
-        guard let pcie = config.pciExpress, let lnkcap = config.u32(pcie.offset + 0x0c) else { return nil }
-        let w = Int((lnkcap >> 4) & 0x3f)
+        guard let pcie = config.pciExpress, let lnkcap = config.u32(pcie.offset + PCI_EXP_LNKCAP) else { return nil }
+        let w = Int((lnkcap & PCI_EXP_LNKCAP_MLW) >> 4)
         return w == 0 ? nil : w
     }
 
@@ -153,51 +178,51 @@ public enum ExtendedCapabilities {
         let laneCount = lanes ?? 32
         let laneNote = lanes.map { "x\($0) link" } ?? "no link width, 32 lanes assumed"
         switch e.id {
-        case 0x0002, 0x0008, 0x0009:
+        case PCI_EXT_CAP_ID_VC, PCI_EXT_CAP_ID_MFVC, PCI_EXT_CAP_ID_VC9:
             return vcSize(c, o)
-        case 0x0005: // Root Complex Link Declaration
-            guard let esd = c.u32(o + 4) else { return nil }
+        case PCI_EXT_CAP_ID_RCLD:
+            guard let esd = c.u32(o + PCI_RCLINK_ESD) else { return nil }
             let links = Int((esd >> 8) & 0xff)
-            return (0x10 + 0x10 * links, .computed("\(links) link entries"))
-        case 0x000b, 0x0023: // VSEC, DVSEC: length in bytes in bits 31:20 of +4
-            guard let h = c.u32(o + 4) else { return nil }
+            return (PCI_RCLINK_LINK1 + PCI_RCLINK_LINK_SIZE * links, .computed("\(links) link entries"))
+        case PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID_DVSEC: // length in bytes in bits 31:20 (same offset for both)
+            guard let h = c.u32(o + PCI_VNDR_HEADER) else { return nil }
             let len = Int(h >> 20)
             guard len >= 8 else { return nil }
             return (len, .computed("length field 0x\(hex(len, width: 3))"))
-        case 0x000d: // ACS
-            guard let cap = c.u16(o + 4) else { return nil }
-            let acs = ACSCapability(offset: o, rawCapability: cap, rawControl: 0)
+        case PCI_EXT_CAP_ID_ACS:
+            guard let regs = c.acsRegisters(at: o, layout: .standard) else { return nil }
+            let acs = ACSCapability(offset: o, registers: regs)
             return (acs.size, .computed(acs.capability.contains(.ec) ? "egress vector of \(acs.egressVectorBits) bits" : "no egress vector"))
-        case 0x0015, 0x0024: // (VF) Resizable BAR
-            guard let ctl = c.u32(o + 8) else { return nil }
-            var n = Int((ctl >> 5) & 7)
+        case PCI_EXT_CAP_ID_REBAR, PCI_EXT_CAP_ID_VF_REBAR:
+            guard let ctl = c.u32(o + PCI_REBAR_CTRL) else { return nil }
+            var n = Int((ctl & PCI_REBAR_CTRL_NBAR_MASK) >> 5)
             let note: String
             if (1...6).contains(n) { note = "\(n) resizable BARs" } else { n = 6; note = "invalid BAR count, 6 assumed" }
             return (4 + 8 * n, .computed(note))
-        case 0x0016: // DPA
-            guard let cap = c.u32(o + 4) else { return nil }
-            let sub = Int(cap & 0x1f) + 1
-            return (0x10 + sub, .computed("\(sub) substates"))
-        case 0x0017: // TPH Requester
-            guard let cap = c.u32(o + 4) else { return nil }
-            if cap & 0x600 == 0x200 {
-                let entries = Int((cap >> 16) & 0x7ff) + 1
-                return (0x0c + 2 * entries, .computed("steering table of \(entries) entries"))
+        case PCI_EXT_CAP_ID_DPA:
+            guard let cap = c.u32(o + PCI_DPA_CAP) else { return nil }
+            let sub = Int(cap & PCI_DPA_CAP_SUBSTATE_MASK) + 1
+            return (PCI_DPA_BASE_SIZEOF + sub, .computed("\(sub) substates"))
+        case PCI_EXT_CAP_ID_TPH:
+            guard let cap = c.u32(o + PCI_TPH_CAP) else { return nil }
+            if cap & PCI_TPH_CAP_LOC_MASK == PCI_TPH_LOC_CAP {
+                let entries = Int((cap & PCI_TPH_CAP_ST_MASK) >> 16) + 1
+                return (PCI_TPH_BASE_SIZEOF + 2 * entries, .computed("steering table of \(entries) entries"))
             }
-            return (0x0c, .computed("no steering table in the capability"))
-        case 0x0019: // Secondary PCI Express
-            return (0x0c + 2 * laneCount, .computed(laneNote))
-        case 0x001d: // DPC
-            guard let cap = c.u16(o + 4) else { return nil }
-            if cap & 0x20 != 0 {
-                let log = Int((cap >> 8) & 0xf) | (cap & 0x2000 != 0 ? 0x10 : 0)
-                return (max(0x44, 0x20 + 4 * log), .computed("root port extensions, RP PIO log of \(log) dwords"))
+            return (PCI_TPH_BASE_SIZEOF, .computed("no steering table in the capability"))
+        case PCI_EXT_CAP_ID_SECPCI:
+            return (PCI_SECPCI_LE_CTRL + 2 * laneCount, .computed(laneNote))
+        case PCI_EXT_CAP_ID_DPC:
+            guard let cap = c.u16(o + PCI_EXP_DPC_CAP) else { return nil }
+            if cap & PCI_EXP_DPC_CAP_RP_EXT != 0 {
+                let log = Int((cap & PCI_EXP_DPC_RP_PIO_LOG_SIZE) >> 8) | (cap & PCI_EXP_DPC_RP_PIO_LOG_SIZE4 != 0 ? 0x10 : 0)
+                return (max(0x44, PCI_EXP_DPC_RP_PIO_HEADER_LOG + 4 * log), .computed("root port extensions, RP PIO log of \(log) dwords"))
             }
             return (0x0c, .computed("no root port extensions"))
-        case 0x0026, 0x002a, 0x0031: // Physical Layer 16/32/64 GT/s
-            return (0x20 + laneCount, .computed(laneNote))
-        case 0x0027: // Lane Margining at the Receiver
-            return (0x08 + 4 * laneCount, .computed(laneNote))
+        case PCI_EXT_CAP_ID_PL_16GT, PCI_EXT_CAP_ID_PL_32GT, PCI_EXT_CAP_ID_PL_64GT:
+            return (PCI_PL_16GT_LE_CTRL + laneCount, .computed(laneNote))
+        case PCI_EXT_CAP_ID_LMR:
+            return (PCI_LMR_LANE_CTRL + 4 * laneCount, .computed(laneNote))
         default:
             return nil
         }
@@ -206,23 +231,26 @@ public enum ExtendedCapabilities {
     /// VC / VC9 / MFVC: the register extent (not Linux's save-buffer length, but computed from the
     /// same fields as `pci_vc_do_save_buffer`).
     private static func vcSize(_ c: ConfigSpace, _ o: Int) -> (Int, ExtentBasis)? {
-        guard let cap1 = c.u32(o + 4), let cap2 = c.u32(o + 8) else { return nil }
-        let evcc = Int(cap1 & 7)
-        let lpevcc = Int((cap1 >> 4) & 7)
-        let parbBits = 1 << Int((cap1 >> 10) & 3)
-        var end = 0x10 + 12 * (evcc + 1)
+        guard let cap1 = c.u32(o + PCI_VC_PORT_CAP1), let cap2 = c.u32(o + PCI_VC_PORT_CAP2) else { return nil }
+        let evcc = Int(cap1 & PCI_VC_CAP1_EVCC)
+        let lpevcc = Int((cap1 & PCI_VC_CAP1_LPEVCC) >> 4)
+        let parbBits = 1 << Int((cap1 & PCI_VC_CAP1_ARB_SIZE) >> 10)
+        var end = PCI_VC_RES_CAP + PCI_CAP_VC_PER_VC_SIZEOF * (evcc + 1)
         var tables = 0
         let vcarbOffset = Int(cap2 >> 24) * 16
         if vcarbOffset != 0 {
-            let phases = cap2 & 0x8 != 0 ? 128 : cap2 & 0x4 != 0 ? 64 : cap2 & 0x2 != 0 ? 32 : 0
+            let phases = cap2 & PCI_VC_CAP2_128_PHASE != 0 ? 128 : cap2 & PCI_VC_CAP2_64_PHASE != 0 ? 64
+                : cap2 & PCI_VC_CAP2_32_PHASE != 0 ? 32 : 0
             let size = (lpevcc + 1) * phases * 4 / 8
             if size > 0 { end = max(end, vcarbOffset + size); tables += 1 }
         }
         for i in 0...evcc {
-            guard let res = c.u32(o + 0x10 + 12 * i) else { return nil }
+            guard let res = c.u32(o + PCI_VC_RES_CAP + PCI_CAP_VC_PER_VC_SIZEOF * i) else { return nil }
             let parbOffset = Int(res >> 24) * 16
             guard parbOffset != 0 else { continue }
-            let phases = res & 0x20 != 0 ? 256 : res & 0x18 != 0 ? 128 : res & 0x4 != 0 ? 64 : res & 0x2 != 0 ? 32 : 0
+            let phases = res & PCI_VC_RES_CAP_256_PHASE != 0 ? 256
+                : res & (PCI_VC_RES_CAP_128_PHASE | PCI_VC_RES_CAP_128_PHASE_TB) != 0 ? 128
+                : res & PCI_VC_RES_CAP_64_PHASE != 0 ? 64 : res & PCI_VC_RES_CAP_32_PHASE != 0 ? 32 : 0
             let size = parbBits * phases / 8
             if size > 0 { end = max(end, parbOffset + size); tables += 1 }
         }

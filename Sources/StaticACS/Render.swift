@@ -1,6 +1,4 @@
-import Registry
 import Foundation
-import PCIAccess
 import PCIConfig
 
 /// Output formats of a static ACS table (`acsquirk acs-table --format`).
@@ -179,7 +177,7 @@ func deviceList(_ ranges: [ClosedRange<UInt16>]) -> String {
     return items.count > 12 ? items.prefix(12).joined(separator: ", ") + ", ..." : items.joined(separator: ", ")
 }
 
-/// Words of `text` in lines of at most `width` characters (`wordWrap`, Registry).
+/// Words of `text` in lines of at most `width` characters (`wordWrap`, PCIConfig).
 func wrap(_ text: String, width: Int) -> [String] { wordWrap(text, width: width) }
 
 /// Lower-case letters and digits, runs of anything else as one `_`, no leading or trailing `_`.

@@ -1,3 +1,4 @@
+import LinuxPCI
 import PCIConfig
 
 /// What to put into an ACS extended capability (PCIe Base Specification §7.7.8).
@@ -41,14 +42,8 @@ public struct ACSTableRequest: Hashable, Sendable {
         self.version = 1
     }
 
-    /// The control value Linux's `pci_std_enable_acs` writes when an IOMMU is on:
-    /// capability ∩ SV|RR|CR|UF (TB only for external-facing or untrusted ports, not modelled).
-    public static func kernelEnabledControl(for capability: ACSFlags) -> ACSFlags {
-        capability.intersection(.linuxRequired)
-    }
-
     /// Size in bytes: 8, plus the egress control vector rounded up to whole dwords.
-    public var size: Int { 8 + ((egressVectorBits ?? 0) + 31) / 32 * 4 }
+    public var size: Int { PCI_ACS_EGRESS_CTL_V + ((egressVectorBits ?? 0) + 31) / 32 * 4 }
 
     /// The capability's bytes (little-endian) with next pointer `next` (0 = last in the list),
     /// built by `encodeACSCapability`.
@@ -175,7 +170,7 @@ public struct ACSPlacement: Hashable, Sendable {
 /// One function's ACS table, or a registry entry's firmware table (no placement).
 ///
 /// Build with `StaticACSTable.place(_:in:at:)` for a function read from a dump or the live
-/// system, or `StaticACSTable.forEntry(_:)` for a registry entry (see StaticACS+Registry.swift).
+/// system, or Pipeline's `StaticACSTable.forEntry(_:)` for a registry entry.
 public struct StaticACSTable: Hashable, Sendable {
     /// Who the table is for.
     public enum Subject: Hashable, Sendable {
@@ -251,8 +246,11 @@ extension StaticACSTable {
     /// vendors hide registers between capabilities more often than after them.
     /// A chosen `offset` must be dword aligned, inside 0x100-0xfff, overlap no capability's extent
     /// (see `ExtendedCapabilities.extents`) and be empty.
+    /// `linux` is the function as Linux sees it in its bus (type after `set_pcie_port_type()`,
+    /// multifunction with ARI); without it, the function is viewed alone.
     /// - Throws: `StaticACSError` naming the function and the reason.
-    public static func place(_ request: ACSTableRequest, in function: PCIFunction, at offset: Int? = nil) throws(StaticACSError) -> StaticACSTable {
+    public static func place(_ request: ACSTableRequest, in function: PCIFunction, at offset: Int? = nil,
+                             linux: PCIDev? = nil) throws(StaticACSError) -> StaticACSTable {
         let a = function.address
         let c = function.config
         let size = request.size
@@ -260,7 +258,7 @@ extension StaticACSTable {
             if o & 3 != 0 { throw .offsetUnaligned(o) }
             if o < ConfigSpace.extendedStart || o + size > ConfigSpace.size { throw .offsetOutOfRange(o, size: size) }
         }
-        if c.readable < 0x40 { throw .extendedSpaceNotReadable(a, readable: c.readable) }
+        if c.readable < PCI_STD_HEADER_SIZEOF { throw .extendedSpaceNotReadable(a, readable: c.readable) }
         if c.isAllOnes { throw .allOnes(a) }
         if c.readable < ConfigSpace.size, c.pciExpress == nil, case .pointerPastReadable? = c.standardCapabilities().anomaly {
             throw .extendedSpaceNotReadable(a, readable: c.readable)
@@ -319,28 +317,30 @@ extension StaticACSTable {
         }
         let placement = ACSPlacement(offset: at, size: size, link: link, existing: extents, chosen: offset != nil)
         return StaticACSTable(subject: .function(function), request: request, placement: placement,
-                              warnings: warnings(for: function, request: request))
+                              warnings: warnings(for: linux ?? KernelView(functions: [function], system: LinuxSystem()).devices.first,
+                                                 request: request))
     }
 
-    /// Notes on how Linux will read the table on this function (drivers/pci/pci.c `pci_acs_enabled`).
-    static func warnings(for f: PCIFunction, request: ACSTableRequest) -> [String] {
+    /// Notes on how Linux will read the table on this function: `pci_acs_enabled()` (module
+    /// LinuxPCI, drivers/pci/pci.c) asked about the function with the table in place, no quirk.
+    static func warnings(for dev: PCIDev?, request: ACSTableRequest) -> [String] {
+        guard var f = dev else { return [] }
+        let table = ACSRegisters(capability: request.capability, control: request.control)
+        f.acsStatus = .present(ACSCapability(offset: f.acs?.offset ?? ConfigSpace.extendedStart, registers: table))
+        f.acs = PCIDevACS(offset: f.acs?.offset ?? ConfigSpace.extendedStart, standard: table, intelSPTDword: nil)
         var w: [String] = []
-        let type = f.portType
-        let multifunction = f.address.function > 0 || (f.headerType?.multifunction ?? false)
-        switch type {
-        case .endpoint?, .legacyEndpoint?, .rcIntegratedEndpoint?, .upstreamPort?:
-            if !multifunction {
-                w.append("\(f.address) is a single-function \(type!.description): Linux's pci_acs_enabled() does not "
-                    + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
-            }
-        case .rootPort?, .downstreamPort?:
-            let missing = ACSFlags.linuxRequired.subtracting(request.capability)
+        switch pciACSEnabled(f, quirks: QuirkTable(entries: []), system: LinuxSystem()).reason {
+        case let .singleFunction(type):
+            w.append("\(f.address) is a single-function \(type.description): Linux's pci_acs_enabled() does not "
+                + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
+        case .acsControls where f.type?.isDownstreamFacingPort == true:
+            let missing = REQ_ACS_FLAGS.subtracting(request.capability)
             if !missing.isEmpty {
-                w.append("\(f.address) is a \(type!.description): not advertising \(missing) tells Linux the port "
+                w.append("\(f.address) is a \(f.type!.description): not advertising \(missing) tells Linux the port "
                     + "behaves as if they were enabled; only ship that if the port really never forwards peer-to-peer")
             }
-        case .pcieToPCIBridge?, .pciToPCIeBridge?, .rcEventCollector?:
-            w.append("\(f.address) is a \(type!.description): Linux never considers such a function isolated, whatever its ACS capability says")
+        case let .neverIsolatedType(type):
+            w.append("\(f.address) is a \(type.description): Linux never considers such a function isolated, whatever its ACS capability says")
         default:
             break
         }

@@ -1,8 +1,8 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
 import Testing
 import TestSupport
-import Topology
 @testable import BootProof
 
 /// The cases of Tests/Fixtures/prove load, and each is a real proof: its entries exist, it has a

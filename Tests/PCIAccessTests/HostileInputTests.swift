@@ -57,12 +57,12 @@ import TestSupport
         let portAddress = try #require(PCIAddress("0000:00:01.0"))
         var port = try #require(fns.first { $0.address == portAddress })
         let walk = port.config.extendedCapabilities().entries
-        let acs = try #require(walk.first { $0.id == ExtendedCapabilityID.acs })
+        let acs = try #require(walk.first { $0.id == PCI_EXT_CAP_ID_ACS })
         let before = try #require(walk.last { $0.offset < acs.offset }, "ACS is not the first extended capability")
         // Point the capability before ACS at 0xffc and put the ACS header there.
         let header = try #require(port.config.u32(before.offset))
         port.config.set32(before.offset, header & 0x000f_ffff | 0xffc << 20)
-        port.config.set32(0xffc, UInt32(ExtendedCapabilityID.acs) | 1 << 16)
+        port.config.set32(0xffc, UInt32(PCI_EXT_CAP_ID_ACS) | 1 << 16)
         #expect(port.config.extendedCapabilities().entries.last?.offset == 0xffc)
 
         let dir = try Fixtures.temporaryDirectory()

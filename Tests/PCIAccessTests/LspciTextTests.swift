@@ -133,13 +133,14 @@ import TestSupport
         let text = Self.parse(vvv)
         let dump = try PCIReader.read(.dump(path: Fixtures.path("qemu-sriov/\(folder)/dump.txt")), names: false)
         #expect(text.errors.isEmpty)
-        let pfs = dump.filter { $0.config.findExtendedCapability(ExtendedCapabilityID.sriov) != nil }
+        let pfs = dump.filter { $0.config.findExtendedCapability(PCI_EXT_CAP_ID_SRIOV) != nil }
         #expect(!pfs.isEmpty)
         for pf in pfs {
             let t = try #require(text.functions.first { $0.address == pf.address })
-            let at = try #require(pf.config.findExtendedCapability(ExtendedCapabilityID.sriov))
-            #expect(t.config.findExtendedCapability(ExtendedCapabilityID.sriov) == at)
-            for reg in [0x08, 0x0c, 0x0e, 0x10, 0x14, 0x16, 0x1a] {
+            let at = try #require(pf.config.findExtendedCapability(PCI_EXT_CAP_ID_SRIOV))
+            #expect(t.config.findExtendedCapability(PCI_EXT_CAP_ID_SRIOV) == at)
+            for reg in [PCI_SRIOV_CTRL, PCI_SRIOV_INITIAL_VF, PCI_SRIOV_TOTAL_VF, PCI_SRIOV_NUM_VF, PCI_SRIOV_VF_OFFSET,
+                        PCI_SRIOV_VF_STRIDE, PCI_SRIOV_VF_DID] {
                 #expect(t.config.u16(at + reg) == pf.config.u16(at + reg), "\(pf.address) SR-IOV +\(reg)")
             }
         }
@@ -165,7 +166,7 @@ import TestSupport
 
     /// Real public reports (linuxhw/LsPCI, see Tests/Fixtures/lspci-reports/README.md): each reads
     /// without error, and every function lspci listed is there.
-    @Test(arguments: (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("lspci-reports")))?.filter { $0.hasSuffix(".txt") }.sorted() ?? [])
+    @Test(arguments: Fixtures.lspciReports)
     func publicReportsRead(_ name: String) throws {
         let text = try Fixtures.text("lspci-reports/\(name)")
         let r = Self.parse(text, file: name)

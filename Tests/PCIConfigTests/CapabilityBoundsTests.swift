@@ -9,8 +9,8 @@ import Testing
     /// what follows it is whatever the test writes).
     static func port(acsAt acsOffset: Int, vendor: UInt16 = 0x1234, device: UInt16 = 0x5678) -> ConfigSpace {
         var c = Synthetic.function(vendor: vendor, device: device, classID: 0x0604, header: 0x01, portType: .rootPort)
-        c.set32(0x100, Synthetic.extHeader(ExtendedCapabilityID.aer, next: acsOffset))
-        c.set32(acsOffset, Synthetic.extHeader(ExtendedCapabilityID.acs, next: 0))
+        c.set32(0x100, Synthetic.extHeader(PCI_EXT_CAP_ID_ERR, next: acsOffset))
+        c.set32(acsOffset, Synthetic.extHeader(PCI_EXT_CAP_ID_ACS, next: 0))
         return c
     }
 

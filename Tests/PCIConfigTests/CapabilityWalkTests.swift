@@ -7,7 +7,7 @@ import Testing
     @Test func standardListWithACycle() {
         var c = Synthetic.function()
         c.set8(0x41, 0x50)                               // PCIe capability -> 0x50
-        c.set8(0x50, UInt8(CapabilityID.msi))
+        c.set8(0x50, UInt8(PCI_CAP_ID_MSI))
         c.set8(0x51, 0x40)                               // MSI -> back to 0x40
         let walk = c.standardCapabilities()
         #expect(walk.entries.map(\.offset) == [0x40, 0x50])
@@ -39,7 +39,7 @@ import Testing
 
     @Test func extendedListPointingPastTheReadableSize() throws {
         var full = Synthetic.function(portType: .rootPort)
-        full.set32(0x100, Synthetic.extHeader(ExtendedCapabilityID.aer, next: 0x200))
+        full.set32(0x100, Synthetic.extHeader(PCI_EXT_CAP_ID_ERR, next: 0x200))
         Synthetic.put(encodeACSCapability(capability: .linuxRequired, control: .linuxRequired), at: 0x200, in: &full)
         #expect(full.acs.capability?.offset == 0x200)
         let c = full.truncated(to: 0x180)
@@ -52,8 +52,8 @@ import Testing
 
     @Test func extendedListWithACycle() {
         var c = Synthetic.function(portType: .rootPort)
-        c.set32(0x100, Synthetic.extHeader(ExtendedCapabilityID.aer, next: 0x140))
-        c.set32(0x140, Synthetic.extHeader(ExtendedCapabilityID.ari, next: 0x100))
+        c.set32(0x100, Synthetic.extHeader(PCI_EXT_CAP_ID_ERR, next: 0x140))
+        c.set32(0x140, Synthetic.extHeader(PCI_EXT_CAP_ID_ARI, next: 0x100))
         let walk = c.extendedCapabilities()
         #expect(walk.entries.map(\.offset) == [0x100, 0x140])
         #expect(walk.anomaly == .cycle(list: .extended, at: 0x100))
@@ -62,13 +62,13 @@ import Testing
 
     @Test func extendedSelfLoop() {
         var c = Synthetic.function(portType: .rootPort)
-        c.set32(0x100, Synthetic.extHeader(ExtendedCapabilityID.aer, next: 0x100))
+        c.set32(0x100, Synthetic.extHeader(PCI_EXT_CAP_ID_ERR, next: 0x100))
         #expect(c.extendedCapabilities().anomaly == .cycle(list: .extended, at: 0x100))
     }
 
     @Test func extendedPointerIntoTheStandardSpace() {
         var c = Synthetic.function(portType: .rootPort)
-        c.set32(0x100, Synthetic.extHeader(ExtendedCapabilityID.aer, next: 0x40))
+        c.set32(0x100, Synthetic.extHeader(PCI_EXT_CAP_ID_ERR, next: 0x40))
         let walk = c.extendedCapabilities()
         #expect(walk.anomaly == .pointerIntoHeader(list: .extended, pointer: 0x40, from: 0x100))
         #expect(walk.entries.count == 1)

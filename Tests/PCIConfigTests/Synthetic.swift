@@ -16,7 +16,7 @@ enum Synthetic {
         if let portType {
             c.set16(0x06, 0x0010)                       // Status: Capabilities List
             c.set8(0x34, 0x40)                          // Capabilities Pointer
-            c.set8(0x40, UInt8(CapabilityID.pciExpress))
+            c.set8(0x40, UInt8(PCI_CAP_ID_EXP))
             c.set8(0x41, 0x00)                          // last capability
             c.set16(0x42, 0x0002 | UInt16(portType.rawValue) << 4)
         }

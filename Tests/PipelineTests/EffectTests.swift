@@ -1,11 +1,11 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
 import Testing
 import TestSupport
-import Topology
 
 /// The kernel's groups of a fixture as a partition.
 func partition(_ fixture: String) throws -> [[PCIAddress]] {
@@ -24,7 +24,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
                                              root: dir.appendingPathComponent("quirks").path, sourceLabel: "dump.txt")
         try EntryScaffolder.write(s)
         try fillTODOs(s.yaml).write(toFile: s.entryPath, atomically: true, encoding: .utf8)
-        let lint = Registry.lint(paths: [quirksFolder, s.entryPath])
+        let lint = Registry.lint(paths: [quirksFolder, s.entryPath], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(lint.diagnostics.isEmpty, "\(lint.diagnostics.map(\.description))")
         let mine = try #require(lint.entries.first { $0.path == s.entryPath })
 
@@ -112,7 +112,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(off.uncovered.filter { !$0.needsEntry }.map(\.bdf) == ["0000:00:01.0", "0000:00:01.1", "0000:00:02.0", "0000:04:00.0"])
         // The Xeon uncore functions share groups because they are conventional PCI.
         #expect(off.uncovered.filter(\.needsEntry).allSatisfy { $0.conventional })
-        let on = try check(dump, [], options: CheckOptions(assumeIOMMU: true))
+        let on = try check(dump, [], options: CheckOptions(system: LinuxSystem(assumeIOMMU: true)))
         #expect(on.uncovered.allSatisfy { $0.needsEntry })
         #expect(on.uncovered.map(\.bdf) == off.uncovered.filter(\.needsEntry).map(\.bdf))
     }
@@ -125,7 +125,7 @@ func partition(_ fixture: String) throws -> [[PCIAddress]] {
         #expect(pch.allSatisfy { $0.effect.first?.hasPrefix("splits group 8 {00:1c.0 00:1c.1 00:1c.2 00:1c.3 00:1c.5") == true })
         #expect(pch.allSatisfy { $0.conditions.contains { $0.actual == "succeeds: RCBA enabled in the LPC bridge 00:1f.0" } })
 
-        let failing = try check(dump, [], options: CheckOptions(pchWorkaroundFails: true))
+        let failing = try check(dump, [], options: CheckOptions(system: LinuxSystem(pchWorkaroundFails: true)))
         let pchFail = failing.checks.filter { $0.path.hasSuffix("intel/pch-root-ports.yaml") }
         #expect(pchFail.count == 5)
         #expect(pchFail.allSatisfy { $0.answer?.hasPrefix("not-isolated") == true })
@@ -190,7 +190,7 @@ func sunrisePointDump(control: ACSFlags) throws -> [PCIFunction] {
     var fs = try functions("qemu/a-rootports/dump.txt")
     let i = try #require(fs.firstIndex { $0.address == PCIAddress("00:01.0")! })
     var c = fs[i].config
-    let acs = try #require(c.findExtendedCapability(ExtendedCapabilityID.acs))
+    let acs = try #require(c.findExtendedCapability(PCI_EXT_CAP_ID_ACS))
     #expect(c.u32(acs + 8) == 0)  // free space after QEMU's 8-byte capability
     c.set16(0x00, 0x8086)
     c.set16(0x02, 0xa110)
@@ -226,7 +226,7 @@ func sunrisePointDump(control: ACSFlags) throws -> [PCIFunction] {
         #expect(r.checks.first { $0.path.hasSuffix("spt-pch-root-ports.yaml") }?.answer?.hasPrefix("not-isolated") == true)
 
         let assumed = RegistryCheck.run(functions: fs, entries: try committedRegistry(), source: "spt",
-                                        options: CheckOptions(assumeIOMMU: true))
+                                        options: CheckOptions(system: LinuxSystem(assumeIOMMU: true)))
         #expect(assumed.findings.first { $0.rule == "acs-erratum" }?.severity == .note)
         #expect(assumed.checks.first { $0.path.hasSuffix("spt-pch-root-ports.yaml") }?.answer?.hasPrefix("isolated") == true)
     }

@@ -1,10 +1,10 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
 import Pipeline
 import Registry
 import Testing
 import TestSupport
-import Topology
 
 /// `out/index.html` as `acsquirk run` writes it for a real machine (the Sandy Bridge desktop),
 /// with hostile names from pci.ids and a hostile registry entry: what the page says, that input

@@ -176,7 +176,7 @@ import TestSupport
         #expect(back.map(\.address) == original.map(\.address))
         for (o, b) in zip(original, back) {
             // QEMU gives its e1000e a real serial number (52-54-00-ff-ff-12-34-56/57).
-            let dsn = try #require(o.config.findExtendedCapability(ExtendedCapabilityID.deviceSerialNumber))
+            let dsn = try #require(o.config.findExtendedCapability(PCI_EXT_CAP_ID_DSN))
             #expect(o.config.u32(dsn + 4) != 0)
             #expect(b.config.u32(dsn + 4) == 0 && b.config.u32(dsn + 8) == 0)
             // Everything else is byte for byte what was read.
@@ -230,17 +230,17 @@ import TestSupport
         let root = dir.appendingPathComponent("intel-quirks").path
         let s = try e1000eScaffold(root: root)
         try EntryScaffolder.write(s)
-        let before = Registry.lint(paths: [s.entryPath])
+        let before = Registry.lint(paths: [s.entryPath], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         // Exactly the five evidence fields, each once, and nothing else.
         #expect(before.diagnostics.map(\.rule) == Array(repeating: "evidence-todo", count: 5),
                 "\(before.diagnostics.map(\.description))")
         #expect(Set(before.diagnostics.map(\.line)).count == 5)
 
         try fillTODOs(s.yaml).write(toFile: s.entryPath, atomically: true, encoding: .utf8)
-        let after = Registry.lint(paths: [s.entryPath])
+        let after = Registry.lint(paths: [s.entryPath], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(after.diagnostics.isEmpty, "\(after.diagnostics.map(\.description))")
         // Clean next to the committed registry too (no duplicate device, one vendor name).
-        let together = Registry.lint(paths: [quirksFolder, s.entryPath])
+        let together = Registry.lint(paths: [quirksFolder, s.entryPath], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(together.diagnostics.isEmpty, "\(together.diagnostics.map(\.description))")
         #expect(together.entries.count == (try committedRegistry()).count + 1)
     }
@@ -261,7 +261,7 @@ import TestSupport
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("\nvendor-name: Qualcomm\n"), "\(text)")
         try fillTODOs(text).write(toFile: path, atomically: true, encoding: .utf8)
-        let together = Registry.lint(paths: [quirksFolder, path])
+        let together = Registry.lint(paths: [quirksFolder, path], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(together.diagnostics.isEmpty, "\(together.diagnostics.map(\.description))")
     }
 

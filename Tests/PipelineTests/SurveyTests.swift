@@ -2,13 +2,13 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
 import Testing
 import TestSupport
-import Topology
 
 /// `acsquirk survey` over real reports: public lspci text (linuxhw/LsPCI), QEMU guests' text and
 /// dumps, an unreadable file; checked against the group predictor and against what the real
@@ -59,7 +59,7 @@ import Topology
         for r in reports {
             let read = try PCIReader.load(.dump(path: r.path), names: false)
             let p = GroupPredictor.predict(read.functions, quirks: QuirkTable(entries: reg.kernelEntries),
-                                           options: PredictionOptions(kernel: .v6_12, assumeIOMMU: true))
+                                           system: LinuxSystem(kernel: .v6_12, assumeIOMMU: true))
             #expect(r.groups.map { $0.map { PCIAddress($0)! } }.sorted { $0[0] < $1[0] } == p.partition, "\(r.path)")
             #expect(r.format == read.format?.rawValue)
         }

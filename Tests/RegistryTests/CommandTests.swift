@@ -1,4 +1,5 @@
 import Foundation
+import PCIAccess
 import Registry
 import Testing
 import TestSupport
@@ -23,7 +24,7 @@ func acsquirk(_ args: [String], env: [String: String] = [:], in directory: Strin
         #expect(r.stdout == "")
         #expect(r.stderr.hasPrefix("0 errors, 0 warnings in "))
         // The same through the library, with the real pci.ids.
-        let result = Registry.lint(paths: [quirksFolder])
+        let result = Registry.lint(paths: [quirksFolder], options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
         #expect(Registry.kernelTable(result.entries).count == 132)
     }

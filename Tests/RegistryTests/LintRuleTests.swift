@@ -23,7 +23,7 @@ func lintExample(_ ex: RuleExample) throws -> (diagnostics: [Diagnostic], expect
         expected[full] = exp
     }
     if let lint = ex.lint { paths = lint.map { root.appendingPathComponent($0).path } }
-    let result = Registry.lint(paths: paths, options: .standard)
+    let result = Registry.lint(paths: paths, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
     return (result.diagnostics, expected, root)
 }
 

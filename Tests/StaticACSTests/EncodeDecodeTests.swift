@@ -1,4 +1,5 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import StaticACS
@@ -80,7 +81,7 @@ import TestSupport
         for capRaw in UInt16(0)..<128 {
             for (half, kernel) in [false, true].enumerated() {
                 let cap = ACSFlags(rawValue: capRaw)
-                let ctl = kernel ? ACSTableRequest.kernelEnabledControl(for: cap) : cap
+                let ctl = kernel ? pciACSEnableBits(cap) : cap
                 let req = try ACSTableRequest(capability: cap, control: ctl,
                                               egressVectorBits: cap.contains(.ec) ? Int(capRaw) + 1 : nil)
                 let table = try StaticACSTable.place(req, in: f)
@@ -118,6 +119,6 @@ import TestSupport
         #expect(none.bytes() == [0x0d, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00])
         #expect(try ACSTableRequest(capability: [.ec], egressVectorBits: 256).bytes(next: 0x2a0)
             == [0x0d, 0x00, 0x01, 0x2a, 0x20, 0x00, 0x00, 0x00] + [UInt8](repeating: 0, count: 32))
-        #expect(ACSTableRequest.kernelEnabledControl(for: .all) == .linuxRequired)
+        #expect(pciACSEnableBits(.all) == .linuxRequired)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import StaticACS
@@ -120,11 +121,11 @@ import TestSupport
         let f = try fixtureFunction(pair[0], pair[1])
         #expect(f.acs == .absent)
         let none = try StaticACSTable.place(try ACSTableRequest(), in: f)
-        #expect(try #require(none.patchedConfig?.acs.capability).enables(.linuxRequired))
+        #expect(pciACSFlagsEnabled(try #require(none.patchedConfig?.acs.capability).registers, .linuxRequired))
         let off = try StaticACSTable.place(try ACSTableRequest(capability: [.rr, .cr]), in: f)
         let offACS = try #require(off.patchedConfig?.acs.capability)
-        #expect(!offACS.enables(.linuxRequired) && offACS.missing(.linuxRequired) == [.rr, .cr])
-        #expect(offACS.enables(.linuxRequired, control: ACSTableRequest.kernelEnabledControl(for: [.rr, .cr])))
+        #expect(!pciACSFlagsEnabled(offACS.registers, .linuxRequired) && pciACSFlagsMissing(offACS.registers, .linuxRequired) == [.rr, .cr])
+        #expect(pciACSFlagsEnabled(ACSRegisters(capability: offACS.capability, control: pciACSEnableBits([.rr, .cr])), .linuxRequired))
     }
 
     // MARK: Refusals on real dumps

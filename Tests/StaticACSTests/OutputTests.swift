@@ -1,6 +1,7 @@
 import Foundation
 import PCIAccess
 import PCIConfig
+import Pipeline
 import Registry
 import StaticACS
 import Testing

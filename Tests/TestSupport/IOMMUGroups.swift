@@ -1,12 +1,12 @@
 import Foundation
+import LinuxPCI
 import PCIConfig
-import Topology
 
 extension Fixtures {
     /// The kernel's IOMMU groups of a fixture, group number by address: `<group> <BDF>` lines (what
     /// scripts/oracle writes from /sys/kernel/iommu_groups) or the
     /// `/sys/kernel/iommu_groups/<group>/devices/<BDF>` paths that `find` prints on real machines
-    /// (Topology's `LiveGroups(listing:path:)` reads both).
+    /// (LinuxPCI's `LiveGroups(listing:path:)` reads both).
     public static func groups(_ relative: String) throws -> [PCIAddress: Int] {
         try LiveGroups(listing: text(relative), path: relative).groups
     }

@@ -33,6 +33,11 @@ public enum Fixtures {
         (try? FileManager.default.contentsOfDirectory(atPath: path("machines")))?.sorted() ?? []
     }
 
+    /// The public lspci reports in Tests/Fixtures/lspci-reports (file names, sorted).
+    public static var lspciReports: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path("lspci-reports"))) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+    }
+
     /// A fresh temporary directory (removed by the caller or left in /tmp).
     public static func temporaryDirectory(_ name: String = "acsquirk-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

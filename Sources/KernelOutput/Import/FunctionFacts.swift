@@ -44,12 +44,14 @@ struct FunctionFacts {
         let idents = Set(code.filter { $0.kind == .identifier }.map(\.text))
 
         // Conditions.
-        let root = idents.contains("PCI_EXP_TYPE_ROOT_PORT"), down = idents.contains("PCI_EXP_TYPE_DOWNSTREAM")
-        if idents.contains("PCI_EXP_TYPE_RC_END") { f.portType = .rciep }
+        // A PCIe type the functions compare with, by its kernel name (`PCIExpressPortType.kernelMacro`).
+        func named(_ type: PCIExpressPortType) -> Bool { type.kernelMacro.map(idents.contains) ?? false }
+        let root = named(.rootPort), down = named(.downstreamPort)
+        if named(.rcIntegratedEndpoint) { f.portType = .rciep }
         else if root && down { f.portType = .rootOrDownstreamPort }
         else if root { f.portType = .rootPort }
         else if down { f.portType = .downstreamPort }
-        else if idents.contains("PCI_EXP_TYPE_ENDPOINT") || idents.contains("PCI_EXP_TYPE_LEG_END") { f.portType = .endpoint }
+        else if named(.endpoint) || named(.legacyEndpoint) { f.portType = .endpoint }
         if let m = code.indices.first(where: { code[$0].kind == .identifier && code[$0].text == "multifunction" }) {
             // `!dev->multifunction` (or `!pdev->multifunction`): multifunction devices only.
             f.multifunction = m >= 3 && code[m - 1].text == "->" && code[m - 3].text == "!"

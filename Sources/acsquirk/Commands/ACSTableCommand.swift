@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PCIAccess
+import LinuxPCI
 import PCIConfig
 import SafeFiles
 import StaticACS
@@ -106,7 +107,7 @@ struct ACSTableCommand: AsyncParsableCommand {
         }
         let control: ACSFlags
         switch enabled.lowercased() {
-        case "kernel": control = ACSTableRequest.kernelEnabledControl(for: capability)
+        case "kernel": control = pciACSEnableBits(capability)
         default:
             guard let c = ACSFlags(list: enabled) else {
                 throw CommandFailure("--enabled \(enabled): use `none`, `kernel` or a list of SV, TB, RR, CR, UF, EC, DT")
@@ -147,7 +148,8 @@ struct ACSTableCommand: AsyncParsableCommand {
         guard let function = functions.first(where: { $0.address == address }) else {
             throw StaticACSError.deviceNotFound(address, source: sourceName, count: functions.count)
         }
-        let table = try StaticACSTable.place(request, in: function, at: at)
+        let linux = KernelView(functions: functions, system: LinuxSystem()).device(at: address)
+        let table = try StaticACSTable.place(request, in: function, at: at, linux: linux)
         for w in table.warnings { note("note: \(w)") }
         if explain, let p = table.placement { note(explainText(p)) }
 

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Rainbow
 import Registry
-import Topology
 
 /// Output formats of `acsquirk check`.
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable { case text, json, github }
@@ -43,7 +43,7 @@ struct CheckCommand: AsyncParsableCommand {
     var format: CheckFormat = .text
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: String?
+    var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
@@ -57,21 +57,17 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
     var pciIDs: String?
 
-    func validate() throws {
-        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
-            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
-        }
-    }
-
     func run() async throws {
         // The kernel's table from the shipped registry wherever check runs; --registry adds.
         let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "check")
         let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
         let context = reg.kernel + reg.whatIf
         let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
+        // A snapshot ran a known kernel: its profile, as live.
         let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
-        let options = CheckOptions(kernel: profile.profile.rawValue, kernelNote: profile.note, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                   pchWorkaroundFails: pchWorkaroundFails, dump: dump)
+        let options = CheckOptions(system: LinuxSystem(kernel: profile.profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                                       pchWorkaroundFails: pchWorkaroundFails, kernelNote: profile.note),
+                                   dump: dump)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)
         switch format {

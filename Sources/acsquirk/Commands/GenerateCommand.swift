@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KernelOutput
+import Pipeline
 import Registry
 import StaticACS
 

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
-import Topology
 
 /// `acsquirk groups`: Linux's IOMMU groups predicted from config space, with reasons, what-if
 /// quirks, DOT output, pictures through graphviz (SVG, PNG) and a comparison with the running kernel.
@@ -27,8 +27,8 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Read this file instead of this machine: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot` (told apart by content).")
     var dump: String?
 
-    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(KernelProfile.newest.rawValue); live: the running kernel's).")
-    var kernel: String?
+    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest); live: the running kernel's).")
+    var kernel: KernelProfile?
 
     @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
     var quirks: [String] = []
@@ -65,11 +65,6 @@ struct GroupsCommand: AsyncParsableCommand {
 
     /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
     func validate() throws {
-        if let kernel, KernelProfile(rawValue: kernel) == nil {
-            printError("acsquirk groups: unknown kernel profile '\(kernel)'; use one of "
-                + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
-            throw ExitStatus.badInput
-        }
         for q in quirks where PCIDeviceID(q) == nil {
             printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
             throw ExitStatus.badInput
@@ -90,7 +85,6 @@ struct GroupsCommand: AsyncParsableCommand {
         // The kernel's table: the shipped registry's upstream entries, wherever we run from;
         // --registry (or ./quirks) adds what-if material on top (never replaces the table).
         let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "groups")
-        let base = QuirkTable(entries: reg.kernelEntries)
 
         // Config space.
         let functions: [PCIFunction]
@@ -113,7 +107,7 @@ struct GroupsCommand: AsyncParsableCommand {
             printError(dump == nil ? "acsquirk groups: live system: \(error.message)" : error.message)
             throw ExitStatus.badInput
         }
-        if dump == nil, functions.contains(where: { $0.config.readable < 256 }) {
+        if dump == nil, functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
             printError("acsquirk groups: warning: config space beyond 64 bytes is readable only as root; "
                 + "without it ACS is invisible and the prediction treats it as absent")
         }
@@ -123,32 +117,26 @@ struct GroupsCommand: AsyncParsableCommand {
         }
         // A snapshot ran a known kernel: its profile, as live.
         let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
-        let options = PredictionOptions(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                        pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
+        let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
+                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
 
-        let prediction = GroupPredictor.predict(functions, quirks: base, options: options)
-
-        // What-if.
-        var extra: [QuirkEntry] = []
-        var labels: [String] = []
+        // The kernel's table and the what-if entries (the builder `run` and `check` use).
+        var tables = WhatIfTables(kernel: reg.kernelEntries)
         for q in quirks {
             let id = PCIDeviceID(q)!
-            extra.append(WhatIf.mfEndpointQuirk(vendor: id.vendor, device: id.device))
-            var label = "--quirk \(id) (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT)"
             if !functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
                 // Most likely a typo or the wrong dump: say so instead of printing "no change".
                 printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
-                label += ": matches no device in \(source)"
+                tables.add(quirk: id, note: "matches no device in \(source)")
+            } else {
+                tables.add(quirk: id)
             }
-            labels.append(label)
         }
         if withRegistry {
             let local = reg.whatIfEntries
-            extra += local
-            labels.append("--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
+            tables.add(registryEntries: local, label: "--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
         }
-        let whatIf = extra.isEmpty && !withRegistry ? nil
-            : GroupPredictor.predict(tree: prediction.tree, quirks: base.consultingFirst(extra), options: options)
+        let (prediction, whatIf) = tables.predict(KernelView(functions: functions, system: system))
 
         // Live comparison, or with the groups the input recorded (snapshot, lspci text).
         var live: LiveGroups?
@@ -172,7 +160,7 @@ struct GroupsCommand: AsyncParsableCommand {
             }
         }
 
-        var report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: labels, live: live,
+        var report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: tables.labels, live: live,
                                   inputNotes: result.inputNotes)
         if !filter.selectsAll {
             // The selected functions' groups, and the root ports above them (or selected themselves).
@@ -189,7 +177,7 @@ struct GroupsCommand: AsyncParsableCommand {
             Console.out(report.json())
         case .dot, .svg, .png:
             let title = whatIf == nil ? nil
-                : "IOMMU groups (kernel \(profile) rules) with " + labels.joined(separator: "; ")
+                : "IOMMU groups (kernel \(profile) rules) with " + tables.labels.joined(separator: "; ")
             let dot = (whatIf ?? prediction).dot(title: title)
             guard let picture = Graphviz.Format(rawValue: format.rawValue) else {
                 print(dot, terminator: "")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KernelOutput
+import PCIAccess
 import Registry
 import SafeFiles
 
@@ -23,7 +24,7 @@ enum KernelOutputCLI {
     /// diagnostic to stderr; on any error (a file that does not load, or an entry that fails a
     /// lint rule) says so and exits 2, writing nothing.
     static func loadRegistry(_ paths: [String]) throws -> [LoadedEntry] {
-        let result = Registry.lint(paths: paths)
+        let result = Registry.lint(paths: paths, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
         for d in result.diagnostics { error(d.description) }
         if result.diagnostics.hasErrors {
             let files = Set(result.diagnostics.filter { $0.severity == .error }.map(\.path)).count

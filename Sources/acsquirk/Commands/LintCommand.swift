@@ -43,14 +43,14 @@ struct LintCommand: AsyncParsableCommand {
             for r in LintRules.all { print("\(r.id)\t\(r.severity.rawValue)\t\(r.description)") }
             return
         }
-        var options = LintOptions.standard
+        var options = LintOptions(vendorName: PCINameDatabase.standardVendorLookup)
         if let pciIDs {
             guard FileManager.default.isReadableFile(atPath: pciIDs) else {
                 FileHandle.standardError.write(Data("acsquirk lint: cannot read \(pciIDs)\n".utf8))
                 throw ExitStatus.badInput
             }
             let db = try PCINameDatabase(idsPath: pciIDs)
-            options = LintOptions(vendorName: { db.vendorName($0) })
+            options = LintOptions(vendorName: db.vendorLookup)
         }
         let targets = try RegistryCLI.working(paths, command: "lint")
         let result = Registry.lint(paths: targets, options: options)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KernelOutput
+import LinuxPCI
 import Pipeline
 import Registry
 
@@ -51,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
     var templates: String?
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: String?
+    var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
@@ -69,9 +70,6 @@ struct RunCommand: AsyncParsableCommand {
         if let from, Identity(from) == nil {
             throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
         }
-        if let kernel, !CheckOptions.kernelProfiles.contains(kernel) {
-            throw ValidationError("--kernel must be one of \(CheckOptions.kernelProfiles.joined(separator: ", ")), not '\(kernel)'")
-        }
     }
 
     func run() async throws {
@@ -79,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
         let shipped = try RegistryCLI.shipped(command: "run")
         let config = RunConfiguration(
             registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, dump: dump, kernelTree: kernelTree, out: out,
-            templates: templates, check: CheckOptions(kernel: kernel, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU),
+            templates: templates, kernel: kernel,
+            check: CheckOptions(system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU)),
             pciIDs: pciIDs,
             from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }

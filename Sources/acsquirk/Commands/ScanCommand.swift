@@ -2,8 +2,8 @@ import ArgumentParser
 import PCIAccess
 import PCIConfig
 import Rainbow
+import LinuxPCI
 import Registry
-import Topology
 
 #if canImport(Glibc)
 import Glibc
@@ -125,8 +125,8 @@ struct ScanCommand: AsyncParsableCommand {
         // The profile groups would pick: the running kernel's, a snapshot's recorded one, or the newest.
         let (profile, note) = KernelProfile.resolve(nil, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
         if let note { printError("acsquirk scan: -t: \(note)") }
-        let options = PredictionOptions(kernel: profile)
-        let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries), options: options)
+        let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries),
+                                       system: LinuxSystem(kernel: profile, kernelNote: note))
         var notes: [PCIAddress: String] = [:]
         for (i, f) in p.tree.functions.enumerated() {
             var parts = ["group \(p.groupNumber[i])", Self.acsWords(f.acs)]

@@ -1,10 +1,10 @@
 import ArgumentParser
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
 import SafeFiles
-import Topology
 
 /// `acsquirk survey PATH…`: IOMMU groups of many machines, and which devices without ACS would
 /// help the most machines with a quirk (docs/survey.md).
@@ -37,8 +37,8 @@ struct SurveyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rows of the rankings in text and SVG (JSON has all).", valueName: "n"))
     var top: Int = 25
 
-    @Option(name: .long, help: "Kernel profile: \(KernelProfile.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(KernelProfile.newest.rawValue)).")
-    var kernel: String?
+    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest)).")
+    var kernel: KernelProfile?
 
     @Option(name: .long, help: ArgumentHelp("Registry files or folders whose entries not upstream are ranked too (repeatable).", valueName: "path"))
     var registry: [String] = []
@@ -50,9 +50,6 @@ struct SurveyCommand: AsyncParsableCommand {
     var pciIDs: String?
 
     func validate() throws {
-        if let kernel, KernelProfile(rawValue: kernel) == nil {
-            throw ValidationError("unknown kernel profile '\(kernel)'; use one of " + KernelProfile.allCases.map(\.rawValue).joined(separator: ", "))
-        }
         if top < 1 { throw ValidationError("--top must be at least 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
