@@ -217,7 +217,7 @@ import TestSupport
     /// AMD IOMMU's own function and, on Phoenix, the root complex, which the kernel puts in no
     /// group, aside). The Framework 13 report shows no extended capability at all (ACS unknown,
     /// taken as absent): its kernel merged the GPP bridges as the text-only prediction does.
-    @Test(arguments: Fixtures.lspciReports.filter { (try? Fixtures.text("lspci-reports/\($0)"))?.contains("\tIOMMU group: ") == true })
+    @Test(arguments: reportsWithGroups(fromRoot: true))
     func publicReportsGiveTheKernelsGroups(_ name: String) throws {
         let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
         let recorded = try #require(r.recorded)
@@ -228,6 +228,32 @@ import TestSupport
         let live = try #require(report.live)
         #expect(live.partitionMatches, "\(report.liveText())")
         #expect(live.unknown.isEmpty)
+    }
+
+    /// The public reports whose text carries the kernel's IOMMU groups, from a run as root (every
+    /// capability readable) or without root (`Capabilities: <access denied>`).
+    static func reportsWithGroups(fromRoot: Bool) -> [String] {
+        Fixtures.lspciReports.filter { name in
+            guard let text = try? Fixtures.text("lspci-reports/\(name)"), text.contains("\tIOMMU group: ") else { return false }
+            return text.contains("<access denied>") != fromRoot
+        }
+    }
+
+    /// The same reports from a run without root: no capability can be read (not even the PCI
+    /// Express one), so port types and ACS are taken as absent and the assumption says so.
+    /// Taking ACS as absent can only merge what the kernel isolated, never split a kernel group:
+    /// every group the kernel formed lies inside one predicted group.
+    @Test(arguments: reportsWithGroups(fromRoot: false))
+    func reportsWithoutRootMergeButNeverSplitTheKernelsGroups(_ name: String) throws {
+        let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
+        #expect(r.assumptions.contains { $0.kind == .accessDenied })
+        let recorded = try #require(r.recorded)
+        let p = GroupPredictor.predict(r.functions, quirks: try KernelTable.committedTable.get(), system: LinuxSystem(kernel: .v6_12))
+        let predicted = p.numberByAddress
+        for group in LiveGroups.partition(recorded.iommuGroups) {
+            let numbers = Set(group.compactMap { predicted[$0] })
+            #expect(numbers.count <= 1, "\(name): the kernel's group \(group.map(\.description)) is split by the prediction")
+        }
     }
 
     /// A server report (X570D4U-2L2T, Proxmox): the X550's VFs sit on the next bus (First VF
