@@ -34,7 +34,8 @@ public struct RecordedSystem: Hashable, Sendable {
 extension RecordedSystem {
     /// What a reader of the results must know about the recorded machine: the kernel it ran, and
     /// boot parameters that change IOMMU groups (the kernel's
-    /// Documentation/admin-guide/kernel-parameters.txt; `pcie_acs_override` is an out-of-tree patch; `pci=disable_acs_redir=` turns RR/CR/EC off on the listed devices;
+    /// Documentation/admin-guide/kernel-parameters.txt; `pcie_acs_override` is an out-of-tree
+    /// patch; `pci=disable_acs_redir=` turns RR/CR/EC off on the listed devices;
     /// `intel_iommu=off`, `amd_iommu=off`, `iommu=off` leave no groups at all).
     public var notes: [String] {
         guard origin == "snapshot" else { return [] }
