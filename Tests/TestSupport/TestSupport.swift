@@ -4,7 +4,7 @@ import SystemPackage
 
 /// Test helpers shared by every test target: fixture paths and running real tools.
 public enum Fixtures {
-    /// The repository root (found from this file's path; tests never read ../shared).
+    /// The repository root (found from this file's path; tests read only files inside the repository).
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

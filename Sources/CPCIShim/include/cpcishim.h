@@ -1,7 +1,8 @@
 /*
  * cpcishim: libpci 3.9 calls wrapped so that libpci's fatal error hook (which would call
  * exit(1)) longjmps back into the wrapper and becomes an error code with libpci's message.
- * See libpci.md section 1.7. Every wrapper returns 0 on success and -1 on a libpci error,
+ * libpci calls a->error (pciutils lib/init.c: pci_generic_error exits) on fatal errors; struct pci_access in
+ * lib/pci.h. Every wrapper returns 0 on success and -1 on a libpci error,
  * with the message copied into errbuf (NUL-terminated, truncated to errlen).
  * One pci_access per thread; the jump target is thread-local and never crosses a Swift frame.
  */
