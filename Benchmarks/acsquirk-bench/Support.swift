@@ -13,14 +13,20 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// CPU seconds (user + system) this process has used so far.
-func cpuNow() -> Double {
+/// This process's resource usage so far (getrusage(RUSAGE_SELF)).
+func selfUsage() -> rusage {
     var u = rusage()
     #if canImport(Glibc)
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
     #else
     getrusage(RUSAGE_SELF, &u)
     #endif
+    return u
+}
+
+/// CPU seconds (user + system) this process has used so far.
+func cpuNow() -> Double {
+    let u = selfUsage()
     return seconds(u.ru_utime) + seconds(u.ru_stime)
 }
 
@@ -28,13 +34,7 @@ func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e
 
 /// This process's peak resident memory so far, MiB.
 func peakMemoryMiB() -> Double {
-    var u = rusage()
-    #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-    #else
-    getrusage(RUSAGE_SELF, &u)
-    #endif
-    return Double(u.ru_maxrss) / 1024 // KiB on Linux
+    Double(selfUsage().ru_maxrss) / 1024 // KiB on Linux
 }
 
 /// What one run of a command cost: its own CPU time (user + system, from wait4) and peak memory.
