@@ -1,0 +1,146 @@
+import Foundation
+import PCIAccess
+import PCIConfig
+import Testing
+import TestSupport
+@testable import LinuxPCI
+
+/// SR-IOV VFs against the booted kernels (Tests/Fixtures/qemu-sriov): VFs found from the PF's
+/// SR-IOV capability although their ID registers read FFFFh, grouped as single-function devices
+/// after the boot scan, and the what-if `--sriov` from the boot without VFs.
+@Suite struct SRIOVTests {
+    /// The cases with VFs whose kernel has a profile.
+    static let vfCases = Fixtures.oracleCases.filter {
+        $0.set == "qemu-sriov" && $0.name != "default" && KernelProfile(argument: $0.kernel) != nil
+    }
+
+    /// `ORACLE_SRIOV=0000:01:00.0=8 0000:02:00.0=8` of boot.args: NumVFs per PF.
+    static func numVFs(_ c: OracleCase) throws -> [PCIAddress: Int] {
+        let value = try #require(try c.bootArgs().first { $0.option == "--set" && $0.value.hasPrefix("ORACLE_SRIOV=") }?.value)
+        var out: [PCIAddress: Int] = [:]
+        for pair in value.dropFirst("ORACLE_SRIOV=".count).split(separator: " ") {
+            let parts = pair.split(separator: "=")
+            guard let a = PCIAddress(parts[0]), let n = Int(parts[1]) else { throw CocoaError(.formatting) }
+            out[a] = n
+        }
+        return out
+    }
+
+    /// sriov.txt: each PF's `virtfnN` links and VF Device ID, as sysfs showed them.
+    static func sysfsVFs(_ c: OracleCase) throws -> (vfs: [PCIAddress: PCIAddress], vfDevice: [PCIAddress: UInt16]) {
+        var vfs: [PCIAddress: PCIAddress] = [:], did: [PCIAddress: UInt16] = [:]
+        var pf: PCIAddress?
+        for line in try Fixtures.text(c.file("sriov.txt")).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if line.hasPrefix("  virtfn") {
+                guard let vf = PCIAddress(words[1]), let pf else { throw CocoaError(.formatting) }
+                vfs[vf] = pf
+            } else {
+                guard let a = PCIAddress(words[0]), let d = words.first(where: { $0.hasPrefix("vf_device=") }),
+                      let id = UInt16(d.dropFirst("vf_device=".count), radix: 16) else { throw CocoaError(.formatting) }
+                pf = a
+                did[a] = id
+            }
+        }
+        return (vfs, did)
+    }
+
+    static func system(_ c: OracleCase, sriov: [PCIAddress: Int] = [:]) throws -> LinuxSystem {
+        LinuxSystem(kernel: try #require(KernelProfile(argument: c.kernel)), sriovNumVFs: sriov)
+    }
+
+    @Test func theCasesAreThere() {
+        // 6 VF cases on 6.12 and 6.1 (5.10 joins when it has a profile).
+        #expect(Self.vfCases.filter { $0.kernel == "6.12" }.count == 6)
+        #expect(Self.vfCases.filter { $0.kernel == "6.1" }.count == 6)
+    }
+
+    /// The case's own dump (VFs read FFFFh): the VFs sysfs listed, with the IDs Linux gave them,
+    /// single-function, and the kernel's groups and numbers.
+    @Test(arguments: vfCases)
+    func ownDumpGivesTheKernelsVFsAndGroups(_ c: OracleCase) throws {
+        let fns = try functions(c.file("dump.txt"))
+        let (vfs, did) = try Self.sysfsVFs(c)
+        #expect(Set(fns.filter(\.isAllOnes).map(\.address)) == Set(vfs.keys), "the dump's VFs read FFFFh")
+        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), system: try Self.system(c))
+        let found = p.devices.filter(\.isVirtfn)
+        #expect(Set(found.map(\.address)) == Set(vfs.keys))
+        for d in found {
+            let pf = p.devices[try #require(d.physfn)]
+            #expect(pf.address == vfs[d.address])
+            #expect(d.vendor == pf.vendor && d.device == did[pf.address], "\(d.address): IDs as pci_iov_add_virtfn sets them")
+            #expect(!d.multifunction, "\(d.address): a VF is never multifunction")
+        }
+        let expected = try Fixtures.groups(c.file("groups.txt"))
+        #expect(show(p.partition) == show(partition(expected)))
+        #expect(p.numberByAddress == expected, "group numbers differ from the kernel's")
+        #expect(!p.notes.contains { $0.text.contains("reads all ones") })
+    }
+
+    /// The boot without VFs plus the NumVFs the case wrote (`--sriov`): the kernel's groups and
+    /// numbers. The parameter case (`pci=disable_acs_redir`) needs the kernel command line too.
+    @Test(arguments: vfCases.filter { $0.name != "vfs-3-redir-rp1" })
+    func defaultDumpWithTheWhatIfGivesTheKernelsGroups(_ c: OracleCase) throws {
+        let fns = try functions(c.defaultCase.file("dump.txt"))
+        #expect(!fns.contains { $0.isAllOnes })
+        let p = GroupPredictor.predict(fns, quirks: try KernelTable.table(), system: try Self.system(c, sriov: try Self.numVFs(c)))
+        #expect(p.view.virtualFunctions.refused.isEmpty)
+        let sysfs = try Self.sysfsVFs(c).vfs
+        #expect(Set(p.devices.filter(\.isVirtfn).map(\.address)) == Set(sysfs.keys))
+        let expected = try Fixtures.groups(c.file("groups.txt"))
+        #expect(show(p.partition) == show(partition(expected)))
+        #expect(p.numberByAddress == expected, "group numbers differ from the kernel's")
+        #expect(p.notes.contains { $0.text.hasPrefix("--sriov ") })
+    }
+
+    /// lspci's text of the case (VFs shown with the IDs sysfs has) gives the same VFs and groups.
+    @Test(arguments: vfCases)
+    func textGivesTheSameVFs(_ c: OracleCase) throws {
+        let text = try PCIReader.load(.dump(path: Fixtures.path(c.file("vvv.txt"))), names: false)
+        #expect(text.format == .lspciText)
+        let p = GroupPredictor.predict(text.functions, quirks: try KernelTable.table(), system: try Self.system(c))
+        let vfs = try Self.sysfsVFs(c).vfs
+        #expect(Dictionary(uniqueKeysWithValues: p.devices.filter(\.isVirtfn).map { ($0.address, p.devices[$0.physfn!].address) }) == vfs)
+        let expected = try Fixtures.groups(c.file("groups.txt"))
+        #expect(show(p.partition) == show(partition(expected)))
+    }
+
+    /// What the kernel refuses to enable is refused with its reason: more than TotalVFs, a
+    /// function without SR-IOV, no function at all; 0 disables the VFs a dump shows.
+    @Test func refusalsAndDisable() throws {
+        let fns = try functions("qemu-sriov/switch-rootports/default/6.12/dump.txt")
+        let pf = try #require(PCIAddress("01:00.0"))
+        let port = try #require(PCIAddress("00:01.0"))
+        let v = VirtualFunctions(fns, numVFs: [pf: 9, port: 1, PCIAddress(bus: 7, devfn: 0): 2])
+        #expect(v.vfs.isEmpty)
+        #expect(v.refused.count == 3)
+        #expect(v.refused.contains(.beyondTotalVFs(pf, asked: 9, total: 8)))
+        #expect(v.refused.contains { if case .noSRIOV = $0 { true } else { false } })
+        let absent = try #require(PCIAddress("07:00.0"))
+        #expect(v.refused.contains(.noFunction(absent)))
+        #expect(v.refused.first { if case .beyondTotalVFs = $0 { true } else { false } }!.description.contains("at most 8"))
+
+        let withVFs = try functions("qemu-sriov/switch-rootports/vfs-3/6.12/dump.txt")
+        let off = VirtualFunctions(withVFs, numVFs: [pf: 0])
+        #expect(!off.vfs.contains { $0.pf == pf })
+        #expect(!off.functions.contains { $0.address.bus == 1 && $0.address.function > 0 })
+        #expect(off.vfs.count == 6)
+    }
+
+    /// The routing-ID rule (PCIe §9.3.3.9-10, `pci_iov_virtfn_bus`/`pci_iov_virtfn_devfn`)
+    /// crosses device and bus numbers; the kernel refuses a last VF past its bridge's buses.
+    @Test func routingIDsCrossDeviceAndBus() throws {
+        let cap = SRIOVCapability(offset: 0x160, control: PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_ARI, totalVFs: 64, numVFs: 64,
+                                  firstVFOffset: 0x80, vfStride: 4, vfDevice: 0x1520)
+        let pf = try #require(PCIAddress("03:00.0"))
+        let vfs = cap.virtualFunctions(of: pf)
+        #expect(vfs.count == 64)
+        #expect(vfs[0].shortDescription == "03:10.0")
+        #expect(vfs[1].shortDescription == "03:10.4")
+        #expect(vfs[32].shortDescription == "04:00.0")
+        #expect(vfs[63].shortDescription == "04:0f.4")
+        #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 64, busEnd: 3) == .busOutOfRange(pf, asked: 64, bus: 4, end: 3))
+        #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 64, busEnd: 4) == nil)
+        #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 32, busEnd: 3) == nil)
+    }
+}
