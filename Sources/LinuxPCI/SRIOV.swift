@@ -114,7 +114,7 @@ public struct VirtualFunctions: Sendable {
             for (id, a) in places.enumerated() {
                 let shown = byAddress[a].flatMap { f in enabled.contains(a) ? f : nil }
                 let base = shown ?? template.map { PCIFunction(address: a, config: $0.config, names: $0.names) }
-                    ?? PCIFunction(address: a, config: Self.virtfnConfig(from: pf.config), names: pf.names)
+                    ?? PCIFunction(address: a, config: Self.virtfnConfig(from: pf.config))
                 added[a] = Self.pciIOVAddVirtfn(base, pf: pf, capability: cap)
                 dropped.remove(a)
                 vfs.append(VF(address: a, pf: pf.address, id: id, predicted: shown == nil))
@@ -132,14 +132,16 @@ public struct VirtualFunctions: Sendable {
     /// What `pci_iov_add_virtfn()` (drivers/pci/iov.c) makes of a VF: `virtfn->vendor =
     /// dev->vendor`, `virtfn->device = iov->vf_device` (the PF's VF Device ID), whatever the VF's
     /// own ID registers read. The IDs are written into a copy of the VF's config space (as sysfs
-    /// and lspci show them); nothing else changes.
+    /// and lspci show them); nothing else changes. Names: the PF's class and "SR-IOV VF of" its
+    /// device name (a reader names no all-ones function).
     static func pciIOVAddVirtfn(_ vf: PCIFunction, pf: PCIFunction, capability: SRIOVCapability) -> PCIFunction {
         var c = vf.config
         if c.readable >= 4 {
             c.set16(PCI_VENDOR_ID, pf.vendorID)
             c.set16(PCI_DEVICE_ID, capability.vfDevice)
         }
-        return PCIFunction(address: vf.address, config: c, names: vf.names)
+        let names = pf.names.map { PCINames(vendor: $0.vendor, device: "SR-IOV VF of \($0.device)", class: $0.class) }
+        return PCIFunction(address: vf.address, config: c, names: names)
     }
 
     /// The config space of a VF the input does not show (what-if): the PF's Revision, Class and

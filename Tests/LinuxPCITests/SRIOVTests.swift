@@ -1,6 +1,7 @@
 import Foundation
 import PCIAccess
 import PCIConfig
+import Pipeline
 import Testing
 import TestSupport
 @testable import LinuxPCI
@@ -142,5 +143,53 @@ import TestSupport
         #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 64, busEnd: 3) == .busOutOfRange(pf, asked: 64, bus: 4, end: 3))
         #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 64, busEnd: 4) == nil)
         #expect(VirtualFunctions.sriovEnableRefusal(pf, cap, asked: 32, busEnd: 3) == nil)
+    }
+}
+
+/// `groups --explain`'s advice for VFIO users, on booted topologies: what to bind to vfio-pci for
+/// a group to be viable (bridges excluded), and which root ports give a card its own group.
+@Suite struct VFIOAdviceTests {
+    static func prediction(_ relative: String, kernel: KernelProfile = .v6_12) throws -> GroupPrediction {
+        GroupPredictor.predict(try functions(relative), quirks: try KernelTable.table(), system: LinuxSystem(kernel: kernel))
+    }
+
+    static func names(_ p: GroupPrediction, _ members: [Int]) -> [String] { members.map { p.name($0) } }
+
+    @Test func vfsBehindPortsWithAndWithoutACS() throws {
+        let p = try Self.prediction("qemu-sriov/switch-rootports/vfs-3/6.12/dump.txt")
+        func advice(_ bdf: String) throws -> VFIOAdvice {
+            let a = try #require(PCIAddress(bdf))
+            return p.vfioAdvice(p.groupNumber[try #require(p.tree.index(of: a))])
+        }
+        // Behind the root port with ACS: each VF alone, nothing else to bind.
+        let alone = try advice("01:00.2")
+        #expect(Self.names(p, alone.bind) == ["01:00.2"] && alone.bridges.isEmpty && alone.physfnsWithVFs.isEmpty)
+        // Behind the root port without ACS: the PF and its VFs with the port, which may keep pcieport.
+        let shared = try advice("02:00.1")
+        #expect(Self.names(p, shared.bind) == ["02:00.0", "02:00.1", "02:00.2", "02:00.3"])
+        #expect(Self.names(p, shared.bridges) == ["00:02.0"])
+        #expect(Self.names(p, shared.physfnsWithVFs) == ["02:00.0"])
+        // Behind the switch: the downstream port is the bridge.
+        #expect(Self.names(p, try advice("05:00.3").bridges) == ["04:00.0"])
+        #expect(Self.names(p, p.isolatedRootPorts) == ["00:01.0", "00:03.0"])
+
+        let text = GroupsReport(prediction: p, source: "vfs-3").text(explain: true)
+        #expect(text.contains("  vfio: bind 02:00.0 02:00.1 02:00.2 02:00.3 to vfio-pci (or leave them without a driver) for the group "
+            + "to be viable; 00:02.0 is a bridge and may keep pcieport; 02:00.0 shares the group with its VFs"))
+        #expect(text.contains("For VFIO: a card below 00:01.0, 00:03.0 gets a group of its own"))
+        #expect(text.contains("below 00:02.0 it shares the port's group"))
+        #expect(!GroupsReport(prediction: p, source: "vfs-3").text(explain: false).contains("vfio:"))
+    }
+
+    /// Conventional PCI behind PCIe-to-PCI and PCI-to-PCI bridges: the bridges are not to be
+    /// bound, every device behind them is.
+    @Test func conventionalDevicesBehindBridges() throws {
+        let p = try Self.prediction("qemu/d-pci-bridge/dump.txt")
+        let a0 = try #require(PCIAddress("04:01.0"))
+        let g = p.groupNumber[try #require(p.tree.index(of: a0))]
+        let a = p.vfioAdvice(g)
+        #expect(Self.names(p, a.bind) == ["04:01.0", "04:02.0"])
+        #expect(Self.names(p, a.bridges) == ["00:03.0"])
+        #expect(a.physfnsWithVFs.isEmpty)
     }
 }
