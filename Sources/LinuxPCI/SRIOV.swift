@@ -133,7 +133,7 @@ public struct VirtualFunctions: Sendable {
     /// dev->vendor`, `virtfn->device = iov->vf_device` (the PF's VF Device ID), whatever the VF's
     /// own ID registers read. The IDs are written into a copy of the VF's config space (as sysfs
     /// and lspci show them); nothing else changes. Names: the PF's class and "SR-IOV VF of" its
-    /// device name (a reader names no all-ones function).
+    /// device name (what a reader looked up for the VF's FFFFh IDs is dropped).
     static func pciIOVAddVirtfn(_ vf: PCIFunction, pf: PCIFunction, capability: SRIOVCapability) -> PCIFunction {
         var c = vf.config
         if c.readable >= 4 {

@@ -129,9 +129,7 @@ public enum PCIReader {
         var namesLoaded = names && !functions.isEmpty
         if namesLoaded {
             let db = try PCINameDatabase(idsPath: idsPath)
-            // An all-ones function has no IDs to name (an SR-IOV VF is named from its PF's by
-            // whoever places it: LinuxPCI's VirtualFunctions).
-            for i in functions.indices where !functions[i].isAllOnes {
+            for i in functions.indices {
                 guard let n = try db.names(of: functions[i].config) else {
                     namesLoaded = false
                     warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
