@@ -183,3 +183,25 @@ public struct VirtualFunctions: Sendable {
         return nil
     }
 }
+
+/// One `--sriov BDF=N` what-if: N VFs on the PF at BDF, as if N were written to its
+/// `sriov_numvfs` (`LinuxSystem.sriovNumVFs`).
+public struct SRIOVNumVFs: Hashable, Sendable, CustomStringConvertible {
+    public var pf: PCIAddress
+    public var numVFs: Int
+
+    public init(pf: PCIAddress, numVFs: Int) {
+        self.pf = pf
+        self.numVFs = numVFs
+    }
+
+    /// `01:00.0=8` or `0000:01:00.0=8` (N decimal, 0...65535, as `sriov_numvfs_store()` reads a
+    /// u16); `nil` for anything else.
+    public init?(argument: String) {
+        let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pf = PCIAddress(parts[0]), let n = UInt16(parts[1]) else { return nil }
+        self.init(pf: pf, numVFs: Int(n))
+    }
+
+    public var description: String { "\(pf.shortDescription)=\(numVFs)" }
+}

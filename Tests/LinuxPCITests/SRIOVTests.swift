@@ -128,6 +128,15 @@ import TestSupport
         #expect(off.vfs.count == 6)
     }
 
+    /// `--sriov`'s argument: a BDF and a decimal u16, as `sriov_numvfs_store()` reads it.
+    @Test func argumentParses() {
+        #expect(SRIOVNumVFs(argument: "01:00.0=8") == SRIOVNumVFs(pf: PCIAddress(bus: 1, devfn: 0), numVFs: 8))
+        #expect(SRIOVNumVFs(argument: "0000:05:00.0=0")?.numVFs == 0)
+        for bad in ["01:00.0", "01:00.0=", "01:00.0=-1", "01:00.0=65536", "01:00.0=8=9", "1:2=3", "=8"] {
+            #expect(SRIOVNumVFs(argument: bad) == nil, "\(bad)")
+        }
+    }
+
     /// The routing-ID rule (PCIe §9.3.3.9-10, `pci_iov_virtfn_bus`/`pci_iov_virtfn_devfn`)
     /// crosses device and bus numbers; the kernel refuses a last VF past its bridge's buses.
     @Test func routingIDsCrossDeviceAndBus() throws {
