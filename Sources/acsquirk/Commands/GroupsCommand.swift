@@ -36,6 +36,8 @@ struct GroupsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
     var withRegistry = false
 
+    @OptionGroup var sriov: SRIOVOptions
+
     @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
 
@@ -118,7 +120,8 @@ struct GroupsCommand: AsyncParsableCommand {
         // A snapshot ran a known kernel: its profile, as live.
         let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
         let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
+                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote,
+                                 sriovNumVFs: try sriov.numVFs(for: functions, command: "groups"))
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
@@ -140,7 +143,12 @@ struct GroupsCommand: AsyncParsableCommand {
 
         // Live comparison, or with the groups the input recorded (snapshot, lspci text).
         var live: LiveGroups?
-        if let recorded = result.recorded {
+        if !system.sriovNumVFs.isEmpty {
+            // The kernel's groups hold the VFs enabled then, not the what-if's.
+            if result.recorded?.iommuActive == true || dump == nil {
+                printError("acsquirk groups: --sriov: not compared with the kernel's groups (they hold the VFs enabled then)")
+            }
+        } else if let recorded = result.recorded {
             if recorded.iommuActive {
                 live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
             } else if recorded.origin == "snapshot" {
