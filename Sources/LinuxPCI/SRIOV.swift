@@ -107,19 +107,24 @@ public struct VirtualFunctions: Sendable {
                 }
             }
             guard want > 0 else { continue }
-            let places = predicted ? cap.virtualFunctions(of: pf.address, count: want) : enabled
+            // VF n is at place n (`virtfnN`); without a what-if, only the VFs the input shows.
+            let places = predicted ? cap.virtualFunctions(of: pf.address, count: want) : cap.virtualFunctions(of: pf.address)
+            let shownVFs = Set(enabled)
             // pci_read_vf_config_common(): class, header type, subsystem come from VF 0; a VF the
             // input does not show is made like an input VF of this PF (or from the PF itself).
             let template = enabled.first.flatMap { byAddress[$0] }
+            var count = 0
             for (id, a) in places.enumerated() {
-                let shown = byAddress[a].flatMap { f in enabled.contains(a) ? f : nil }
+                let shown = shownVFs.contains(a) ? byAddress[a] : nil
+                if shown == nil, !predicted { continue }
                 let base = shown ?? template.map { PCIFunction(address: a, config: $0.config, names: $0.names) }
                     ?? PCIFunction(address: a, config: Self.virtfnConfig(from: pf.config))
                 added[a] = Self.pciIOVAddVirtfn(base, pf: pf, capability: cap)
                 dropped.remove(a)
                 vfs.append(VF(address: a, pf: pf.address, id: id, predicted: shown == nil))
+                count += 1
             }
-            pfs[pf.address] = (cap, places.count)
+            pfs[pf.address] = (cap, count)
         }
         var out = input.filter { added[$0.address] == nil && !dropped.contains($0.address) }
         out += vfs.map { added[$0.address]! }
