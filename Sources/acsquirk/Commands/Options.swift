@@ -1,4 +1,5 @@
 import ArgumentParser
+import KernelOutput
 import LinuxPCI
 import PCIAccess
 import PCIConfig
@@ -8,7 +9,8 @@ import SafeFiles
 // The flags several commands share, each declared once, as swift-argument-parser's
 // `@OptionGroup`s: what is read (`InputOptions`), the platform a prediction assumes
 // (`PlatformOptions`), what-if material (`WhatIfOptions`), lspci's selection
-// (`PCISelectionOptions`) and where the output goes in which format (`OutputOptions`).
+// (`PCISelectionOptions`), where the output goes in which format (`OutputOptions`), and what the
+// kernel-code commands share (`TemplatesOptions`, `SubmitterOptions`).
 
 /// `--kernel 6.12`: parsed and validated once, by `KernelProfile.init?(argument:)`; an unknown
 /// profile is a usage error (exit 2) that lists the known ones (`allValueStrings`).
@@ -55,13 +57,12 @@ struct InputOptions: ParsableArguments {
     func read(command: String, names: Bool = true) throws -> PCIReadResult {
         let result: PCIReadResult
         do throws(PipelineError) {
-            result = try source.read(names: names)
+            result = try source.read(names: names) { Console.error($0.description) }
         } catch {
             // A file's errors name it and the line already (`file:line: error: ...`).
             Console.error(dump == nil ? "acsquirk \(command): \(error.message)" : error.message)
             throw ExitStatus.badInput
         }
-        for w in result.warnings { Console.error(w.description) }
         if dump == nil, result.functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
             Console.error("acsquirk \(command): warning: config space beyond 64 bytes is readable only as root; "
                 + "without it ACS is invisible and the prediction treats it as absent")
@@ -218,4 +219,25 @@ struct OutputOptions<Format: OutputFormat>: ParsableArguments {
     var format: Format = Format.standard
 
     @OptionGroup var destination: OutputDestination
+}
+
+/// `--templates DIR`: the templates `generate`, `patch` and `run` render C and patches with.
+struct TemplatesOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
+    var templates: String?
+}
+
+/// `--from "Name <email>"`: the submitter of the patches `patch` and `run` write.
+struct SubmitterOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Submitter of the patches (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
+    var from: String?
+
+    func validate() throws {
+        if let from, Identity(from) == nil {
+            throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
+        }
+    }
+
+    /// `--from`, else git's `user.name`/`user.email` (`Submitter.resolve`); nil when neither is set.
+    func submitter() async -> Identity? { await Submitter.resolve(explicit: from)?.identity }
 }

@@ -51,17 +51,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry file or folder to lint, check and generate code for (repeatable; default: ./quirks when present, else the shipped registry). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
-    var templates: String?
+    @OptionGroup var templateOptions: TemplatesOptions
 
-    @Option(name: .long, help: ArgumentHelp("Submitter of the patches (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
-    var from: String?
-
-    func validate() throws {
-        if let from, Identity(from) == nil {
-            throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
-        }
-    }
+    @OptionGroup var submitter: SubmitterOptions
 
     func run() async throws {
         // The shipped registry first: without it no entries named on the command line would help.
@@ -69,8 +61,8 @@ struct RunCommand: AsyncParsableCommand {
         let assumed = platform.assumptions
         var config = RunConfiguration(
             registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, kernelTree: kernelTree, out: out,
-            templates: templates, kernel: assumed.kernel, check: CheckOptions(system: assumed.system),
-            from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
+            templates: templateOptions.templates, kernel: assumed.kernel, check: CheckOptions(system: assumed.system),
+            from: kernelTree == nil ? nil : await submitter.submitter())
         config.input = input.source
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
