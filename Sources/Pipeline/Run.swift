@@ -34,6 +34,11 @@ public struct RunConfiguration: Sendable {
     public var kernel: KernelProfile?
     /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
+    /// `kernel` and `check.system` as the command line's platform options give them.
+    public var platform: PlatformAssumptions {
+        get { PlatformAssumptions(kernel: kernel, system: check.system) }
+        set { (kernel, check.system) = (newValue.kernel, newValue.system) }
+    }
     /// pci.ids file for names and the unknown-vendor lint rule (`input.idsPath`; `nil`: libpci's).
     public var pciIDs: String? {
         get { input.idsPath }
@@ -175,8 +180,7 @@ public enum PipelineRunner {
         }
         result.functions = read.functions
         // One kernel profile for every stage.
-        config.check.system = PlatformAssumptions(kernel: config.kernel, system: config.check.system)
-            .resolved(live: config.input.isLive, recorded: read.recorded)
+        config.check.system = config.platform.resolved(live: config.input.isLive, recorded: read.recorded)
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)

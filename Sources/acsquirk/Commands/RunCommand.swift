@@ -58,12 +58,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // The shipped registry first: without it no entries named on the command line would help.
         let shipped = try RegistryCLI.shipped(command: "run")
-        let assumed = platform.assumptions
         var config = RunConfiguration(
             registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, kernelTree: kernelTree, out: out,
-            templates: templateOptions.templates, kernel: assumed.kernel, check: CheckOptions(system: assumed.system),
-            from: kernelTree == nil ? nil : await submitter.submitter())
+            templates: templateOptions.templates, from: kernelTree == nil ? nil : await submitter.submitter())
         config.input = input.source
+        config.platform = platform.assumptions
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
