@@ -197,8 +197,4 @@ extension GroupPrediction {
         return VFIOAdvice(bind: members.filter { !isBridge($0) }, bridges: members.filter(isBridge),
                           physfnsWithVFs: members.filter(pfs.contains))
     }
-
-    /// The root ports below which a device gets a group of its own (`pci_acs_path_enabled` from
-    /// the port up; the device itself must be single-function, a VF, or enforce ACS), in address order.
-    public var isolatedRootPorts: [Int] { rootPortIsolation.filter(\.isolated).map(\.port) }
 }

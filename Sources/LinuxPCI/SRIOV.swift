@@ -56,9 +56,6 @@ public struct VirtualFunctions: Sendable {
         public var pf: PCIAddress
         /// 0-based, as `virtfnN` in sysfs.
         public var id: Int
-        /// Not in the input: added by the what-if `--sriov` (config space from another VF of the
-        /// same PF, or made from the PF's).
-        public var predicted: Bool
     }
 
     /// The functions as Linux enumerates them: the input's, with each VF's IDs set as
@@ -121,7 +118,7 @@ public struct VirtualFunctions: Sendable {
                     ?? PCIFunction(address: a, config: Self.virtfnConfig(from: pf.config))
                 added[a] = Self.pciIOVAddVirtfn(base, pf: pf, capability: cap)
                 dropped.remove(a)
-                vfs.append(VF(address: a, pf: pf.address, id: id, predicted: shown == nil))
+                vfs.append(VF(address: a, pf: pf.address, id: id))
                 count += 1
             }
             pfs[pf.address] = (cap, count)

@@ -180,7 +180,7 @@ import TestSupport
         #expect(Self.names(p, shared.physfnsWithVFs) == ["02:00.0"])
         // Behind the switch: the downstream port is the bridge.
         #expect(Self.names(p, try advice("05:00.3").bridges) == ["04:00.0"])
-        #expect(Self.names(p, p.isolatedRootPorts) == ["00:01.0", "00:03.0"])
+        #expect(Self.names(p, p.rootPortIsolation.filter(\.isolated).map(\.port)) == ["00:01.0", "00:03.0"])
 
         let text = GroupsReport(prediction: p, source: "vfs-3").text(explain: true)
         #expect(text.contains("  vfio: bind 02:00.0 02:00.1 02:00.2 02:00.3 to vfio-pci (or leave them without a driver) for the group "
