@@ -143,8 +143,9 @@ enum PredictionNotes {
     /// `pci_iov_add_virtfn()` gives them) and the what-if's.
     static func sriovNotes(_ v: VirtualFunctions, system: LinuxSystem) -> [PredictionNote] {
         var notes: [PredictionNote] = []
+        let byPF = Dictionary(grouping: v.vfs, by: \.pf)
         for (pf, e) in v.pfs.sorted(by: { $0.key < $1.key }) {
-            let mine = v.vfs.filter { $0.pf == pf }
+            let mine = byPF[pf] ?? []
             guard let first = mine.first, let last = mine.last else { continue }
             let range = mine.count == 1 ? first.address.shortDescription : "\(first.address.shortDescription)-\(last.address.shortDescription)"
             let c = e.capability
