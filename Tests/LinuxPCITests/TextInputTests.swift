@@ -256,6 +256,25 @@ import TestSupport
         }
     }
 
+    /// Without root lspci shows only the 64-byte header: whether a function has a PCI Express
+    /// capability is unknown, so `--explain` must not call it "conventional PCI" (what the 64
+    /// bytes cannot tell) but say its type is unknown and why; a function whose type the input
+    /// does show keeps its type word.
+    @Test(arguments: reportsWithGroups(fromRoot: false))
+    func reportsWithoutRootSayTheTypeIsUnknown(_ name: String) throws {
+        let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
+        let p = GroupPredictor.predict(r.functions, quirks: try KernelTable.committedTable.get(), system: LinuxSystem(kernel: .v6_12))
+        let unknown = p.devices.filter { !$0.portTypeKnown }
+        #expect(!unknown.isEmpty)
+        for d in unknown {
+            let phrase = p.verdicts[d.index].phrase(for: d)
+            #expect(phrase.contains("type unknown") && !phrase.contains("conventional") && !phrase.contains("no PCI Express capability"),
+                    "\(name) \(d.address): \(phrase)")
+        }
+        let explained = p.devices.indices.compactMap { p.explanation($0) }.joined(separator: "\n")
+        #expect(!explained.contains("conventional PCI function"), "\(name): \(explained)")
+    }
+
     /// A server report (X570D4U-2L2T, Proxmox): the X550's VFs sit on the next bus (First VF
     /// Offset 384, VF Stride 2 from 24:00.0 is 25:10.0) and read FFFFh when rebuilt; the X550's
     /// ACS capability advertises no flag, so no flag is required of it (pci_acs_flags_enabled
