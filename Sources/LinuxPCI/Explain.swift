@@ -30,7 +30,8 @@ extension GroupPrediction {
                 return "\(me) joins \(name(via)): behind PCI-to-PCIe bridge \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
             case let .conventionalBridge(rid, quirk):
-                return "\(me) joins \(name(via)): behind conventional PCI bridge \(name(via)) (\(b.idString)), "
+                let bridge = b.portTypeKnown ? "conventional PCI bridge" : "bridge of unknown type (taken as conventional PCI)"
+                return "\(me) joins \(name(via)): behind \(bridge) \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
                     + (quirk ? " (quirk_use_pcie_bridge_dma_alias: it is really a PCIe-to-PCI bridge)" : "")
             }
