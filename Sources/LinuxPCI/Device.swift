@@ -55,7 +55,6 @@ public enum PCHWorkaroundState: Hashable, Sendable {
     }
 }
 
-
 /// A function's ACS capability as Linux uses it: `pdev->acs_cap` and the registers the checks
 /// read, with Control as `pciEnableACS` leaves it.
 public struct PCIDevACS: Hashable, Sendable {
