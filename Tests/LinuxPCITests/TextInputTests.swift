@@ -212,6 +212,25 @@ import TestSupport
         #expect(try Self.partition(r.functions) == Self.partition(dump.functions))
     }
 
+    /// The multifunction bit the text cannot show is stated only for the types whose isolation
+    /// `pci_acs_enabled()` decides by it (`pciACSEnabledReadsMultifunction`): an endpoint alone
+    /// in its slot is listed; the same function as a root complex event collector (never
+    /// isolated, single-function or not) is not.
+    @Test func theHiddenMultifunctionBitIsStatedOnlyWherePciAcsEnabledReadsIt() throws {
+        let text = try Fixtures.text("qemu/a-rootports/vvv.txt")
+        let listed = try #require(try Self.readText(text).assumptions.first { $0.kind == .multifunction }).functions
+        let endpoint = try #require(listed.first)
+        let blocks = text.components(separatedBy: "\n\n").map { block -> String in
+            guard let first = block.split(separator: " ").first, PCIAddress(first) == endpoint else { return block }
+            return block.replacing(/Express \((v\d)\) Endpoint/) { "Express (\($0.output.1)) " + PCIExpressPortType.rcEventCollector.lspciName }
+        }
+        #expect(blocks.joined(separator: "\n\n") != text)
+        let r = try Self.readText(blocks.joined(separator: "\n\n"))
+        #expect(r.functions.first { $0.address == endpoint }?.portType == .rcEventCollector)
+        let after = r.assumptions.first { $0.kind == .multifunction }?.functions ?? []
+        #expect(!after.contains(endpoint) && Set(after) == Set(listed).subtracting([endpoint]), "\(after)")
+    }
+
     /// Every real report from linuxhw/LsPCI (Tests/Fixtures/lspci-reports/README.md) whose text
     /// carries the kernel's IOMMU groups: the prediction from the text gives the kernel's partition (the
     /// AMD IOMMU's own function and, on Phoenix, the root complex, which the kernel puts in no
