@@ -59,12 +59,6 @@ public enum PCHWorkaroundState: Hashable, Sendable {
     }
 }
 
-/// `INTEL_LPC_RCBA_REG` (drivers/pci/quirks.c): the Root Complex Base Address register of the
-/// Intel LPC bridge.
-public let INTEL_LPC_RCBA_REG = 0xf0
-/// `INTEL_LPC_RCBA_ENABLE`: its enable bit.
-public let INTEL_LPC_RCBA_ENABLE: UInt32 = 1 << 0
-
 /// A function's ACS capability as Linux uses it: `pdev->acs_cap` and the registers the checks
 /// read, with Control as `pciEnableACS` leaves it.
 public struct PCIDevACS: Hashable, Sendable {

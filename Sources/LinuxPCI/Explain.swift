@@ -30,7 +30,8 @@ extension GroupPrediction {
                 return "\(me) joins \(name(via)): behind PCI-to-PCIe bridge \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
             case let .conventionalBridge(rid, quirk):
-                return "\(me) joins \(name(via)): behind conventional PCI bridge \(name(via)) (\(b.idString)), "
+                let bridge = b.portTypeKnown ? "conventional PCI bridge" : "bridge of unknown type (taken as conventional PCI)"
+                return "\(me) joins \(name(via)): behind \(bridge) \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
                     + (quirk ? " (quirk_use_pcie_bridge_dma_alias: it is really a PCIe-to-PCI bridge)" : "")
             }
@@ -93,6 +94,16 @@ extension PCIDev {
         return (multifunction ? "multifunction " : "single-function ") + base
     }
 
+    /// The kind of function in the verdict phrases (`--explain`, `check`) and in `survey`:
+    /// `root port`, `multifunction endpoint`, `conventional PCI function`, ...; "multifunction"
+    /// only where `pci_acs_enabled()` reads the flag (not for downstream-facing ports). When the
+    /// input cannot show whether there is a PCI Express capability (a 64-byte read without root:
+    /// `portTypeKnown` false) it says the type is unknown rather than "conventional PCI".
+    public var kindPhrase: String {
+        guard portTypeKnown else { return "function (type unknown)" }
+        return typeName(type, multifunction: multifunction && isPCIe && !(type?.isDownstreamFacingPort ?? false))
+    }
+
     /// The function's type as a machine word: `root-port`, ..., or `conventional` without PCIe.
     public var portTypeName: String { type?.description ?? "conventional" }
 
@@ -105,7 +116,7 @@ extension ACSVerdict {
     /// Why the device is or is not isolated, as a phrase naming the device type and the missing
     /// controls, e.g. "root port 8086:a294 has no ACS capability (SV, RR, CR, UF not enforced)".
     public func phrase(for d: PCIDev) -> String {
-        let what = typeName(d.type, multifunction: d.multifunction && d.isPCIe && !(d.type?.isDownstreamFacingPort ?? false))
+        let what = d.kindPhrase
         let id = d.idString
         switch reason {
         case let .quirk(dec):
@@ -120,6 +131,9 @@ extension ACSVerdict {
             }
             if isolated { return "\(what) \(id) is isolated by \(src)" }
             return "\(what) \(id): \(src) answers \"not isolated\"" + Self.notIsolatedDetail(dec)
+        case .notPCIe where !d.portTypeKnown:
+            return "\(what) \(id): its capabilities are not in the input (only the 64-byte header is readable without root), "
+                + "so it is taken as not isolated, and no quirk"
         case .notPCIe:
             return "\(what) \(id) has no PCI Express capability and no quirk (conventional PCI is never isolated)"
         case let .neverIsolatedType(t):

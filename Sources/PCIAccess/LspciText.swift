@@ -675,7 +675,7 @@ struct TextParser {
             return
         }
         if offset < ConfigSpace.extendedStart {
-            guard offset >= 0x40, offset & 3 == 0 else {
+            guard offset >= PCI_STD_HEADER_SIZEOF, offset & 3 == 0 else {
                 warn(no, "capability at 0x\(hex(offset, width: 2)) lies in the header or is unaligned: ignored")
                 f.current = nil
                 return
@@ -688,7 +688,7 @@ struct TextParser {
                 if f.express == nil { f.express = e }
             }
         } else {
-            guard offset & 3 == 0, offset <= 0xffc else {
+            guard offset & 3 == 0, offset <= PCI_CFG_SPACE_EXP_SIZE - 4 else {
                 warn(no, "extended capability at 0x\(hex(offset, width: 3)) is unaligned: ignored")
                 f.current = nil
                 return
