@@ -42,7 +42,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
     var format: CheckFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
+    @Option(name: .long, help: ArgumentHelp("Kernel release the group prediction is for (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: the running kernel's on this machine, the snapshot's recorded one, else \(KernelProfile.newest)).", valueName: "version"))
     var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")

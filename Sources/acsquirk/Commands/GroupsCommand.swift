@@ -27,7 +27,7 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Read this file instead of this machine: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot` (told apart by content).")
     var dump: String?
 
-    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest); live: the running kernel's).")
+    @Option(name: .long, help: "Kernel release (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: \(KernelProfile.newest); live: the running kernel's).")
     var kernel: KernelProfile?
 
     @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")

@@ -37,7 +37,7 @@ struct SurveyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rows of the rankings in text and SVG (JSON has all).", valueName: "n"))
     var top: Int = 25
 
-    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest)).")
+    @Option(name: .long, help: "Kernel release (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 6.6.58; default: \(KernelProfile.newest)).")
     var kernel: KernelProfile?
 
     @Option(name: .long, help: ArgumentHelp("Registry files or folders whose entries not upstream are ranked too (repeatable).", valueName: "path"))
@@ -68,7 +68,7 @@ struct SurveyCommand: AsyncParsableCommand {
         let notes = ["kernel \(profile) rules; an IOMMU assumed on (ACS controls as Linux enables them, --assume-iommu)",
                      "a device counts when Linux's standard ACS check fails for it for lack of an ACS capability and no quirk answers; "
                          + "its effect is a pci_quirk_mf_endpoint_acs-style quirk for its ID consulted first"]
-        if format == .json { Console.out(SurveyOutput.jsonStart(kernel: profile.rawValue, notes: notes)) }
+        if format == .json { Console.out(SurveyOutput.jsonStart(kernel: profile.description, notes: notes)) }
         var first = true
         let totals = Survey.run(files: files, table: QuirkTable(entries: reg.kernelEntries), whatIf: reg.whatIf, options: options) { r in
             switch (format, r) {
@@ -86,7 +86,7 @@ struct SurveyCommand: AsyncParsableCommand {
             return (db.vendorName(id.vendor).map { $0 + " " } ?? "") + d
         }, whatIf: reg.whatIf)
         switch format {
-        case .text: Console.out(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.rawValue, top: top))
+        case .text: Console.out(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.description, top: top))
         case .json: Console.out(SurveyOutput.jsonEnd(summary: summary, unreadable: totals.unreadable, anyReport: !first))
         }
         if let svg {
