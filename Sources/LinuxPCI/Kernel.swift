@@ -73,10 +73,35 @@ public struct QuirkRowKey: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Device IDs a quirk function's own match list (a `switch` or a range test inside the function,
+/// not a table row) accepts: vendor, inclusive device range, function.
+public struct QuirkIDRange: Hashable, Sendable, CustomStringConvertible {
+    public var vendor: UInt16
+    public var devices: ClosedRange<UInt16>
+    public var function: String
+
+    public init(_ vendor: UInt16, _ devices: ClosedRange<UInt16>, _ function: String) {
+        self.vendor = vendor
+        self.devices = devices
+        self.function = function
+    }
+
+    public func contains(vendor v: UInt16, device d: UInt16, function f: String) -> Bool {
+        v == vendor && devices.contains(d) && f == function
+    }
+
+    public var description: String {
+        "\(hex(vendor, width: 4)):\(hex(devices.lowerBound, width: 4))"
+            + (devices.count > 1 ? "-\(hex(devices.upperBound, width: 4))" : "") + " in \(function)"
+    }
+}
+
 /// One dated, sourced difference between kernel releases that changes what the model predicts.
 /// A profile applies the differences whose releases contain its version; the model asks
-/// `KernelProfile.has(_:)` where the kernel's code differs, and the quirk walk skips the rows a
-/// difference adds (`quirkRows`) on releases without it. A new release line, a back-port or a
+/// `KernelProfile.has(_:)` where the kernel's code differs, the quirk walk skips the rows a
+/// difference adds (`quirkRows`) on releases without it, and a quirk function there does not
+/// accept the IDs it adds to the function's own list (`quirkIDs`: the entry's `kernel.unlisted`
+/// answers for them instead). A new release line, a back-port or a
 /// fixed regression is one more row of `KernelDifference.all`, not another copy of a rule.
 ///
 /// The releases with the behaviour: every release from `since` on (mainline), plus the stable
@@ -98,6 +123,9 @@ public struct KernelDifference: Hashable, Sendable, Identifiable {
     public let stableUntil: [KernelVersion]
     /// The `pci_dev_acs_enabled[]` rows the change added (absent from releases without it).
     public let quirkRows: [QuirkRowKey]
+    /// The device IDs the change added to a quirk function's own match list (unlisted on
+    /// releases without it).
+    public let quirkIDs: [QuirkIDRange]
     /// Where it is established: the upstream commit, the stable releases, or the releases whose
     /// source was read.
     public let source: String
@@ -106,7 +134,7 @@ public struct KernelDifference: Hashable, Sendable, Identifiable {
 
     public init(id: String, function: String, since: KernelVersion, until: KernelVersion? = nil,
                 stableSince: [KernelVersion] = [], stableUntil: [KernelVersion] = [], quirkRows: [QuirkRowKey] = [],
-                source: String, summary: String) {
+                quirkIDs: [QuirkIDRange] = [], source: String, summary: String) {
         self.id = id
         self.function = function
         self.since = since
@@ -114,6 +142,7 @@ public struct KernelDifference: Hashable, Sendable, Identifiable {
         self.stableSince = stableSince
         self.stableUntil = stableUntil
         self.quirkRows = quirkRows
+        self.quirkIDs = quirkIDs
         self.source = source
         self.summary = summary
     }
@@ -183,6 +212,14 @@ extension KernelDifference {
         source: "76e67e9e0f0f (\"PCI: Add ACS quirk for Amazon Annapurna Labs root ports\"), v5.5",
         summary: "Amazon Annapurna Labs root ports 1c36:0031 isolated by a quirk")
 
+    /// 5.5 (stable 5.4.6): `pci_quirk_cavium_acs_match()` accepts ThunderX2 and ThunderX3 root ports.
+    public static let caviumThunderX2X3 = KernelDifference(
+        id: "pci_quirk_cavium_acs_thunderx2", function: "pci_quirk_cavium_acs_match", since: KernelVersion(5, 5),
+        stableSince: [KernelVersion(5, 4, 6)],
+        quirkIDs: [QuirkIDRange(0x177d, 0xaf84...0xaf84, "pci_quirk_cavium_acs"), QuirkIDRange(0x177d, 0xb884...0xb884, "pci_quirk_cavium_acs")],
+        source: "\"PCI: Apply Cavium ACS quirk to ThunderX2 and ThunderX3\", v5.5, stable 5.4.6",
+        summary: "Cavium ThunderX2/ThunderX3 root ports 177d:af84, 177d:b884 isolated by the Cavium quirk")
+
     /// 5.7 (stable 5.4.48): `pci_quirk_rciep_acs()`, Intel RCiEPs isolated (VT-d r3.1 §3.16).
     /// Before it a multifunction Intel RCiEP without ACS shares a group with its slot siblings.
     public static let intelRCiEP = KernelDifference(
@@ -231,6 +268,15 @@ extension KernelDifference {
         source: "a2b9b123ccac (\"PCI: Add ACS quirk for Wangxun NICs\"), v6.3, stable 6.1.18",
         summary: "Wangxun 8088 NIC functions isolated by a quirk")
 
+    /// 6.8 (stable 6.1.74, 6.6.13): more Zhaoxin root ports in `pci_quirk_zhaoxin_pcie_ports_acs()`;
+    /// before it they are "unlisted", which that function answers with a sticky 0.
+    public static let zhaoxinMoreRootPorts = KernelDifference(
+        id: "pci_quirk_zhaoxin_more_ports", function: "pci_quirk_zhaoxin_pcie_ports_acs", since: KernelVersion(6, 8),
+        stableSince: [KernelVersion(6, 1, 74), KernelVersion(6, 6, 13)],
+        quirkIDs: [QuirkIDRange(0x1d17, 0x0723...0x0752, "pci_quirk_zhaoxin_pcie_ports_acs")],
+        source: "\"PCI: Add ACS quirk for more Zhaoxin Root Ports\", v6.8, stable 6.1.74 and 6.6.13",
+        summary: "Zhaoxin root ports 1d17:0723-0752 isolated (before: not isolated, the function's answer for IDs it does not list)")
+
     /// 6.11 (stable 6.1.122): Broadcom BCM5760X.
     public static let broadcomBCM5760X = KernelDifference(
         id: "bcm5760x", function: "pci_dev_acs_enabled[]", since: KernelVersion(6, 11),
@@ -246,6 +292,15 @@ extension KernelDifference {
         quirkRows: [QuirkRowKey(0x17cb, 0x0115, "pci_quirk_qcom_rp_acs")],
         source: "026f84d3fa62 (\"PCI: Add ACS quirk for Qualcomm SA8775P\"), v6.12, stable 6.1.113 and 6.11.4",
         summary: "Qualcomm SA8775P root port 17cb:0115 isolated by a quirk")
+
+    /// 6.13 (stable 6.1.120, 6.12.5): Wangxun FF5xxx IDs in `pci_quirk_wangxun_nic_acs()`; before
+    /// it they are "unlisted", which that function answers with a sticky 0.
+    public static let wangxunFF5xxx = KernelDifference(
+        id: "pci_quirk_wangxun_ff5xxx", function: "pci_quirk_wangxun_nic_acs", since: KernelVersion(6, 13),
+        stableSince: [KernelVersion(6, 1, 120), KernelVersion(6, 12, 5)],
+        quirkIDs: [0x5010, 0x5025, 0x5040, 0x5110, 0x5125, 0x5140].map { QuirkIDRange(0x8088, $0...$0, "pci_quirk_wangxun_nic_acs") },
+        source: "aa46a3736afc (\"PCI: Add ACS quirk for Wangxun FF5xxx NICs\"), v6.13, stable 6.1.120 and 6.12.5 (6.6.y not established)",
+        summary: "Wangxun FF5xxx NICs 8088:5010-5140 isolated (before: not isolated, the function's answer for IDs it does not list)")
 
     /// 6.16 (stable 6.1.142, 6.12.35): Loongson PCIe root ports.
     public static let loongson = KernelDifference(
@@ -286,8 +341,9 @@ extension KernelDifference {
     /// Every difference the model knows, in release order. THE table: profiles, the quirk walk,
     /// the tests and docs/kernels.md all read it.
     public static let all: [KernelDifference] = [
-        annapurnaLabsRootPorts, intelRCiEP, zhaoxin, acsEnableNeedsCapability, broadcomBCM57414, nxpAndCaviumMultifunction,
-        wangxun, configACSReworkSkipsQuirkEnable, broadcomBCM5760X, qualcommSA8775P, loongson, qualcommHamoaGlymur,
+        annapurnaLabsRootPorts, caviumThunderX2X3, intelRCiEP, zhaoxin, acsEnableNeedsCapability, broadcomBCM57414,
+        nxpAndCaviumMultifunction, wangxun, zhaoxinMoreRootPorts, configACSReworkSkipsQuirkEnable, broadcomBCM5760X,
+        qualcommSA8775P, wangxunFF5xxx, loongson, qualcommHamoaGlymur,
         idtBrokenACSSourceValidation, aspeedBridgeNoAlias,
     ]
 
@@ -297,6 +353,18 @@ extension KernelDifference {
     private static let rowIndex: [QuirkRowKey: KernelDifference] = {
         var out: [QuirkRowKey: KernelDifference] = [:]
         for d in all { for r in d.quirkRows { out[r] = d } }
+        return out
+    }()
+
+    /// The difference that added `device` to `function`'s own match list, nil for an ID every
+    /// profile's function accepts.
+    public static func adding(vendor: UInt16, device: UInt16, function: String) -> KernelDifference? {
+        idIndex[vendor]?.first { $0.range.contains(vendor: vendor, device: device, function: function) }?.difference
+    }
+
+    private static let idIndex: [UInt16: [(range: QuirkIDRange, difference: KernelDifference)]] = {
+        var out: [UInt16: [(range: QuirkIDRange, difference: KernelDifference)]] = [:]
+        for d in all { for r in d.quirkIDs { out[r.vendor, default: []].append((r, d)) } }
         return out
     }()
 
@@ -391,8 +459,10 @@ public struct KernelProfile: Hashable, Sendable, Comparable, CustomStringConvert
     /// Whether this kernel behaves as `difference` says.
     public func has(_ difference: KernelDifference) -> Bool { difference.applies(to: evaluated) }
 
-    /// Whether the quirk-table row `row` is in this kernel's `pci_dev_acs_enabled[]`.
-    public func hasQuirkRow(_ row: QuirkRowKey) -> Bool { KernelDifference.adding(row).map(has) ?? true }
+    /// Whether this kernel's `function` lists `device` of `vendor` in its own match list.
+    public func quirkFunctionLists(vendor: UInt16, device: UInt16, function: String) -> Bool {
+        KernelDifference.adding(vendor: vendor, device: device, function: function).map(has) ?? true
+    }
 
     /// `pci_for_each_dma_alias()` honours `PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS` (ASPEED 1a03:1150).
     public var honoursBridgeNoAlias: Bool { has(.aspeedBridgeNoAlias) }

@@ -200,7 +200,9 @@ extension QuirkEntry {
         for r in appliesTo.requires where r != .intelPCHRCBAWorkaround {
             if let a = notMet(ConditionCheck.Name(r)) { return a }
         }
-        guard covers(device: dev.device) else {
+        // An upstream function lists the ID only from the release that added it (`KernelDifference.quirkIDs`).
+        guard covers(device: dev.device), kernel.status != .upstream
+                || system.kernel.quirkFunctionLists(vendor: vendor, device: dev.device, function: kernel.function ?? "") else {
             return QuirkAnswer(answer: kernel.unlisted == .pass ? .pass : .notIsolated, reason: .notListed)
         }
         if appliesTo.requires.contains(.intelPCHRCBAWorkaround) && !dev.pchWorkaround.succeeds {

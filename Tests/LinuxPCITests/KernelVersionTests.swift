@@ -135,6 +135,28 @@ import TestSupport
         }
     }
 
+    /// Each ID range a difference adds to a quirk function's own list is in the registry entry of
+    /// that function (`devices`), and the function isolates the device on the boundary release and
+    /// answers as for an unlisted ID (`kernel.unlisted`) on the one before.
+    @Test(arguments: KernelDifference.all.filter { !$0.quirkIDs.isEmpty })
+    func quirkFunctionIDsAreListedFromTheirReleaseOn(_ d: KernelDifference) throws {
+        let table = try KernelTable.table()
+        for ids in d.quirkIDs {
+            let entry = try #require(table.entries.first { $0.vendor == ids.vendor && $0.kernel.function == ids.function
+                && $0.covers(device: ids.devices.lowerBound) && $0.covers(device: ids.devices.upperBound) }, "\(ids) in the registry")
+            let dev = PCIDev(vendor: ids.vendor, device: ids.devices.lowerBound, type: entry.appliesTo.portType.types?.first ?? .endpoint,
+                             multifunction: entry.appliesTo.multifunction ?? true, classID: entry.appliesTo.classID, onRootBus: true)
+            for boundary in [d.since] + d.stableSince {
+                func answer(_ v: KernelVersion) -> ACSQuirkAnswer? {
+                    table.pciDevSpecificACSEnabled(dev, REQ_ACS_FLAGS, LinuxSystem(kernel: KernelProfile(v))).map(\.answer)
+                }
+                #expect(answer(boundary) == .isolated, "\(ids) on \(boundary)")
+                #expect(answer(Self.neighbour(boundary)) == (entry.kernel.unlisted == .pass ? nil : .notIsolated),
+                        "\(ids) on \(Self.neighbour(boundary))")
+            }
+        }
+    }
+
     /// docs/kernels.md holds the table as `KernelDifference.markdownTable` renders it
     /// (`ACSQUIRK_RECORD=1 swift test --filter theDocsTableIsTheTable` rewrites it).
     @Test func theDocsTableIsTheTable() async throws {
