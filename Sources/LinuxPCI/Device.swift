@@ -49,12 +49,16 @@ public enum PCHWorkaroundState: Hashable, Sendable {
     case assumedToSucceed
     /// `--assume-pch-workaround-fails`.
     case forcedFailure
+    /// The kernel does not call `pci_dev_specific_enable_acs()` for a function without an ACS
+    /// capability (`KernelProfile.skipsQuirkEnableWithoutACSCapability`: 5.9.0–5.9.8,
+    /// 6.11.0–6.11.6), so the enable step never runs for the port.
+    case enableNotCalled(KernelDifference)
 
     /// Whether `PCI_DEV_FLAGS_ACS_ENABLED_QUIRK` ends up set.
     public var succeeds: Bool {
         switch self {
         case .rcbaEnabled, .assumedToSucceed: true
-        case .rcbaDisabled, .forcedFailure: false
+        case .rcbaDisabled, .forcedFailure, .enableNotCalled: false
         }
     }
 }
@@ -276,6 +280,10 @@ public struct KernelView: Sendable {
             // A VF on a bus of its own (virtfn_add_bus) sits on a virtual bus below its PF's bus:
             // never a root bus, and without a bridge (the walks skip it, as `bus->self` is NULL).
             let onRoot = pf.map { p in out[p]!.onRootBus && BusKey(tree.functions[p].address) == bus } ?? (parent == nil)
+            // pci_acs_init()/pci_enable_acs(): some releases call the quirk enable step only for a
+            // function with an ACS capability.
+            let pchCalled: PCHWorkaroundState = status.capability == nil && pch != .forcedFailure
+                ? system.kernel.skipsQuirkEnableWithoutACSCapability.map { .enableNotCalled($0) } ?? pch : pch
             out[i] = PCIDev(
                 index: i, address: f.address, vendor: f.vendorID, device: f.deviceID, classID: c.classID,
                 isPCIe: pcie != nil, rawType: pcie?.portType, type: type, multifunction: mf.multifunction,
@@ -283,7 +291,7 @@ public struct KernelView: Sendable {
                 acs: status.capability.map { pciEnableACS(f, capability: $0, type: type, system: system) },
                 dma: DMAAliasQuirks.effect(for: f, kernel: system.kernel, onRootBus: onRoot, isPCIe: pcie != nil,
                                            parentPCIeType: parentType),
-                onRootBus: onRoot, pchWorkaround: pch, configReadable: c.readable)
+                onRootBus: onRoot, pchWorkaround: pchCalled, configReadable: c.readable)
         }
         devices = out.map { $0! }
     }

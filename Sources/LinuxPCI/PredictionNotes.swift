@@ -72,6 +72,8 @@ enum PredictionNotes {
                 case let .rcbaDisabled(lpc): s = "RCBA disabled in \(lpc) register 0xF0: the kernel's workaround fails"
                 case .assumedToSucceed: s = "no LPC bridge at 1f.0 on that bus in the input: assumed to succeed"
                 case .forcedFailure: s = "--assume-pch-workaround-fails"
+                case let .enableNotCalled(d):
+                    s = "kernel \(system.kernel) does not call it for a root port without an ACS capability (\(d.releases))"
                 }
                 if !states.contains(s) { states.append(s) }
             }

@@ -170,6 +170,8 @@ extension QuirkEntry {
                     why = "RCBA disabled in the LPC bridge \(lpc.shortDescription): the kernel logs \"Failed to enable Intel PCH ACS quirk\""
                 case .assumedToSucceed: why = "no readable LPC bridge at 1f.0: assumed to succeed"
                 case .forcedFailure: why = "--assume-pch-workaround-fails"
+                case let .enableNotCalled(d):
+                    why = "kernel \(system.kernel) does not call it for a port without an ACS capability (\(d.releases): \(d.function))"
                 }
                 actual = (dev.pchWorkaround.succeeds ? "succeeds: " : "fails: ") + why
             }
@@ -198,7 +200,9 @@ extension QuirkEntry {
         for r in appliesTo.requires where r != .intelPCHRCBAWorkaround {
             if let a = notMet(ConditionCheck.Name(r)) { return a }
         }
-        guard covers(device: dev.device) else {
+        // An upstream function lists the ID only from the release that added it (`KernelDifference.quirkIDs`).
+        guard covers(device: dev.device), kernel.status != .upstream
+                || system.kernel.quirkFunctionLists(vendor: vendor, device: dev.device, function: kernel.function ?? "") else {
             return QuirkAnswer(answer: kernel.unlisted == .pass ? .pass : .notIsolated, reason: .notListed)
         }
         if appliesTo.requires.contains(.intelPCHRCBAWorkaround) && !dev.pchWorkaround.succeeds {
@@ -243,6 +247,9 @@ public struct QuirkTable: Hashable, Sendable {
         public var device: UInt16?
         /// Index into `entries`.
         public var entryIndex: Int
+        /// The kernel difference that added this upstream row (`KernelDifference.quirkRows`):
+        /// kernels without it do not have the row. `nil` for a row every profile has.
+        public var addedBy: KernelDifference?
     }
 
     /// The decision for one device.
@@ -269,7 +276,9 @@ public struct QuirkTable: Hashable, Sendable {
         for (i, e) in entries.enumerated() {
             if e.kernel.status == .upstream {
                 for r in e.kernel.table {
-                    upstream.append(Row(row: r.row, vendor: e.vendor, device: r.device, entryIndex: i))
+                    let key = QuirkRowKey(e.vendor, r.device, e.kernel.function ?? "")
+                    upstream.append(Row(row: r.row, vendor: e.vendor, device: r.device, entryIndex: i,
+                                        addedBy: KernelDifference.adding(key)))
                 }
             } else {
                 first.append(Row(row: nil, vendor: e.vendor, device: nil, entryIndex: i))
@@ -312,12 +321,14 @@ public struct QuirkTable: Hashable, Sendable {
 
     /// The one walk over the rows of the device's vendor, in table order: a row matches when its
     /// device is `nil` (PCI_ANY_ID) or equal (entries consulted first match the IDs they list);
-    /// the first answer that is not `.pass` decides. `record` sees every row it calls.
+    /// the first answer that is not `.pass` decides. Rows the profile's kernel does not have yet
+    /// (`Row.addedBy`) are not there. `record` sees every row it calls.
     private func walk(_ dev: PCIDev, _ flags: ACSFlags, _ system: LinuxSystem,
                       record: ((Row, QuirkEntry, QuirkAnswer) -> Void)?) -> Decision? {
         guard let candidates = rowsByVendor[dev.vendor] else { return nil }
         for i in candidates {
             let r = rows[i]
+            if let d = r.addedBy, !system.kernel.has(d) { continue }
             let e = entries[r.entryIndex]
             if r.row == nil {
                 guard e.covers(device: dev.device) else { continue }

@@ -37,8 +37,9 @@ import TestSupport
 /// The booted oracle cases (`Tests/Fixtures/qemu-cmdline`, `qemu-sriov`) the model applies to as
 /// it stands: a case's own dump shows the ACS Control values the kernel wrote (the parameter's
 /// effect included), so `pci_acs_enabled()` and `pci_device_group()` on that dump must give the
-/// kernel's groups, on every kernel a profile stands for. Not here yet (issue #12): predicting a
-/// parameter from the default dump and the 5.10 kernel. The SR-IOV VF cases are SRIOVTests'.
+/// kernel's groups, on every kernel booted (Debian's 6.12, 6.1 and 5.10), each with the profile of
+/// its release. Predicting a parameter from the default dump is KernelCommandLineTests'; the SR-IOV
+/// VF cases are SRIOVTests'.
 @Suite struct QemuOracleCaseTests {
     static func profile(_ kernel: String) -> KernelProfile? { KernelProfile(argument: kernel) }
 
@@ -56,11 +57,13 @@ import TestSupport
     }
 
     @Test func theCasesAreThere() {
-        // 6.12 and 6.1 of every qemu-cmdline case with groups, and the two SR-IOV default boots.
-        #expect(Self.booted.filter { $0.set == "qemu-sriov" }.count == 4)
+        // 6.12, 6.1 and 5.10 of every qemu-cmdline case with groups, and the two SR-IOV default boots.
+        #expect(Self.booted.filter { $0.set == "qemu-sriov" }.count == 6)
         #expect(Self.booted.contains { $0.name == "config_acs-clear-uf" && $0.kernel == "6.12" })
         #expect(Self.booted.contains { $0.name == "redir-id" && $0.kernel == "6.1" })
-        #expect(Self.withoutIOMMU.count == 6)
+        #expect(Self.booted.contains { $0.name == "redir-id" && $0.kernel == "5.10" })
+        #expect(Self.booted.contains { $0.name == "default" && $0.topology == "c-mf-endpoint" && $0.kernel == "5.10" })
+        #expect(Self.withoutIOMMU.count == 9)
     }
 
     @Test(arguments: booted)

@@ -12,8 +12,9 @@ import SafeFiles
 // (`PCISelectionOptions`), where the output goes in which format (`OutputOptions`), and what the
 // kernel-code commands share (`TemplatesOptions`, `SubmitterOptions`).
 
-/// `--kernel 6.12`: parsed and validated once, by `KernelProfile.init?(argument:)`; an unknown
-/// profile is a usage error (exit 2) that lists the known ones (`allValueStrings`).
+/// `--kernel 6.12`, `--kernel 5.9.3`: parsed and validated once, by `KernelProfile.parse(_:)`
+/// (through `init?(argument:)`); a release outside 5.4 to the newest line is a usage error
+/// (exit 2) that lists the known lines (`allValueStrings`).
 extension KernelProfile: ExpressibleByArgument {}
 
 /// `--sriov 01:00.0=8`: parsed by `SRIOVNumVFs.init?(argument:)`; a malformed one is a usage error (exit 2).
@@ -78,7 +79,7 @@ struct InputOptions: ParsableArguments {
 /// groups (`groups`, `check`, `run`, `scan -t`, `survey`) takes these. Kernel command-line
 /// what-ifs (`--cmdline`) belong here, next to `--kernel`.
 struct PlatformOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (default: the running kernel's on this machine, a snapshot's recorded kernel's, else the newest, \(KernelProfile.newest)).", valueName: "version"))
+    @Option(name: .long, help: ArgumentHelp("Kernel release the group prediction is for (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: the running kernel's on this machine, a snapshot's recorded kernel's, else the newest, \(KernelProfile.newest)).", valueName: "version"))
     var kernel: KernelProfile?
 
     @Flag(name: .customLong("assume-iommu"), help: "The input was taken without an IOMMU: model the ACS controls Linux enables (capability ∩ SV|RR|CR|UF).")

@@ -70,7 +70,7 @@ struct SurveyCommand: AsyncParsableCommand {
                          + "its effect is a pci_quirk_mf_endpoint_acs-style quirk for its ID consulted first"]
         let format = output.format
         let out = output.destination.sink(command: "survey")
-        if format == .json { out.write(SurveyOutput.jsonStart(kernel: profile.rawValue, notes: notes)) }
+        if format == .json { out.write(SurveyOutput.jsonStart(kernel: profile.description, notes: notes)) }
         var first = true
         let totals = Survey.run(files: files, table: QuirkTable(entries: reg.kernelEntries), whatIf: reg.whatIf, options: options) { r in
             switch (format, r) {
@@ -88,7 +88,7 @@ struct SurveyCommand: AsyncParsableCommand {
             return (db.vendorName(id.vendor).map { $0 + " " } ?? "") + d
         }, whatIf: reg.whatIf)
         switch format {
-        case .text: out.write(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.rawValue, top: top))
+        case .text: out.write(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.description, top: top))
         case .json: out.write(SurveyOutput.jsonEnd(summary: summary, unreadable: totals.unreadable, anyReport: !first))
         }
         try out.finish()
