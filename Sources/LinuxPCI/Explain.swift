@@ -141,6 +141,8 @@ extension ACSVerdict {
                 return "\(what) without ACS and no quirk for \(id)"
             }
             return "\(what) \(id) has no ACS capability (\(flagList(missing)) not enforced) and no quirk"
+        case let .acsOverride(why):
+            return "\(what) \(id) is declared isolated by pcie_acs_override=\(why) (out-of-tree patch: isolation nobody confirmed)"
         case let .acsControls(m):
             if m.isEmpty { return "\(what) \(id) enforces ACS \(flagList(d.acsStandard.map { pciACSFlagsRequired($0, REQ_ACS_FLAGS) } ?? []))" }
             return "\(what) \(id) has ACS but does not enable \(flagList(m))"
