@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PCIConfig
 
 // The kernel command-line parameters that change ACS Control or IOMMU groups, parsed as Linux
@@ -79,6 +84,26 @@ public struct KernelCommandLine: Hashable, Sendable, CustomStringConvertible {
 
     /// No parameters: what a dump's kernel is assumed to have booted with.
     public static let none = KernelCommandLine("")
+
+    /// THE default command line, used by every command that predicts (`groups`, `check`, `run`):
+    /// `explicit` (`--cmdline`) when given; else on the live system the running kernel's
+    /// (`/proc/cmdline`, `running`); else the one a snapshot recorded; else (a dump) none.
+    public static func resolve(_ explicit: String?, live: Bool, recorded: String? = nil,
+                               running: @autoclosure () -> String? = runningCommandLine) -> KernelCommandLine {
+        if let explicit { return KernelCommandLine(explicit) }
+        if live { return running().map { KernelCommandLine($0) } ?? .none }
+        return recorded.map { KernelCommandLine($0) } ?? .none
+    }
+
+    /// `/proc/cmdline` without its newline, nil when unreadable.
+    public static var runningCommandLine: String? {
+        guard let f = fopen("/proc/cmdline", "r") else { return nil }
+        defer { fclose(f) }
+        var buffer = [CChar](repeating: 0, count: 8192)
+        guard fgets(&buffer, Int32(buffer.count), f) != nil else { return nil }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
 
     public var description: String { text }
 
@@ -164,18 +189,18 @@ public struct KernelCommandLine: Hashable, Sendable, CustomStringConvertible {
     /// `parse_amd_iommu_options()`). `nil`: the IOMMU is on (Debian's kernels enable the Intel IOMMU
     /// without a parameter, `CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF`).
     public func iommuOff(amd: Bool) -> String? {
-        var off: String?
+        var noIOMMU: String?, intelOff: String?, amdOff: String?
         for p in parameters {
-            let opts = (p.value ?? "").split(separator: ",").map(String.init)
+            let opts = (p.value ?? "").split(separator: ",")
             switch p.key {
-            case "iommu" where opts.contains("off"): off = p.text
-            case "intel_iommu" where !amd:
-                for o in opts where o == "on" || o == "off" { off = o == "off" ? p.text : (off?.hasPrefix("iommu=") == true ? off : nil) }
-            case "amd_iommu" where amd && opts.contains("off"): off = p.text
+            case "iommu" where opts.contains("off"): noIOMMU = p.text
+            case "intel_iommu":
+                for o in opts where o == "on" || o == "off" { intelOff = o == "off" ? p.text : nil }
+            case "amd_iommu" where opts.contains("off"): amdOff = p.text
             default: break
             }
         }
-        return off
+        return noIOMMU ?? (amd ? amdOff : intelOff)
     }
 
     // MARK: pcie_acs_override

@@ -29,6 +29,9 @@ public struct RunConfiguration: Sendable {
     public var kernel: KernelProfile?
     /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
+    /// `--cmdline`: the kernel command line for the check and the groups; `nil`: resolved once the
+    /// input is read (`KernelCommandLine.resolve`: /proc/cmdline live, a snapshot's recorded one).
+    public var commandLine: String?
     /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
     public var pciIDs: String?
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
@@ -38,8 +41,9 @@ public struct RunConfiguration: Sendable {
 
     public init(registry: [String] = ["quirks"], shipped: String? = nil, dump: String? = nil, kernelTree: String? = nil,
                 out: String = "out", templates: String? = nil, kernel: KernelProfile? = nil, check: CheckOptions = CheckOptions(),
-                pciIDs: String? = nil, from: Identity? = nil) {
+                pciIDs: String? = nil, from: Identity? = nil, commandLine: String? = nil) {
         self.from = from
+        self.commandLine = commandLine
         self.kernel = kernel
         self.registry = registry
         self.shipped = shipped
@@ -175,6 +179,8 @@ public enum PipelineRunner {
         let resolved = KernelProfile.resolve(config.kernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
         config.check.system.kernel = resolved.profile
         config.check.system.kernelNote = resolved.note
+        config.check.system.commandLine = KernelCommandLine.resolve(config.commandLine, live: config.dump == nil,
+                                                                    recorded: read.recorded?.commandLine)
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)

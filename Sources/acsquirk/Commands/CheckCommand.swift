@@ -45,6 +45,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
     var kernel: KernelProfile?
 
+    @OptionGroup var commandLine: KernelCommandLineOption
+
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
 
@@ -66,7 +68,8 @@ struct CheckCommand: AsyncParsableCommand {
         // A snapshot ran a known kernel: its profile, as live.
         let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
         let options = CheckOptions(system: LinuxSystem(kernel: profile.profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                                       pchWorkaroundFails: pchWorkaroundFails, kernelNote: profile.note),
+                                                       pchWorkaroundFails: pchWorkaroundFails, kernelNote: profile.note,
+                                                       commandLine: commandLine.resolve(live: dump == nil, recorded: read.recorded?.commandLine)),
                                    dump: dump)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
                                        source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)

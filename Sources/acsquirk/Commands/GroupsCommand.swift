@@ -39,6 +39,8 @@ struct GroupsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
 
+    @OptionGroup var commandLine: KernelCommandLineOption
+
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
     var assumeIOMMU = false
 
@@ -118,7 +120,9 @@ struct GroupsCommand: AsyncParsableCommand {
         // A snapshot ran a known kernel: its profile, as live.
         let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
         let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
+                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote,
+                                 commandLine: commandLine.resolve(live: dump == nil && sysfsRoot == nil,
+                                                                  recorded: result.recorded?.commandLine))
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)

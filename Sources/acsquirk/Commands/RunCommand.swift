@@ -54,6 +54,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
     var kernel: KernelProfile?
 
+    @OptionGroup var commandLine: KernelCommandLineOption
+
     @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
     var assumeIOMMU = false
 
@@ -80,7 +82,8 @@ struct RunCommand: AsyncParsableCommand {
             templates: templates, kernel: kernel,
             check: CheckOptions(system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU)),
             pciIDs: pciIDs,
-            from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
+            from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity,
+            commandLine: commandLine.cmdline)
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
