@@ -1,4 +1,6 @@
 import Foundation
+import PCIAccess
+import PCIConfig
 import Testing
 import TestSupport
 
@@ -101,6 +103,31 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
             guard let c = try await acsquirk(["check", "--dump", text, "--kernel", kernel]) else { return }
             #expect(!c.stdout.contains("without an IOMMU"), "\(kernel): \(c.stdout)")
         }
+    }
+
+    /// A snapshot records the command line it booted with, and the prediction uses it: the
+    /// redir-id boot on 6.12 (3 groups) equals the groups it recorded, with no hint.
+    @Test func aSnapshotsRecordedCommandLineIsUsed() async throws {
+        let dir = try Fixtures.temporaryDirectory("snapshot-cmdline")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = "qemu-cmdline/a2-rootports-mf/redir-id/6.12/"
+        let functions = try PCIReader.read(.dump(path: Fixtures.path(base + "dump.txt")), names: false)
+        let cmdline = try Fixtures.text(base + "cmdline.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let system = RecordedSystem(origin: "snapshot", kernelRelease: try Fixtures.text(base + "release.txt")
+                                        .trimmingCharacters(in: .whitespacesAndNewlines),
+                                    commandLine: cmdline, iommuActive: true, iommuGroups: try Fixtures.groups(base + "groups.txt"),
+                                    drivers: [:], root: true)
+        let file = dir.appendingPathComponent("snapshot.txt").path
+        try SnapshotFormat.text(functions: functions, system: system, tool: "test").write(toFile: file, atomically: true, encoding: .utf8)
+        guard let r = try await acsquirk(["groups", "--dump", file]) else { return }
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("Kernel command line: \(cmdline)\n"))
+        #expect(r.stdout.contains("the kernel's groups equal the prediction, numbers included"))
+        #expect(r.stdout.contains("00:01.0: pci=disable_acs_redir: ACS Control set to 0x0000 (none)"))
+        #expect(!r.stdout.contains("[hint]"))
+        // --cmdline overrides what the snapshot recorded (here: the IOMMU off).
+        guard let off = try await acsquirk(["groups", "--dump", file, "--cmdline", "intel_iommu=off"]) else { return }
+        #expect(off.stdout.hasPrefix("No IOMMU groups for"))
     }
 
     @Test func runTakesTheCommandLine() async throws {
