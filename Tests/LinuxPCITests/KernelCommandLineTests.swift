@@ -175,3 +175,34 @@ import TestSupport
         #expect(run("00:01.0").0 == .rejected("ACS Flags missing"))
     }
 }
+
+/// Intel Sunrise Point erratum ports keep Control in a dword: `pci_dev_specific_disable_acs_redir()`
+/// (`pci_quirk_disable_intel_spt_pch_acs_redir`) clears RR, CR and EC there, on 6.1 for
+/// `disable_acs_redir` and on 6.12 for either parameter (`__pci_config_acs()` returns after it).
+@Suite struct KernelCommandLineSPTTests {
+    static let z170 = "lspci-reports/desktop-intel-z170-spt-iommu.txt"
+
+    @Test(arguments: [(KernelProfile.v6_1, "pci=disable_acs_redir=00:1c.0"), (.v6_12, "pci=disable_acs_redir=00:1c.0"),
+                      (.v6_12, "pci=config_acs=1111111@00:1c.0")])
+    func sptPortLosesRedirectInItsDword(_ kernel: KernelProfile, _ cmdline: String) throws {
+        let fs = try functions(Self.z170)
+        let table = try KernelTable.table()
+        let plain = GroupPredictor.predict(fs, quirks: table, system: LinuxSystem(kernel: kernel))
+        let p = GroupPredictor.predict(fs, quirks: table, system: LinuxSystem(kernel: kernel, commandLine: KernelCommandLine(cmdline)))
+        #expect(plain.groupOf("00:1c.0") == ["00:1c.0"])
+        #expect(p.groupOf("00:1c.0") == ["00:1c.0", "05:00.0"])
+        let address = try #require(PCIAddress("00:1c.0"))
+        let port = try #require(p.view.device(at: address))
+        let dword = try #require(port.acs?.intelSPTDword)
+        #expect(dword.control.isDisjoint(with: [.rr, .cr, .ec]))
+        #expect(port.acs?.commandLine.first?.effect == .deviceSpecific)
+    }
+
+    @Test func configACSOnSixOneChangesNothing() throws {
+        let fs = try functions(Self.z170)
+        let p = GroupPredictor.predict(fs, quirks: try KernelTable.table(),
+                                       system: LinuxSystem(kernel: .v6_1, commandLine: KernelCommandLine("pci=config_acs=0000000@00:1c.0")))
+        #expect(p.groupOf("00:1c.0") == ["00:1c.0"])
+        #expect(p.notes.contains { $0.text.hasPrefix("pci=config_acs=0000000@00:1c.0: kernel 6.1 does not know it") })
+    }
+}
