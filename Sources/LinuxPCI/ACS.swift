@@ -125,11 +125,10 @@ public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability,
         // The register keeps only what the capability implements.
         standard.control = control.intersection(cap.lspci.capability)
     } else {
-        var control: ACSFlags? = standard.control
-        let redir = pciDisableACSRedir(identity, control: &control, parameter: commandLine.disableACSRedir, deviceSpecific: sptPort)
+        let redir = pciDisableACSRedir(identity, control: &standard.control, parameter: commandLine.disableACSRedir,
+                                       deviceSpecific: sptPort)
         if redir == .deviceSpecific { sptRedirect() }
         record("pci=disable_acs_redir", redir)
-        standard.control = control ?? standard.control
     }
     return PCIDevACS(offset: cap.offset, standard: standard, intelSPTDword: dword, enabledByLinux: enabled,
                      commandLine: effects)
@@ -148,7 +147,6 @@ public struct ACSParameterApplied: Hashable, Sendable {
         case let .rejected(why): "\(parameter) rejected by the kernel (\(why)): ACS Control unchanged"
         case .unparsable: "\(parameter): the kernel cannot parse the device list (\"Can't parse ACS command line parameter\")"
         case .deviceSpecific: "\(parameter): the Intel SPT PCH op clears RR, CR and EC in its own Control dword"
-        case .noACSCapability: "\(parameter): no ACS capability, nothing to change"
         case .notNamed: "\(parameter): not named"
         }
     }

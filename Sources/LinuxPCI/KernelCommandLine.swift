@@ -249,7 +249,7 @@ public struct KernelCommandLine: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    /// Whether any parameter changes ACS or the IOMMU (what the prediction reads).
+    /// No parameters at all.
     public var isEmpty: Bool { parameters.isEmpty }
 }
 
@@ -357,8 +357,6 @@ public enum ACSParameterEffect: Hashable, Sendable {
     /// The device-specific op (Intel SPT PCH root ports, `pci_quirk_disable_intel_spt_pch_acs_redir`)
     /// cleared RR, CR and EC in its own Control dword instead.
     case deviceSpecific
-    /// The kernel names the device but it has no ACS capability ("cannot disable ACS redirect").
-    case noACSCapability
     /// Control written.
     case configured(ACSFlags)
 }
@@ -376,8 +374,7 @@ func configACSFlags(_ text: Substring) -> (mask: UInt16, flags: UInt16)? {
         }
         shift += 1
     }
-    // Bits above 15 cannot be held in the u16 mask: the kernel's shift truncates them; they are
-    // still above DT, so `mask & ~ACS bits` rejects them as long as any lands in bits 7..15.
+    // The kernel's `u16 mask, flags` keep bits 0..15 only; bits 7..15 are then rejected as above DT.
     return (UInt16(truncatingIfNeeded: mask), UInt16(truncatingIfNeeded: flags))
 }
 
@@ -397,10 +394,6 @@ public func pciConfigACS(_ dev: PCIDevIdentity, control: inout ACSFlags, firmwar
             guard let at = rest.firstIndex(of: "@") else { return .rejected("ACS Flags missing") }
             guard let f = configACSFlags(rest[..<at]) else { return .rejected("Invalid ACS flags") }
             (mask, flags) = f
-            // A '0'/'1' beyond bit 15 is above DT as well.
-            if rest[..<at].count > 16, rest[..<at].dropLast(16).contains(where: { $0 == "0" || $0 == "1" }) {
-                return .rejected("Invalid ACS flags specified")
-            }
             rest = rest[rest.index(after: at)...]
         }
         if mask & ~ACSFlags.all.rawValue != 0 { return .rejected("Invalid ACS flags specified") }
@@ -420,7 +413,9 @@ public func pciConfigACS(_ dev: PCIDevIdentity, control: inout ACSFlags, firmwar
 /// `pci_disable_acs_redir(dev)` (drivers/pci/pci.c before v6.11): for a device the
 /// `disable_acs_redir` list names, the device-specific op (Intel SPT) or RR, CR and EC cleared
 /// from the current Control (what the kernel set stays).
-public func pciDisableACSRedir(_ dev: PCIDevIdentity, control: inout ACSFlags?, parameter p: String?,
+/// (A device without an ACS capability only gets "cannot disable ACS redirect": `pciEnableACS`
+/// is not called for it.)
+public func pciDisableACSRedir(_ dev: PCIDevIdentity, control: inout ACSFlags, parameter p: String?,
                                deviceSpecific: Bool) -> ACSParameterEffect {
     guard let p else { return .notNamed }
     var rest = Substring(p)
@@ -435,10 +430,8 @@ public func pciDisableACSRedir(_ dev: PCIDevIdentity, control: inout ACSFlags?, 
     }
     guard matched else { return .notNamed }
     if deviceSpecific { return .deviceSpecific }
-    guard var c = control else { return .noACSCapability }
-    c.subtract([.rr, .cr, .ec])
-    control = c
-    return .configured(c)
+    control.subtract([.rr, .cr, .ec])
+    return .configured(control)
 }
 
 /// The out-of-tree patch's `pcie_acs_overrides(dev, acs_flags)` (Proxmox pve-kernel and
