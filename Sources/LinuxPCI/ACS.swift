@@ -122,8 +122,10 @@ public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability,
                                   parameter: commandLine.configACS(system.kernel), acsMask: [], acsFlags: [], deviceSpecific: sptPort)
         if config == .deviceSpecific { sptRedirect() }
         record("pci=config_acs", config)
-        // The register keeps only what the capability implements.
-        standard.control = control.intersection(cap.lspci.capability)
+        // A written register keeps only what the capability implements.
+        if effects.contains(where: { if case .configured = $0.effect { true } else { false } }) {
+            standard.control = control.intersection(cap.lspci.capability)
+        }
     } else {
         let redir = pciDisableACSRedir(identity, control: &standard.control, parameter: commandLine.disableACSRedir,
                                        deviceSpecific: sptPort)
