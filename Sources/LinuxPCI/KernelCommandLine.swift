@@ -359,6 +359,12 @@ public enum ACSParameterEffect: Hashable, Sendable {
     case deviceSpecific
     /// Control written.
     case configured(ACSFlags)
+
+    /// An effect that ends the list walk without an entry for the device (`Result`'s failure).
+    public struct Failure: Error, Hashable, Sendable {
+        public var effect: ACSParameterEffect
+        init(_ effect: ACSParameterEffect) { self.effect = effect }
+    }
 }
 
 /// The ACS flags of one `config_acs` entry (`<flags>@`): '0' force off, '1' force on, 'x' keep the
@@ -378,60 +384,62 @@ func configACSFlags(_ text: Substring) -> (mask: UInt16, flags: UInt16)? {
     return (UInt16(truncatingIfNeeded: mask), UInt16(truncatingIfNeeded: flags))
 }
 
-/// `__pci_config_acs(dev, caps, p, acs_mask, acs_flags)` (drivers/pci/pci.c, since v6.11): walks
-/// the `;`/`,` list `p`; for `config_acs` (`acsMask` 0) each entry is `<flags>@<device>`, the
-/// flags checked against SV..DT before the device ("Invalid ACS flags specified" for every
-/// device); the first entry naming the device wins; then the device-specific redirect op
+/// The walk over a `disable_acs_redir`/`config_acs` list that `__pci_config_acs()` (since v6.11)
+/// and `pci_disable_acs_redir()` (before) share (drivers/pci/pci.c): entries separated by `;` or
+/// `,`; with `acsMask` empty (`config_acs`) each is `<flags>@<device>`, the flags checked against
+/// SV..DT before the device ("Invalid ACS flags specified", whichever device the entry names);
+/// the first entry naming the device wins. Returns its mask and flags, or why nothing applies.
+func pciACSParameterEntry(_ dev: PCIDevIdentity, _ p: String, acsMask: ACSFlags,
+                          acsFlags: ACSFlags) -> Result<(mask: UInt16, flags: UInt16), ACSParameterEffect.Failure> {
+    var rest = Substring(p)
+    var mask = acsMask.rawValue, flags = acsFlags.rawValue
+    while !rest.isEmpty {
+        if acsMask.isEmpty {
+            guard let at = rest.firstIndex(of: "@") else { return .failure(.init(.rejected("ACS Flags missing"))) }
+            guard let f = configACSFlags(rest[..<at]) else { return .failure(.init(.rejected("Invalid ACS flags"))) }
+            (mask, flags) = f
+            rest = rest[rest.index(after: at)...]
+        }
+        if mask & ~ACSFlags.all.rawValue != 0 { return .failure(.init(.rejected("Invalid ACS flags specified"))) }
+        let (r, after) = pciDevStrMatch(dev, rest)
+        rest = after
+        if r < 0 { return .failure(.init(.unparsable)) }
+        if r == 1 { return .success((mask, flags)) }
+        guard let c = rest.first, c == ";" || c == "," else { break }
+        rest = rest.dropFirst()
+    }
+    return .failure(.init(.notNamed))
+}
+
+/// `__pci_config_acs(dev, caps, p, acs_mask, acs_flags)` (drivers/pci/pci.c, since v6.11): for
+/// the entry of `p` naming the device (`pciACSParameterEntry`), the device-specific redirect op
 /// (`deviceSpecific`, Intel SPT) may take over; else `ctrl = (fw_ctrl & ~mask) | (flags & mask)`.
 public func pciConfigACS(_ dev: PCIDevIdentity, control: inout ACSFlags, firmware: ACSFlags, parameter p: String?,
                          acsMask: ACSFlags, acsFlags: ACSFlags, deviceSpecific: Bool) -> ACSParameterEffect {
     guard let p else { return .notNamed }
-    var rest = Substring(p)
-    var mask = acsMask.rawValue, flags = acsFlags.rawValue
-    var matched = false
-    while !rest.isEmpty {
-        if acsMask.isEmpty {
-            guard let at = rest.firstIndex(of: "@") else { return .rejected("ACS Flags missing") }
-            guard let f = configACSFlags(rest[..<at]) else { return .rejected("Invalid ACS flags") }
-            (mask, flags) = f
-            rest = rest[rest.index(after: at)...]
-        }
-        if mask & ~ACSFlags.all.rawValue != 0 { return .rejected("Invalid ACS flags specified") }
-        let (r, after) = pciDevStrMatch(dev, rest)
-        rest = after
-        if r < 0 { return .unparsable }
-        if r == 1 { matched = true; break }
-        guard let c = rest.first, c == ";" || c == "," else { break }
-        rest = rest.dropFirst()
+    switch pciACSParameterEntry(dev, p, acsMask: acsMask, acsFlags: acsFlags) {
+    case let .failure(f): return f.effect
+    case let .success((mask, flags)):
+        if deviceSpecific { return .deviceSpecific }
+        control = ACSFlags(rawValue: (firmware.rawValue & ~mask) | (flags & mask))
+        return .configured(control)
     }
-    guard matched else { return .notNamed }
-    if deviceSpecific { return .deviceSpecific }
-    control = ACSFlags(rawValue: (firmware.rawValue & ~mask) | (flags & mask))
-    return .configured(control)
 }
 
 /// `pci_disable_acs_redir(dev)` (drivers/pci/pci.c before v6.11): for a device the
 /// `disable_acs_redir` list names, the device-specific op (Intel SPT) or RR, CR and EC cleared
-/// from the current Control (what the kernel set stays).
-/// (A device without an ACS capability only gets "cannot disable ACS redirect": `pciEnableACS`
-/// is not called for it.)
+/// from the current Control (what the kernel set stays). A device without an ACS capability only
+/// gets "cannot disable ACS redirect" (`pciEnableACS` is not called for it).
 public func pciDisableACSRedir(_ dev: PCIDevIdentity, control: inout ACSFlags, parameter p: String?,
                                deviceSpecific: Bool) -> ACSParameterEffect {
     guard let p else { return .notNamed }
-    var rest = Substring(p)
-    var matched = false
-    while !rest.isEmpty {
-        let (r, after) = pciDevStrMatch(dev, rest)
-        rest = after
-        if r < 0 { return .unparsable }
-        if r == 1 { matched = true; break }
-        guard let c = rest.first, c == ";" || c == "," else { break }
-        rest = rest.dropFirst()
+    switch pciACSParameterEntry(dev, p, acsMask: [.rr, .cr, .ec], acsFlags: []) {
+    case let .failure(f): return f.effect
+    case .success:
+        if deviceSpecific { return .deviceSpecific }
+        control.subtract([.rr, .cr, .ec])
+        return .configured(control)
     }
-    guard matched else { return .notNamed }
-    if deviceSpecific { return .deviceSpecific }
-    control.subtract([.rr, .cr, .ec])
-    return .configured(control)
 }
 
 /// The out-of-tree patch's `pcie_acs_overrides(dev, acs_flags)` (Proxmox pve-kernel and
