@@ -5,7 +5,9 @@ import PCIConfig
 import Rainbow
 import Registry
 
-extension LintFormat: ExpressibleByArgument {}
+extension LintFormat: OutputFormat {
+    static var helpNote: String { " (text coloured on a terminal unless NO_COLOR)" }
+}
 
 /// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
 /// Exit 0 when there are no errors (warnings alone pass), 1 on errors, 2 when a path cannot be read.
@@ -22,11 +24,10 @@ struct LintCommand: AsyncParsableCommand {
     @Argument(help: "Registry files or folders (default: ./quirks when present, else the shipped registry).")
     var paths: [String] = []
 
-    @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
-    var format: LintFormat = .text
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<LintFormat>
 
-    @Option(name: .customLong("pci-ids"), help: "pci.ids file for the unknown-vendor rule (default: libpci's).")
-    var pciIDs: String?
+    @OptionGroup var names: NamesOptions
 
     @Flag(help: "Print the rules (id, severity, description) and exit.")
     var listRules = false
@@ -36,15 +37,16 @@ struct LintCommand: AsyncParsableCommand {
 
     func run() async throws {
         if printSchema {
-            Console.out(JSONOutput.encode(RegistrySchema.jsonSchema()))
+            try output.destination.write(JSONOutput.encode(RegistrySchema.jsonSchema()), command: "lint")
             return
         }
         if listRules {
-            for r in LintRules.all { print("\(r.id)\t\(r.severity.rawValue)\t\(r.description)") }
+            try output.destination.write(LintRules.all.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.description)\n" }.joined(),
+                                         command: "lint")
             return
         }
         var options = LintOptions(vendorName: PCINameDatabase.standardVendorLookup)
-        if let pciIDs {
+        if let pciIDs = names.idsPath {
             guard FileManager.default.isReadableFile(atPath: pciIDs) else {
                 FileHandle.standardError.write(Data("acsquirk lint: cannot read \(pciIDs)\n".utf8))
                 throw ExitStatus.badInput
@@ -55,21 +57,22 @@ struct LintCommand: AsyncParsableCommand {
         let targets = try RegistryCLI.working(paths, command: "lint")
         let result = Registry.lint(paths: targets, options: options)
         let d = result.diagnostics
-        switch format {
+        switch output.format {
         case .text:
-            for x in d { print(colored(x)) }
-            let summary = LintReporter.summary(d, files: result.files.count)
-            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            let colour = output.destination.colour
+            try output.destination.write(d.map { colored($0, colour: colour) + "\n" }.joined(), command: "lint")
+            Console.error(LintReporter.summary(d, files: result.files.count))
         default:
-            print(LintReporter.render(d, files: result.files.count, format: format), terminator: "")
+            try output.destination.write(LintReporter.render(d, files: result.files.count, format: output.format), command: "lint")
         }
         if result.unreadable { throw ExitStatus.badInput }
         if d.hasErrors { throw ExitStatus.findings }
     }
 
-    /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain when Rainbow is off:
-    /// NO_COLOR set, or not a terminal).
-    func colored(_ x: Diagnostic) -> String {
+    /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain without `colour`, and when
+    /// Rainbow is off: NO_COLOR set, or not a terminal).
+    func colored(_ x: Diagnostic, colour: Bool) -> String {
+        guard colour else { return x.description }
         let sev = x.severity == .error ? "error:".red.bold : "warning:".yellow.bold
         return "\("\(x.location):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
     }
