@@ -166,3 +166,39 @@ extension ACSVerdict {
         }
     }
 }
+
+/// What a VFIO user must do with one IOMMU group before a device of it can be assigned: VFIO
+/// takes a group only when it is viable, and it is viable only when no member is bound to a
+/// driver that uses the kernel's DMA API. Since the DMA-ownership rework (5.19) the test is
+/// `iommu_group_claim_dma_owner()` (drivers/iommu/iommu.c) failing while a member's driver took
+/// the default domain in `pci_dma_configure()` (drivers/pci/pci-driver.c): drivers with
+/// `driver_managed_dma` do not (vfio-pci and its variant drivers, pci-stub, and pcieport,
+/// drivers/pci/pcie/portdrv.c, which binds PCI Express ports), nor does a device without a
+/// driver. Before, `vfio_dev_viable()` with `vfio_dev_driver_allowed()` (drivers/vfio/vfio.c)
+/// let any device whose header type is not 0 (bridges) keep its driver. Either way: bridges may
+/// stay as they are, every other member must be on vfio-pci (or pci-stub, or without driver).
+public struct VFIOAdvice: Hashable, Sendable {
+    /// Members that must be bound to vfio-pci (or have no driver) for the group to be viable.
+    public var bind: [Int]
+    /// Members that may keep their driver: bridges (header type 1 or 2) and PCI Express ports
+    /// pcieport binds (a Root Complex Event Collector has a type 0 header).
+    public var bridges: [Int]
+    /// PFs whose VFs share this group: assigning a VF takes the PF away from its driver too
+    /// (pci-pf-stub is not `driver_managed_dma`).
+    public var physfnsWithVFs: [Int]
+}
+
+extension GroupPrediction {
+    /// The VFIO advice for group `number` (`VFIOAdvice`).
+    public func vfioAdvice(_ number: Int) -> VFIOAdvice {
+        let members = groups[number].members.sorted { tree.functions[$0].address < tree.functions[$1].address }
+        func isBridge(_ i: Int) -> Bool {
+            let layout = tree.functions[i].headerType?.layout
+            return (layout != nil && layout != .normal) || devices[i].type == .rcEventCollector
+        }
+        let inGroup = Set(members)
+        let pfs = Set(members.compactMap { i in devices[i].physfn.flatMap { inGroup.contains($0) ? $0 : nil } })
+        return VFIOAdvice(bind: members.filter { !isBridge($0) }, bridges: members.filter(isBridge),
+                          physfnsWithVFs: members.filter(pfs.contains))
+    }
+}

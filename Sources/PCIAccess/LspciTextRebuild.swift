@@ -141,7 +141,7 @@ extension TextParser {
         var vfs = Set<PCIAddress>()
         for f in functions {
             guard let v = f.sriov else { continue }
-            let mine = v.virtualFunctions(of: f.address).filter { present.contains($0) }
+            let mine = (v.capability?.virtualFunctions(of: f.address) ?? []).filter { present.contains($0) }
             guard !mine.isEmpty else { continue }
             vfs.formUnion(mine)
             assumptions.append(InputAssumption(.virtualFunctions, mine, "\(Self.list(mine)) \(mine.count == 1 ? "is an SR-IOV VF" : "are SR-IOV VFs") of \(f.address.shortDescription) "

@@ -245,6 +245,8 @@ public let PCI_DSN_SERIAL = 0x04
 
 /// SR-IOV Capabilities, 32 bits.
 public let PCI_SRIOV_CAP = 0x04
+/// SR-IOV Capabilities: VF Migration Capable.
+public let PCI_SRIOV_CAP_VFM: UInt32 = 0x0000_0001
 /// SR-IOV Control, 16 bits.
 public let PCI_SRIOV_CTRL = 0x08
 /// SR-IOV Control: VF Enable.
