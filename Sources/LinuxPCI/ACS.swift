@@ -46,14 +46,23 @@ public func pciQuirkEnableIntelSPTPCHACS(_ registers: inout ACSRegisters) -> Boo
 /// the ACS Control value Linux leaves is computed.
 ///
 /// The value found in the input is the starting point. With `system.assumeIOMMU` (the input is as
-/// firmware left it), the enable step runs as when an IOMMU requested ACS: the first op of
+/// firmware left it), the enable step runs as when an IOMMU requested ACS (`pci_acs_enable`, set by
+/// `pci_request_acs()`; `iommuOn` false: no IOMMU driver started): the first op of
 /// `pci_dev_acs_ops[]` that handles the device (`pci_dev_specific_enable_acs`: for Control only
 /// `pci_quirk_enable_intel_spt_pch_acs` writes registers; the Intel PCH ports' op is
-/// `KernelView.pciQuirkEnableIntelPCHACS`), else `pci_std_enable_acs`. Kernel parameters that
-/// rewrite Control (`pci_disable_acs_redir`, `pci=config_acs=`) act after that step, on the same
-/// values. 7.x's `pci_disable_broken_acs_cap()` edits the cached capability first.
+/// `KernelView.pciQuirkEnableIntelPCHACS`), else `pci_std_enable_acs` (TB too with `pci=noats`,
+/// `KernelDifference.noATSTranslationBlocking`). Without it the input shows what the kernel wrote
+/// when the input was taken, and the firmware's value (`caps->fw_ctrl`) is that value with the
+/// bits `pci_std_enable_acs` sets at their reset value 0 (PCIe Base Specification §7.7.8.3).
+///
+/// Then the command line, on the same values (`system.commandLine`): from v6.11
+/// (`KernelDifference.disableACSRedirFromFirmware`) `__pci_config_acs()` for
+/// `pci=disable_acs_redir=` and then for `pci=config_acs=`, each rebuilding Control from the
+/// firmware's value; before, `pci_disable_acs_redir()` clearing RR, CR and EC from what the kernel
+/// set. Bits the capability does not advertise read back 0 (§7.7.8.3: hardwired). 7.x's
+/// `pci_disable_broken_acs_cap()` edits the cached capability first.
 public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability, type: PCIExpressPortType?,
-                         system: LinuxSystem) -> PCIDevACS {
+                         identity: PCIDevIdentity, iommuOn: Bool = true, system: LinuxSystem) -> PCIDevACS {
     // The registers as found, from the one decoder: the standard reading (lspci's), and the
     // Intel SPT dwords where the input holds them (a what-if `acs-erratum` entry with the dword
     // layout reads them on any device).
@@ -65,20 +74,80 @@ public func pciEnableACS(_ function: PCIFunction, capability cap: ACSCapability,
        function.deviceID == 0x80b5 || function.deviceID == 0x8090 {
         standard.capability.remove(.sv)
     }
+    let commandLine = system.commandLine
+    // pci_ats_disabled(): pci_std_enable_acs() and the SPT op also set TB.
+    let blockTranslation = commandLine.noATS && system.kernel.has(.noATSTranslationBlocking)
+    // caps->fw_ctrl.
+    let firmware = system.assumeIOMMU ? standard.control : standard.control.subtracting(pciACSEnableBits(standard.capability))
+    let sptPort = cap.layout == .intelSPTDword && type == .rootPort && dword != nil
     var enabled = false
-    if system.assumeIOMMU {
-        if cap.layout == .intelSPTDword, type == .rootPort, var registers = dword {
-            // pci_dev_specific_enable_acs() → pci_quirk_enable_intel_spt_pch_acs().
-            enabled = pciQuirkEnableIntelSPTPCHACS(&registers)
-            dword = registers
-        } else {
-            enabled = pciStdEnableACS(&standard)
-            // The dword reading of other devices only matters to a what-if `acs-erratum` entry
-            // that reads them with the dword layout: it sees them enabled the same way.
-            if dword != nil { _ = pciStdEnableACS(&dword!) }
+    if iommuOn {
+        if system.assumeIOMMU {
+            if sptPort, var registers = dword {
+                // pci_dev_specific_enable_acs() → pci_quirk_enable_intel_spt_pch_acs().
+                enabled = pciQuirkEnableIntelSPTPCHACS(&registers)
+                if blockTranslation { registers.control.formUnion(registers.capability.intersection(.tb)) }
+                dword = registers
+            } else {
+                enabled = pciStdEnableACS(&standard)
+                // The dword reading of other devices only matters to a what-if `acs-erratum` entry
+                // that reads them with the dword layout: it sees them enabled the same way.
+                if dword != nil { _ = pciStdEnableACS(&dword!) }
+            }
+        }
+        // The TB pci=noats adds (the input's own boot is assumed without it).
+        if blockTranslation, !sptPort { standard.control.formUnion(standard.capability.intersection(.tb)) }
+    } else if !system.assumeIOMMU {
+        // No IOMMU requested ACS: the kernel enabled nothing; Control is the firmware's.
+        standard.control = firmware
+        if var d = dword, sptPort { d.control.subtract(pciACSEnableBits(d.capability)); dword = d }
+    }
+    var effects: [ACSParameterApplied] = []
+    func record(_ parameter: String, _ effect: ACSParameterEffect) {
+        if effect != .notNamed { effects.append(ACSParameterApplied(parameter: parameter, effect: effect)) }
+    }
+    func sptRedirect() { if var d = dword { d.control.subtract([.rr, .cr, .ec]); dword = d } }
+    if system.kernel.has(.disableACSRedirFromFirmware) {
+        // Both always, whether or not an IOMMU is on ("Always apply caps from the command line").
+        var control = standard.control
+        let redir = pciConfigACS(identity, control: &control, firmware: firmware, parameter: commandLine.disableACSRedir,
+                                 acsMask: [.rr, .cr, .ec], acsFlags: [], deviceSpecific: sptPort)
+        if redir == .deviceSpecific { sptRedirect() }
+        record("pci=disable_acs_redir", redir)
+        let config = pciConfigACS(identity, control: &control, firmware: firmware,
+                                  parameter: commandLine.configACS(system.kernel), acsMask: [], acsFlags: [], deviceSpecific: sptPort)
+        if config == .deviceSpecific { sptRedirect() }
+        record("pci=config_acs", config)
+        // A written register keeps only what the capability implements.
+        if effects.contains(where: { if case .configured = $0.effect { true } else { false } }) {
+            standard.control = control.intersection(cap.lspci.capability)
+        }
+    } else {
+        let redir = pciDisableACSRedir(identity, control: &standard.control, parameter: commandLine.disableACSRedir,
+                                       deviceSpecific: sptPort)
+        if redir == .deviceSpecific { sptRedirect() }
+        record("pci=disable_acs_redir", redir)
+    }
+    return PCIDevACS(offset: cap.offset, standard: standard, intelSPTDword: dword, enabledByLinux: enabled,
+                     commandLine: effects)
+}
+
+/// What one command-line parameter did to a device's ACS Control (`pciEnableACS`).
+public struct ACSParameterApplied: Hashable, Sendable {
+    /// `pci=disable_acs_redir`, `pci=config_acs`.
+    public var parameter: String
+    public var effect: ACSParameterEffect
+
+    /// `pci=config_acs: ACS Control 0x0015 (SV|RR|UF)`.
+    public var description: String {
+        switch effect {
+        case let .configured(c): "\(parameter): ACS Control set to 0x\(hex(c.rawValue, width: 4)) (\(c))"
+        case let .rejected(why): "\(parameter) rejected by the kernel (\(why)): ACS Control unchanged"
+        case .unparsable: "\(parameter): the kernel cannot parse the device list (\"Can't parse ACS command line parameter\")"
+        case .deviceSpecific: "\(parameter): the Intel SPT PCH op clears RR, CR and EC in its own Control dword"
+        case .notNamed: "\(parameter): not named"
         }
     }
-    return PCIDevACS(offset: cap.offset, standard: standard, intelSPTDword: dword, enabledByLinux: enabled)
 }
 
 /// Linux's answer to `pci_acs_enabled(dev, acs_flags)` for one device, with the reason
@@ -102,6 +171,9 @@ public struct ACSVerdict: Hashable, Sendable {
         /// The standard check: these requested controls are advertised but not enabled
         /// (empty: all enabled; unadvertised bits count as satisfied).
         case acsControls(missing: ACSFlags)
+        /// The out-of-tree `pcie_acs_override=` patch answered "isolated" (`pcie_acs_overrides`):
+        /// `downstream`, `multifunction` or `id:vvvv:dddd`, isolation nobody confirmed.
+        case acsOverride(String)
     }
 
     public var isolated: Bool
@@ -111,13 +183,18 @@ public struct ACSVerdict: Hashable, Sendable {
 }
 
 /// `pci_acs_enabled(dev, acs_flags)` (drivers/pci/pci.c): the quirk table first
-/// (`pci_dev_specific_acs_enabled`, a decisive answer is final), then the type rules, then
+/// (`pci_dev_specific_acs_enabled`, a decisive answer is final; with `pcie_acs_override=` on a
+/// kernel carrying the out-of-tree patch, its `PCI_ANY_ID` row last), then the type rules, then
 /// `pci_acs_flags_enabled` with unadvertised bits counted as satisfied.
 public func pciACSEnabled(_ d: PCIDev, _ flags: ACSFlags = REQ_ACS_FLAGS, quirks: QuirkTable,
                           system: LinuxSystem) -> ACSVerdict {
     if let decision = quirks.pciDevSpecificACSEnabled(d, flags, system) {
         let ok = decision.answer == .isolated
         return ACSVerdict(isolated: ok, reason: .quirk(decision), missing: ok ? [] : flags)
+    }
+    // The out-of-tree pcie_acs_override patch: a PCI_ANY_ID row at the end of the table.
+    if system.acsOverridePatch, let o = system.commandLine.acsOverride, let why = pcieACSOverrides(d, o) {
+        return ACSVerdict(isolated: true, reason: .acsOverride(why), missing: [])
     }
     guard d.isPCIe, let type = d.type else {
         return ACSVerdict(isolated: false, reason: .notPCIe, missing: flags)

@@ -4,11 +4,17 @@ import PCIConfig
 /// cannot show. One value for every command that predicts (`groups`, `check`, `run`), built once
 /// from the command line.
 ///
-/// Kernel command-line parameters (`pci=config_acs=`, `pci=disable_acs_redir=`, `iommu=off`,
-/// `pcie_acs_override=`) belong here too; they act in `pciEnableACS` (after the enable step) and
-/// in the quirk walk, which both read this value.
+/// The kernel command line (`commandLine`: `pci=config_acs=`, `pci=disable_acs_redir=`,
+/// `pci=noats`, `iommu=off`, `pcie_acs_override=`) acts in `pciEnableACS` (after the enable
+/// step), in `KernelView.iommuOff` and in `pciACSEnabled`, which all read this value.
 public struct LinuxSystem: Hashable, Sendable {
     public var kernel: KernelProfile
+    /// The kernel command line predicted for (`--cmdline`; live: /proc/cmdline; a dump: none).
+    public var commandLine: KernelCommandLine
+    /// Whether the kernel carries the out-of-tree `pcie_acs_override` patch (Proxmox, linux-zen,
+    /// CachyOS, …) when `commandLine` has the parameter. Debian's, Fedora's and Ubuntu's kernels do
+    /// not: they hand the parameter to init and group as without it.
+    public var acsOverridePatch: Bool
     /// The input's ACS Control registers are as firmware left them (a dump taken without an IOMMU,
     /// `--assume-iommu`): model what `pci_enable_acs()` enables when an IOMMU requests ACS. When
     /// false, the input was taken under Linux with an IOMMU, so Control already holds it.
@@ -25,8 +31,11 @@ public struct LinuxSystem: Hashable, Sendable {
     public var sriovNumVFs: [PCIAddress: Int]
 
     public init(kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
-                pchWorkaroundFails: Bool = false, kernelNote: String? = nil, sriovNumVFs: [PCIAddress: Int] = [:]) {
+                pchWorkaroundFails: Bool = false, kernelNote: String? = nil, commandLine: KernelCommandLine = .none,
+                acsOverridePatch: Bool = true, sriovNumVFs: [PCIAddress: Int] = [:]) {
         self.kernel = kernel
+        self.commandLine = commandLine
+        self.acsOverridePatch = acsOverridePatch
         self.kernelNote = kernelNote
         self.sriovNumVFs = sriovNumVFs
         self.assumeIOMMU = assumeIOMMU
@@ -78,8 +87,12 @@ public struct PCIDevACS: Hashable, Sendable {
     public var intelSPTDword: ACSRegisters?
     /// Whether the modelled `pci_enable_acs()` changed a Control register (`--assume-iommu`).
     public var enabledByLinux: Bool
+    /// What the command line's ACS parameters did to this device (empty: none names it).
+    public var commandLine: [ACSParameterApplied]
 
-    public init(offset: Int, standard: ACSRegisters, intelSPTDword: ACSRegisters?, enabledByLinux: Bool = false) {
+    public init(offset: Int, standard: ACSRegisters, intelSPTDword: ACSRegisters?, enabledByLinux: Bool = false,
+                commandLine: [ACSParameterApplied] = []) {
+        self.commandLine = commandLine
         self.offset = offset
         self.standard = standard
         self.intelSPTDword = intelSPTDword
@@ -228,6 +241,12 @@ public struct KernelView: Sendable {
     /// `PCIDev` per function (indices as in `tree.functions`).
     public let devices: [PCIDev]
     public let system: LinuxSystem
+    /// The command-line parameter that keeps the IOMMU off (`KernelCommandLine.iommuOff`): no
+    /// IOMMU groups at all, and no ACS enabled by the kernel. `nil`: an IOMMU is on.
+    public let iommuOff: String?
+    /// Whether the IOMMU is AMD's (`--amd-iommu`, an AMD IOMMU function of class 0x0806 or an AMD
+    /// host bridge on the first root bus), which decides whether `amd_iommu=` or `intel_iommu=` counts.
+    public let amdIOMMU: Bool
     /// The SR-IOV VFs among the functions (and the what-if's, `system.sriovNumVFs`).
     public let virtualFunctions: VirtualFunctions
     /// The order Linux adds the devices in (device indices): the boot scan
@@ -246,6 +265,13 @@ public struct KernelView: Sendable {
     init(tree: BusTopology, system: LinuxSystem, virtualFunctions: VirtualFunctions) {
         self.tree = tree
         self.system = system
+        let amd = system.amdIVRS || tree.functions.indices.contains { i in
+            let f = tree.functions[i]
+            return f.vendorID == 0x1022 && (f.config.classID == 0x0806 || (f.config.classID == 0x0600 && tree.isOnRootBus(i)))
+        }
+        amdIOMMU = amd
+        let iommuOff = system.commandLine.iommuOff(amd: amd)
+        self.iommuOff = iommuOff
         self.virtualFunctions = virtualFunctions
         var physfn: [Int: Int] = [:]
         for vf in virtualFunctions.vfs {
@@ -288,12 +314,26 @@ public struct KernelView: Sendable {
                 index: i, address: f.address, vendor: f.vendorID, device: f.deviceID, classID: c.classID,
                 isPCIe: pcie != nil, rawType: pcie?.portType, type: type, multifunction: mf.multifunction,
                 multifunctionReason: mf.reason, isVirtfn: pf != nil, physfn: pf, acsStatus: status,
-                acs: status.capability.map { pciEnableACS(f, capability: $0, type: type, system: system) },
+                acs: status.capability.map {
+                    pciEnableACS(f, capability: $0, type: type, identity: Self.identity(i, tree: tree), iommuOn: iommuOff == nil,
+                                 system: system)
+                },
                 dma: DMAAliasQuirks.effect(for: f, kernel: system.kernel, onRootBus: onRoot, isPCIe: pcie != nil,
                                            parentPCIeType: parentType),
                 onRootBus: onRoot, pchWorkaround: pchCalled, configReadable: c.readable)
         }
         devices = out.map { $0! }
+    }
+
+    /// What `pci_dev_str_match()` reads of function `i`: address, IDs, subsystem IDs, bridges above.
+    static func identity(_ i: Int, tree: BusTopology) -> PCIDevIdentity {
+        let f = tree.functions[i]
+        var up: [PCIAddress] = []
+        var cur = tree.parentBridge[i]
+        while let b = cur { up.append(tree.functions[b].address); cur = tree.parentBridge[b] }
+        let sub = f.config.subsystem
+        return PCIDevIdentity(address: f.address, vendor: f.vendorID, device: f.deviceID, subsystemVendor: sub?.vendor ?? 0,
+                              subsystemDevice: sub?.device ?? 0, upstream: up)
     }
 
     /// The device at `address`.

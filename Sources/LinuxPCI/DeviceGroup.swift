@@ -51,6 +51,8 @@ public struct PredictionNote: Hashable, Sendable {
         case platform
         /// A hint for the user.
         case hint
+        /// A warning: the prediction rests on something nobody confirmed (`pcie_acs_override`).
+        case warning
     }
 
     public var kind: Kind

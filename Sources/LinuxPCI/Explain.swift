@@ -155,9 +155,13 @@ extension ACSVerdict {
                 return "\(what) without ACS and no quirk for \(id)"
             }
             return "\(what) \(id) has no ACS capability (\(flagList(missing)) not enforced) and no quirk"
+        case let .acsOverride(why):
+            return "\(what) \(id) is declared isolated by pcie_acs_override=\(why) (out-of-tree patch: isolation nobody confirmed)"
         case let .acsControls(m):
             if m.isEmpty { return "\(what) \(id) enforces ACS \(flagList(d.acsStandard.map { pciACSFlagsRequired($0, REQ_ACS_FLAGS) } ?? []))" }
+            let set = d.acs?.commandLine.filter { if case .configured = $0.effect { true } else { false } }.map(\.parameter) ?? []
             return "\(what) \(id) has ACS but does not enable \(flagList(m))"
+                + (set.isEmpty ? "" : " (ACS Control as " + set.joined(separator: " and ") + " on the kernel command line set it)")
         }
     }
 

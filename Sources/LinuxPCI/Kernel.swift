@@ -342,7 +342,8 @@ extension KernelDifference {
     /// the tests and docs/kernels.md all read it.
     public static let all: [KernelDifference] = [
         annapurnaLabsRootPorts, caviumThunderX2X3, intelRCiEP, zhaoxin, acsEnableNeedsCapability, broadcomBCM57414,
-        nxpAndCaviumMultifunction, wangxun, zhaoxinMoreRootPorts, configACSReworkSkipsQuirkEnable, broadcomBCM5760X,
+        noATSTranslationBlocking, nxpAndCaviumMultifunction, wangxun, zhaoxinMoreRootPorts,
+        configACSReworkSkipsQuirkEnable, pciConfigACSParameter, disableACSRedirFromFirmware, broadcomBCM5760X,
         qualcommSA8775P, wangxunFF5xxx, loongson, qualcommHamoaGlymur,
         idtBrokenACSSourceValidation, aspeedBridgeNoAlias,
     ]

@@ -36,9 +36,17 @@ enum PredictionNotes {
                 + "here; the groups below only show what an IOMMU would see"))
         }
 
+        if let off = view.iommuOff {
+            kernelNumbers = false
+            notes.append(PredictionNote(kind: .platform, text:
+                "NO IOMMU GROUPS: \(off) on the kernel command line keeps the \(view.amdIOMMU ? "AMD" : "Intel") IOMMU off, "
+                + "so Linux forms no IOMMU groups at all and VFIO can assign no device; ACS is not enabled by the kernel either"))
+        }
         notes.append(PredictionNote(kind: .assumption, text:
-            "kernel \(system.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); an IOMMU is active"))
+            "kernel \(system.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); "
+            + (view.iommuOff == nil ? "an IOMMU is active" : "no IOMMU")))
         if let note = system.kernelNote { notes.append(PredictionNote(kind: .assumption, text: note)) }
+        notes += commandLineNotes(view: view)
         if system.assumeIOMMU {
             notes.append(PredictionNote(kind: .assumption, text:
                 "--assume-iommu: ACS Control taken as firmware left it plus what Linux enables "
@@ -46,17 +54,7 @@ enum PredictionNotes {
         } else {
             notes.append(PredictionNote(kind: .assumption, text:
                 "ACS Control as found in the input (a dump taken under Linux with the IOMMU on shows the kernel's settings)"))
-            // A dump without an IOMMU: capabilities advertise SV/RR/CR/UF but nothing is enabled anywhere.
-            // Intel SPT erratum ports keep Control in a dword at +8: their standard-layout
-            // "control" is the upper half of the capability dword, not a setting.
-            let withCap = devices.filter { $0.acsStatus.capability?.layout != .intelSPTDword }
-                .compactMap { d -> ACSRegisters? in d.acsStandard }
-                .filter { !$0.capability.intersection(.linuxRequired).isEmpty }
-            if !withCap.isEmpty, withCap.allSatisfy({ $0.control.intersection(.linuxRequired).isEmpty }) {
-                notes.append(PredictionNote(kind: .hint, text:
-                    "every ACS Control register here is off although \(withCap.count) function(s) advertise SV/RR/CR/UF: "
-                    + "the dump was probably taken without an IOMMU; add --assume-iommu to predict what Linux with an IOMMU does"))
-            }
+            if view.iommuOff == nil, let hint = controlHint(devices: devices) { notes.append(hint) }
         }
 
         // Intel PCH root-port workaround.
@@ -139,6 +137,116 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text: "group numbers only label the partition"))
         }
         return (notes, kernelNumbers)
+    }
+
+    /// What the input's ACS Control registers say about how it was taken, when they lack bits the
+    /// kernel enables on ports that advertise them and no `--cmdline` parameter names those ports:
+    /// all off everywhere (no IOMMU, or `pci=disable_acs_redir`/`config_acs` on every port with
+    /// 6.11+, which write the firmware's value), or off on some ports while others hold what Linux
+    /// enables (a parameter naming those ports: 6.11+ writes the firmware's value without RR/CR,
+    /// older kernels clear RR/CR/EC and keep SV/UF). Intel SPT erratum ports keep Control in a
+    /// dword at +8: their standard-layout "control" is the upper half of the capability dword, not
+    /// a setting, so they never count.
+    static func controlHint(devices: [PCIDev]) -> PredictionNote? {
+        let withCap = devices.filter { d in
+            d.acsStatus.capability?.layout != .intelSPTDword && d.acs?.commandLine.isEmpty != false
+                && d.acsStandard.map { !pciACSEnableBits($0.capability).isEmpty } == true
+        }
+        let lacking = withCap.filter { d in
+            let r = d.acsStandard!
+            return !r.control.isSuperset(of: pciACSEnableBits(r.capability))
+        }
+        guard !lacking.isEmpty else { return nil }
+        let list = lacking.map(\.address.description).joined(separator: ";")
+        let cmdline = "--cmdline \"pci=disable_acs_redir=\(list)\""
+        if lacking.count == withCap.count, lacking.allSatisfy({ $0.acsStandard!.control.intersection(.linuxRequired).isEmpty }) {
+            return PredictionNote(kind: .hint, text:
+                "every ACS Control register here is off although \(withCap.count) function(s) advertise SV/RR/CR/UF. Either "
+                + "the dump was taken without an IOMMU (then --assume-iommu predicts what Linux with one does), or the kernel "
+                + "was booted with pci=disable_acs_redir= or pci=config_acs= naming them (Linux 6.11 and later write the "
+                + "firmware's value), and the groups above are that boot's: \(cmdline) says so. The machine's "
+                + "/proc/cmdline tells which")
+        }
+        guard lacking.count < withCap.count else { return nil }
+        let redirOnly = lacking.allSatisfy { d in
+            let r = d.acsStandard!
+            return r.control.isSuperset(of: pciACSEnableBits(r.capability).subtracting([.rr, .cr]))
+        }
+        return PredictionNote(kind: .hint, text:
+            "ACS Control of " + lacking.map(\.address.shortDescription).joined(separator: ", ")
+            + " lacks bits Linux enables when an IOMMU is on, while \(withCap.count - lacking.count) other function(s) hold them: "
+            + (redirOnly ? "the signature of pci=disable_acs_redir= (kernels before 6.11 clear RR, CR and EC from what they set)"
+                         : "the kernel was booted with pci=disable_acs_redir= or pci=config_acs= naming them (6.11 and later write the firmware's value)")
+            + "; the groups above are that boot's, and \(cmdline) (or the machine's /proc/cmdline) states it. "
+            + "--assume-iommu would enable them and predict groups that boot did not have")
+    }
+
+    /// What the kernel command line does here: the parameters the model reads, per device what
+    /// the ACS parameters wrote, what the kernel ignores or rejects, and what is not modelled.
+    static func commandLineNotes(view: KernelView) -> [PredictionNote] {
+        let system = view.system, cl = system.commandLine, kernel = system.kernel
+        guard !cl.isEmpty else { return [] }
+        var notes = [PredictionNote(kind: .assumption, text: "kernel command line: \(cl.text)")]
+        var applied: [String: [String]] = [:]
+        var rejected: [String: String] = [:]
+        for d in view.devices {
+            for a in d.acs?.commandLine ?? [] {
+                if case let .rejected(why) = a.effect { rejected[a.parameter] = why; continue }
+                applied[a.parameter, default: []].append("\(d.address.shortDescription): " + a.description)
+            }
+        }
+        for (param, value) in [("pci=disable_acs_redir", cl.disableACSRedir), ("pci=config_acs", cl.configACS(kernel))] {
+            guard let value else { continue }
+            let semantics = param == "pci=config_acs"
+                ? "__pci_config_acs: ctrl = (firmware & ~mask) | (flags & mask), 'x' keeps the firmware's bit"
+                : kernel.has(.disableACSRedirFromFirmware)
+                    ? "__pci_config_acs: the firmware's value without RR, CR, EC"
+                    : "pci_disable_acs_redir: RR, CR, EC cleared from what the kernel set"
+            if let why = rejected[param] {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "\(param)=\(value): rejected by kernel \(kernel) (\"\(why)\"), ACS Control unchanged"))
+            } else if let lines = applied[param] {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "\(param)=\(value) (\(semantics)): " + lines.joined(separator: "; ")))
+            } else {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "\(param)=\(value) names no function with an ACS capability here: it changes nothing"))
+            }
+        }
+        for o in cl.unknownPCIOptions(kernel) {
+            notes.append(PredictionNote(kind: .assumption, text:
+                "pci=\(o): kernel \(kernel) does not know it (\"PCI: Unknown option\"; \(KernelDifference.pciConfigACSParameter.source)), ignored"))
+        }
+        if cl.noATS {
+            notes.append(PredictionNote(kind: .assumption, text: kernel.has(.noATSTranslationBlocking)
+                ? "pci=noats: ATS off, and kernel \(kernel) also enables ACS TB where ports have it (groups unchanged)"
+                : "pci=noats: ATS off; kernel \(kernel) does not enable ACS TB for it (groups unchanged)"))
+        }
+        if let o = cl.acsOverride {
+            if system.acsOverridePatch, o.isActive {
+                let what = (o.downstream ? ["downstream (every root and downstream port without ACS)"] : [])
+                    + (o.multifunction ? ["multifunction (every multifunction endpoint without ACS)"] : [])
+                    + o.ids.map { "id:\($0)" }
+                notes.append(PredictionNote(kind: .warning, text:
+                    "pcie_acs_override (out-of-tree patch, not in Linux): declares " + what.joined(separator: ", ")
+                    + " isolated. Nobody confirmed that isolation: devices in these groups may still reach each other by "
+                    + "peer-to-peer DMA the IOMMU never sees. Predicted as the patch behaves (its row last in the quirk "
+                    + "table); a kernel without the patch (Debian, Fedora, Ubuntu) ignores the parameter"))
+            } else if !system.acsOverridePatch {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "pcie_acs_override: this kernel does not carry the out-of-tree patch and passes it to init: no effect"))
+            }
+            if !o.rejected.isEmpty {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "pcie_acs_override entries the patch ignores: " + o.rejected.joined(separator: ", ")))
+            }
+        }
+        let ignored = cl.ignored
+        if !ignored.isEmpty {
+            notes.append(PredictionNote(kind: .assumption, text:
+                "ignored (no effect on ACS or IOMMU groups in this model): " + ignored.joined(separator: " ")))
+        }
+        return notes
     }
 
     /// What the prediction takes of SR-IOV: each PF's VFs (from its SR-IOV capability, with the IDs

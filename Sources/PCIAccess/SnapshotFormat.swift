@@ -32,28 +32,16 @@ public struct RecordedSystem: Hashable, Sendable {
 }
 
 extension RecordedSystem {
-    /// What a reader of the results must know about the recorded machine: the kernel it ran, and
-    /// boot parameters that change IOMMU groups (the kernel's
-    /// Documentation/admin-guide/kernel-parameters.txt; `pcie_acs_override` is an out-of-tree
-    /// patch; `pci=disable_acs_redir=` turns RR/CR/EC off on the listed devices;
-    /// `intel_iommu=off`, `amd_iommu=off`, `iommu=off` leave no groups at all).
+    /// What a reader of the results must know about the recorded machine: the kernel it ran and
+    /// the command line it booted with (`groups`, `check` and `run` predict with that command line
+    /// unless `--cmdline` says otherwise; `KernelCommandLine` reads its parameters).
     public var notes: [String] {
         guard origin == "snapshot" else { return [] }
         var out: [String] = []
         var s = "snapshot of a machine running kernel \(kernelRelease ?? "(release not recorded)")"
         if root == false { s += ", taken without root (config space past 64 bytes not readable)" }
         out.append(s + (iommuActive ? "; \(Set(iommuGroups.values).count) IOMMU groups recorded" : "; no IOMMU was active (no groups recorded)"))
-        let words = (commandLine ?? "").split(separator: " ").map(String.init)
-        for w in words {
-            if w.hasPrefix("pcie_acs_override") {
-                out.append("booted with \(w): an out-of-tree patch that declares isolation nobody confirmed; "
-                    + "the recorded groups follow it, the prediction follows Linux")
-            } else if w.hasPrefix("pci=") && w.contains("disable_acs_redir") {
-                out.append("booted with \(w): Linux turns ACS RR, CR and EC off on the listed devices, which the prediction does not model")
-            } else if ["intel_iommu=off", "amd_iommu=off", "iommu=off"].contains(w) {
-                out.append("booted with \(w): no IOMMU groups on this machine")
-            }
-        }
+        if let commandLine, !commandLine.isEmpty { out.append("booted with the kernel command line: \(commandLine)") }
         return out
     }
 }

@@ -144,6 +144,8 @@ final class GroupAnalysis {
     /// registry entry applied) and that no entry covers with conditions that hold.
     func uncovered(index: RegistryIndex) -> [UncoveredDevice] {
         let p = withRegistry
+        // The IOMMU is off (KernelView.iommuOff): no groups, nobody shares one.
+        guard p.view.iommuOff == nil else { return [] }
         var faults: [Int: Set<Int>] = [:]
         for g in p.groups where g.members.count > 1 {
             for m in g.members {
@@ -174,7 +176,9 @@ final class GroupAnalysis {
                 let names = missing.shortNames.joined(separator: ", ")
                 suggestion = options.system.assumeIOMMU
                     ? "no entry needed: it has an ACS capability, but its Control does not enable \(names) even with Linux's enabling modelled (firmware, pci=config_acs or pci=disable_acs_redir?)"
-                    : "no entry needed: it has an ACS capability and Linux enables \(names) when an IOMMU is on; this input shows them off (a dump taken without an IOMMU? --assume-iommu models it)"
+                    : "no entry needed: it has an ACS capability and Linux enables \(names) when an IOMMU is on; this input shows them off: "
+                        + "a dump taken without an IOMMU (--assume-iommu models it), or a kernel booted with pci=disable_acs_redir= or "
+                        + "pci=config_acs= naming it (--cmdline \"pci=disable_acs_redir=\(bdf)\" states it; the machine's /proc/cmdline tells which)"
             } else if d.type?.isDownstreamFacingPort == true {
                 suggestion = "a vendor would need to confirm that \(d.idString) \(d.kindDescription)s never forward peer-to-peer "
                     + "between ports or the devices below them (an entry of kind ports-isolated: \(newCommand(bdf)))"

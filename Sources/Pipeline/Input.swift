@@ -59,19 +59,25 @@ public struct InputSource: Hashable, Sendable {
 public struct PlatformAssumptions: Hashable, Sendable {
     /// `--kernel`; nil: the running kernel's profile live, a snapshot's recorded kernel's, else the newest.
     public var kernel: KernelProfile?
-    /// Everything but the kernel profile (`LinuxSystem.kernel` is replaced when resolved).
+    /// Everything but the kernel profile and command line (`LinuxSystem.kernel` and
+    /// `commandLine` are replaced when resolved).
     public var system: LinuxSystem
+    /// `--cmdline`; nil: this machine's /proc/cmdline live, a snapshot's recorded one, else none.
+    public var commandLine: String?
 
-    public init(kernel: KernelProfile? = nil, system: LinuxSystem = LinuxSystem()) {
+    public init(kernel: KernelProfile? = nil, system: LinuxSystem = LinuxSystem(), commandLine: String? = nil) {
         self.kernel = kernel
         self.system = system
+        self.commandLine = commandLine
     }
 
     /// The system for functions read live or from a file; a snapshot ran a known kernel: its
-    /// profile, as live.
-    public func resolved(live: Bool, recorded: RecordedSystem?) -> LinuxSystem {
+    /// profile and command line, as live. `runningCommandLine` false: a live read of a sysfs tree
+    /// that is not this machine's (tests), whose /proc/cmdline says nothing about it.
+    public func resolved(live: Bool, recorded: RecordedSystem?, runningCommandLine: Bool = true) -> LinuxSystem {
         var s = system
         (s.kernel, s.kernelNote) = KernelProfile.resolve(kernel, live: live, recordedRelease: recorded?.kernelRelease)
+        s.commandLine = KernelCommandLine.resolve(commandLine, live: live && runningCommandLine, recorded: recorded?.commandLine)
         return s
     }
 }

@@ -34,10 +34,12 @@ public struct RunConfiguration: Sendable {
     public var kernel: KernelProfile?
     /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
-    /// `kernel` and `check.system` as the command line's platform options give them.
+    /// `--cmdline`; nil: resolved once the input is read (`KernelCommandLine.resolve`).
+    public var commandLine: String?
+    /// `kernel`, `commandLine` and `check.system` as the command line's platform options give them.
     public var platform: PlatformAssumptions {
-        get { PlatformAssumptions(kernel: kernel, system: check.system) }
-        set { (kernel, check.system) = (newValue.kernel, newValue.system) }
+        get { PlatformAssumptions(kernel: kernel, system: check.system, commandLine: commandLine) }
+        set { (kernel, check.system, commandLine) = (newValue.kernel, newValue.system, newValue.commandLine) }
     }
     /// pci.ids file for names and the unknown-vendor lint rule (`input.idsPath`; `nil`: libpci's).
     public var pciIDs: String? {
@@ -180,7 +182,8 @@ public enum PipelineRunner {
         }
         result.functions = read.functions
         // One kernel profile for every stage.
-        config.check.system = config.platform.resolved(live: config.input.isLive, recorded: read.recorded)
+        config.check.system = config.platform.resolved(live: config.input.isLive, recorded: read.recorded,
+                                                       runningCommandLine: config.input.sysfsRoot == nil)
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)

@@ -34,7 +34,13 @@ import TestSupport
         ("survey", ["survey", Fixtures.path("lspci-reports"), Fixtures.path("qemu/b-switch"), "--format", "json"], 0),
         ("scan", ["scan", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),
         ("groups", ["groups", "--dump", Fixtures.path("lspci-reports/aio-asus-m3400-amd-renoir-iommu.txt"), "--format", "json"], 0),
+        ("groups", ["groups", "--dump", cmdlineDefault, "--format", "json", "--cmdline", "intel_iommu=off"], 0),
+        ("groups", ["groups", "--dump", Fixtures.path("qemu-cmdline/c-mf-endpoint/default/6.12/dump.txt"), "--format", "json",
+                    "--cmdline", "quiet pcie_acs_override=downstream,multifunction pci=disable_acs_redir=00:01.0"], 0),
+        ("check", ["check", "--dump", cmdlineDefault, "--format", "json", "--cmdline", "iommu=off"], 0),
+        ("check", ["check", "--dump", cmdlineDefault, "--format", "json", "--kernel", "6.1", "--cmdline", "pci=config_acs=x@00:01.0"], 0),
     ]
+    static let cmdlineDefault = Fixtures.path("qemu-cmdline/a-rootports/default/6.12/dump.txt")
 
     @Test(arguments: outputs.indices)
     func outputValidates(_ i: Int) async throws {

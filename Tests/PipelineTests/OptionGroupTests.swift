@@ -10,7 +10,8 @@ import TestSupport
 @Suite struct OptionGroupTests {
     /// Intel PCH root ports whose ACS workaround (RCBA) succeeds: --assume-pch-workaround-fails merges their groups.
     static let pchDump = Fixtures.path("machines/ivb-latitude-e6430-nvs5200m/dump.txt")
-    static let platformFlags = ["--kernel", "6.12", "--assume-iommu", "--amd-iommu", "--assume-pch-workaround-fails"]
+    static let platformFlags = ["--kernel", "6.12", "--cmdline", "quiet intel_iommu=on pci=noats", "--assume-iommu", "--amd-iommu",
+                                "--assume-pch-workaround-fails"]
 
     /// The predicting commands, each reading `pchDump` (run writes into `out`).
     static func predicting(out: String) -> [(name: String, args: [String])] {

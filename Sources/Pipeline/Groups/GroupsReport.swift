@@ -99,6 +99,10 @@ public struct GroupsReport: Codable, Hashable, Sendable {
     public var live: LiveSection?
     /// Set when lspci's `-s`/`-d` narrowed `groups` and `rootPorts` (see `selecting`).
     public var selection: Selection?
+    /// The kernel command line predicted for (`LinuxSystem.commandLine`), `nil` for none.
+    public var commandLine: String?
+    /// The parameter that keeps the IOMMU off (`KernelView.iommuOff`): no groups, no root ports.
+    public var iommuOff: String?
 
     /// What `groups -s/-d` kept: the options as typed and how many groups there are in all.
     public struct Selection: Codable, Hashable, Sendable {
@@ -129,6 +133,14 @@ public struct GroupsReport: Codable, Hashable, Sendable {
                     isolated: p.verdicts[i].isolated, acs: p.verdicts[i].phrase(for: d), reason: p.explanation(i),
                     physfn: d.physfn.map { p.devices[$0].address.description })
             }, vfio: VFIO(bind: bdfs(vfio.bind), bridges: bdfs(vfio.bridges), physfnsWithVFs: bdfs(vfio.physfnsWithVFs)))
+        }
+        commandLine = p.system.commandLine.isEmpty ? nil : p.system.commandLine.text
+        iommuOff = p.view.iommuOff
+        if iommuOff != nil {
+            // Linux forms no IOMMU groups at all: nothing to list.
+            groups = []
+            rootPorts = []
+            return
         }
         rootPorts = p.rootPortIsolation.map { r in
             RootPort(bdf: p.devices[r.port].address.description, id: p.devices[r.port].idString,
@@ -192,7 +204,13 @@ extension GroupsReport {
         var out = ""
         let short = groups.allSatisfy { $0.members.allSatisfy { $0.bdf.hasPrefix("0000:") } }
         func s(_ bdf: String) -> String { short && bdf.hasPrefix("0000:") ? String(bdf.dropFirst(5)) : bdf }
-        out += "IOMMU groups predicted for \(source): \(functions) functions, \(selection?.groupsInAll ?? groups.count) groups (kernel \(kernel) rules)\n"
+        if let off = iommuOff {
+            out += "No IOMMU groups for \(source): \(functions) functions, and \(off) on the kernel command line keeps the IOMMU off "
+                + "(kernel \(kernel) rules): Linux forms no IOMMU groups at all, so VFIO can assign no device.\n"
+        } else {
+            out += "IOMMU groups predicted for \(source): \(functions) functions, \(selection?.groupsInAll ?? groups.count) groups (kernel \(kernel) rules)\n"
+        }
+        if let commandLine { out += "Kernel command line: \(commandLine)\n" }
         if let selection {
             out += "Shown: the \(groups.count) group\(groups.count == 1 ? "" : "s") of the functions \(selection.filter) selects, and the root ports above them.\n"
         }

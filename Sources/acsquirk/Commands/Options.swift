@@ -76,11 +76,15 @@ struct InputOptions: ParsableArguments {
 }
 
 /// The platform a prediction assumes beyond config space: every command that predicts IOMMU
-/// groups (`groups`, `check`, `run`, `scan -t`, `survey`) takes these. Kernel command-line
-/// what-ifs (`--cmdline`) belong here, next to `--kernel`.
+/// groups (`groups`, `check`, `run`, `scan -t`, `survey`) takes these.
 struct PlatformOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Kernel release the group prediction is for (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: the running kernel's on this machine, a snapshot's recorded kernel's, else the newest, \(KernelProfile.newest)).", valueName: "version"))
     var kernel: KernelProfile?
+
+    @Option(name: .customLong("cmdline"), help: ArgumentHelp(
+        "Kernel command line to predict for, e.g. \"intel_iommu=on pci=disable_acs_redir=0000:00:01.0\": pci=disable_acs_redir=, pci=config_acs=, pci=noats, intel_iommu=off, amd_iommu=off, iommu=off and the out-of-tree pcie_acs_override= act; other parameters are listed as ignored (default: this machine's /proc/cmdline, a snapshot's recorded one, none for a dump).",
+        valueName: "parameters"))
+    var cmdline: String?
 
     @Flag(name: .customLong("assume-iommu"), help: "The input was taken without an IOMMU: model the ACS controls Linux enables (capability ∩ SV|RR|CR|UF).")
     var assumeIOMMU = false
@@ -94,12 +98,14 @@ struct PlatformOptions: ParsableArguments {
     /// The assumptions as the Pipeline takes them (the kernel profile resolved once the input is read).
     var assumptions: PlatformAssumptions {
         PlatformAssumptions(kernel: kernel, system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                                                pchWorkaroundFails: pchWorkaroundFails))
+                                                                pchWorkaroundFails: pchWorkaroundFails),
+                            commandLine: cmdline)
     }
 
-    /// The system for `read` from `input`.
+    /// The system for `read` from `input` (a `--sysfs-root` tree is not this machine: its
+    /// /proc/cmdline does not apply).
     func system(for read: PCIReadResult, from input: InputOptions) -> LinuxSystem {
-        assumptions.resolved(live: input.dump == nil, recorded: read.recorded)
+        assumptions.resolved(live: input.dump == nil, recorded: read.recorded, runningCommandLine: input.roots.sysfsRoot == nil)
     }
 }
 
