@@ -34,11 +34,11 @@ extension KernelDifference {
 
     /// `pci=noats` also turns on ACS TB where the capability has it (`pci_std_enable_acs()`,
     /// `pci_quirk_enable_intel_spt_pch_acs()`: `if (pci_ats_disabled() || …) ctrl |= cap & TB`),
-    /// added by "PCI/ACS: Enforce pci=noats with Transaction Blocking" (Alex Williamson, v5.14).
+    /// added by 7cae7849fcce ("PCI/ACS: Enforce pci=noats with Transaction Blocking", v5.14).
     /// TB is not in `REQ_ACS_FLAGS`: groups do not change.
     public static let noATSTranslationBlocking = KernelDifference(
         id: "pci_ats_disabled_acs_tb", function: "pci_std_enable_acs", since: KernelVersion(5, 14),
-        source: "\"PCI/ACS: Enforce pci=noats with Transaction Blocking\" (v5.14); booted: 6.12.118 and 6.1.0-57 write 0x001f, 5.10.0-46 0x001d",
+        source: "7cae7849fcce (\"PCI/ACS: Enforce pci=noats with Transaction Blocking\", v5.14); booted: 6.12.118 and 6.1.0-57 write 0x001f, 5.10.0-46 0x001d",
         summary: "pci=noats also enables ACS Translation Blocking (TB) on ports that have it (groups unchanged)")
 }
 
