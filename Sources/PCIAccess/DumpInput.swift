@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Diagnostics
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -57,7 +58,7 @@ public final class DumpInput {
     ///   directory or a device.
     public convenience init(path: String) throws(PCIAccessError) {
         func fail(_ what: String) -> PCIAccessError {
-            let d = DumpDiagnostic(file: path, line: nil, severity: .error, message: what)
+            let d = Diagnostic(file: path, line: nil, severity: .error, message: what)
             return PCIAccessError(d.description, diagnostics: [d])
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -179,7 +180,7 @@ public final class DumpInput {
                 if n > 0 { end += n; return }
                 if n == 0 { atEOF = true; return }
                 if errno == EINTR { continue }
-                let d = DumpDiagnostic(file: file, line: nil, severity: .error,
+                let d = Diagnostic(file: file, line: nil, severity: .error,
                                        message: "cannot read: \(String(cString: strerror(errno)))")
                 throw PCIAccessError(d.description, diagnostics: [d])
             }

@@ -70,14 +70,3 @@ extension JSONValue: Encodable {
         }
     }
 }
-
-extension Diagnostic {
-    /// `{"path", "line", "column", "severity", "rule", "message"}`.
-    public var json: JSONValue {
-        .object([
-            ("path", .string(path)), ("line", hasPosition ? .int(line) : .null),
-            ("column", hasPosition ? .int(column) : .null),
-            ("severity", .string(severity.rawValue)), ("rule", .string(rule)), ("message", .string(message)),
-        ])
-    }
-}

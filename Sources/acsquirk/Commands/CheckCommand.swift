@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -7,10 +8,7 @@ import Pipeline
 import Rainbow
 import Registry
 
-/// Output formats of `acsquirk check`.
-enum CheckFormat: String, ExpressibleByArgument, CaseIterable { case text, json, github }
-
-/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github] [--kernel V] [--assume-iommu]`:
+/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github|sarif] [--kernel V] [--assume-iommu]`:
 /// registry entries against the devices present (docs/pipeline.md).
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,8 +37,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
     var dump: String?
 
-    @Option(name: .long, help: ArgumentHelp("Output format: text, json or github (workflow annotations).", valueName: "format"))
-    var format: CheckFormat = .text
+    @Option(name: .long, help: ArgumentHelp("Output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0).", valueName: "format"))
+    var format: DiagnosticFormat = .text
 
     @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
     var kernel: KernelProfile?
@@ -78,6 +76,8 @@ struct CheckCommand: AsyncParsableCommand {
             PipelineCLI.out(report.json())
         case .github:
             PipelineCLI.out(report.github())
+        case .sarif:
+            PipelineCLI.out(report.sarif(toolVersion: Acsquirk.version))
         }
         if report.hasContradictions { throw ExitStatus.findings }
     }

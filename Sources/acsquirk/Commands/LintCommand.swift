@@ -1,3 +1,4 @@
+import Diagnostics
 import ArgumentParser
 import Foundation
 import PCIAccess
@@ -5,7 +6,7 @@ import PCIConfig
 import Rainbow
 import Registry
 
-extension LintFormat: ExpressibleByArgument {}
+extension DiagnosticFormat: ExpressibleByArgument {}
 
 /// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
 /// Exit 0 when there are no errors (warnings alone pass), 1 on errors, 2 when a path cannot be read.
@@ -23,7 +24,7 @@ struct LintCommand: AsyncParsableCommand {
     var paths: [String] = []
 
     @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
-    var format: LintFormat = .text
+    var format: DiagnosticFormat = .text
 
     @Option(name: .customLong("pci-ids"), help: "pci.ids file for the unknown-vendor rule (default: libpci's).")
     var pciIDs: String?
@@ -57,11 +58,10 @@ struct LintCommand: AsyncParsableCommand {
         let d = result.diagnostics
         switch format {
         case .text:
-            for x in d { print(colored(x)) }
-            let summary = LintReporter.summary(d, files: result.files.count)
-            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            Console.out(TextReporter.render(d, paint: Self.paint))
+            Console.error(LintReporter.summary(d, files: result.files.count))
         default:
-            print(LintReporter.render(d, files: result.files.count, format: format), terminator: "")
+            Console.out(LintReporter.render(d, files: result.files.count, format: format, toolVersion: Acsquirk.version))
         }
         if result.unreadable { throw ExitStatus.badInput }
         if d.hasErrors { throw ExitStatus.findings }
@@ -69,8 +69,12 @@ struct LintCommand: AsyncParsableCommand {
 
     /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain when Rainbow is off:
     /// NO_COLOR set, or not a terminal).
-    func colored(_ x: Diagnostic) -> String {
-        let sev = x.severity == .error ? "error:".red.bold : "warning:".yellow.bold
-        return "\("\(x.location):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
+    static func paint(_ s: String, _ part: TextReporter.Part) -> String {
+        switch part {
+        case .location: s.bold
+        case .severity(.error): s.red.bold
+        case .severity: s.yellow.bold
+        case .rule: s.dim
+        }
     }
 }
