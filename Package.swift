@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "LinuxPCI", "PCIConfig", "SafeFiles",
+            "Registry", "LinuxPCI", "PCIConfig", "Diagnostics", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
