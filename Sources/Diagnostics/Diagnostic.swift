@@ -63,11 +63,13 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// Sorted by file (findings without a file last), line, device, column, rule, message.
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
-        let (x, y) = (a.location, b.location)
-        return (x.file == nil ? 1 : 0, x.file ?? "", x.line ?? 0, x.device?.bdf ?? "", x.column ?? 0, a.rule ?? "")
-            < (y.file == nil ? 1 : 0, y.file ?? "", y.line ?? 0, y.device?.bdf ?? "", y.column ?? 0, b.rule ?? "")
-            || (x.file, x.line, x.device?.bdf, x.column, a.rule) == (y.file, y.line, y.device?.bdf, y.column, b.rule)
-            && a.message < b.message
+        let (x, y) = (a.sortKey, b.sortKey)
+        return x != y ? x < y : a.message < b.message
+    }
+
+    private var sortKey: (Int, String, Int, String, Int, String) {
+        (location.file == nil ? 1 : 0, location.file ?? "", location.line ?? 0, location.device?.bdf ?? "",
+         location.column ?? 0, rule ?? "")
     }
 }
 
@@ -180,7 +182,7 @@ extension Sequence where Element == Diagnostic {
 }
 
 /// What a rule is, for the reporters that describe their rules (SARIF's `reportingDescriptor`,
-/// OASIS SARIF 2.1.0 §3.49; `lint --list-rules`).
+/// OASIS SARIF 2.1.0 §3.49).
 public struct DiagnosticRule: Hashable, Sendable {
     /// `unknown-key`.
     public var id: String

@@ -69,10 +69,10 @@ public struct ParsedDump: Hashable, Sendable {
     /// The kind of input the format that read it stands for.
     public var kind: InputFormat? { DumpReader.formats.first { $0.name == format }?.kind }
 
-    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var errors: [Diagnostic] { diagnostics.errors }
+    public var warnings: [Diagnostic] { diagnostics.warnings }
     /// Whether the dump is refused (libpci 3.9 would abort reading it, or worse).
-    public var isFatal: Bool { diagnostics.contains { $0.severity == .error } }
+    public var isFatal: Bool { diagnostics.hasErrors }
 }
 
 /// The name the malformed-corpus tests and the first pre-check used for the hex-dump parser.

@@ -166,8 +166,8 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// Assumptions and input limits the analysis made (from the group predictor and the reader).
     public var notes: [String]
 
-    public var errors: Int { findings.filter { $0.severity == .error }.count }
-    public var warnings: Int { findings.filter { $0.severity == .warning }.count }
+    public var errors: Int { findings.errorCount }
+    public var warnings: Int { findings.warningCount }
     /// Whether some entry contradicts its device (exit 1).
     public var hasContradictions: Bool { errors > 0 }
 
@@ -185,8 +185,8 @@ public struct CheckReport: Hashable, Sendable, Codable {
             + GitHubReporter.command("notice", [("title", "acsquirk check")], summary)
     }
 
-    /// The findings as a SARIF 2.1.0 log (`SARIFReporter`) from `tool` version `version`, with every kind
-    /// of finding as a rule.
+    /// The findings as a SARIF 2.1.0 log (`SARIFReporter`) from acsquirk `toolVersion`, with every
+    /// kind of finding as a rule; paths under `root` relative to it.
     public func sarif(toolVersion: String, root: String = FileManager.default.currentDirectoryPath) -> String {
         SARIFReporter(toolName: "acsquirk", toolVersion: toolVersion, rules: CheckRule.descriptors, root: root)
             .render(findings)
@@ -195,7 +195,7 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// One line: `34 entries, 2 of them covering 6 of 21 functions; 1 error, 0 warnings, 2 notes; 1 device without an entry sharing a group`.
     public var summary: String {
         func n(_ k: Int, _ w: String) -> String { "\(k) \(w)\(k == 1 ? "" : "s")" }
-        let notesCount = findings.filter { $0.severity == .note }.count
+        let notesCount = findings.noteCount
         let checkedEntries = Set(checks.map(\.path)).count
         let checkedFunctions = Set(checks.map(\.bdf)).count
         return "\(entries) entr\(entries == 1 ? "y" : "ies"), \(checkedEntries) of them covering \(checkedFunctions) of \(n(functions, "function")); "
