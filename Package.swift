@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "LinuxPCITests", dependencies: [
             "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Diagnostics", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),

@@ -77,7 +77,7 @@ extension Diagnostic {
     /// Where a finding is. A registry finding names its file, line and column; a dump finding its
     /// file and line; a `check` finding about an entry names the entry's file and line and the
     /// function, and one about the machine names only the function (and the dump it was read from).
-    public struct Location: Hashable, Sendable {
+    public struct Location: Hashable, Sendable, CustomStringConvertible {
         /// The file path as the user gave it (not made absolute).
         public var file: String?
         /// 1-based line.
@@ -96,6 +96,9 @@ extension Diagnostic {
 
         /// The file to point at: `file`, else the dump the device was read from.
         public var artifact: String? { file ?? device?.input }
+
+        /// `text`, else the function's address (in error messages: `path:line: what is wrong`).
+        public var description: String { text ?? device?.bdf ?? "" }
 
         /// `path:line:col`, `path:line`, `path`, or `nil` when the finding is in no file.
         public var text: String? {
