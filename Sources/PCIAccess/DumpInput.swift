@@ -1,5 +1,6 @@
-#if canImport(Glibc)
 import Diagnostics
+
+#if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -181,7 +182,7 @@ public final class DumpInput {
                 if n == 0 { atEOF = true; return }
                 if errno == EINTR { continue }
                 let d = Diagnostic(file: file, line: nil, severity: .error,
-                                       message: "cannot read: \(String(cString: strerror(errno)))")
+                                   message: "cannot read: \(String(cString: strerror(errno)))")
                 throw PCIAccessError(d.description, diagnostics: [d])
             }
         case let .bytes(all, position):

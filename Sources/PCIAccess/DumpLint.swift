@@ -212,7 +212,7 @@ struct HexDumpParser {
         var d = diagnostics
         if suppressed > 0 {
             d.append(Diagnostic(file: file, line: nil, severity: sawError ? .error : .warning,
-                                    message: "\(suppressed) more findings not shown"))
+                                message: "\(suppressed) more findings not shown"))
         }
         return ParsedDump(file: file, format: LspciHexDump.name, diagnostics: d, devices: devices,
                           functions: sawError ? [] : functions.sorted { $0.address < $1.address })

@@ -1,5 +1,5 @@
-import Diagnostics
 import CPCIShim
+import Diagnostics
 import PCIConfig
 
 /// An error from libpci, from reading a dump or from reading config space.
@@ -134,7 +134,7 @@ public enum PCIReader {
                 guard let n = try db.names(of: functions[i].config) else {
                     namesLoaded = false
                     warnings.append(Diagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
-                                                   message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
+                                               message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
                     break
                 }
                 functions[i].names = n
