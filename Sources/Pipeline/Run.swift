@@ -16,8 +16,13 @@ public struct RunConfiguration: Sendable {
     /// kernel's table and its other entries coverage, whatever `registry` holds, so a run on a
     /// folder of new entries never predicts with an empty table. `nil`: `registry` alone.
     public var shipped: String?
-    /// An `lspci -xxxx` dump; `nil`: this machine through sysfs.
-    public var dump: String?
+    /// What is read: this machine, or a file (`--dump`), with the pci.ids for names.
+    public var input: InputSource
+    /// The file read instead of this machine (`input.dump`).
+    public var dump: String? {
+        get { input.dump }
+        set { input.dump = newValue }
+    }
     /// A kernel source tree: the quirk table is read from it and a patch series is written.
     public var kernelTree: String?
     /// Output directory (`out`).
@@ -30,8 +35,16 @@ public struct RunConfiguration: Sendable {
     public var kernel: KernelProfile?
     /// Platform for the check and the groups (`check.system.kernel` is set from `kernel`).
     public var check: CheckOptions
-    /// pci.ids file for names and the unknown-vendor lint rule (`nil`: libpci's).
-    public var pciIDs: String?
+    /// `kernel` and `check.system` as the command line's platform options give them.
+    public var platform: PlatformAssumptions {
+        get { PlatformAssumptions(kernel: kernel, system: check.system) }
+        set { (kernel, check.system) = (newValue.kernel, newValue.system) }
+    }
+    /// pci.ids file for names and the unknown-vendor lint rule (`input.idsPath`; `nil`: libpci's).
+    public var pciIDs: String? {
+        get { input.idsPath }
+        set { input.idsPath = newValue }
+    }
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
     /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
@@ -44,12 +57,11 @@ public struct RunConfiguration: Sendable {
         self.kernel = kernel
         self.registry = registry
         self.shipped = shipped
-        self.dump = dump
+        self.input = InputSource(dump: dump, idsPath: pciIDs)
         self.kernelTree = kernelTree
         self.out = out
         self.templates = templates
         self.check = check
-        self.pciIDs = pciIDs
     }
 }
 
@@ -161,21 +173,15 @@ public enum PipelineRunner {
         let kernelContext = context.filter { $0.entry.kernel.status == .upstream }
 
         // 2. scan
-        let source: PCISource = config.dump.map { .dump(path: $0) } ?? .live()
         let read: PCIReadResult
-        do throws(PCIAccessError) {
-            read = try PCIReader.load(source, names: true, idsPath: config.pciIDs)
+        do throws(PipelineError) {
+            read = try config.input.read()
         } catch {
             return fail(2, error.message)
         }
-        if config.dump != nil && read.functions.isEmpty {
-            return fail(2, "\(config.dump!): error: no PCI functions in this dump")
-        }
         result.functions = read.functions
-        // One kernel profile for every stage; a snapshot ran a known kernel: its profile, as live.
-        let resolved = KernelProfile.resolve(config.kernel, live: config.dump == nil, recordedRelease: read.recorded?.kernelRelease)
-        config.check.system.kernel = resolved.profile
-        config.check.system.kernelNote = resolved.note
+        // One kernel profile for every stage.
+        config.check.system = config.platform.resolved(live: config.input.isLive, recorded: read.recorded)
         let scan = ScanReport(read)
         let pcie = read.functions.filter { $0.portType != nil }.count
         var acsCounts = (present: 0, absent: 0, unknown: 0)
@@ -186,7 +192,7 @@ public enum PipelineRunner {
             case .unknown: acsCounts.unknown += 1
             }
         }
-        let label = config.dump.map { ($0 as NSString).lastPathComponent } ?? "this machine (sysfs)"
+        let label = config.input.label
         add([("scan.txt", scan.text()), ("scan.json", scan.json())])
         stage("scan: \(read.functions.count) functions from \(label), \(pcie) PCI Express; ACS present on \(acsCounts.present), "
             + "absent on \(acsCounts.absent), unknown on \(acsCounts.unknown)")
@@ -199,7 +205,7 @@ public enum PipelineRunner {
         stage("check: \(check.summary)")
 
         // 4. groups
-        let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, source: source, label: label,
+        let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, input: config.input, label: label,
                                      system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
         add(groups.files)
         stage("groups: \(groups.summary)")
@@ -355,7 +361,7 @@ enum GroupsStage {
         var report: GroupsReport?
     }
 
-    static func run(functions: [PCIFunction], entries: [LoadedEntry], source: PCISource, label: String,
+    static func run(functions: [PCIFunction], entries: [LoadedEntry], input: InputSource, label: String,
                     system: LinuxSystem, recorded: RecordedSystem? = nil,
                     inputNotes: [String] = []) -> Output {
         let present = functions.filter { !$0.isAllOnes }
@@ -366,20 +372,14 @@ enum GroupsStage {
             tables.add(registryEntries: pending,
                        label: "registry entries not upstream: " + pending.map { "\($0.vendorName) \($0.family)" }.joined(separator: ", "))
         }
-        let (today, whatIf) = tables.predict(KernelView(functions: present, system: system))
-        var live: LiveGroups?
-        var liveNote = ""
-        if let recorded, recorded.iommuActive {
-            live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
-        } else if case .live = source {
-            if let l = try? LiveGroups.read(), l.iommuActive {
-                live = l
-            } else {
-                liveNote = "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare"
-            }
-        }
-        let report = GroupsReport(prediction: today, source: label, whatIf: whatIf, quirkLabels: tables.labels, live: live,
-                                  inputNotes: inputNotes)
+        // A live machine's groups that cannot be read are noted as an inactive IOMMU: `run`
+        // reports the comparison, `acsquirk groups` is the command that fails on it.
+        let formed = (try? FormedGroups.of(input, recorded: recorded)) ?? .noneLive
+        let liveNote = input.isLive && formed.groups == nil
+            ? "; /sys/kernel/iommu_groups is empty (no IOMMU active): nothing to compare" : ""
+        let predicted = GroupsPrediction(present, tables: tables, system: system, source: label, formed: formed.groups,
+                                         inputNotes: inputNotes)
+        let (today, whatIf, report) = (predicted.today, predicted.whatIf, predicted.report)
         let json = report.json()
         let shared = today.groups.filter { $0.members.count > 1 }.count
         var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(system.kernel) rules), \(shared) shared by several functions"

@@ -15,14 +15,23 @@ import Registry
 /// changes nothing where the kernel already enabled ACS).
 public enum Survey {
     public struct Options: Sendable {
-        public var kernel: KernelProfile
+        /// The platform every report is predicted on (`--kernel`, `--amd-iommu`,
+        /// `--assume-pch-workaround-fails`); an IOMMU is always assumed on (`assumeIOMMU`).
+        public var system: LinuxSystem
+        /// The kernel profile (`system.kernel`).
+        public var kernel: KernelProfile { system.kernel }
         /// Reports processed at once (default: the processor count).
         public var jobs: Int
         /// pci.ids for names (lspci text without `-nn`); nil: libpci's default.
         public var idsPath: String?
 
         public init(kernel: KernelProfile = .newest, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, idsPath: String? = nil) {
-            self.kernel = kernel
+            self.init(system: LinuxSystem(kernel: kernel), jobs: jobs, idsPath: idsPath)
+        }
+
+        public init(system: LinuxSystem, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, idsPath: String? = nil) {
+            self.system = system
+            self.system.assumeIOMMU = true
             self.jobs = max(1, jobs)
             self.idsPath = idsPath
         }
@@ -166,7 +175,7 @@ public enum Survey {
     public static func analyze(path: String, read: PCIReadResult, table: QuirkTable, whatIf: [LoadedEntry],
                                options: Options) -> Report {
         // One view of the devices serves the kernel's table and every what-if table.
-        let view = KernelView(functions: read.functions, system: LinuxSystem(kernel: options.kernel, assumeIOMMU: true))
+        let view = KernelView(functions: read.functions, system: options.system)
         let p = GroupPredictor.predict(view, quirks: table)
         var candidates: [PCIDeviceID: String] = [:]
         let unknown = p.devices.filter { if case .unknown = $0.acsStatus { return true } else { return false } }.count

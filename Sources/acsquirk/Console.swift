@@ -28,6 +28,14 @@ enum Console {
     /// Whether standard output is a terminal (binary output is refused there).
     static var outputIsTerminal: Bool { isatty(1) == 1 }
 
+    /// Colour on standard output: only on a terminal (not TERM=dumb), never with NO_COLOR set
+    /// (https://no-color.org). Rainbow applies the same rules when it paints.
+    static var useColour: Bool {
+        if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+        if let t = getenv("TERM"), String(cString: t) == "dumb" { return false }
+        return isatty(1) != 0
+    }
+
     private static func writeAll(_ fd: Int32, _ text: String) { writeAll(fd, Array(text.utf8)) }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

@@ -33,6 +33,23 @@ public struct WhatIfTables: Sendable {
         asked = true
     }
 
+    /// Adds `--quirk` IDs (`add(quirk:note:)`); an ID no function of `functions` has is most
+    /// likely a typo or the wrong input, so its label says `matches no device in SOURCE`. Returns
+    /// those IDs, for the command to warn about.
+    @discardableResult
+    public mutating func add(quirks ids: [PCIDeviceID], presentIn functions: [PCIFunction], source: String) -> [PCIDeviceID] {
+        var unmatched: [PCIDeviceID] = []
+        for id in ids {
+            if functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
+                add(quirk: id)
+            } else {
+                add(quirk: id, note: "matches no device in \(source)")
+                unmatched.append(id)
+            }
+        }
+        return unmatched
+    }
+
     /// Adds registry entries (upstream ones are consulted first too, as what-if material).
     public mutating func add(registryEntries entries: [QuirkEntry], label: String) {
         extra += entries

@@ -23,7 +23,7 @@ struct ACSTableCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
+    enum Format: String, OutputFormat {
         case c, hex, dump, writes
         var tableFormat: ACSTableFormat { ACSTableFormat(rawValue: rawValue)! }
     }
@@ -31,8 +31,8 @@ struct ACSTableCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The function: dddd:bb:dd.f or bb:dd.f.", valueName: "BDF"))
     var device: String
 
-    @Option(name: .long, help: ArgumentHelp("An `lspci -xxxx` dump to read instead of the live system (live needs root).", valueName: "FILE"))
-    var dump: String?
+    @OptionGroup(title: "Input (live needs root)")
+    var input: InputOptions
 
     @Option(name: .long, help: ArgumentHelp("ACS Capability: controls implemented, `none` or a list of SV,TB,RR,CR,UF,EC,DT.", valueName: "LIST"))
     var controls: String = "none"
@@ -44,9 +44,6 @@ struct ACSTableCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Egress Control Vector Size in bits (1-256); required with EC, rejected without it.", valueName: "N"))
     var egressBits: Int?
 
-    @Option(name: .long, help: "Output format.")
-    var format: Format = .c
-
     @Option(name: .long, help: ArgumentHelp("Place the capability here (hex, dword aligned, free) instead of after the last capability.", valueName: "0xNNN"))
     var offset: String?
 
@@ -56,41 +53,27 @@ struct ACSTableCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the existing extended capabilities, their sizes and the placement to stderr.")
     var explain = false
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Write to FILE instead of stdout: staged next to it and renamed over it (a regular file or a new path; links and special files are refused). `-` or /dev/stdout is stdout.", valueName: "FILE"))
-    var output: String?
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<Format>
 
     func run() async throws {
+        let text: String
         do {
-            let text = try build()
-            if let output {
-                do throws(FileError) {
-                    let report = try OutputFile.write(text, to: output)
-                    for m in report.messages { note(m) }
-                } catch {
-                    throw CommandFailure(error.description)
-                }
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
+            text = try build()
         } catch let e as CommandFailure {
-            if e.raw {
-                FileHandle.standardError.write(Data((e.message + "\n").utf8))
-            } else {
-                printError(e.message)
-            }
+            printError(e.message)
             throw ExitStatus.badInput
         } catch let e as StaticACSError {
             printError(e.description)
             throw ExitStatus.badInput
         }
+        try output.destination.write(text, command: "acs-table")
     }
 
-    /// A refusal to report; `raw` messages (the dump reader's `file:line: error: ...` lines) are
-    /// printed as they are.
+    /// A refusal to report.
     private struct CommandFailure: Error {
         let message: String
-        var raw = false
-        init(_ m: String, raw: Bool = false) { message = m; self.raw = raw }
+        init(_ m: String) { message = m }
     }
 
     private func printError(_ message: String) { Console.error("acsquirk acs-table: error: \(message)") }
@@ -124,21 +107,12 @@ struct ACSTableCommand: AsyncParsableCommand {
             }
             at = v
         }
+        let format = output.format
         if allFunctions && format != .dump { throw CommandFailure("--all-functions only goes with --format dump") }
         let request = try ACSTableRequest(capability: capability, control: control, egressVectorBits: egressBits)
 
-        let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
-        let sourceName = dump ?? "the live system"
-        let result: PCIReadResult
-        do throws(PCIAccessError) {
-            result = try PCIReader.load(source)
-        } catch {
-            // Dump errors already read `file:line: error: ...`; libpci's own (live) ones get the source.
-            let failure = error.diagnostics.isEmpty ? CommandFailure("\(sourceName): \(error.message)")
-                : CommandFailure(error.message, raw: true)
-            throw failure
-        }
-        for w in result.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+        let sourceName = input.dump ?? "the live system"
+        let result = try input.read(command: "acs-table")
         if result.format == .lspciText {
             // Placing a capability needs every byte of extended config space; the text shows a decode.
             throw CommandFailure("\(sourceName): lspci text shows lspci's decode, not the bytes: acs-table places a capability "

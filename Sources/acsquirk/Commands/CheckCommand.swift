@@ -8,7 +8,7 @@ import Pipeline
 import Rainbow
 import Registry
 
-/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github|sarif] [--kernel V] [--assume-iommu]`:
+/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github|sarif] [-o FILE] [--kernel V] [--assume-iommu]…`:
 /// registry entries against the devices present (docs/pipeline.md).
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,51 +34,37 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry files or folders the checked entries live in, added to the shipped registry as coverage and what-if material (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
-    var dump: String?
+    @OptionGroup(title: "Input")
+    var input: InputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Output format: text, json, github (workflow annotations) or sarif (SARIF 2.1.0).", valueName: "format"))
-    var format: DiagnosticFormat = .text
+    @OptionGroup(title: "Platform")
+    var platform: PlatformOptions
 
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: KernelProfile?
-
-    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
-    var assumeIOMMU = false
-
-    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS table): the AMD southbridge quirk answers.")
-    var amdIOMMU = false
-
-    @Flag(name: .customLong("assume-pch-workaround-fails"), help: "Assume the Intel PCH root-port ACS workaround fails.")
-    var pchWorkaroundFails = false
-
-    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
-    var pciIDs: String?
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<DiagnosticFormat>
 
     func run() async throws {
         // The kernel's table from the shipped registry wherever check runs; --registry adds.
         let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "check")
         let entries = try PipelineCLI.loadRegistry(try RegistryCLI.working(paths, command: "check"), command: "check")
         let context = reg.kernel + reg.whatIf
-        let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "check")
-        // A snapshot ran a known kernel: its profile, as live.
-        let profile = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: read.recorded?.kernelRelease)
-        let options = CheckOptions(system: LinuxSystem(kernel: profile.profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                                       pchWorkaroundFails: pchWorkaroundFails, kernelNote: profile.note),
-                                   dump: dump)
+        let read = try input.read(command: "check")
+        let options = CheckOptions(system: platform.system(for: read, from: input), dump: input.dump)
         let report = RegistryCheck.run(functions: read.functions, entries: entries, context: context,
-                                       source: PipelineCLI.sourceLabel(dump), options: options, inputNotes: read.inputNotes)
-        switch format {
+                                       source: input.source.label, options: options, inputNotes: read.inputNotes)
+        let text: String
+        switch output.format {
         case .text:
-            let colour = PipelineCLI.useColour()
-            PipelineCLI.out(report.text { s, style in colour ? Self.paint(s, style) : s })
+            let colour = output.destination.colour
+            text = report.text { s, style in colour ? Self.paint(s, style) : s }
         case .json:
-            PipelineCLI.out(report.json())
+            text = report.json()
         case .github:
-            PipelineCLI.out(report.github())
+            text = report.github()
         case .sarif:
-            PipelineCLI.out(report.sarif(toolVersion: Acsquirk.version))
+            text = report.sarif(toolVersion: Acsquirk.version)
         }
+        try output.destination.write(text, command: "check")
         if report.hasContradictions { throw ExitStatus.findings }
     }
 

@@ -32,8 +32,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree to read the ACS table and vendor macros from.", valueName: "dir"))
     var kernelTree: String?
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
-    var templates: String?
+    @OptionGroup var templateOptions: TemplatesOptions
 
     @Argument(help: ArgumentHelp("Registry files or directories (default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var paths: [String] = []
@@ -44,7 +43,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let entries = try KernelOutputCLI.loadRegistry(try RegistryCLI.working(paths, command: "generate"))
         let kernel = Registry.newEntries(in: shippedKernel, besides: entries)
         let stubs: StubFiles = try KernelOutputCLI.guarded {
-            let renderer = try KernelOutputCLI.templates(templates)
+            let renderer = try KernelOutputCLI.templates(templateOptions.templates)
             let model = try kernelTree.map { QuirkTableModel(source: try KernelTreeFiles(root: $0).source()) }
                 ?? QuirkTableModel(upstream: (kernel + entries).map(\.entry))
             return try StubFiles(entries: entries, model: model, renderer: renderer)

@@ -19,34 +19,25 @@ struct GroupsCommand: AsyncParsableCommand {
             /sys/kernel/iommu_groups (a difference is a finding, exit 1); a snapshot, or lspci text \
             with `IOMMU group:` lines, is compared with the groups it recorded the same way. \
             --format svg or png draws the groups through graphviz's dot (Debian: graphviz), with a \
-            legend; png is binary: redirect it to a file.
+            legend; png is binary: redirect it to a file or write it with -o.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot, svg, png }
+    enum Format: String, OutputFormat {
+        case text, json, dot, svg, png
+        static var helpNote: String { " (svg and png through graphviz)" }
+    }
 
-    @Option(name: .long, help: "Read this file instead of this machine: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot` (told apart by content).")
-    var dump: String?
+    @OptionGroup(title: "Input")
+    var input: InputOptions
 
-    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest); live: the running kernel's).")
-    var kernel: KernelProfile?
+    @OptionGroup(title: "Platform")
+    var platform: PlatformOptions
 
-    @Option(name: .customLong("quirk"), help: "What-if: add a pci_quirk_mf_endpoint_acs-style quirk for VVVV:DDDD, consulted first (repeatable).")
-    var quirks: [String] = []
-
-    @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
-    var withRegistry = false
+    @OptionGroup(title: "What-if")
+    var whatIf: WhatIfOptions
 
     @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
     var registry: [String] = []
-
-    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: enable what Linux enables (capability ∩ SV|RR|CR|UF).")
-    var assumeIOMMU = false
-
-    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS): the AMD southbridge quirk answers.")
-    var amdIOMMU = false
-
-    @Flag(name: .customLong("assume-pch-workaround-fails"), help: "Assume the Intel PCH root-port ACS workaround (RCBA) fails.")
-    var pchWorkaroundFails = false
 
     @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict.")
     var explain = false
@@ -54,29 +45,21 @@ struct GroupsCommand: AsyncParsableCommand {
     @OptionGroup(title: "Selection (as lspci; text and JSON show only the groups of the selected functions)")
     var selection: PCISelectionOptions
 
-    @Option(name: .long, help: "Output format: text, json, dot, svg or png (svg and png through graphviz).")
-    var format: Format = .text
-
-    @Option(name: .long, help: ArgumentHelp("pci.ids file for names.", visibility: .hidden))
-    var idsPath: String?
-
-    @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Root of /sys for live mode (tests).", visibility: .hidden))
-    var sysfsRoot: String?
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<Format>
 
     /// Usage errors exit with 2 (the project's "bad input" status), with a sentence on stderr.
     func validate() throws {
-        for q in quirks where PCIDeviceID(q) == nil {
-            printError("acsquirk groups: --quirk '\(q)' is not VVVV:DDDD (hex vendor and device ID, e.g. 8086:10d3)")
-            throw ExitStatus.badInput
-        }
-        if format == .png, Console.outputIsTerminal {
+        _ = try whatIf.quirkIDs(command: "groups")
+        if output.format == .png, output.destination.isTerminal {
             printError("acsquirk groups: --format png writes a binary picture: redirect it to a file "
-                + "(acsquirk groups --format png > groups.png)")
+                + "(acsquirk groups --format png > groups.png, or -o groups.png)")
             throw ExitStatus.badInput
         }
     }
 
     func run() async throws {
+        let format = output.format
         let filter = try selection.filter(command: "groups")
         if !filter.selectsAll && format != .text && format != .json {
             printError("acsquirk groups: -s/-d select groups in text and JSON; the picture (dot, svg, png) always shows every group")
@@ -86,82 +69,42 @@ struct GroupsCommand: AsyncParsableCommand {
         // --registry (or ./quirks) adds what-if material on top (never replaces the table).
         let reg = try RegistryCLI.prediction(extra: Registry.addedRegistryPaths(registry), command: "groups")
 
-        // Config space.
-        let functions: [PCIFunction]
-        let source: String
-        let result: PCIReadResult
-        do throws(PCIAccessError) {
-            if let dump {
-                result = try PCIReader.load(.dump(path: dump), names: true, idsPath: idsPath)
-                source = dump
-            } else {
-                let sysfs = sysfsRoot.map { $0 + "/bus/pci" }
-                result = try PCIReader.load(.live(sysfsPath: sysfs), names: true, idsPath: idsPath)
-                source = "this machine"
-            }
-            // The dump's warnings (and a missing pci.ids), as `scan` prints them.
-            for w in result.warnings { printError(w.description) }
-            functions = result.functions
-        } catch {
-            // Dump errors already name the file (`file:line: error: ...`).
-            printError(dump == nil ? "acsquirk groups: live system: \(error.message)" : error.message)
-            throw ExitStatus.badInput
-        }
-        if dump == nil, functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
-            printError("acsquirk groups: warning: config space beyond 64 bytes is readable only as root; "
-                + "without it ACS is invisible and the prediction treats it as absent")
-        }
+        let result = try input.read(command: "groups")
+        let functions = result.functions
+        let source = input.dump ?? "this machine"
         if functions.isEmpty {
-            printError("acsquirk groups: \(dump ?? "live system"): no PCI functions found")
+            printError("acsquirk groups: live system: no PCI functions found")
             throw ExitStatus.badInput
         }
-        // A snapshot ran a known kernel: its profile, as live.
-        let (profile, kernelNote) = KernelProfile.resolve(kernel, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
-        let system = LinuxSystem(kernel: profile, assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU,
-                                 pchWorkaroundFails: pchWorkaroundFails, kernelNote: kernelNote)
+        let system = platform.system(for: result, from: input)
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
-        for q in quirks {
-            let id = PCIDeviceID(q)!
-            if !functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
-                // Most likely a typo or the wrong dump: say so instead of printing "no change".
-                printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
-                tables.add(quirk: id, note: "matches no device in \(source)")
-            } else {
-                tables.add(quirk: id)
-            }
+        for id in tables.add(quirks: try whatIf.quirkIDs(command: "groups"), presentIn: functions, source: source) {
+            // Most likely a typo or the wrong dump: say so instead of printing "no change".
+            printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
         }
-        if withRegistry {
+        if whatIf.withRegistry {
             let local = reg.whatIfEntries
             tables.add(registryEntries: local, label: "--with-registry: \(local.count) registry entr\(local.count == 1 ? "y" : "ies") not upstream")
         }
-        let (prediction, whatIf) = tables.predict(KernelView(functions: functions, system: system))
 
-        // Live comparison, or with the groups the input recorded (snapshot, lspci text).
-        var live: LiveGroups?
-        if let recorded = result.recorded {
-            if recorded.iommuActive {
-                live = LiveGroups(groups: recorded.iommuGroups, iommuActive: true, recordedIn: recorded.origin)
-            } else if recorded.origin == "snapshot" {
-                printError("acsquirk groups: the snapshot records no IOMMU groups: no IOMMU was active on that machine")
-            }
-        } else if dump == nil {
-            do {
-                let l = try LiveGroups.read(root: (sysfsRoot ?? "/sys") + "/kernel/iommu_groups")
-                if l.iommuActive {
-                    live = l
-                } else {
-                    printError("acsquirk groups: /sys/kernel/iommu_groups is empty: no IOMMU is active, the kernel forms no groups")
-                }
-            } catch {
-                printError("acsquirk groups: \(error)")
-                throw ExitStatus.badInput
-            }
+        // Compared with the groups the input recorded (snapshot, lspci text) or this machine formed.
+        let formed: FormedGroups
+        do throws(LiveGroups.ReadError) {
+            formed = try FormedGroups.of(input.source, recorded: result.recorded)
+        } catch {
+            printError("acsquirk groups: \(error)")
+            throw ExitStatus.badInput
         }
-
-        var report = GroupsReport(prediction: prediction, source: source, whatIf: whatIf, quirkLabels: tables.labels, live: live,
-                                  inputNotes: result.inputNotes)
+        switch formed {
+        case .noneRecorded: printError("acsquirk groups: the snapshot records no IOMMU groups: no IOMMU was active on that machine")
+        case .noneLive: printError("acsquirk groups: /sys/kernel/iommu_groups is empty: no IOMMU is active, the kernel forms no groups")
+        case .groups, .notRecorded: break
+        }
+        let predicted = GroupsPrediction(functions, tables: tables, system: system, source: source, formed: formed.groups,
+                                         inputNotes: result.inputNotes)
+        var report = predicted.report
         if !filter.selectsAll {
             // The selected functions' groups, and the root ports above them (or selected themselves).
             let selected = functions.filter(filter.matches).map(\.address)
@@ -172,23 +115,25 @@ struct GroupsCommand: AsyncParsableCommand {
         }
         switch format {
         case .text:
-            print(report.text(explain: explain), terminator: "")
+            try output.destination.write(report.text(explain: explain), command: "groups")
         case .json:
-            Console.out(report.json())
+            try output.destination.write(report.json(), command: "groups")
         case .dot, .svg, .png:
-            let title = whatIf == nil ? nil
-                : "IOMMU groups (kernel \(profile) rules) with " + tables.labels.joined(separator: "; ")
-            let dot = (whatIf ?? prediction).dot(title: title)
+            let title = predicted.whatIf == nil ? nil
+                : "IOMMU groups (kernel \(system.kernel) rules) with " + tables.labels.joined(separator: "; ")
+            let dot = (predicted.whatIf ?? predicted.today).dot(title: title)
             guard let picture = Graphviz.Format(rawValue: format.rawValue) else {
-                print(dot, terminator: "")
+                try output.destination.write(dot, command: "groups")
                 break
             }
+            let bytes: [UInt8]
             do throws(Graphviz.Failure) {
-                Console.out(bytes: try await Graphviz.render(dot, as: picture))
+                bytes = try await Graphviz.render(dot, as: picture)
             } catch {
                 printError("acsquirk groups: cannot draw the picture: \(error)")
                 throw ExitStatus.badInput
             }
+            try output.destination.write(bytes: bytes, command: "groups")
         }
         if report.isFinding {
             // JSON, DOT and pictures keep stdout for data: say what differs on stderr.

@@ -1,12 +1,16 @@
-import Diagnostics
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIAccess
 import PCIConfig
 import Rainbow
 import Registry
 
-extension DiagnosticFormat: ExpressibleByArgument {}
+extension DiagnosticFormat: OutputFormat {
+    static var helpNote: String {
+        " (text coloured on a terminal unless NO_COLOR; github: workflow annotations; sarif: SARIF 2.1.0)"
+    }
+}
 
 /// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
 /// Exit 0 when there are no errors (warnings alone pass), 1 on errors, 2 when a path cannot be read.
@@ -23,11 +27,10 @@ struct LintCommand: AsyncParsableCommand {
     @Argument(help: "Registry files or folders (default: ./quirks when present, else the shipped registry).")
     var paths: [String] = []
 
-    @Option(help: "Output format: text (coloured on a terminal unless NO_COLOR), json, github, sarif.")
-    var format: DiagnosticFormat = .text
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<DiagnosticFormat>
 
-    @Option(name: .customLong("pci-ids"), help: "pci.ids file for the unknown-vendor rule (default: libpci's).")
-    var pciIDs: String?
+    @OptionGroup var names: NamesOptions
 
     @Flag(help: "Print the rules (id, severity, description) and exit.")
     var listRules = false
@@ -37,15 +40,16 @@ struct LintCommand: AsyncParsableCommand {
 
     func run() async throws {
         if printSchema {
-            Console.out(JSONOutput.encode(RegistrySchema.jsonSchema()))
+            try output.destination.write(JSONOutput.encode(RegistrySchema.jsonSchema()), command: "lint")
             return
         }
         if listRules {
-            for r in LintRules.all { print("\(r.id)\t\(r.severity.rawValue)\t\(r.description)") }
+            try output.destination.write(LintRules.all.map { "\($0.id)\t\($0.severity.rawValue)\t\($0.description)\n" }.joined(),
+                                         command: "lint")
             return
         }
         var options = LintOptions(vendorName: PCINameDatabase.standardVendorLookup)
-        if let pciIDs {
+        if let pciIDs = names.idsPath {
             guard FileManager.default.isReadableFile(atPath: pciIDs) else {
                 FileHandle.standardError.write(Data("acsquirk lint: cannot read \(pciIDs)\n".utf8))
                 throw ExitStatus.badInput
@@ -56,19 +60,21 @@ struct LintCommand: AsyncParsableCommand {
         let targets = try RegistryCLI.working(paths, command: "lint")
         let result = Registry.lint(paths: targets, options: options)
         let d = result.diagnostics
-        switch format {
+        switch output.format {
         case .text:
-            Console.out(TextReporter.render(d, paint: Self.paint))
+            let colour = output.destination.colour
+            try output.destination.write(TextReporter.render(d, paint: colour ? Self.paint : { s, _ in s }), command: "lint")
             Console.error(LintReporter.summary(d, files: result.files.count))
         default:
-            Console.out(LintReporter.render(d, files: result.files.count, format: format, toolVersion: Acsquirk.version))
+            try output.destination.write(LintReporter.render(d, files: result.files.count, format: output.format,
+                                                             toolVersion: Acsquirk.version), command: "lint")
         }
         if result.unreadable { throw ExitStatus.badInput }
         if d.hasErrors { throw ExitStatus.findings }
     }
 
-    /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain when Rainbow is off:
-    /// NO_COLOR set, or not a terminal).
+    /// `path:line:col:` bold, severity red/yellow, rule dimmed (used only with colour: a terminal,
+    /// no NO_COLOR, no `-o`).
     static func paint(_ s: String, _ part: TextReporter.Part) -> String {
         switch part {
         case .location: s.bold

@@ -35,17 +35,14 @@ struct NewCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The device: dddd:bb:dd.f or bb:dd.f (any of its functions).", valueName: "bdf"))
     var device: String
 
-    @Option(name: .long, help: ArgumentHelp("Read this file instead of the live system: an `lspci -xxxx` dump, `lspci -vvv` text or an `acsquirk snapshot`.", valueName: "file"))
-    var dump: String?
+    @OptionGroup(title: "Input")
+    var input: InputOptions
 
     @Option(name: .long, help: ArgumentHelp("Registry folder to write into.", valueName: "dir"))
     var out: String = "quirks"
 
     @Option(name: .long, help: ArgumentHelp("Family name (default: the device's pci.ids name).", valueName: "name"))
     var family: String?
-
-    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
-    var pciIDs: String?
 
     @Flag(name: .long, help: "Write the entry even when an entry already covers the device, the device already has a working ACS capability, or its ACS cannot be read.")
     var force = false
@@ -61,10 +58,10 @@ struct NewCommand: AsyncParsableCommand {
 
     func run() async throws {
         let address = PCIAddress(device)!
-        let read = try PipelineCLI.readFunctions(dump: dump, pciIDs: pciIDs, command: "new")
+        let read = try input.read(command: "new")
         let db: PCINameDatabase
         do throws(PCIAccessError) {
-            db = try PCINameDatabase(idsPath: pciIDs)
+            db = try PCINameDatabase(idsPath: input.names.idsPath)
         } catch {
             PipelineCLI.error("acsquirk new: \(error.message)")
             throw ExitStatus.badInput
@@ -77,7 +74,7 @@ struct NewCommand: AsyncParsableCommand {
         do throws(PipelineError) {
             scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
                                                     names: .pciIDs(db), registry: existing, root: out,
-                                                    sourceLabel: PipelineCLI.sourceLabel(dump),
+                                                    sourceLabel: input.source.label,
                                                     rebuiltFromText: read.format == .lspciText ? read.assumptions : nil)
             if !scaffold.covered.isEmpty {
                 for c in scaffold.covered { PipelineCLI.error("warning: \(c)") }

@@ -46,8 +46,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output directory for the .patch files.", valueName: "dir"))
     var out: String = "out/patches"
 
-    @Option(name: .long, help: ArgumentHelp("Submitter (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
-    var from: String?
+    @OptionGroup var submitter: SubmitterOptions
 
     @Option(name: .long, help: ArgumentHelp("Date of every message, RFC 2822: \"Fri, 10 Feb 2023 12:00:00 +0000\" (default: the newest evidence date of the series).", valueName: "date"))
     var date: String?
@@ -61,16 +60,12 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry file or directory (repeatable; default: ./quirks when present, else the shipped registry).", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
-    var templates: String?
+    @OptionGroup var templateOptions: TemplatesOptions
 
     @Argument(help: ArgumentHelp("Entries to patch (default: all that are not upstream).", valueName: "entry"))
     var entries: [String] = []
 
     func validate() throws {
-        if let from, Identity(from) == nil {
-            throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
-        }
         if let date, MailDate.normalizeRFC2822(date) == nil {
             throw ValidationError("--date must be an RFC 2822 date like \"Fri, 10 Feb 2023 12:00:00 +0000\", not \(date.debugDescription)")
         }
@@ -80,7 +75,7 @@ struct PatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let submitter = await Submitter.resolve(explicit: from)?.identity else {
+        guard let identity = await submitter.submitter() else {
             KernelOutputCLI.error("acsquirk patch: " + Submitter.missingMessage)
             throw ExitStatus.badInput
         }
@@ -89,16 +84,16 @@ struct PatchCommand: AsyncParsableCommand {
         let (produced, tree): ([PatchSeries], KernelTreeFiles) = try KernelOutputCLI.guarded {
             let selected = try EntrySelector.select(all, entries)
             let tree = try KernelTreeFiles(root: kernelTree)
-            let renderer = try KernelOutputCLI.templates(templates)
+            let renderer = try KernelOutputCLI.templates(templateOptions.templates)
             let source = try tree.source()
             let when = date.flatMap(MailDate.normalizeRFC2822)
             switch layout {
             case .one:
                 return ([try PatchSeries(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
-                                         from: submitter, date: when)], tree)
+                                         from: identity, date: when)], tree)
             case .perVendor:
                 return (try PatchSeries.perVendor(entries: selected, source: source, fileMode: tree.fileMode, renderer: renderer,
-                                                  from: submitter, date: when), tree)
+                                                  from: identity, date: when), tree)
             }
         }
         let report = try KernelOutputCLI.write(produced.flatMap(\.files), into: out, stale: { PatchSeries.isEarlierPatch($0) })

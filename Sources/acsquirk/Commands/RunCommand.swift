@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import KernelOutput
 import LinuxPCI
@@ -36,8 +37,11 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
-    var dump: String?
+    @OptionGroup(title: "Input")
+    var input: InputOptions
+
+    @OptionGroup(title: "Platform")
+    var platform: PlatformOptions
 
     @Option(name: .customLong("kernel-tree"), help: ArgumentHelp("Kernel source tree: its quirk table is used and a patch series written.", valueName: "dir"))
     var kernelTree: String?
@@ -48,47 +52,26 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry file or folder to lint, check and generate code for (repeatable; default: ./quirks when present, else the shipped registry). The kernel's table always comes from the shipped registry.", valueName: "path"))
     var registry: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Templates directory (default: the templates acsquirk shipped with, found like its registry).", valueName: "dir"))
-    var templates: String?
+    @OptionGroup var templateOptions: TemplatesOptions
 
-    @Option(name: .long, help: ArgumentHelp("Kernel profile for the group prediction (6.1, 6.12, 7.3; default: the running kernel's on this machine, 7.3 for a dump).", valueName: "version"))
-    var kernel: KernelProfile?
-
-    @Flag(name: .customLong("assume-iommu"), help: "The dump was taken without an IOMMU: model the ACS controls Linux enables.")
-    var assumeIOMMU = false
-
-    @Flag(name: .customLong("amd-iommu"), help: "Assume an AMD IOMMU (ACPI IVRS table).")
-    var amdIOMMU = false
-
-    @Option(name: .long, help: ArgumentHelp("Submitter of the patches (From:, Signed-off-by:): \"Full Name <email>\" (default: git config user.name/user.email).", valueName: "identity"))
-    var from: String?
-
-    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file (default: libpci's).", valueName: "file"))
-    var pciIDs: String?
-
-    func validate() throws {
-        if let from, Identity(from) == nil {
-            throw ValidationError("--from must be \"Full Name <email>\", not \(from.debugDescription)")
-        }
-    }
+    @OptionGroup var submitter: SubmitterOptions
 
     func run() async throws {
         // The shipped registry first: without it no entries named on the command line would help.
         let shipped = try RegistryCLI.shipped(command: "run")
-        let config = RunConfiguration(
-            registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, dump: dump, kernelTree: kernelTree, out: out,
-            templates: templates, kernel: kernel,
-            check: CheckOptions(system: LinuxSystem(assumeIOMMU: assumeIOMMU, amdIVRS: amdIOMMU)),
-            pciIDs: pciIDs,
-            from: kernelTree == nil ? nil : await Submitter.resolve(explicit: from)?.identity)
+        var config = RunConfiguration(
+            registry: try RegistryCLI.working(registry, command: "run"), shipped: shipped, kernelTree: kernelTree, out: out,
+            templates: templateOptions.templates, from: kernelTree == nil ? nil : await submitter.submitter())
+        config.input = input.source
+        config.platform = platform.assumptions
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
-            for d in lint.diagnostics { PipelineCLI.error(d.description) }
+            try Console.diagnostics.emit(contentsOf: lint.diagnostics)
         }
         for e in result.errors { PipelineCLI.error("acsquirk run: \(e)") }
         if let check = result.check, check.hasContradictions {
-            for f in check.findings where f.severity == .error { PipelineCLI.error(f.description) }
+            try Console.diagnostics.emit(contentsOf: check.findings.errors)
         }
         PipelineCLI.out("\n" + result.summary)
         switch result.exitCode {

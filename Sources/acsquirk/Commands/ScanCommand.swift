@@ -3,15 +3,11 @@ import PCIAccess
 import PCIConfig
 import Rainbow
 import LinuxPCI
+import Pipeline
 import Registry
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// `acsquirk scan [--dump FILE] [-s SLOT] [-d ID] [-t] [-n|-nn] [-D] [-k] [--format text|json]`:
+/// `acsquirk scan [--dump FILE] [-s SLOT] [-d ID] [-t] [-n|-nn] [-D] [-k] [--format text|json] [-o FILE]`:
 /// one record per PCI function with what matters for isolation (docs/scan.md), selected and
 /// shown with lspci's options.
 struct ScanCommand: AsyncParsableCommand {
@@ -36,10 +32,11 @@ struct ScanCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Read this `lspci -xxxx` dump instead of the live system.", valueName: "file"))
-    var dump: String?
+    @OptionGroup(title: "Input")
+    var input: InputOptions
 
-    @OptionGroup var selection: PCISelectionOptions
+    @OptionGroup(title: "Selection (as lspci)")
+    var selection: PCISelectionOptions
 
     @Flag(name: [.customShort("t"), .customLong("tree")], help: "Draw the bus tree as lspci -t does, each function with its IOMMU group and ACS state.")
     var tree = false
@@ -53,34 +50,28 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("k"), .customLong("kernel-driver")], help: "Show the kernel driver bound to each function, as lspci -k (live, or as a snapshot or lspci -k text recorded it).")
     var kernelDriver = false
 
-    @Option(name: .long, help: ArgumentHelp("Output format: text or json.", valueName: "text|json"))
-    var format: String = "text"
+    @OptionGroup(title: "Platform (the groups of -t)")
+    var platform: PlatformOptions
 
-    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's, /usr/share/misc/pci.ids).", valueName: "file"))
-    var pciIDs: String?
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<ScanFormat>
 
     func run() async throws {
-        // Validate here rather than with an enum so that a bad value exits 2 like other bad input.
-        guard format == "text" || format == "json" else {
-            printError("acsquirk scan: --format must be text or json, not '\(format)'")
-            throw ExitStatus.badInput
-        }
-        if tree && format == "json" {
+        if tree && output.format == .json {
             printError("acsquirk scan: -t draws text; the JSON records give each function's parentBridge instead")
             throw ExitStatus.badInput
         }
         let filter = try selection.filter(command: "scan")
-        let source: PCISource = dump.map { .dump(path: $0) } ?? .live()
-        let result: PCIReadResult
+        let result = try input.read(command: "scan", names: numeric == 0 || numeric >= 2)
         var drivers: [PCIAddress: String] = [:]
         var names: [String: String]?
         do throws(PCIAccessError) {
-            result = try PCIReader.load(source, names: numeric == 0 || numeric >= 2, idsPath: pciIDs)
             // The drivers go into the JSON records whether or not -k shows them in text: read
             // live, or as a snapshot or lspci -k text recorded them.
-            drivers = try dump == nil ? PCIReader.liveDrivers() : result.recorded?.drivers ?? [:]
+            drivers = try input.dump == nil ? PCIReader.liveDrivers(sysfsPath: input.roots.sysfsRoot.map { $0 + "/bus/pci" })
+                : result.recorded?.drivers ?? [:]
             if numeric >= 2 && result.namesLoaded {
-                let db = try PCINameDatabase(idsPath: pciIDs)
+                let db = try PCINameDatabase(idsPath: input.names.idsPath)
                 names = [:]
                 for f in result.functions where filter.matches(f) {
                     names?[f.address.description] = try db.lspciDescription(of: f.config, numeric: numeric)
@@ -90,26 +81,23 @@ struct ScanCommand: AsyncParsableCommand {
             printError(error.message)
             throw ExitStatus.badInput
         }
-        if kernelDriver, let dump, result.recorded == nil {
+        if kernelDriver, let dump = input.dump, result.recorded == nil {
             printError("acsquirk scan: -k shows the driver bound to each function: it needs a live system, an acsquirk snapshot or lspci -k text; the lspci -xxxx dump \(dump) records no drivers")
             throw ExitStatus.badInput
         }
-        for w in result.warnings { printError(w.description) }
-        if case let .dump(path) = source, result.functions.isEmpty {
-            printError("\(path): error: no PCI functions in this dump")
-            throw ExitStatus.badInput
-        }
         if tree {
-            writeOut(try treeText(result, filter: filter, drivers: kernelDriver ? drivers : [:]))
+            try output.destination.write(try treeText(result, filter: filter, drivers: kernelDriver ? drivers : [:]), command: "scan")
             return
         }
         let report = ScanReport(result, selecting: filter, drivers: drivers)
-        if format == "json" {
-            writeOut(report.json())
-        } else {
-            let colour = useColour()
+        switch output.format {
+        case .json:
+            try output.destination.write(report.json(), command: "scan")
+        case .text:
+            let colour = output.destination.colour
             let options = ScanReport.TextOptions(domains: domains, names: names, drivers: kernelDriver)
-            writeOut(report.text(options) { text, style in colour ? ScanCommand.paint(text, style) : text })
+            try output.destination.write(report.text(options) { text, style in colour ? ScanCommand.paint(text, style) : text },
+                                         command: "scan")
         }
     }
 
@@ -122,11 +110,11 @@ struct ScanCommand: AsyncParsableCommand {
             printError("acsquirk scan: \(error)")
             throw ExitStatus.badInput
         }
-        // The profile groups would pick: the running kernel's, a snapshot's recorded one, or the newest.
-        let (profile, note) = KernelProfile.resolve(nil, live: dump == nil, recordedRelease: result.recorded?.kernelRelease)
-        if let note { printError("acsquirk scan: -t: \(note)") }
-        let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries),
-                                       system: LinuxSystem(kernel: profile, kernelNote: note))
+        // The platform groups would assume (the kernel profile: the running kernel's, a snapshot's
+        // recorded one, or the newest).
+        let system = platform.system(for: result, from: input)
+        if let note = system.kernelNote { printError("acsquirk scan: -t: \(note)") }
+        let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries), system: system)
         var notes: [PCIAddress: String] = [:]
         for (i, f) in p.tree.functions.enumerated() {
             var parts = ["group \(p.groupNumber[i])", Self.acsWords(f.acs)]
@@ -154,14 +142,6 @@ struct ScanCommand: AsyncParsableCommand {
         }
     }
 
-    /// Colour only on a terminal (not TERM=dumb), never with NO_COLOR set (https://no-color.org).
-    /// Rainbow applies the same rules when it paints.
-    func useColour() -> Bool {
-        if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
-        if let t = getenv("TERM"), String(cString: t) == "dumb" { return false }
-        return isatty(1) != 0
-    }
-
     static func paint(_ s: String, _ style: ScanReport.Style) -> String {
         switch style {
         case .plain: s
@@ -175,6 +155,7 @@ struct ScanCommand: AsyncParsableCommand {
     }
 }
 
-private func writeOut(_ s: String) { Console.out(s) }
+/// Output formats of `acsquirk scan`.
+enum ScanFormat: String, OutputFormat { case text, json }
 
 private func printError(_ s: String) { Console.error(s) }

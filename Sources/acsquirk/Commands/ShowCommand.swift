@@ -1,9 +1,10 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
 
-enum ShowFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+enum ShowFormat: String, OutputFormat { case text, json }
 
 /// `acsquirk show VVVV:DDDD`: every registry entry covering a device, with file:line, the claim,
 /// its conditions and kernel status (with table rows). Exit 0 when an entry covers the device;
@@ -25,8 +26,8 @@ struct ShowCommand: AsyncParsableCommand {
     @Option(help: "Registry files or folders searched besides the shipped registry (repeatable).")
     var registry: [String] = []
 
-    @Option(help: "Output format: text or json.")
-    var format: ShowFormat = .text
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<ShowFormat>
 
     func validate() throws {
         guard PCIDeviceID(id) != nil else {
@@ -40,23 +41,25 @@ struct ShowCommand: AsyncParsableCommand {
         let shipped = try RegistryCLI.shipped(command: "show")
         let loaded = Registry.load(paths: [shipped] + registry)
         if SourceReader.isUnreadable(loaded.diagnostics) {
-            for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            try Console.diagnostics.emit(contentsOf: loaded.diagnostics)
             throw ExitStatus.badInput
         }
         let index = RegistryIndex(loaded.entries)
         let hits = index.entries(vendor: vendor, device: device)
         let table = Registry.kernelTable(loaded.entries)
         let name = pciID.description
-        switch format {
+        switch output.format {
         case .text:
+            var lines: [String] = []
             if hits.isEmpty {
-                print("\(name) is not in the registry")
+                lines.append("\(name) is not in the registry")
                 let wide = table.filter { $0.entry.entry.vendor == vendor && $0.device == nil }
                 for r in wide {
-                    print("  (vendor-wide kernel row \(r.row) \(r.entry.entry.kernel.function ?? "") in \(r.entry.path) does not list it)")
+                    lines.append("  (vendor-wide kernel row \(r.row) \(r.entry.entry.kernel.function ?? "") in \(r.entry.path) does not list it)")
                 }
             }
-            for e in hits { print(Self.describe(e, device: device)) }
+            lines += hits.map { Self.describe($0, device: device) }
+            try output.destination.write(lines.map { $0 + "\n" }.joined(), command: "show")
         case .json:
             let items: [JSONValue] = hits.map { e in
                 .object([
@@ -71,8 +74,8 @@ struct ShowCommand: AsyncParsableCommand {
                     ("rows", .array(e.entry.kernel.table.map { .int($0.row) })),
                 ])
             }
-            Console.out(JSONOutput.encode(JSONValue.object([("device", .string(name)), ("entries", .array(items))]),
-                                          format: "acsquirk-show/1"))
+            try output.destination.write(JSONOutput.encode(JSONValue.object([("device", .string(name)), ("entries", .array(items))]),
+                                                           format: "acsquirk-show/1"), command: "show")
         }
         if loaded.diagnostics.hasErrors {
             for d in loaded.diagnostics where d.severity == .error {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import PCIAccess
 import Pipeline
-import SafeFiles
 
 /// `acsquirk snapshot [-o FILE]`: one file with everything acsquirk reads on this machine
 /// (docs/input-formats.md#snapshot).
@@ -22,36 +21,22 @@ struct SnapshotCommand: AsyncParsableCommand {
             Exit 0 written (warnings on stderr, e.g. not root), 2 nothing written.
             """)
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
-    var output: String?
+    @OptionGroup var destination: OutputDestination
 
-    @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Root of /sys (tests).", visibility: .hidden))
-    var sysfsRoot: String = "/sys"
-
-    @Option(name: .customLong("proc-root"), help: ArgumentHelp("Root of /proc (tests).", visibility: .hidden))
-    var procRoot: String = "/proc"
+    @OptionGroup var roots: SystemRootOptions
 
     func run() async throws {
         let snapshot: SnapshotTaker.Snapshot
         do throws(PipelineError) {
-            snapshot = try SnapshotTaker.take(sysRoot: sysfsRoot, procRoot: procRoot,
+            snapshot = try SnapshotTaker.take(sysRoot: roots.sysfsRoot ?? "/sys", procRoot: roots.procRoot ?? "/proc",
                                               tool: "acsquirk \(Acsquirk.configuration.version)")
         } catch {
             Console.error("acsquirk snapshot: \(error.message)")
             throw ExitStatus.badInput
         }
         for w in snapshot.warnings { Console.error("acsquirk snapshot: warning: \(w)") }
-        guard let output else {
-            Console.out(snapshot.text)
-            return
-        }
-        do throws(FileError) {
-            let report = try OutputFile.write(snapshot.text, to: output)
-            for m in report.messages { Console.error("acsquirk snapshot: \(m)") }
-        } catch {
-            Console.error("acsquirk snapshot: \(error) (nothing written)")
-            throw ExitStatus.badInput
-        }
+        try destination.write(snapshot.text, command: "snapshot")
+        guard let output = destination.output else { return }
         Console.error("acsquirk snapshot: wrote \(output) (\(snapshot.functions.count) functions, "
             + (snapshot.system.iommuActive ? "\(Set(snapshot.system.iommuGroups.values).count) IOMMU groups" : "no IOMMU groups")
             + ", kernel \(snapshot.system.kernelRelease ?? "unknown"))")

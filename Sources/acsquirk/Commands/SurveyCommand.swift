@@ -4,7 +4,6 @@ import PCIAccess
 import PCIConfig
 import Pipeline
 import Registry
-import SafeFiles
 
 /// `acsquirk survey PATH…`: IOMMU groups of many machines, and which devices without ACS would
 /// help the most machines with a quirk (docs/survey.md).
@@ -23,13 +22,13 @@ struct SurveyCommand: AsyncParsableCommand {
             listed, never fatal. Exit 0; 2 when no report could be read or a path does not exist.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, OutputFormat { case text, json }
 
     @Argument(help: ArgumentHelp("Report files or folders.", valueName: "path"))
     var paths: [String]
 
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: Format = .text
+    @OptionGroup(title: "Output")
+    var output: OutputOptions<Format>
 
     @Option(name: .long, help: ArgumentHelp("Also write a bar chart of the ranking as SVG to this file.", valueName: "file"))
     var svg: String?
@@ -37,8 +36,8 @@ struct SurveyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rows of the rankings in text and SVG (JSON has all).", valueName: "n"))
     var top: Int = 25
 
-    @Option(name: .long, help: "Kernel profile (default: \(KernelProfile.newest)).")
-    var kernel: KernelProfile?
+    @OptionGroup(title: "Platform (an IOMMU is always assumed on)")
+    var platform: PlatformOptions
 
     @Option(name: .long, help: ArgumentHelp("Registry files or folders whose entries not upstream are ranked too (repeatable).", valueName: "path"))
     var registry: [String] = []
@@ -46,8 +45,7 @@ struct SurveyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Reports read at once (default: the number of processors).", valueName: "n"))
     var jobs: Int?
 
-    @Option(name: .customLong("pci-ids"), help: ArgumentHelp("pci.ids file for names (default: libpci's).", valueName: "file"))
-    var pciIDs: String?
+    @OptionGroup var names: NamesOptions
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
@@ -56,8 +54,10 @@ struct SurveyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reg = try RegistryCLI.prediction(extra: registry, command: "survey")
-        let profile = KernelProfile.resolve(kernel, live: false).profile
-        var options = Survey.Options(kernel: profile, idsPath: pciIDs)
+        let system = platform.assumptions.resolved(live: false, recorded: nil)
+        let profile = system.kernel
+        let pciIDs = names.idsPath
+        var options = Survey.Options(system: system, idsPath: pciIDs)
         if let jobs { options.jobs = jobs }
         let (files, missing) = Survey.files(paths)
         for m in missing { Console.error("acsquirk survey: \(m.path): \(m.reason)") }
@@ -68,14 +68,16 @@ struct SurveyCommand: AsyncParsableCommand {
         let notes = ["kernel \(profile) rules; an IOMMU assumed on (ACS controls as Linux enables them, --assume-iommu)",
                      "a device counts when Linux's standard ACS check fails for it for lack of an ACS capability and no quirk answers; "
                          + "its effect is a pci_quirk_mf_endpoint_acs-style quirk for its ID consulted first"]
-        if format == .json { Console.out(SurveyOutput.jsonStart(kernel: profile.rawValue, notes: notes)) }
+        let format = output.format
+        let out = output.destination.sink(command: "survey")
+        if format == .json { out.write(SurveyOutput.jsonStart(kernel: profile.rawValue, notes: notes)) }
         var first = true
         let totals = Survey.run(files: files, table: QuirkTable(entries: reg.kernelEntries), whatIf: reg.whatIf, options: options) { r in
             switch (format, r) {
-            case let (.text, .success(report)): Console.out(SurveyOutput.text(report))
-            case let (.text, .failure(u)): Console.out(SurveyOutput.text(u))
+            case let (.text, .success(report)): out.write(SurveyOutput.text(report))
+            case let (.text, .failure(u)): out.write(SurveyOutput.text(u))
             case let (.json, .success(report)):
-                Console.out(SurveyOutput.json(report, first: first))
+                out.write(SurveyOutput.json(report, first: first))
                 first = false
             case (.json, .failure): break
             }
@@ -86,17 +88,14 @@ struct SurveyCommand: AsyncParsableCommand {
             return (db.vendorName(id.vendor).map { $0 + " " } ?? "") + d
         }, whatIf: reg.whatIf)
         switch format {
-        case .text: Console.out(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.rawValue, top: top))
-        case .json: Console.out(SurveyOutput.jsonEnd(summary: summary, unreadable: totals.unreadable, anyReport: !first))
+        case .text: out.write(SurveyOutput.text(summary: summary, unreadable: totals.unreadable, kernel: profile.rawValue, top: top))
+        case .json: out.write(SurveyOutput.jsonEnd(summary: summary, unreadable: totals.unreadable, anyReport: !first))
         }
+        try out.finish()
         if let svg {
-            do throws(FileError) {
-                let report = try OutputFile.write(SurveyOutput.svg(summary: summary, top: top), to: svg)
-                for m in report.messages { Console.error("acsquirk survey: \(m)") }
-            } catch {
-                Console.error("acsquirk survey: \(error) (nothing written)")
-                throw ExitStatus.badInput
-            }
+            let chart = OutputSink(path: svg, command: "survey")
+            chart.write(SurveyOutput.svg(summary: summary, top: top))
+            try chart.finish()
         }
         if totals.reports == 0 {
             Console.error("acsquirk survey: none of the \(files.count) files could be read as a report")
