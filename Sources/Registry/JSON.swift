@@ -1,5 +1,5 @@
-/// A JSON value built member by member (the JSON Schema, `lint --format json|sarif`,
-/// `show --format json`), written out by `JSONOutput` (sorted keys) like every other document.
+/// A JSON value built member by member (the JSON Schema, `show --format json`), written out by
+/// `JSONOutput` (sorted keys) like every other document.
 public indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
