@@ -33,10 +33,31 @@ func function(_ domain: UInt32, _ bus: UInt8, _ devfn: UInt8, id: UInt32, type: 
     return PCIFunction(address: PCIAddress(domain: domain, bus: bus, devfn: devfn), config: c)
 }
 
+/// An SR-IOV PF (Intel 82576, VF Device ID 10ca) with `vfs` VFs enabled at First VF Offset 1,
+/// VF Stride 1, and its VFs as a dump shows them: Vendor and Device ID reading FFFFh.
+func physicalFunction(_ domain: UInt32, _ bus: UInt8, vfs: Int) -> [PCIFunction] {
+    var pf = function(domain, bus, 0, id: 0x8086_10c9, type: .endpoint)
+    var c = pf.config
+    c.set32(0x100, 0x0001_0010)
+    c.set16(0x100 + PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_ARI)
+    c.set16(0x100 + PCI_SRIOV_TOTAL_VF, UInt16(vfs))
+    c.set16(0x100 + PCI_SRIOV_NUM_VF, UInt16(vfs))
+    c.set16(0x100 + PCI_SRIOV_VF_OFFSET, 1)
+    c.set16(0x100 + PCI_SRIOV_VF_STRIDE, 1)
+    c.set16(0x100 + PCI_SRIOV_VF_DID, 0x10ca)
+    pf.config = c
+    return [pf] + (1...vfs).map { devfn in
+        var vf = function(domain, bus, UInt8(devfn), id: 0xffff_ffff, type: .endpoint)
+        vf.config.set16(0x0a, 0x0200)
+        return vf
+    }
+}
+
 /// A topology of about `target` functions: per domain a host bridge and root ports (alternately
 /// with and without ACS); each root port leads to a switch with 8 downstream ports (half with
-/// ACS), each with a 4-function endpoint without ACS; every fourth port a PCIe-to-PCI bridge with
-/// conventional devices; a Marvell DMA-alias pair here and there.
+/// ACS), each with a 4-function endpoint without ACS, except two: an SR-IOV PF with 7 VFs (below a
+/// port with ACS) and one with 15 VFs (without; its VFs cross into devices 1 and 2); every fourth
+/// port a PCIe-to-PCI bridge with conventional devices; a Marvell DMA-alias pair here and there.
 func topology(target: Int) -> [PCIFunction] {
     var out: [PCIFunction] = []
     var domain: UInt32 = 0
@@ -61,6 +82,10 @@ func topology(target: Int) -> [PCIFunction] {
                     let sec = first + 2 + dp
                     out.append(function(domain, first + 1, dp << 3, id: 0x104c_8233, type: .downstreamPort,
                                         acs: dp % 2 == 0, bridge: (first + 1, sec, sec)))
+                    if dp == 2 || dp == 3 {
+                        out += physicalFunction(domain, sec, vfs: dp == 2 ? 7 : 15)
+                        continue
+                    }
                     let alias = dp == 5
                     for f: UInt8 in 0..<4 {
                         out.append(function(domain, sec, f, id: alias && f == 0 ? 0x1b4b_9123 : 0x8086_10d3,
@@ -125,9 +150,9 @@ func predictorBenchmark(table: QuirkTable, tree: Bool) -> Bool {
     let perSmall = tSmall / Double(small.count) * 1e6
     let perLarge = tLarge / Double(large.count) * 1e6
     print("IOMMU group prediction (kernel \(KernelProfile.newest) rules, \(table.rows.count) quirk rows)")
-    print(row(["functions", "groups", "time (ms)", "µs/function"]))
-    for (n, g, t, per) in [(small.count, pSmall.groups.count, tSmall, perSmall), (large.count, pLarge.groups.count, tLarge, perLarge)] {
-        print(row([String(n), String(g), fixed(t * 1000), fixed(per)]))
+    print(row(["functions", "SR-IOV VFs", "groups", "time (ms)", "µs/function"]))
+    for (n, p, t, per) in [(small.count, pSmall, tSmall, perSmall), (large.count, pLarge, tLarge, perLarge)] {
+        print(row([String(n), String(p.devices.filter(\.isVirtfn).count), String(p.groups.count), fixed(t * 1000), fixed(per)]))
     }
     let ratio = perLarge / perSmall
     print("  time per function, 10k vs 1k: \(fixed(ratio))x (linear: about 1x; limit 2.5x)")

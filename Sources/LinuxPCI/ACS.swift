@@ -28,12 +28,8 @@ public func pciACSFlagsEnabled(_ registers: ACSRegisters, _ flags: ACSFlags) -> 
     pciACSFlagsMissing(registers, flags).isEmpty
 }
 
-/// What `pci_std_enable_acs()` (drivers/pci/pci.c) and `pci_quirk_enable_intel_spt_pch_acs()`
-/// (drivers/pci/quirks.c) turn on: the advertised SV, RR, CR and UF (TB only for untrusted or
-/// external-facing ports and with `pci=noats`, not modelled; EC and DT never).
-public func pciACSEnableBits(_ capability: ACSFlags) -> ACSFlags { capability.intersection(.linuxRequired) }
-
-/// `pci_std_enable_acs(dev)` (drivers/pci/pci.c): Control |= the advertised SV, RR, CR, UF.
+/// `pci_std_enable_acs(dev)` (drivers/pci/pci.c): Control |= the advertised SV, RR, CR, UF
+/// (`pciACSEnableBits`, in PCIConfig: the lspci text reader rebuilds the Intel SPT Control with it).
 /// Returns whether Control changed.
 public func pciStdEnableACS(_ registers: inout ACSRegisters) -> Bool {
     let add = pciACSEnableBits(registers.capability)
@@ -140,12 +136,13 @@ public func pciACSEnabled(_ d: PCIDev, _ flags: ACSFlags = REQ_ACS_FLAGS, quirks
         return ACSVerdict(isolated: false, reason: .neverIsolatedType(type), missing: flags)
     case .downstreamPort, .rootPort:
         return standard()
-    case .endpoint, .upstreamPort, .legacyEndpoint, .rcIntegratedEndpoint:
+    case _ where type.pciACSEnabledReadsMultifunction:
+        // Endpoint, upstream port, legacy endpoint, RCiEP.
         if !d.multifunction {
             return ACSVerdict(isolated: true, reason: .singleFunction(type), missing: [])
         }
         return standard()
-    case .other:
+    default:
         return ACSVerdict(isolated: true, reason: .otherType(type), missing: [])
     }
 }

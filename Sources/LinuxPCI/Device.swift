@@ -20,11 +20,15 @@ public struct LinuxSystem: Hashable, Sendable {
     /// What `KernelProfile.resolve` said about choosing `kernel` (a running or recorded kernel
     /// newer than every profile), stated with the prediction's assumptions.
     public var kernelNote: String?
+    /// What-if `--sriov BDF=N`: NumVFs of a PF as if N were written to its `sriov_numvfs` (0
+    /// disables its VFs); `VirtualFunctions` places the VFs.
+    public var sriovNumVFs: [PCIAddress: Int]
 
     public init(kernel: KernelProfile = .newest, assumeIOMMU: Bool = false, amdIVRS: Bool = false,
-                pchWorkaroundFails: Bool = false, kernelNote: String? = nil) {
+                pchWorkaroundFails: Bool = false, kernelNote: String? = nil, sriovNumVFs: [PCIAddress: Int] = [:]) {
         self.kernel = kernel
         self.kernelNote = kernelNote
+        self.sriovNumVFs = sriovNumVFs
         self.assumeIOMMU = assumeIOMMU
         self.amdIVRS = amdIVRS
         self.pchWorkaroundFails = pchWorkaroundFails
@@ -54,12 +58,6 @@ public enum PCHWorkaroundState: Hashable, Sendable {
         }
     }
 }
-
-/// `INTEL_LPC_RCBA_REG` (drivers/pci/quirks.c): the Root Complex Base Address register of the
-/// Intel LPC bridge.
-public let INTEL_LPC_RCBA_REG = 0xf0
-/// `INTEL_LPC_RCBA_ENABLE`: its enable bit.
-public let INTEL_LPC_RCBA_ENABLE: UInt32 = 1 << 0
 
 /// A function's ACS capability as Linux uses it: `pdev->acs_cap` and the registers the checks
 /// read, with Control as `pciEnableACS` leaves it.
@@ -226,30 +224,46 @@ public struct KernelView: Sendable {
     /// `PCIDev` per function (indices as in `tree.functions`).
     public let devices: [PCIDev]
     public let system: LinuxSystem
+    /// The SR-IOV VFs among the functions (and the what-if's, `system.sriovNumVFs`).
+    public let virtualFunctions: VirtualFunctions
+    /// The order Linux adds the devices in (device indices): the boot scan
+    /// (`BusTopology.scanOrder`), then the VFs as their PFs' drivers enable them.
+    public let probeOrder: [Int]
 
-    /// The view of `functions` (any order; all-ones functions are left out, as the scan does).
+    /// The view of `functions` (any order; all-ones functions are left out, as the scan does,
+    /// except VFs, which Linux adds from their PF's SR-IOV capability: `VirtualFunctions`).
     public init(functions: [PCIFunction], system: LinuxSystem) {
-        self.init(tree: BusTopology(functions: functions), system: system)
+        let vfs = VirtualFunctions(functions, numVFs: system.sriovNumVFs)
+        self.init(tree: BusTopology(functions: vfs.functions), system: system, virtualFunctions: vfs)
     }
 
     /// The view of `tree`, computed in scan order so that parents are typed before their
     /// children (`set_pcie_port_type` reads the parent's corrected type).
-    public init(tree: BusTopology, system: LinuxSystem) {
+    init(tree: BusTopology, system: LinuxSystem, virtualFunctions: VirtualFunctions) {
         self.tree = tree
         self.system = system
+        self.virtualFunctions = virtualFunctions
+        var physfn: [Int: Int] = [:]
+        for vf in virtualFunctions.vfs {
+            if let v = tree.index(of: vf.address), let p = tree.index(of: vf.pf) { physfn[v] = p }
+        }
+        let boot = tree.scanOrder.filter { physfn[$0] == nil }
+        probeOrder = boot + virtualFunctions.vfs.compactMap { tree.index(of: $0.address) }
         var out = [PCIDev?](repeating: nil, count: tree.functions.count)
         // ARI: functions on a bus whose bridge has ARI Forwarding Enable are scanned with next_fn().
         var ariBus = Set<BusKey>()
         for (bus, owner) in tree.busOwner where pciARIEnabled(tree.functions[owner].config) { ariBus.insert(bus) }
         var pchState: [BusKey: PCHWorkaroundState] = [:]
-        for i in tree.scanOrder {
+        for i in boot + physfn.keys.sorted() {
             let f = tree.functions[i]
             let c = f.config
             let pcie = c.pciExpress
             let parent = tree.parentBridge[i]
             let parentType: PCIExpressPortType?? = parent.map { p in out[p]?.type ?? nil }
             let type = setPCIePortType(pcie?.portType, parent: parentType ?? nil)
-            let mf = pciMultifunction(f.address, headerType: c.headerType, ariForwarding: ariBus.contains(BusKey(f.address)))
+            let pf = physfn[i]
+            let mf = pciMultifunction(f.address, headerType: c.headerType, ariForwarding: ariBus.contains(BusKey(f.address)),
+                                      isVirtfn: pf != nil)
             let bus = BusKey(f.address)
             let pch: PCHWorkaroundState
             if let s = pchState[bus] {
@@ -259,11 +273,13 @@ public struct KernelView: Sendable {
                 pchState[bus] = pch
             }
             let status = c.acs
-            let onRoot = parent == nil
+            // A VF on a bus of its own (virtfn_add_bus) sits on a virtual bus below its PF's bus:
+            // never a root bus, and without a bridge (the walks skip it, as `bus->self` is NULL).
+            let onRoot = pf.map { p in out[p]!.onRootBus && BusKey(tree.functions[p].address) == bus } ?? (parent == nil)
             out[i] = PCIDev(
                 index: i, address: f.address, vendor: f.vendorID, device: f.deviceID, classID: c.classID,
                 isPCIe: pcie != nil, rawType: pcie?.portType, type: type, multifunction: mf.multifunction,
-                multifunctionReason: mf.reason, isVirtfn: false, physfn: nil, acsStatus: status,
+                multifunctionReason: mf.reason, isVirtfn: pf != nil, physfn: pf, acsStatus: status,
                 acs: status.capability.map { pciEnableACS(f, capability: $0, type: type, system: system) },
                 dma: DMAAliasQuirks.effect(for: f, kernel: system.kernel, onRootBus: onRoot, isPCIe: pcie != nil,
                                            parentPCIeType: parentType),

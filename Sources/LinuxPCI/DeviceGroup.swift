@@ -141,7 +141,7 @@ private struct Engine {
         self.quirks = quirks
         let devices = view.devices
         self.devices = devices
-        let order = tree.scanOrder
+        let order = view.probeOrder
         self.order = order
         self.verdicts = devices.map { pciACSEnabled($0, quirks: quirks, system: view.system) }
         self.pathFailure = Array(repeating: nil, count: devices.count)

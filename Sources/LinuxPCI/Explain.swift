@@ -30,7 +30,8 @@ extension GroupPrediction {
                 return "\(me) joins \(name(via)): behind PCI-to-PCIe bridge \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
             case let .conventionalBridge(rid, quirk):
-                return "\(me) joins \(name(via)): behind conventional PCI bridge \(name(via)) (\(b.idString)), "
+                let bridge = b.portTypeKnown ? "conventional PCI bridge" : "bridge of unknown type (taken as conventional PCI)"
+                return "\(me) joins \(name(via)): behind \(bridge) \(name(via)) (\(b.idString)), "
                     + "requester ID aliased to \(ridName(rid, via))"
                     + (quirk ? " (quirk_use_pcie_bridge_dma_alias: it is really a PCIe-to-PCI bridge)" : "")
             }
@@ -93,6 +94,16 @@ extension PCIDev {
         return (multifunction ? "multifunction " : "single-function ") + base
     }
 
+    /// The kind of function in the verdict phrases (`--explain`, `check`) and in `survey`:
+    /// `root port`, `multifunction endpoint`, `conventional PCI function`, ...; "multifunction"
+    /// only where `pci_acs_enabled()` reads the flag (not for downstream-facing ports). When the
+    /// input cannot show whether there is a PCI Express capability (a 64-byte read without root:
+    /// `portTypeKnown` false) it says the type is unknown rather than "conventional PCI".
+    public var kindPhrase: String {
+        guard portTypeKnown else { return "function (type unknown)" }
+        return typeName(type, multifunction: multifunction && isPCIe && !(type?.isDownstreamFacingPort ?? false))
+    }
+
     /// The function's type as a machine word: `root-port`, ..., or `conventional` without PCIe.
     public var portTypeName: String { type?.description ?? "conventional" }
 
@@ -105,7 +116,7 @@ extension ACSVerdict {
     /// Why the device is or is not isolated, as a phrase naming the device type and the missing
     /// controls, e.g. "root port 8086:a294 has no ACS capability (SV, RR, CR, UF not enforced)".
     public func phrase(for d: PCIDev) -> String {
-        let what = typeName(d.type, multifunction: d.multifunction && d.isPCIe && !(d.type?.isDownstreamFacingPort ?? false))
+        let what = d.kindPhrase
         let id = d.idString
         switch reason {
         case let .quirk(dec):
@@ -120,6 +131,9 @@ extension ACSVerdict {
             }
             if isolated { return "\(what) \(id) is isolated by \(src)" }
             return "\(what) \(id): \(src) answers \"not isolated\"" + Self.notIsolatedDetail(dec)
+        case .notPCIe where !d.portTypeKnown:
+            return "\(what) \(id): its capabilities are not in the input (only the 64-byte header is readable without root), "
+                + "so it is taken as not isolated, and no quirk"
         case .notPCIe:
             return "\(what) \(id) has no PCI Express capability and no quirk (conventional PCI is never isolated)"
         case let .neverIsolatedType(t):
@@ -160,5 +174,41 @@ extension ACSVerdict {
         case .otherVendor, .conditionNotMet, .acsCtrlEnabled:
             return ""
         }
+    }
+}
+
+/// What a VFIO user must do with one IOMMU group before a device of it can be assigned: VFIO
+/// takes a group only when it is viable, and it is viable only when no member is bound to a
+/// driver that uses the kernel's DMA API. Since the DMA-ownership rework (5.19) the test is
+/// `iommu_group_claim_dma_owner()` (drivers/iommu/iommu.c) failing while a member's driver took
+/// the default domain in `pci_dma_configure()` (drivers/pci/pci-driver.c): drivers with
+/// `driver_managed_dma` do not (vfio-pci and its variant drivers, pci-stub, and pcieport,
+/// drivers/pci/pcie/portdrv.c, which binds PCI Express ports), nor does a device without a
+/// driver. Before, `vfio_dev_viable()` with `vfio_dev_driver_allowed()` (drivers/vfio/vfio.c)
+/// let any device whose header type is not 0 (bridges) keep its driver. Either way: bridges may
+/// stay as they are, every other member must be on vfio-pci (or pci-stub, or without driver).
+public struct VFIOAdvice: Hashable, Sendable {
+    /// Members that must be bound to vfio-pci (or have no driver) for the group to be viable.
+    public var bind: [Int]
+    /// Members that may keep their driver: bridges (header type 1 or 2) and PCI Express ports
+    /// pcieport binds (a Root Complex Event Collector has a type 0 header).
+    public var bridges: [Int]
+    /// PFs whose VFs share this group: assigning a VF takes the PF away from its driver too
+    /// (pci-pf-stub is not `driver_managed_dma`).
+    public var physfnsWithVFs: [Int]
+}
+
+extension GroupPrediction {
+    /// The VFIO advice for group `number` (`VFIOAdvice`).
+    public func vfioAdvice(_ number: Int) -> VFIOAdvice {
+        let members = groups[number].members.sorted { tree.functions[$0].address < tree.functions[$1].address }
+        func isBridge(_ i: Int) -> Bool {
+            let layout = tree.functions[i].headerType?.layout
+            return (layout != nil && layout != .normal) || devices[i].type == .rcEventCollector
+        }
+        let inGroup = Set(members)
+        let pfs = Set(members.compactMap { i in devices[i].physfn.flatMap { inGroup.contains($0) ? $0 : nil } })
+        return VFIOAdvice(bind: members.filter { !isBridge($0) }, bridges: members.filter(isBridge),
+                          physfnsWithVFs: members.filter(pfs.contains))
     }
 }

@@ -123,18 +123,50 @@ enum PredictionNotes {
         }
         for f in tree.skipped {
             notes.append(PredictionNote(kind: .input, text:
-                "\(f.address) reads all ones (hidden function or SR-IOV VF): not enumerated, not grouped"))
+                "\(f.address) reads all ones and no PF's SR-IOV capability places a VF there (hidden function): "
+                + "not enumerated, not grouped"))
         }
+        notes += sriovNotes(view.virtualFunctions, system: system)
         for a in tree.anomalies { notes.append(PredictionNote(kind: .input, text: a)) }
         if kernelNumbers {
             notes.append(PredictionNote(kind: .assumption, text:
                 "group numbers as the kernel allocates them at boot (probe order, lowest free number; assumes only "
                 + "PCI devices take numbers" + (tree.rootBuses.count > 1 ? " and host bridges are probed in domain/bus order" : "")
-                + ")"))
+                + ")" + (view.virtualFunctions.vfs.isEmpty ? "" : "; VFs after every boot device, their PFs enabled in address order")))
         } else {
             notes.append(PredictionNote(kind: .assumption, text: "group numbers only label the partition"))
         }
         return (notes, kernelNumbers)
+    }
+
+    /// What the prediction takes of SR-IOV: each PF's VFs (from its SR-IOV capability, with the IDs
+    /// `pci_iov_add_virtfn()` gives them) and the what-if's.
+    static func sriovNotes(_ v: VirtualFunctions, system: LinuxSystem) -> [PredictionNote] {
+        var notes: [PredictionNote] = []
+        let byPF = Dictionary(grouping: v.vfs, by: \.pf)
+        for (pf, e) in v.pfs.sorted(by: { $0.key < $1.key }) {
+            let mine = byPF[pf] ?? []
+            guard let first = mine.first, let last = mine.last else { continue }
+            let range = mine.count == 1 ? first.address.shortDescription : "\(first.address.shortDescription)-\(last.address.shortDescription)"
+            let c = e.capability
+            let regs = "First VF Offset \(c.firstVFOffset), VF Stride \(c.vfStride), VF Device ID \(hex(c.vfDevice, width: 4))"
+                + (c.ariCapableHierarchy ? ", ARI Capable Hierarchy" : "")
+            if let asked = system.sriovNumVFs[pf] {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "--sriov \(pf.shortDescription)=\(asked): VF\(asked == 1 ? "" : "s") \(range) placed by the PF's SR-IOV capability "
+                    + "(\(regs) as the input shows them; a device may change offset and stride with NumVFs, PCIe §9.3.3.9-10); "
+                    + "VFs the input does not show take the config space of one it shows, else the PF's class and port type"))
+            } else {
+                notes.append(PredictionNote(kind: .assumption, text:
+                    "\(range): SR-IOV VF\(mine.count == 1 ? "" : "s") of \(pf.shortDescription) (VF Enable, NumVFs \(c.numVFs), \(regs)): "
+                    + "IDs as pci_iov_add_virtfn gives them (the PF's vendor, the VF Device ID), single-function, "
+                    + "never a multifunction sibling"))
+            }
+        }
+        for r in v.refused {
+            notes.append(PredictionNote(kind: .input, text: "--sriov ignored: \(r)"))
+        }
+        return notes
     }
 
     /// An Intel or AMD host bridge (class 0x0600) on the first root bus.

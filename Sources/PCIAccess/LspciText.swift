@@ -302,17 +302,12 @@ struct TextSRIOV {
     var vfStride: UInt16?
     var vfDevice: UInt16?
 
-    /// The routing IDs of the enabled VFs (PCIe SR-IOV 3.3.10-11: First VF Offset and VF Stride
-    /// from the PF's routing ID; the kernel's `pci_iov_virtfn_bus`/`pci_iov_virtfn_devfn`), or
-    /// none when VF Enable is clear or a register is not in the text.
-    func virtualFunctions(of pf: PCIAddress) -> [PCIAddress] {
-        guard let control, control & 1 != 0, let n = numVFs, n > 0, let first = firstVFOffset, let stride = vfStride else { return [] }
-        let rid = Int(pf.bus) << 8 | Int(pf.device) << 3 | Int(pf.function)
-        return (0..<Int(n)).compactMap { i in
-            let r = rid + Int(first) + i * Int(stride)
-            guard r <= 0xffff, i == 0 || stride > 0 else { return nil }
-            return PCIAddress(domain: pf.domain, bus: UInt8(r >> 8), device: UInt8((r >> 3) & 0x1f), function: UInt8(r & 7))
-        }
+    /// The capability the text decodes, `nil` when a register the VFs' places need is not in
+    /// it (the VFs are then unknown).
+    var capability: SRIOVCapability? {
+        guard let control, let totalVFs, let numVFs, let firstVFOffset, let vfStride, let vfDevice else { return nil }
+        return SRIOVCapability(offset: offset, control: control, initialVFs: initialVFs, totalVFs: totalVFs, numVFs: numVFs,
+                               firstVFOffset: firstVFOffset, vfStride: vfStride, vfDevice: vfDevice)
     }
 }
 
@@ -681,7 +676,7 @@ struct TextParser {
             return
         }
         if offset < ConfigSpace.extendedStart {
-            guard offset >= 0x40, offset & 3 == 0 else {
+            guard offset >= PCI_STD_HEADER_SIZEOF, offset & 3 == 0 else {
                 warn(no, "capability at 0x\(hex(offset, width: 2)) lies in the header or is unaligned: ignored")
                 f.current = nil
                 return
@@ -694,7 +689,7 @@ struct TextParser {
                 if f.express == nil { f.express = e }
             }
         } else {
-            guard offset & 3 == 0, offset <= 0xffc else {
+            guard offset & 3 == 0, offset <= PCI_CFG_SPACE_EXP_SIZE - 4 else {
                 warn(no, "extended capability at 0x\(hex(offset, width: 3)) is unaligned: ignored")
                 f.current = nil
                 return

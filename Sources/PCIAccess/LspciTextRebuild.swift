@@ -57,7 +57,7 @@ extension TextParser {
                         + r.candidates.map(\.description).joined(separator: " or ") + " in pci.ids; \(first) taken"))
                 }
             }
-            if f.classID == nil, f.hexLength < 0x0c, f.className != "", let index = ids() {
+            if f.classID == nil, f.hexLength < PCI_CLASS_DEVICE + 2, f.className != "", let index = ids() {
                 let classes = index.classIDs(named: f.className)
                 f.classID = classes.first
                 if classes.count > 1 {
@@ -83,23 +83,23 @@ extension TextParser {
         for f in functions {
             let bdf = f.address
             let isBridgeClass = f.classID == 0x0604 || f.classID == 0x0609 || f.classID == 0x0607
-            if f.bus == nil, isBridgeClass, f.unknownHeaderType == nil, f.hexLength < 0x1b {
+            if f.bus == nil, isBridgeClass, f.unknownHeaderType == nil, f.hexLength <= PCI_SUBORDINATE_BUS {
                 fail(f.line, "\(f.address) is a bridge (class \(hex(f.classID!, width: 4))) without a 'Bus: primary=..' line: "
                     + "the text is cut or edited, and the devices below it cannot be placed")
             }
-            if f.accessDenied, f.hexLength < 0x100 {
+            if f.accessDenied, f.hexLength < PCI_CFG_SPACE_SIZE {
                 denied.append(bdf)
                 continue
             }
             if readsAllOnes(f) { continue }
-            if verbose >= 2, f.statusCapList == nil, f.hexLength < 0x40 {
+            if verbose >= 2, f.statusCapList == nil, f.hexLength < PCI_STD_HEADER_SIZEOF {
                 warn(f.line, "\(f.address) has no 'Status:' line (the text is cut?): its capabilities, port type and ACS are unknown")
                 cut.insert(f.address)
                 continue
             }
             // 'Status: Cap+' with no capability line is a capability pointer of 0 (lspci prints
             // nothing then), except at the very end of the text, where it is more likely cut off.
-            if f.statusCapList == true, f.standard.isEmpty, !f.chainBroken, f.hexLength < 0x40, f.address == functions.last?.address {
+            if f.statusCapList == true, f.standard.isEmpty, !f.chainBroken, f.hexLength < PCI_STD_HEADER_SIZEOF, f.address == functions.last?.address {
                 warn(f.line, "\(f.address): 'Status: Cap+' but the text ends before its capabilities (cut?): "
                     + "its port type and ACS are unknown")
                 cut.insert(f.address)
@@ -141,7 +141,7 @@ extension TextParser {
         var vfs = Set<PCIAddress>()
         for f in functions {
             guard let v = f.sriov else { continue }
-            let mine = v.virtualFunctions(of: f.address).filter { present.contains($0) }
+            let mine = (v.capability?.virtualFunctions(of: f.address) ?? []).filter { present.contains($0) }
             guard !mine.isEmpty else { continue }
             vfs.formUnion(mine)
             assumptions.append(InputAssumption(.virtualFunctions, mine, "\(Self.list(mine)) \(mine.count == 1 ? "is an SR-IOV VF" : "are SR-IOV VFs") of \(f.address.shortDescription) "
@@ -154,10 +154,10 @@ extension TextParser {
         for f in functions where !vfs.contains(f.address) { slotSize[SlotKey(f.address), default: 0] += 1 }
         var mfSet = 0
         var aloneWhereItMatters: [PCIAddress] = []
-        for f in functions where f.hexLength <= 0x0e && f.unknownHeaderType == nil && !vfs.contains(f.address) {
+        for f in functions where f.hexLength <= PCI_HEADER_TYPE && f.unknownHeaderType == nil && !vfs.contains(f.address) {
             let several = (slotSize[SlotKey(f.address)] ?? 1) > 1
             if several { if f.address.function == 0 { mfSet += 1 } } else if f.address.function == 0,
-                let t = f.express?.type, !t.isDownstreamFacingPort, t != .pcieToPCIBridge, t != .pciToPCIeBridge {
+                f.express?.type.pciACSEnabledReadsMultifunction == true {
                 aloneWhereItMatters.append(f.address)
             }
         }
@@ -175,7 +175,7 @@ extension TextParser {
         // Intel Sunrise Point erratum: lspci prints the high half of the capability dword as ACSCtl.
         let iommuOn = functions.contains { $0.iommuGroup != nil }
         var spt: [PCIAddress] = []
-        for f in functions where isSPT(f) && f.acs?.capability != nil && f.hexLength < (f.acs!.offset + 0x0c) {
+        for f in functions where isSPT(f) && f.acs?.capability != nil && f.hexLength < f.acs!.offset + INTEL_SPT_ACS_CTRL + 4 {
             spt.append(f.address)
         }
         if !spt.isEmpty {
@@ -189,7 +189,7 @@ extension TextParser {
 
         // The Intel PCH root-port workaround reads RCBA (LPC bridge register 0xF0), which lspci does not decode.
         let lpc = functions.filter { l in
-            isIntelLPCAt1f(l) && l.hexLength < 0xf4 && functions.contains {
+            isIntelLPCAt1f(l) && l.hexLength < INTEL_LPC_RCBA_REG + 4 && functions.contains {
                 $0.id?.vendor == intelVendorID && $0.express?.type == .rootPort
                     && $0.address.domain == l.address.domain && $0.address.bus == l.address.bus
             }
@@ -290,58 +290,63 @@ extension TextParser {
                  virtualFunction: Bool = false) -> ConfigSpace {
         let id = virtualFunction ? PCIDeviceID(vendor: 0xffff, device: 0xffff) : f.id ?? PCIDeviceID(vendor: 0xffff, device: 0xffff)
         if readsAllOnes(f) {
-            return ConfigSpace(bytes: [], readable: max(64, f.hexLength))
+            return ConfigSpace(bytes: [], readable: max(PCI_STD_HEADER_SIZEOF, f.hexLength))
         }
         var c = ConfigSpace(bytes: [UInt8](repeating: 0, count: ConfigSpace.size), readable: ConfigSpace.size)
-        c.set16(0x00, id.vendor)
-        c.set16(0x02, id.device)
-        c.set16(0x04, f.command ?? 0)
+        c.set16(PCI_VENDOR_ID, id.vendor)
+        c.set16(PCI_DEVICE_ID, id.device)
+        c.set16(PCI_COMMAND, f.command ?? 0)
         let layout: UInt8
-        if let h = f.unknownHeaderType { layout = h & 0x7f } else if f.bus != nil || f.classID == 0x0604 || f.classID == 0x0609 {
-            layout = f.classID == 0x0607 ? 2 : 1
-        } else { layout = f.classID == 0x0607 ? 2 : 0 }
+        if let h = f.unknownHeaderType { layout = h & PCI_HEADER_TYPE_MASK } else if f.bus != nil || f.classID == 0x0604 || f.classID == 0x0609 {
+            layout = f.classID == 0x0607 ? PCI_HEADER_TYPE_CARDBUS : PCI_HEADER_TYPE_BRIDGE
+        } else { layout = f.classID == 0x0607 ? PCI_HEADER_TYPE_CARDBUS : PCI_HEADER_TYPE_NORMAL }
+        let bridgeLayout = layout == PCI_HEADER_TYPE_BRIDGE || layout == PCI_HEADER_TYPE_CARDBUS
+        let capabilityList = layout == PCI_HEADER_TYPE_CARDBUS ? PCI_CB_CAPABILITY_LIST : PCI_CAPABILITY_LIST
         let hasCaps = capsKnown && !f.accessDenied && (f.statusCapList ?? !f.standard.isEmpty)
         let capsUnseen = (!capsKnown || f.accessDenied) && f.statusCapList != false
-        c.set16(0x06, hasCaps || capsUnseen ? 0x0010 : 0)
-        c.set8(0x08, f.revision ?? 0)
-        c.set8(0x09, f.progIF ?? 0)
-        c.set16(0x0a, f.classID ?? 0)
-        c.set8(0x0e, layout | (multifunction ? 0x80 : 0))
-        if let b = f.bus, layout == 1 || layout == 2 {
-            c.set8(0x18, b.primary)
-            c.set8(0x19, b.secondary)
-            c.set8(0x1a, b.subordinate)
+        c.set16(PCI_STATUS, hasCaps || capsUnseen ? PCI_STATUS_CAP_LIST : 0)
+        c.set8(PCI_REVISION_ID, f.revision ?? 0)
+        c.set8(PCI_CLASS_PROG, f.progIF ?? 0)
+        c.set16(PCI_CLASS_DEVICE, f.classID ?? 0)
+        c.set8(PCI_HEADER_TYPE, layout | (multifunction ? PCI_HEADER_TYPE_MFD : 0))
+        if let b = f.bus, bridgeLayout {
+            // The CardBus header keeps its bus numbers at the same offsets (PCI_CB_PRIMARY_BUS ..).
+            c.set8(PCI_PRIMARY_BUS, b.primary)
+            c.set8(PCI_SECONDARY_BUS, b.secondary)
+            c.set8(PCI_SUBORDINATE_BUS, b.subordinate)
         }
-        if let s = f.subsystem, layout == 0 {
-            c.set16(0x2c, s.vendor)
-            c.set16(0x2e, s.device)
+        if let s = f.subsystem, layout == PCI_HEADER_TYPE_NORMAL {
+            c.set16(PCI_SUBSYSTEM_VENDOR_ID, s.vendor)
+            c.set16(PCI_SUBSYSTEM_ID, s.device)
         }
         var readable: Int
         if !capsKnown || f.accessDenied {
-            readable = 64
+            readable = PCI_STD_HEADER_SIZEOF
         } else if f.express != nil {
-            readable = extReadable ? ConfigSpace.size : 256
+            readable = extReadable ? ConfigSpace.size : PCI_CFG_SPACE_SIZE
         } else if isIntelLPCAt1f(f) {
-            readable = 0xf0
+            readable = INTEL_LPC_RCBA_REG
         } else {
-            readable = 256
+            readable = PCI_CFG_SPACE_SIZE
         }
 
         // Capabilities the text does not show: a list pointer past the 64 readable bytes, so that
         // the walk ends "past readable" and ACS reads as unknown, as for a non-root read.
-        if capsUnseen { c.set8(layout == 2 ? 0x14 : 0x34, 0x40) }
+        if capsUnseen { c.set8(capabilityList, UInt8(PCI_STD_HEADER_SIZEOF)) }
         // Standard capabilities: the chain in the text's order, within what is readable.
         if hasCaps {
-            let caps = uniqueOffsets(f.standard).filter { $0.offset + 2 <= min(readable, 256) }
-            c.set8(layout == 2 ? 0x14 : 0x34, UInt8(caps.first?.offset ?? 0))
+            let caps = uniqueOffsets(f.standard).filter { $0.offset + 2 <= min(readable, PCI_CFG_SPACE_SIZE) }
+            c.set8(capabilityList, UInt8(caps.first?.offset ?? 0))
             for (k, cap) in caps.enumerated() {
-                c.set8(cap.offset, UInt8(truncatingIfNeeded: cap.id))
-                c.set8(cap.offset + 1, k + 1 < caps.count ? UInt8(caps[k + 1].offset) : 0)
-                if cap.id == PCI_CAP_ID_EXP, let e = f.express, e.offset == cap.offset, cap.offset + 4 <= 256 {
-                    let version = UInt16(e.version ?? 2) & 0xf
-                    c.set16(cap.offset + 2, version | UInt16(e.type.rawValue) << 4 | (e.slot ? 0x100 : 0)
+                c.set8(cap.offset + PCI_CAP_LIST_ID, UInt8(truncatingIfNeeded: cap.id))
+                c.set8(cap.offset + PCI_CAP_LIST_NEXT, k + 1 < caps.count ? UInt8(caps[k + 1].offset) : 0)
+                if cap.id == PCI_CAP_ID_EXP, let e = f.express, e.offset == cap.offset, cap.offset + PCI_EXP_FLAGS + 2 <= PCI_CFG_SPACE_SIZE {
+                    let version = UInt16(e.version ?? 2) & PCI_EXP_FLAGS_VERS
+                    c.set16(cap.offset + PCI_EXP_FLAGS, version | UInt16(e.type.rawValue) << 4 | (e.slot ? PCI_EXP_FLAGS_SLOT : 0)
                         | UInt16(e.interruptMessage) << 9)
-                    if e.ariForwarding, cap.offset + 0x2a <= 256 { c.set16(cap.offset + 0x28, 0x0020) }
+                    if e.ariForwarding, cap.offset + PCI_EXP_DEVCTL2 + 2 <= PCI_CFG_SPACE_SIZE {
+                        c.set16(cap.offset + PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_ARI)
+                    }
                 }
             }
         }
@@ -365,13 +370,13 @@ extension TextParser {
                     break
                 }
                 let room = next == 0 ? ConfigSpace.size : next
-                if isSPT(f), cap.offset + 0x0c <= room {
-                    let assumed = iommuOn ? capability.intersection(.linuxRequired) : []
-                    c.set32(cap.offset + 4, UInt32(capability.rawValue) | UInt32(control.rawValue) << 16)
-                    c.set32(cap.offset + 8, UInt32(assumed.rawValue))
-                } else if cap.offset + 8 <= room {
-                    c.set16(cap.offset + 4, capability.rawValue)
-                    c.set16(cap.offset + 6, control.rawValue)
+                if isSPT(f), cap.offset + INTEL_SPT_ACS_CTRL + 4 <= room {
+                    let assumed = iommuOn ? pciACSEnableBits(capability) : []
+                    c.set32(cap.offset + INTEL_SPT_ACS_CAP, UInt32(capability.rawValue) | UInt32(control.rawValue) << 16)
+                    c.set32(cap.offset + INTEL_SPT_ACS_CTRL, UInt32(assumed.rawValue))
+                } else if cap.offset + PCI_ACS_CTRL + 2 <= room {
+                    c.set16(cap.offset + PCI_ACS_CAP, capability.rawValue)
+                    c.set16(cap.offset + PCI_ACS_CTRL, control.rawValue)
                 }
             }
         }

@@ -83,7 +83,7 @@ public struct PCIFilter: Hashable, Sendable {
         if let vendor, vendor != f.vendorID { return false }
         if let device, device != f.deviceID { return false }
         if let deviceClass, (UInt32(deviceClass) ^ UInt32(f.config.classID ?? 0xffff)) & deviceClassMask != 0 { return false }
-        if let progIf, progIf != f.config.u8(0x09) ?? 0xff { return false }
+        if let progIf, progIf != f.config.u8(PCI_CLASS_PROG) ?? 0xff { return false }
         return true
     }
 }

@@ -68,6 +68,13 @@ public struct ACSFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// What `pci_std_enable_acs()` (drivers/pci/pci.c) and `pci_quirk_enable_intel_spt_pch_acs()`
+/// (drivers/pci/quirks.c) turn on: the advertised SV, RR, CR and UF (TB only for untrusted or
+/// external-facing ports and with `pci=noats`, not modelled; EC and DT never). A pure function of
+/// the ACS Capability register, kept here so that LinuxPCI's `pciStdEnableACS` and the lspci text
+/// reader (which rebuilds the Intel SPT Control register Linux left) share it.
+public func pciACSEnableBits(_ capability: ACSFlags) -> ACSFlags { capability.intersection(.linuxRequired) }
+
 extension StringProtocol {
     func trimmingCharacters(in set: Character) -> String {
         var s = Substring(self)

@@ -170,6 +170,12 @@ public let INTEL_SPT_ACS_CAP = 0x04
 /// The same erratum: the ACS Control register read as a dword at +8 (`INTEL_SPT_ACS_CTRL`).
 public let INTEL_SPT_ACS_CTRL = 0x08
 
+/// `INTEL_LPC_RCBA_REG` (drivers/pci/quirks.c): the Root Complex Base Address register of the
+/// Intel LPC bridge.
+public let INTEL_LPC_RCBA_REG = 0xf0
+/// `INTEL_LPC_RCBA_ENABLE`: its enable bit.
+public let INTEL_LPC_RCBA_ENABLE: UInt32 = 1 << 0
+
 // MARK: Alternative Routing-ID Interpretation (PCIe Base Specification §7.8.8)
 
 /// ARI Capability register, 16 bits.
@@ -245,6 +251,8 @@ public let PCI_DSN_SERIAL = 0x04
 
 /// SR-IOV Capabilities, 32 bits.
 public let PCI_SRIOV_CAP = 0x04
+/// SR-IOV Capabilities: VF Migration Capable.
+public let PCI_SRIOV_CAP_VFM: UInt32 = 0x0000_0001
 /// SR-IOV Control, 16 bits.
 public let PCI_SRIOV_CTRL = 0x08
 /// SR-IOV Control: VF Enable.

@@ -100,6 +100,19 @@ public enum PCIExpressPortType: Hashable, Sendable, CustomStringConvertible, Cod
         }
     }
 
+    /// Whether `pci_acs_enabled()` (drivers/pci/pci.c) reads `pdev->multifunction` for a function
+    /// of this type: an endpoint, legacy endpoint, switch upstream port or RCiEP is isolated when
+    /// single-function and needs ACS when multifunction; for every other type the flag changes
+    /// nothing (ports are checked for ACS, bridges and event collectors never isolated, other
+    /// types always). LinuxPCI's `pciACSEnabled` branches on it; the lspci text reader states the
+    /// multifunction bit it cannot see only for these types.
+    public var pciACSEnabledReadsMultifunction: Bool {
+        switch self {
+        case .endpoint, .legacyEndpoint, .upstreamPort, .rcIntegratedEndpoint: true
+        case .rootPort, .downstreamPort, .pcieToPCIBridge, .pciToPCIeBridge, .rcEventCollector, .other: false
+        }
+    }
+
     /// `humanName` for an optional type (`nil`: no PCI Express capability), prefixed with
     /// "multifunction " when `multifunction` is true.
     public static func humanName(_ type: PCIExpressPortType?, multifunction: Bool = false) -> String {

@@ -34,7 +34,8 @@ struct HTMLReport {
     /// Every file of the run, relative to `out` (this page excluded), sorted.
     var files: [String]
 
-    /// `&`, `<`, `>`, `"` and `'` as character references: safe in text and in quoted attributes.
+    /// `&`, `<`, `>`, `"` and `'` as character references: safe in HTML and SVG text and in quoted
+    /// attributes (the report page and `survey`'s SVG chart both use it).
     static func escape(_ s: String) -> String {
         var o = ""
         o.reserveCapacity(s.utf8.count)

@@ -184,7 +184,7 @@ public enum Survey {
             let d = p.devices[i]
             let id = PCIDeviceID(vendor: d.vendor, device: d.device)
             if candidates[id] == nil {
-                candidates[id] = PCIExpressPortType.humanName(d.type, multifunction: d.multifunction && !(d.type?.isDownstreamFacingPort ?? false))
+                candidates[id] = d.kindPhrase
             }
         }
         func separated(_ extra: [QuirkEntry]) -> Int {

@@ -136,8 +136,8 @@ public enum SurveyOutput {
             <?xml version="1.0" encoding="UTF-8"?>
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
             <rect width="\(width)" height="\(height)" fill="#ffffff"/>
-            <text x="10" y="24" font-size="16" font-weight="bold">\(xml("Devices without ACS or quirk: machines where a quirk would split an IOMMU group"))</text>
-            <text x="10" y="44" fill="#555555">\(xml("\(s.reports) reports, \(s.functions) functions; top \(rows.count) of \(s.devicesWithoutACS.count) device IDs"))</text>
+            <text x="10" y="24" font-size="16" font-weight="bold">\(HTMLReport.escape("Devices without ACS or quirk: machines where a quirk would split an IOMMU group"))</text>
+            <text x="10" y="44" fill="#555555">\(HTMLReport.escape("\(s.reports) reports, \(s.functions) functions; top \(rows.count) of \(s.devicesWithoutACS.count) device IDs"))</text>
 
             """
         if rows.isEmpty {
@@ -148,26 +148,12 @@ public enum SurveyOutput {
             let w = max(1, d.machinesMerged * barWidth / maxValue)
             var label = "\(d.id) \(d.kind)" + (d.name.map { ": \($0)" } ?? "")
             if label.count > 64 { label = String(label.prefix(63)) + "…" }
-            out += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\">\(xml(label))</text>\n"
+            out += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\">\(HTMLReport.escape(label))</text>\n"
             out += "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(w)\" height=\"\(rowHeight - 8)\" fill=\"#c0392b\"/>\n"
             out += "<text x=\"\(labelWidth + w + 6)\" y=\"\(y + 16)\">\(d.machinesMerged) (\(d.functionsSeparated) fn)</text>\n"
         }
-        out += "<text x=\"10\" y=\"\(height - 12)\" fill=\"#555555\">\(xml("bar: machines; (fn): functions whose IOMMU group gets smaller with a quirk, over all machines"))</text>\n"
+        out += "<text x=\"10\" y=\"\(height - 12)\" fill=\"#555555\">\(HTMLReport.escape("bar: machines; (fn): functions whose IOMMU group gets smaller with a quirk, over all machines"))</text>\n"
         out += "</svg>\n"
-        return out
-    }
-
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
         return out
     }
 }

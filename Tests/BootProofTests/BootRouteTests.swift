@@ -33,11 +33,7 @@ import TestSupport
 struct ModuleRouteTests {
     @Test(arguments: ProveFixtures.cases)
     func bootedGroupsEqualThePrediction(_ c: ProofCase) async throws {
-        let prover = try ProveFixtures.prover(c.name)
-        let proof = try await ProveFixtures.boots.run { try await prover.prove(c, routes: [.module]) }
-        let report = ProofReport.text(proof)
-        let r = try #require(proof.routes.first)
-        #expect(r.route == .module)
+        let (prover, proof, report, r) = try await ProveFixtures.prove(c, on: .module)
         let atBoot = r.without[0].booted, off = r.without[1].booted, with = r.with.booted
 
         // The prediction as the command line makes it, from the dump the guest took.
@@ -60,8 +56,7 @@ struct ModuleRouteTests {
         for row in proof.module.rows {
             #expect(proof.module.header.contains(patched[row.line - 1] + "\n"))
         }
-        #expect(proof.proven, "\(report)")
-        if proof.proven { try? FileManager.default.removeItem(atPath: prover.work) }
+        ProveFixtures.expectProven(proof, prover, report: report)
     }
 }
 
@@ -74,11 +69,7 @@ struct ModuleRouteTests {
 struct TreeRouteTests {
     @Test(arguments: ProveFixtures.cases)
     func bootedGroupsAndNumbersEqualThePrediction(_ c: ProofCase) async throws {
-        let prover = try ProveFixtures.prover(c.name)
-        let proof = try await ProveFixtures.boots.run { try await prover.prove(c, routes: [.tree]) }
-        let report = ProofReport.text(proof)
-        let r = try #require(proof.routes.first)
-        #expect(r.route == .tree)
+        let (prover, proof, report, r) = try await ProveFixtures.prove(c, on: .tree)
         let without = r.without[0].booted, with = r.with.booted
 
         let cli = try await ProveFixtures.cliPrediction(dump: r.directory + "/without/dump.txt", entries: c.entries)
@@ -92,7 +83,6 @@ struct TreeRouteTests {
         // The kernel that booted with the series is the tree's version, built here.
         let release = try String(contentsOfFile: r.directory + "/with/release.txt", encoding: .utf8)
         #expect(release.hasPrefix("6.12."), "\(release)")
-        #expect(proof.proven, "\(report)")
-        if proof.proven { try? FileManager.default.removeItem(atPath: prover.work) }
+        ProveFixtures.expectProven(proof, prover, report: report)
     }
 }

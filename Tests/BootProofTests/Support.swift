@@ -27,6 +27,24 @@ enum ProveFixtures {
         }
     }
 
+    /// Proves `c` on `route` alone (a QEMU slot of `boots`): the prover, the proof, its text
+    /// report and the route's proof, which must be of `route`.
+    static func prove(_ c: ProofCase, on route: ProofRoute) async throws
+        -> (prover: Prover, proof: CaseProof, report: String, route: RouteProof) {
+        let prover = try prover(c.name)
+        let proof = try await boots.run { try await prover.prove(c, routes: [route]) }
+        let r = try #require(proof.routes.first)
+        #expect(r.route == route)
+        return (prover, proof, ProofReport.text(proof), r)
+    }
+
+    /// The last check of a route test: the case is proven; its work directory is then removed
+    /// (kept otherwise, for the report's paths).
+    static func expectProven(_ proof: CaseProof, _ prover: Prover, report: String) {
+        #expect(proof.proven, "\(report)")
+        if proof.proven { try? FileManager.default.removeItem(atPath: prover.work) }
+    }
+
     /// `acsquirk groups --dump DUMP --kernel 6.12 --registry E… --with-registry --format json`:
     /// the groups the command line predicts without the entries (`groups`) and with them
     /// (`whatIf.groups`), group number by address.

@@ -130,3 +130,42 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
         }
     }
 }
+
+/// `groups --sriov BDF=N`: the groups of VFs not enabled yet, and the kernel's refusals as usage
+/// errors (exit 2) with its reason.
+@Suite struct GroupsSRIOVCommandTests {
+    static let defaultBoot = "qemu-sriov/switch-rootports/default/6.12/dump.txt"
+
+    @Test func whatIfGivesTheBootedGroupsOfTheVFs() async throws {
+        guard let bin = builtAcsquirk() else { Issue.record("acsquirk is not built"); return }
+        let r = try await runTool("env", [bin, "groups", "--dump", Fixtures.path(Self.defaultBoot), "--kernel", "6.12", "--format", "json",
+                                        "--sriov", "01:00.0=8", "--sriov", "02:00.0=8", "--sriov", "05:00.0=8"],
+                                  environment: ["NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let groups = try #require(json["groups"] as? [[String: Any]])
+        var predicted: [PCIAddress: Int] = [:]
+        for g in groups {
+            for m in try #require(g["members"] as? [[String: Any]]) {
+                let bdf = try #require(m["bdf"] as? String)
+                predicted[try #require(PCIAddress(bdf))] = try #require(g["number"] as? Int)
+            }
+        }
+        // The kernel's groups after writing 8 to each PF's sriov_numvfs.
+        #expect(predicted == (try Fixtures.groups("qemu-sriov/switch-rootports/vfs-8/6.12/groups.txt")))
+    }
+
+    @Test(arguments: [
+        ("01:00.0=9", "01:00.0 supports at most 8 VFs (TotalVFs): writing 9 to sriov_numvfs fails with ERANGE"),
+        ("00:01.0=1", "00:01.0 (1b36:000c) has no SR-IOV capability in the input"),
+        ("07:00.0=1", "no function at 07:00.0 in the input"),
+    ])
+    func refusalsAreUsageErrors(_ argument: String, _ says: String) async throws {
+        guard let bin = builtAcsquirk() else { Issue.record("acsquirk is not built"); return }
+        let r = try await runTool("env", [bin, "groups", "--dump", Fixtures.path(Self.defaultBoot), "--sriov", argument],
+                                  environment: ["NO_COLOR": "1"])
+        #expect(r.status == 2)
+        #expect(r.stdout == "")
+        #expect(r.stderr.contains("acsquirk groups: --sriov: " + says), "\(r.stderr)")
+    }
+}

@@ -38,7 +38,7 @@ import TestSupport
 /// it stands: a case's own dump shows the ACS Control values the kernel wrote (the parameter's
 /// effect included), so `pci_acs_enabled()` and `pci_device_group()` on that dump must give the
 /// kernel's groups, on every kernel a profile stands for. Not here yet (issue #12): predicting a
-/// parameter from the default dump, the 5.10 kernel, and SR-IOV VFs (their ID bytes read ffff).
+/// parameter from the default dump and the 5.10 kernel. The SR-IOV VF cases are SRIOVTests'.
 @Suite struct QemuOracleCaseTests {
     static func profile(_ kernel: String) -> KernelProfile? { KernelProfile(argument: kernel) }
 

@@ -212,6 +212,25 @@ import TestSupport
         #expect(try Self.partition(r.functions) == Self.partition(dump.functions))
     }
 
+    /// The multifunction bit the text cannot show is stated only for the types whose isolation
+    /// `pci_acs_enabled()` decides by it (`pciACSEnabledReadsMultifunction`): an endpoint alone
+    /// in its slot is listed; the same function as a root complex event collector (never
+    /// isolated, single-function or not) is not.
+    @Test func theHiddenMultifunctionBitIsStatedOnlyWherePciAcsEnabledReadsIt() throws {
+        let text = try Fixtures.text("qemu/a-rootports/vvv.txt")
+        let listed = try #require(try Self.readText(text).assumptions.first { $0.kind == .multifunction }).functions
+        let endpoint = try #require(listed.first)
+        let blocks = text.components(separatedBy: "\n\n").map { block -> String in
+            guard let first = block.split(separator: " ").first, PCIAddress(first) == endpoint else { return block }
+            return block.replacing(/Express \((v\d)\) Endpoint/) { "Express (\($0.output.1)) " + PCIExpressPortType.rcEventCollector.lspciName }
+        }
+        #expect(blocks.joined(separator: "\n\n") != text)
+        let r = try Self.readText(blocks.joined(separator: "\n\n"))
+        #expect(r.functions.first { $0.address == endpoint }?.portType == .rcEventCollector)
+        let after = r.assumptions.first { $0.kind == .multifunction }?.functions ?? []
+        #expect(!after.contains(endpoint) && Set(after) == Set(listed).subtracting([endpoint]), "\(after)")
+    }
+
     /// Every real report from linuxhw/LsPCI (Tests/Fixtures/lspci-reports/README.md) whose text
     /// carries the kernel's IOMMU groups: the prediction from the text gives the kernel's partition (the
     /// AMD IOMMU's own function and, on Phoenix, the root complex, which the kernel puts in no
@@ -253,6 +272,32 @@ import TestSupport
         for group in LiveGroups.partition(recorded.iommuGroups) {
             let numbers = Set(group.compactMap { predicted[$0] })
             #expect(numbers.count <= 1, "\(name): the kernel's group \(group.map(\.description)) is split by the prediction")
+        }
+    }
+
+    /// Without root lspci shows only the 64-byte header: whether a function has a PCI Express
+    /// capability is unknown, so `--explain` must not call it "conventional PCI" (what the 64
+    /// bytes cannot tell) but say its type is unknown and why; a function whose type the input
+    /// does show keeps its type word (a host bridge with `Status: Cap-` is conventional PCI).
+    @Test(arguments: reportsWithGroups(fromRoot: false))
+    func reportsWithoutRootSayTheTypeIsUnknown(_ name: String) throws {
+        let r = try PCIReader.load(.dump(path: Fixtures.path("lspci-reports/\(name)")), names: false)
+        let p = GroupPredictor.predict(r.functions, quirks: try KernelTable.committedTable.get(), system: LinuxSystem(kernel: .v6_12))
+        let unknown = p.devices.filter { !$0.portTypeKnown }
+        #expect(!unknown.isEmpty)
+        for d in unknown {
+            let phrase = p.verdicts[d.index].phrase(for: d)
+            #expect(phrase.contains("type unknown") && !phrase.contains("conventional") && !phrase.contains("no PCI Express capability"),
+                    "\(name) \(d.address): \(phrase)")
+        }
+        // The words reach `--explain`: a member joins a group through a function of unknown type.
+        let explained = p.devices.indices.compactMap { p.explanation($0) }
+        #expect(explained.contains { $0.contains("type unknown") }, "\(name): \(explained)")
+        for d in unknown where d.type == nil && p.tree.functions[d.index].isBridge {
+            for (i, reason) in p.reasons.enumerated() {
+                guard case let .dmaAliasWalk(via, _) = reason, via == d.index, let why = p.explanation(i) else { continue }
+                #expect(why.contains("unknown type") && !why.contains("behind conventional PCI bridge"), "\(name): \(why)")
+            }
         }
     }
 

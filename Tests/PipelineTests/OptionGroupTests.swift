@@ -96,4 +96,60 @@ import TestSupport
             #expect(refused.status == 2 && refused.stderr.contains("nothing written"), "\(refused.stderr)")
         }
     }
+
+    /// Long flags that each command declares for itself, because each means something of its own
+    /// there (a shared `@OptionGroup` would have to carry one help text, one default and one value
+    /// name for all of them):
+    static let perCommandFlags: [String: String] = [
+        // read-only search path (show, check, groups, survey), the registry linted and generated
+        // (run), the entries to patch (patch): different defaults and roles.
+        "registry": "search path, checked entries or patched entries, each with its own default",
+        // a directory of patches (patch), of generated tables (generate), of the run's artifacts
+        // (run), the registry folder written into (new, import-kernel): not the -o/--output file.
+        "out": "the directory each command writes its own artifacts into",
+        // read for its quirk table (generate, run), patched with --apply (patch), imported from
+        // (import-kernel): required in some commands, optional in others.
+        "kernel-tree": "read, patched or imported from; required only where the command needs it",
+        // the device an entry is scaffolded for (new, any of its functions) and the one function
+        // whose table is built (acs-table).
+        "device": "a device (new) or exactly one function (acs-table)",
+        // why each member is grouped (groups) and where the new capability goes (acs-table, stderr).
+        "explain": "explains the groups (groups) or the capability placement (acs-table)",
+    ]
+
+    /// Every long flag declared with `@Option`/`@Flag` in Sources/acsquirk/Commands, with the
+    /// files declaring it: an explicit `.customLong("x")`, else the property name in kebab case
+    /// (ArgumentParser's `.long` and the default), none for a short-only name.
+    static func declaredLongFlags() throws -> [String: [String]] {
+        let dir = Fixtures.repoPath("Sources/acsquirk/Commands")
+        var flags: [String: [String]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+            for attribute in text.matches(of: /@(Option|Flag)\b/) {
+                guard let property = text[attribute.range.upperBound...].firstMatch(of: /\bvar\s+(\w+)/) else { continue }
+                let declaration = text[attribute.range.upperBound..<property.range.lowerBound]
+                var longs = declaration.matches(of: /\.customLong\("([^"]+)"/).map { String($0.output.1) }
+                if !declaration.contains("name:") || declaration.contains(/\.(long|shortAndLong)\b/) {
+                    longs.append(String(property.output.1).replacing(/([a-z0-9])([A-Z])/) { "\($0.output.1)-\($0.output.2)" }.lowercased())
+                }
+                for long in longs { flags[long, default: []].append(file) }
+            }
+        }
+        return flags
+    }
+
+    /// A flag shared by several commands is declared once, in an option group (Options.swift),
+    /// so that its spelling, help and parsing cannot drift (`--ids-path` vs `--pci-ids` did);
+    /// only the flags of `perCommandFlags` are declared by several commands, each for its own
+    /// meaning, and each of them still is (a stale allow-list entry fails too).
+    @Test func noFlagIsDeclaredTwiceAcrossTheCommands() throws {
+        let flags = try Self.declaredLongFlags()
+        #expect(flags["pci-ids"] == ["Options.swift"] && flags["assume-iommu"] == ["Options.swift"], "\(flags)")
+        for (flag, files) in flags.sorted(by: { $0.key < $1.key }) where files.count > 1 {
+            #expect(Self.perCommandFlags[flag] != nil, "--\(flag) is declared in \(files.joined(separator: ", ")): declare it once in an option group")
+        }
+        for flag in Self.perCommandFlags.keys.sorted() {
+            #expect((flags[flag]?.count ?? 0) > 1, "--\(flag) is allowed per command but declared in \(flags[flag] ?? [])")
+        }
+    }
 }

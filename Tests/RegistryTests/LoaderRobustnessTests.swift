@@ -188,7 +188,7 @@ import TestSupport
         }
     }
 
-    @Test func tenThousandFilesLoadQuicklyAndCompletely() throws {
+    @Test func tenThousandFilesLoadCompletely() throws {
         try withTemporaryDirectory("registry-10k") { dir in
             let fm = FileManager.default
             try fm.createDirectory(at: dir.appendingPathComponent("wangxun"), withIntermediateDirectories: true)
@@ -207,14 +207,11 @@ import TestSupport
                     """
                 try Data(text.utf8).write(to: dir.appendingPathComponent("wangxun/f\(i).yaml"))
             }
-            let start = Date()
+            // How fast is `make bench`'s business (lint of a 10,000-entry registry), not a test's.
             let r = Registry.lint(paths: [dir.path], options: LintOptions(vendorName: nil))
-            let seconds = Date().timeIntervalSince(start)
             #expect(r.files.count == 10_000)
             #expect(r.entries.count == 10_000)
             #expect(r.diagnostics.isEmpty, "\(r.diagnostics.prefix(3))")
-            #expect(seconds < 60, "took \(seconds) s")
-            print("10,000 files linted in \(String(format: "%.2f", seconds)) s")
         }
     }
 

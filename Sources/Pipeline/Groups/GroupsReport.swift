@@ -25,11 +25,23 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         public var acs: String
         /// Why this member is in the group (`nil` for the member that allocated it).
         public var reason: String?
+        /// For an SR-IOV VF: its PF (`dddd:bb:dd.f`).
+        public var physfn: String?
     }
 
     public struct Group: Codable, Hashable, Sendable {
         public var number: Int
         public var members: [Member]
+        /// What assigning the group to VFIO takes (`VFIOAdvice`).
+        public var vfio: VFIO
+    }
+
+    /// `VFIOAdvice` as BDFs: the members to bind to vfio-pci for the group to be viable, the
+    /// bridges that may keep their driver, and PFs whose VFs share the group.
+    public struct VFIO: Codable, Hashable, Sendable {
+        public var bind: [String]
+        public var bridges: [String]
+        public var physfnsWithVFs: [String]
     }
 
     public struct RootPort: Codable, Hashable, Sendable {
@@ -104,16 +116,19 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         numbering = p.numbersAreKernelNumbers ? "kernel" : "partition"
         notes = inputNotes.map { Note(kind: PredictionNote.Kind.input.rawValue, text: $0) }
             + p.notes.map { Note(kind: $0.kind.rawValue, text: $0.text) }
+        func bdfs(_ members: [Int]) -> [String] { members.map { p.devices[$0].address.description } }
         groups = p.groups.map { g in
-            Group(number: g.number, members: g.members.sorted { p.tree.functions[$0].address < p.tree.functions[$1].address }.map { i in
+            let vfio = p.vfioAdvice(g.number)
+            return Group(number: g.number, members: g.members.sorted { p.tree.functions[$0].address < p.tree.functions[$1].address }.map { i in
                 let d = p.devices[i]
                 let f = p.tree.functions[i]
                 return Member(
                     bdf: d.address.description, id: d.idString,
                     name: f.names.map { "\($0.class): \($0.vendor) \($0.device)" },
                     type: d.type.map(\.description) ?? "conventional", multifunction: d.multifunction,
-                    isolated: p.verdicts[i].isolated, acs: p.verdicts[i].phrase(for: d), reason: p.explanation(i))
-            })
+                    isolated: p.verdicts[i].isolated, acs: p.verdicts[i].phrase(for: d), reason: p.explanation(i),
+                    physfn: d.physfn.map { p.devices[$0].address.description })
+            }, vfio: VFIO(bind: bdfs(vfio.bind), bridges: bdfs(vfio.bridges), physfnsWithVFs: bdfs(vfio.physfnsWithVFs)))
         }
         rootPorts = p.rootPortIsolation.map { r in
             RootPort(bdf: p.devices[r.port].address.description, id: p.devices[r.port].idString,
@@ -195,11 +210,20 @@ extension GroupsReport {
                     if !(m.reason?.contains(m.acs) ?? false) { out += "      acs: \(m.acs)\n" }
                 }
             }
+            if explain { out += vfioText(g.vfio, s) }
         }
         if !rootPorts.isEmpty {
             out += "\nRoot ports (a card in an isolated slot gets its own group; a multifunction card still needs ACS or a quirk to split its functions):\n"
             for r in rootPorts {
                 out += "  \(s(r.bdf))  [\(r.id)]  " + (r.isolated ? "isolated" : "NOT isolated") + ": \(r.reason)\n"
+            }
+            if explain {
+                let own = rootPorts.filter(\.isolated).map { s($0.bdf) }
+                let shared = rootPorts.filter { !$0.isolated }.map { s($0.bdf) }
+                out += "  For VFIO: " + (own.isEmpty ? "no root port here gives a card a group of its own"
+                    : "a card below \(own.joined(separator: ", ")) gets a group of its own (each SR-IOV VF too; the functions "
+                        + "of a multifunction card only with ACS or a quirk)")
+                    + (shared.isEmpty ? "" : "; below \(shared.joined(separator: ", ")) it shares the port's group") + ".\n"
             }
         }
         func list(_ gs: [PartitionGroup]) -> String {
@@ -223,6 +247,23 @@ extension GroupsReport {
         }
         if live != nil { out += "\n" + liveText() }
         return out
+    }
+
+    /// The `vfio:` line of a group in `--explain`: what to bind to vfio-pci, which bridges may keep
+    /// their driver, and PFs whose VFs share the group.
+    func vfioText(_ v: VFIO, _ s: (String) -> String) -> String {
+        guard !v.bind.isEmpty else { return "" }
+        var line = "  vfio: bind " + v.bind.map(s).joined(separator: " ") + " to vfio-pci (or leave "
+            + (v.bind.count == 1 ? "it" : "them") + " without a driver) for the group to be viable"
+        if !v.bridges.isEmpty {
+            line += "; " + v.bridges.map(s).joined(separator: " ") + (v.bridges.count == 1 ? " is a bridge and may" : " are bridges and may")
+                + " keep pcieport"
+        }
+        if !v.physfnsWithVFs.isEmpty {
+            line += "; " + v.physfnsWithVFs.map(s).joined(separator: " ") + " shares the group with its VFs: assigning a VF takes "
+                + "the PF from its driver too (pci-pf-stub does not leave it to VFIO)"
+        }
+        return line + "\n"
     }
 
     /// The comparison with the running kernel (empty without one): whether its partition equals

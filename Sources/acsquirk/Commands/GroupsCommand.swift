@@ -76,7 +76,8 @@ struct GroupsCommand: AsyncParsableCommand {
             printError("acsquirk groups: live system: no PCI functions found")
             throw ExitStatus.badInput
         }
-        let system = platform.system(for: result, from: input)
+        var system = platform.system(for: result, from: input)
+        system.sriovNumVFs = try whatIf.sriovNumVFs(for: functions, command: "groups")
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
@@ -97,12 +98,17 @@ struct GroupsCommand: AsyncParsableCommand {
             printError("acsquirk groups: \(error)")
             throw ExitStatus.badInput
         }
+        // The kernel's groups hold the VFs enabled then, not the what-if's.
+        let compared = system.sriovNumVFs.isEmpty ? formed.groups : nil
+        if compared == nil, formed.groups != nil {
+            printError("acsquirk groups: --sriov: not compared with the kernel's groups (they hold the VFs enabled then)")
+        }
         switch formed {
         case .noneRecorded: printError("acsquirk groups: the snapshot records no IOMMU groups: no IOMMU was active on that machine")
         case .noneLive: printError("acsquirk groups: /sys/kernel/iommu_groups is empty: no IOMMU is active, the kernel forms no groups")
         case .groups, .notRecorded: break
         }
-        let predicted = GroupsPrediction(functions, tables: tables, system: system, source: source, formed: formed.groups,
+        let predicted = GroupsPrediction(functions, tables: tables, system: system, source: source, formed: compared,
                                          inputNotes: result.inputNotes)
         var report = predicted.report
         if !filter.selectsAll {

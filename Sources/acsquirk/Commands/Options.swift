@@ -17,6 +17,9 @@ import SafeFiles
 /// profile is a usage error (exit 2) that lists the known ones (`allValueStrings`).
 extension KernelProfile: ExpressibleByArgument {}
 
+/// `--sriov 01:00.0=8`: parsed by `SRIOVNumVFs.init?(argument:)`; a malformed one is a usage error (exit 2).
+extension SRIOVNumVFs: ExpressibleByArgument {}
+
 /// `--pci-ids FILE`: the pci.ids names come from (`input`, `lint`, `survey`). `--ids-path` is the
 /// old spelling `groups` had: hidden, still accepted.
 struct NamesOptions: ParsableArguments {
@@ -108,6 +111,27 @@ struct WhatIfOptions: ParsableArguments {
 
     @Flag(name: .customLong("with-registry"), help: "What-if: add every registry entry that is not upstream.")
     var withRegistry = false
+
+    @Option(name: .customLong("sriov"), help: ArgumentHelp("What-if: N SR-IOV VFs enabled on the PF at BDF, as if N were written to its sriov_numvfs (0 disables; at most TotalVFs; repeatable).", valueName: "BDF=N"))
+    var sriov: [SRIOVNumVFs] = []
+
+    /// NumVFs by PF for `LinuxSystem.sriovNumVFs` (placed by LinuxPCI's `VirtualFunctions`). A
+    /// PF named twice, or a request the kernel would refuse on `functions` (no SR-IOV capability,
+    /// beyond TotalVFs, ...), is printed with its reason and exits 2.
+    func sriovNumVFs(for functions: [PCIFunction], command: String) throws -> [PCIAddress: Int] {
+        var out: [PCIAddress: Int] = [:]
+        for r in sriov {
+            if out[r.pf] != nil {
+                Console.error("acsquirk \(command): --sriov names \(r.pf.shortDescription) twice")
+                throw ExitStatus.badInput
+            }
+            out[r.pf] = r.numVFs
+        }
+        let refused = VirtualFunctions(functions, numVFs: out).refused
+        for why in refused { Console.error("acsquirk \(command): --sriov: \(why)") }
+        if !refused.isEmpty { throw ExitStatus.badInput }
+        return out
+    }
 
     /// The `--quirk` IDs; a malformed one is a usage error (exit 2).
     func quirkIDs(command: String) throws -> [PCIDeviceID] {
