@@ -29,15 +29,18 @@ let package = Package(
         .target(name: "SafeFiles", dependencies: ["CFileShim"]),
         // Pure value types: addresses, config space, capabilities, ACS. No I/O.
         .target(name: "PCIConfig"),
+        // One Diagnostic (severity, location, rule, message) for every producer, its collectors and
+        // one reporter per format: text, GitHub workflow commands, SARIF 2.1.0.
+        .target(name: "Diagnostics", dependencies: ["PCIConfig"]),
         // Config space from the live system (sysfs) or an `lspci -xxxx` dump, through libpci.
-        .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig"]),
+        .target(name: "PCIAccess", dependencies: ["CPCIShim", "PCIConfig", "Diagnostics"]),
         // The quirk registry: schema, YAML loading with locations, lint. No libpci: vendor names
         // for lint are passed in.
         // A release build is what `make install` and `make dist` ship: it finds its registry next
         // to itself (share/acsquirk), through $ACSQUIRK_HOME or in the checkout it sits in, never
         // through the path of the checkout it was compiled from (ProjectResources.buildCheckout).
         .target(name: "Registry", dependencies: [
-            "PCIConfig", "SafeFiles",
+            "PCIConfig", "Diagnostics", "SafeFiles",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: [.define("ACSQUIRK_RELOCATABLE", .when(configuration: .release))]),
         // Linux's model: the device as Linux sees it (pci_dev), ACS (pci_acs_enabled, pci_enable_acs),
@@ -45,7 +48,7 @@ let package = Package(
         .target(name: "LinuxPCI", dependencies: ["PCIConfig", "Registry"]),
         // drivers/pci/quirks.c read once (the one reader), kernel import, C quirk stubs, patches.
         .target(name: "KernelOutput", dependencies: [
-            "Registry", "LinuxPCI", "PCIConfig", "SafeFiles",
+            "Registry", "LinuxPCI", "PCIConfig", "Diagnostics", "SafeFiles",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
@@ -55,11 +58,11 @@ let package = Package(
         // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
         // whole pipeline (run), the HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "SafeFiles",
+            "PCIConfig", "Diagnostics", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "SafeFiles",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .executableTarget(name: "acsquirk", dependencies: [
-            "PCIConfig", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
+            "PCIConfig", "Diagnostics", "PCIAccess", "Registry", "LinuxPCI", "KernelOutput", "StaticACS", "Pipeline", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Rainbow", package: "Rainbow"),
         ]),
@@ -78,7 +81,7 @@ let package = Package(
         ]),
         // Fuzz targets (parsers and decoders on mutated inputs), the seeded runner and libFuzzer's
         // entry point (`make fuzz`).
-        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Registry"], path: "Fuzz/FuzzKit"),
+        .target(name: "FuzzKit", dependencies: ["PCIAccess", "PCIConfig", "Diagnostics", "Registry"], path: "Fuzz/FuzzKit"),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
         .executableTarget(name: "acsquirk-fuzz", dependencies: ["FuzzKit", "CFuzzDriver"], path: "Fuzz/acsquirk-fuzz"),
 
@@ -89,14 +92,15 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "FixtureTests", dependencies: ["PCIConfig", "TestSupport"]),
         .testTarget(name: "PCIConfigTests", dependencies: ["PCIConfig", "TestSupport"]),
-        .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "FuzzKit", "TestSupport"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "TestSupport"]),
+        .testTarget(name: "PCIAccessTests", dependencies: ["PCIAccess", "PCIConfig", "Diagnostics", "FuzzKit", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzKit", "TestSupport"]),
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "PCIAccess", "PCIConfig", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Diagnostics", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "LinuxPCITests", dependencies: [
             "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
-        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
+        .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Diagnostics", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
             "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
         ]),
@@ -104,7 +108,7 @@ let package = Package(
             "BootProof", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "TestSupport",
         ]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
+            "Pipeline", "Diagnostics", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "StaticACS", "SafeFiles", "TestSupport",
         ]),
     ]
 )

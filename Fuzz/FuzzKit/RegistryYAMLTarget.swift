@@ -1,3 +1,4 @@
+import Diagnostics
 import PCIAccess
 import Registry
 
@@ -74,8 +75,9 @@ public enum RegistryYAMLTarget: FuzzTarget {
         let lineCount = input.reduce(1) { $0 + ($1 == 0x0a ? 1 : 0) }
         for d in r.diagnostics {
             if d.path != path { problems.append("finding about another file: \(d)") }
-            if d.line < 1 || d.line > lineCount { problems.append("finding on line \(d.line) of a file of \(lineCount) lines: \(d)") }
-            if LintRules.rule(d.rule) == nil { problems.append("finding under an unknown rule: \(d)") }
+            let line = d.line ?? 1
+            if line < 1 || line > lineCount { problems.append("finding on line \(line) of a file of \(lineCount) lines: \(d)") }
+            if LintRules.rule(d.rule ?? "") == nil { problems.append("finding under an unknown rule: \(d)") }
         }
         let errors = r.diagnostics.contains { $0.severity == .error }
         if (r.entry == nil) != errors {
@@ -83,7 +85,7 @@ public enum RegistryYAMLTarget: FuzzTarget {
         }
         if !input.starts(with: [0xef, 0xbb, 0xbf]), input.count + 3 <= SourceReader.sizeLimit {
             // Same findings at the same places (a message may count bytes: the file is 3 longer).
-            func placed(_ ds: [Diagnostic]) -> [String] { ds.map { "\($0.rule) \($0.severity.rawValue) \($0.line):\($0.column)" } }
+            func placed(_ ds: [Diagnostic]) -> [String] { ds.map { "\($0.rule ?? "") \($0.severity.rawValue) \($0.line ?? 0):\($0.column ?? 0)" } }
             let withBOM = Registry.load(bytes: [0xef, 0xbb, 0xbf] + input, path: path)
             if placed(withBOM.diagnostics) != placed(r.diagnostics) || withBOM.entry != r.entry {
                 problems.append("a byte order mark in front changed the result: \(withBOM.diagnostics) instead of \(r.diagnostics)")

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -27,7 +28,7 @@ public enum CText {
     /// Throws `.entry` when `text` holds a character that cannot be shown faithfully: the check
     /// is `TextSafety.problem(in:)` of module Registry, the same one lint's `unsafe-text` rule
     /// runs, so whatever is refused here already fails `acsquirk lint`.
-    public static func check(_ text: String, field: String, at location: SourceLocation) throws(KernelOutputError) {
+    public static func check(_ text: String, field: String, at location: Diagnostic.Location) throws(KernelOutputError) {
         if let why = TextSafety.problem(in: text) { throw .entry(location, field: field, why) }
     }
 

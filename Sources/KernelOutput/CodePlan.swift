@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -35,11 +36,31 @@ public struct CodePlan: Hashable, Sendable {
     public var vendor: VendorSpelling
     /// What the table already says about the entry.
     public var coverage: EntryCoverage
-    /// Remarks for the user (e.g. why the literal vendor ID is used, why rows go where they go).
-    public var notes: [String]
+    /// Remarks for the user (e.g. why the literal vendor ID is used, why rows go where they go):
+    /// notes at the entry's file and line, under a `CodePlanNote` rule.
+    public var notes: [Diagnostic]
 
     /// The IDs as ranges and single IDs.
     public var compressedDevices: [DeviceIDs] { compress(devices) }
+}
+
+/// The kinds of remark `generate` and `patch` make about the code they plan for an entry.
+public enum CodePlanNote: String, Hashable, Sendable, CaseIterable {
+    /// The rows write the vendor ID as a literal: no `PCI_VENDOR_ID_*` macro (or none checked).
+    case vendorMacro = "vendor-macro"
+    /// A vendor-wide row answers "not isolated" for every ID it does not list.
+    case vendorWideRow = "vendor-wide-row"
+    /// A function of the table already lists the vendor's IDs and claims what the entry claims.
+    case vendorIDList = "vendor-id-list"
+    /// The vendor's own rows call a function that claims what the entry claims.
+    case vendorFunction = "vendor-function"
+    /// Some of the entry's IDs are covered by a row of the tree already.
+    case alreadyCovered = "already-covered"
+
+    /// A note of this kind about `loaded` (at its file and line).
+    public func note(_ loaded: LoadedEntry, _ message: String) -> Diagnostic {
+        Diagnostic(.note, Diagnostic.Location(file: loaded.path, line: loaded.line), rule: rawValue, message: message)
+    }
 }
 
 /// Turns entries into `CodePlan`s. Refuses (throws `.entry`) what it cannot generate safely.
@@ -217,15 +238,15 @@ public enum CodePlanner {
         let shape = QuirkShape(e)
         let types = Set(effectivePortTypes(e))
         let vendor = model.spelling(for: e.vendor)
-        var notes: [String] = []
+        var notes: [Diagnostic] = []
         if case .literal = vendor {
             if model.macros == nil {
-                notes.append("vendor 0x\(hex(e.vendor, width: 4)): PCI_VENDOR_ID_* macro not checked (no --kernel-tree): "
-                    + "the rows use the literal; with --kernel-tree the macro of include/linux/pci_ids.h is used when it has one")
+                notes.append(CodePlanNote.vendorMacro.note(loaded, "vendor 0x\(hex(e.vendor, width: 4)): PCI_VENDOR_ID_* macro not checked (no --kernel-tree): "
+                    + "the rows use the literal; with --kernel-tree the macro of include/linux/pci_ids.h is used when it has one"))
             } else {
-                notes.append("vendor 0x\(hex(e.vendor, width: 4)) has no PCI_VENDOR_ID_* macro in include/linux/pci_ids.h: "
+                notes.append(CodePlanNote.vendorMacro.note(loaded, "vendor 0x\(hex(e.vendor, width: 4)) has no PCI_VENDOR_ID_* macro in include/linux/pci_ids.h: "
                     + "the rows use the literal, as the table does for 0x19a2 and 0x10df; add a macro to pci_ids.h "
-                    + "only if several drivers share the ID")
+                    + "only if several drivers share the ID"))
             }
         }
 
@@ -287,13 +308,13 @@ public enum CodePlanner {
             // says; otherwise a new function goes before the row.
             if e.kernel.function == nil, fits(sticky.function) {
                 kind = .extendList(function: sticky.function)
-                notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list; "
-                    + "the IDs go into the list inside \(sticky.function)()")
+                notes.append(CodePlanNote.vendorWideRow.note(loaded, "\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list; "
+                    + "the IDs go into the list inside \(sticky.function)()"))
             } else {
                 kind = try newFunction()
-                notes.append("\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list, and "
+                notes.append(CodePlanNote.vendorWideRow.note(loaded, "\(sticky.label) answers \"not isolated\" for every \(e.vendorName) ID it does not list, and "
                     + "\(sticky.function)() has \(model.profiles[sticky.function].map { "\($0.shape)" } ?? "another shape") where the entry "
-                    + "says \(shape): a new function \(kind.function)() answers for these IDs, its rows before that row")
+                    + "says \(shape): a new function \(kind.function)() answers for these IDs, its rows before that row"))
             }
         } else if e.kernel.function == nil, let listed = model.rows.first(where: { row in
             // A vendor-wide row whose function lists IDs and says exactly what the entry says
@@ -301,8 +322,8 @@ public enum CodePlanner {
             row.vendor == e.vendor && row.device == nil && listFunction(row.function) != nil && fits(row.function)
         }) {
             kind = .extendList(function: listed.function)
-            notes.append("\(listed.label) already lists \(e.vendorName) IDs in \(listed.function)(), which says what the "
-                + "entry says; the IDs go there")
+            notes.append(CodePlanNote.vendorIDList.note(loaded, "\(listed.label) already lists \(e.vendorName) IDs in \(listed.function)(), which says what the "
+                + "entry says; the IDs go there"))
         } else if e.kernel.function == nil, let own = model.rows.first(where: { row in
             // The vendor's own rows call a function that claims exactly this (Qualcomm root ports:
             // pci_quirk_qcom_rp_acs): more rows for it.
@@ -310,8 +331,8 @@ public enum CodePlanner {
         }) {
             kind = .rows(function: own.function)
             if own.function != mfEndpointFunction {
-                notes.append("\(own.label) calls \(own.function)(), which claims for these devices what the entry claims; "
-                    + "the rows call it too")
+                notes.append(CodePlanNote.vendorFunction.note(loaded, "\(own.label) calls \(own.function)(), which claims for these devices what the entry claims; "
+                    + "the rows call it too"))
             }
         } else if e.kernel.function == nil, e.isolation.kind == .noPeerToPeer, shape.fitsMultifunctionEndpointRows {
             kind = .rows(function: mfEndpointFunction)

@@ -1,34 +1,21 @@
+import Diagnostics
 import Registry
-
-/// Where a problem is: a file and, when known, a 1-based line.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var line: Int?
-
-    public init(path: String, line: Int? = nil) {
-        self.path = path
-        self.line = line
-    }
-
-    /// `path:line` or `path`.
-    public var description: String { line.map { "\(path):\($0)" } ?? path }
-}
 
 /// Every error KernelOutput throws. The description names the file (and line) and what is wrong.
 public enum KernelOutputError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kernel tree is missing a file or its text is not what the analysis expects
     /// (e.g. no `pci_dev_acs_enabled[]` in drivers/pci/quirks.c).
-    case tree(SourceLocation, String)
+    case tree(Diagnostic.Location, String)
     /// A registry entry cannot be turned into safe, reachable kernel code (refused, not escaped).
-    case entry(SourceLocation, field: String, String)
+    case entry(Diagnostic.Location, field: String, String)
     /// A template is missing or does not parse.
-    case template(SourceLocation, String)
+    case template(Diagnostic.Location, String)
     /// A command-line value is malformed (`--from`, `--date`, an ENTRY selector).
     case argument(String)
     /// Writing an output file failed; earlier outputs were left untouched.
-    case output(SourceLocation, String)
+    case output(Diagnostic.Location, String)
     /// The generated code failed its own check (e.g. the kernel would not reach a new row).
-    case selfCheck(SourceLocation, String)
+    case selfCheck(Diagnostic.Location, String)
 
     public var description: String {
         switch self {
@@ -44,5 +31,5 @@ public enum KernelOutputError: Error, Hashable, Sendable, CustomStringConvertibl
 
 extension LoadedEntry {
     /// The entry's file and line, for error messages.
-    var location: SourceLocation { SourceLocation(path: path, line: line) }
+    var location: Diagnostic.Location { Diagnostic.Location(file: path, line: line) }
 }

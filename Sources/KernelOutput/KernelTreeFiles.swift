@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -27,13 +28,13 @@ public struct KernelTreeFiles: Sendable {
         do throws(FileError) {
             quirks = try TextFile.read(quirksPath)
         } catch {
-            throw .tree(SourceLocation(path: quirksPath), "\(error.problem) (is \(root) a kernel tree?)")
+            throw .tree(Diagnostic.Location(file: quirksPath), "\(error.problem) (is \(root) a kernel tree?)")
         }
         let ids: String
         do throws(FileError) {
             ids = try TextFile.read(idsPath)
         } catch {
-            throw .tree(SourceLocation(path: idsPath), error.problem)
+            throw .tree(Diagnostic.Location(file: idsPath), error.problem)
         }
         macros = VendorMacros(pciIDsHeader: ids)
         let perm = (try? FileManager.default.attributesOfItem(atPath: quirksPath)[.posixPermissions] as? Int) ?? 0o644
@@ -50,12 +51,12 @@ public struct KernelTreeFiles: Sendable {
     public func apply(_ text: String) throws(KernelOutputError) {
         let now = try? TextFile.read(quirksPath)
         guard now == quirks else {
-            throw .output(SourceLocation(path: quirksPath), "the file changed while the patches were made; nothing written")
+            throw .output(Diagnostic.Location(file: quirksPath), "the file changed while the patches were made; nothing written")
         }
         do throws(FileError) {
             try OutputFile.write(text, to: quirksPath)
         } catch {
-            throw .output(SourceLocation(path: quirksPath), error.problem)
+            throw .output(Diagnostic.Location(file: quirksPath), error.problem)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -40,8 +41,8 @@ public struct PatchSeries: Sendable {
     public var finalSource: QuirksSource
     /// quirks.c with every patch applied (what `--apply` writes).
     public var finalText: String { finalSource.text }
-    /// Remarks for the user (literal vendor IDs, shadowing rows).
-    public var notes: [String]
+    /// Remarks for the user (literal vendor IDs, shadowing rows), at the entries' files and lines.
+    public var notes: [Diagnostic]
 
     /// The file every patch changes.
     public static let path = QuirksSource.relativePath
@@ -119,7 +120,7 @@ public struct PatchSeries: Sendable {
         var current = source
         var edits: [(edit: QuirksEditor.Edit, old: QuirksSource)] = []
         var skipped: [Skipped] = []
-        var notes: [String] = []
+        var notes: [Diagnostic] = []
         for loaded in ordered {
             try CodePlanner.validate(loaded, forPatch: true)
             if loaded.entry.kernel.status == .upstream {
@@ -134,9 +135,9 @@ public struct PatchSeries: Sendable {
                 continue
             }
             for c in plan.coverage.covered {
-                notes.append("\(loaded.path): \(hex4(loaded.entry.vendor)):\(hex4(c.device)) is already covered by \(c.row.label)")
+                notes.append(CodePlanNote.alreadyCovered.note(loaded, "\(hex4(loaded.entry.vendor)):\(hex4(c.device)) is already covered by \(c.row.label)"))
             }
-            notes += plan.notes.map { "\(loaded.path): \($0)" }
+            notes += plan.notes
             let edit = try QuirksEditor.apply(plan, to: current, renderer: renderer)
             edits.append((edit, current))
             current = edit.source

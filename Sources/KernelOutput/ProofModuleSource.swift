@@ -1,3 +1,4 @@
+import Diagnostics
 import Registry
 
 /// The rows a patch series added to `pci_dev_acs_enabled[]`, and every function and ID array they
@@ -31,7 +32,7 @@ public struct ProofModuleSource: Sendable {
             let k = Key(vendor: r.vendor, device: r.device, function: r.function)
             if let n = remaining[k], n > 0 { remaining[k] = n - 1 } else { added.append(r) }
         }
-        let location = SourceLocation(path: patched.path, line: patched.table.openLine)
+        let location = Diagnostic.Location(file: patched.path, line: patched.table.openLine)
         guard !added.isEmpty else {
             throw .selfCheck(location, "the series adds no row to pci_dev_acs_enabled[]: nothing for the module route to run")
         }
@@ -57,7 +58,7 @@ public struct ProofModuleSource: Sendable {
         }
         for name in (Array(patched.functions.keys) + Array(patched.arrays.keys)).sorted()
         where !reached.contains(name) && text(patched, name) != text(base, name) {
-            throw .selfCheck(SourceLocation(path: patched.path, line: span(name)?.first),
+            throw .selfCheck(Diagnostic.Location(file: patched.path, line: span(name)?.first),
                              "the series changes \(name), which no added row calls: the module route runs only added rows "
                              + "(the in-tree route proves this change)")
         }

@@ -1,3 +1,4 @@
+import Diagnostics
 import PCIConfig
 import Registry
 
@@ -61,7 +62,7 @@ public enum QuirksEditor {
             placement.append("\(name): new function \(fn)() above pci_dev_acs_enabled[]; its row(s) \(why)")
         case let .extendList(fn):
             guard let site = source.profiles[fn]?.site else {
-                throw .tree(SourceLocation(path: source.path), "\(fn)() has no ID list this tool can extend")
+                throw .tree(Diagnostic.Location(file: source.path), "\(fn)() has no ID list this tool can extend")
             }
             let lines = renderer.listExtension(plan, site: site)
             switch site {

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -61,7 +62,7 @@ public struct QuirksSource: Hashable, Sendable {
     /// Checks that every row names a function of this file and derives `upstream` and `profiles`.
     private mutating func analyze() throws(KernelOutputError) {
         for row in table.rows where functions[row.function] == nil {
-            throw .tree(SourceLocation(path: path, line: row.line),
+            throw .tree(Diagnostic.Location(file: path, line: row.line),
                         "table row names \(row.function), which is not defined in this file")
         }
         upstream = KernelImporter.entries(of: self)
@@ -184,7 +185,7 @@ public struct QuirksSource: Hashable, Sendable {
         s.lines.insert(contentsOf: newLines, at: index)
         let first = index + 1 // 1-based line of the first inserted line
         let fragment = newLines.joined(separator: "\n") + "\n"
-        let loc = SourceLocation(path: path, line: first)
+        let loc = Diagnostic.Location(file: path, line: first)
 
         if first > table.openLine && first <= table.terminatorLine {
             // Rows (and their comments) inside pci_dev_acs_enabled[].
@@ -289,9 +290,9 @@ public struct ACSTable: Hashable, Sendable {
                 break
             }
         }
-        guard let open else { throw .tree(SourceLocation(path: path), "the table 'pci_dev_acs_enabled[] = {' was not found") }
+        guard let open else { throw .tree(Diagnostic.Location(file: path), "the table 'pci_dev_acs_enabled[] = {' was not found") }
         guard let structAt else {
-            throw .tree(SourceLocation(path: path, line: toks[open].line),
+            throw .tree(Diagnostic.Location(file: path, line: toks[open].line),
                         "struct pci_dev_acs_enabled definition not found above the table")
         }
         openLine = toks[open].line
@@ -308,7 +309,7 @@ public struct ACSTable: Hashable, Sendable {
         var rows: [ACSTableRow] = []
         var pending: [CToken] = []
         var i = start
-        func loc(_ line: Int) -> SourceLocation { SourceLocation(path: path, line: line) }
+        func loc(_ line: Int) -> Diagnostic.Location { Diagnostic.Location(file: path, line: line) }
         while i < toks.count {
             let t = toks[i]
             if t.kind == .comment {

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -32,8 +33,8 @@ public struct StubFiles: Sendable {
     }
     /// Entries without a stub, and why (upstream, or already covered).
     public var skipped: [PatchSeries.Skipped]
-    /// Remarks for the user.
-    public var notes: [String]
+    /// Remarks for the user, at the entries' files and lines.
+    public var notes: [Diagnostic]
 
     struct Line { let text: String }
 
@@ -66,7 +67,7 @@ public struct StubFiles: Sendable {
     /// family and path.
     public init(entries: [LoadedEntry], model: QuirkTableModel, renderer: CodeRenderer) throws(KernelOutputError) {
         var skipped: [PatchSeries.Skipped] = []
-        var notes: [String] = []
+        var notes: [Diagnostic] = []
         var byVendor: [UInt16: [CodePlan]] = [:]
         for loaded in entries.sorted(by: { ($0.entry.vendor, $0.entry.family, $0.path) < ($1.entry.vendor, $1.entry.family, $1.path) }) {
             if loaded.entry.kernel.status == .upstream {
@@ -80,7 +81,7 @@ public struct StubFiles: Sendable {
                 skipped.append(PatchSeries.Skipped(entry: loaded, reason: "the kernel already covers every device: \(rows)"))
                 continue
             }
-            notes += plan.notes.map { "\(loaded.path): \($0)" }
+            notes += plan.notes
             byVendor[loaded.entry.vendor, default: []].append(plan)
         }
 

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Mustache
 import Registry
@@ -34,18 +35,18 @@ public struct TemplateSet: Sendable {
             do throws(FileError) {
                 text = try TextFile.read(path)
             } catch {
-                throw .template(SourceLocation(path: path), "\(error.problem); pass --templates DIR")
+                throw .template(Diagnostic.Location(file: path), "\(error.problem); pass --templates DIR")
             }
             guard text.hasPrefix("{{% CONTENT_TYPE: TEXT}}") else {
-                throw .template(SourceLocation(path: path, line: 1), "must start with {{% CONTENT_TYPE: TEXT}}")
+                throw .template(Diagnostic.Location(file: path, line: 1), "must start with {{% CONTENT_TYPE: TEXT}}")
             }
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
             } catch let e as MustacheTemplate.ParserError {
-                throw .template(SourceLocation(path: path, line: e.context.lineNumber),
+                throw .template(Diagnostic.Location(file: path, line: e.context.lineNumber),
                                 "column \(e.context.columnNumber): \(e.error)")
             } catch {
-                throw .template(SourceLocation(path: path), "\(error)")
+                throw .template(Diagnostic.Location(file: path), "\(error)")
             }
         }
         self.library = library

@@ -1,3 +1,5 @@
+import Diagnostics
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,7 +59,7 @@ public final class DumpInput {
     ///   directory or a device.
     public convenience init(path: String) throws(PCIAccessError) {
         func fail(_ what: String) -> PCIAccessError {
-            let d = DumpDiagnostic(file: path, line: nil, severity: .error, message: what)
+            let d = Diagnostic(file: path, line: nil, severity: .error, message: what)
             return PCIAccessError(d.description, diagnostics: [d])
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -179,8 +181,8 @@ public final class DumpInput {
                 if n > 0 { end += n; return }
                 if n == 0 { atEOF = true; return }
                 if errno == EINTR { continue }
-                let d = DumpDiagnostic(file: file, line: nil, severity: .error,
-                                       message: "cannot read: \(String(cString: strerror(errno)))")
+                let d = Diagnostic(file: file, line: nil, severity: .error,
+                                   message: "cannot read: \(String(cString: strerror(errno)))")
                 throw PCIAccessError(d.description, diagnostics: [d])
             }
         case let .bytes(all, position):

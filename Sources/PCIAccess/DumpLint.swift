@@ -1,3 +1,4 @@
+import Diagnostics
 import PCIConfig
 
 #if canImport(Glibc)
@@ -6,38 +7,13 @@ import Glibc
 import Darwin
 #endif
 
-/// One finding about a dump, printed as `file:line: error|warning: message`.
-public struct DumpDiagnostic: Hashable, Sendable, CustomStringConvertible {
-    public enum Severity: String, Hashable, Sendable {
-        /// The dump is refused: libpci would abort on this line (or the file cannot be read).
-        case error
-        /// libpci accepts the file but silently ignores, merges or misreads something here.
-        case warning
-    }
-
-    /// The file name as given.
-    public var file: String
-    /// 1-based line number; `nil` for problems with the whole file (cannot open it).
-    public var line: Int?
-    public var severity: Severity
-    public var message: String
-    /// For an error: the message libpci itself gives up with on this input, e.g.
-    /// `dump: Malformed line` (lspci prints it as `lspci: dump: Malformed line`); `nil` where
-    /// libpci 3.9 does not stop (an offset of 0x80000000 or more corrupts its heap instead).
-    public var libpciMessage: String?
-
+extension Diagnostic {
+    /// A finding about a dump at `line` of `file` (`nil`: the whole file, e.g. it cannot be opened),
+    /// printed as `file:line: error|warning: message`. `error`: the dump is refused (libpci would
+    /// abort on this line, or the file cannot be read); `warning`: libpci accepts the file but
+    /// silently ignores, merges or misreads something here. A reader's finding names no rule.
     public init(file: String, line: Int?, severity: Severity, message: String, libpciMessage: String? = nil) {
-        self.file = file
-        self.line = line
-        self.severity = severity
-        self.message = message
-        self.libpciMessage = libpciMessage
-    }
-
-    /// `file:line: severity: message` (without `:line` when there is no line).
-    public var description: String {
-        if let line { return "\(file):\(line): \(severity.rawValue): \(message)" }
-        return "\(file): \(severity.rawValue): \(message)"
+        self.init(severity, Location(file: file, line: line), rule: nil, message: message, libpciMessage: libpciMessage)
     }
 }
 
@@ -67,7 +43,7 @@ public struct ParsedDump: Hashable, Sendable {
     /// The format's name (`DumpFormat.name`), e.g. `lspci hex dump`.
     public var format: String
     /// In file order; errors and warnings mixed.
-    public var diagnostics: [DumpDiagnostic]
+    public var diagnostics: [Diagnostic]
     /// Every device header, in file order (duplicates and invalid BDFs included).
     public var devices: [Device]
     /// The functions acsquirk uses, sorted by address: one per valid address (the first of
@@ -79,7 +55,7 @@ public struct ParsedDump: Hashable, Sendable {
     /// or `Kernel driver in use:` lines).
     public var recorded: RecordedSystem?
 
-    public init(file: String, format: String, diagnostics: [DumpDiagnostic], devices: [Device], functions: [PCIFunction],
+    public init(file: String, format: String, diagnostics: [Diagnostic], devices: [Device], functions: [PCIFunction],
                 assumptions: [InputAssumption] = [], recorded: RecordedSystem? = nil) {
         self.file = file
         self.format = format
@@ -93,10 +69,10 @@ public struct ParsedDump: Hashable, Sendable {
     /// The kind of input the format that read it stands for.
     public var kind: InputFormat? { DumpReader.formats.first { $0.name == format }?.kind }
 
-    public var errors: [DumpDiagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [DumpDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var errors: [Diagnostic] { diagnostics.errors }
+    public var warnings: [Diagnostic] { diagnostics.warnings }
     /// Whether the dump is refused (libpci 3.9 would abort reading it, or worse).
-    public var isFatal: Bool { diagnostics.contains { $0.severity == .error } }
+    public var isFatal: Bool { diagnostics.hasErrors }
 }
 
 /// The name the malformed-corpus tests and the first pre-check used for the hex-dump parser.
@@ -176,7 +152,7 @@ public enum LspciHexDump: DumpFormat {
 /// keeps them (0xff where no byte was given; readable up to the highest offset given + 1).
 struct HexDumpParser {
     let file: String
-    var diagnostics: [DumpDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     var devices: [ParsedDump.Device] = []
     var functions: [PCIFunction] = []
     var suppressed = 0
@@ -215,7 +191,7 @@ struct HexDumpParser {
     static let malformed = "dump: Malformed line"
     static let tooBig = "dump: At most 4096 bytes of config space are supported"
 
-    mutating func add(_ line: Int?, _ severity: DumpDiagnostic.Severity, _ message: String, libpci: String? = nil) {
+    mutating func add(_ line: Int?, _ severity: Diagnostic.Severity, _ message: String, libpci: String? = nil) {
         // libpci stops at its first fatal error: what it would have ignored or merged after that
         // point no longer matters, but further errors are worth fixing in the same pass.
         if severity == .warning && sawError { return }
@@ -224,7 +200,7 @@ struct HexDumpParser {
         // The cap never hides the error that refuses the dump (issue #15: an error after 100
         // warnings used to reach libpci unchecked).
         if diagnostics.count >= LspciHexDump.maxDiagnostics && !firstError { suppressed += 1; return }
-        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: severity, message: message, libpciMessage: libpci))
+        diagnostics.append(Diagnostic(file: file, line: line, severity: severity, message: message, libpciMessage: libpci))
     }
 
     mutating func finish() -> ParsedDump {
@@ -235,8 +211,8 @@ struct HexDumpParser {
         }
         var d = diagnostics
         if suppressed > 0 {
-            d.append(DumpDiagnostic(file: file, line: nil, severity: sawError ? .error : .warning,
-                                    message: "\(suppressed) more findings not shown"))
+            d.append(Diagnostic(file: file, line: nil, severity: sawError ? .error : .warning,
+                                message: "\(suppressed) more findings not shown"))
         }
         return ParsedDump(file: file, format: LspciHexDump.name, diagnostics: d, devices: devices,
                           functions: sawError ? [] : functions.sorted { $0.address < $1.address })

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 
@@ -353,7 +354,7 @@ struct TextParser {
     let file: String
     var functions: [TextFunction] = []
     var seen: [PCIAddress: Int] = [:]
-    var diagnostics: [DumpDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     var open: TextFunction?
     var verbose = 0
     var sawDecode = false
@@ -364,11 +365,11 @@ struct TextParser {
     init(file: String) { self.file = file }
 
     mutating func warn(_ line: Int, _ message: String) {
-        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .warning, message: message))
+        diagnostics.append(Diagnostic(file: file, line: line, severity: .warning, message: message))
     }
 
     mutating func fail(_ line: Int?, _ message: String) {
-        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: message))
+        diagnostics.append(Diagnostic(file: file, line: line, severity: .error, message: message))
     }
 
     /// Set by a NUL byte: a binary file, nothing after it is read.

@@ -1,4 +1,5 @@
 import CPCIShim
+import Diagnostics
 import PCIConfig
 
 /// An error from libpci, from reading a dump or from reading config space.
@@ -9,8 +10,8 @@ import PCIConfig
 public struct PCIAccessError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// The dump's findings when the error comes from reading one (errors and warnings), else empty.
-    public var diagnostics: [DumpDiagnostic]
-    public init(_ message: String, diagnostics: [DumpDiagnostic] = []) {
+    public var diagnostics: [Diagnostic]
+    public init(_ message: String, diagnostics: [Diagnostic] = []) {
         self.message = message
         self.diagnostics = diagnostics
     }
@@ -66,7 +67,7 @@ public struct PCIReadResult: Hashable, Sendable {
     /// such as `00:20.0` left out, see the warnings).
     public var functions: [PCIFunction]
     /// Warnings: the dump reader's (`file:line: warning: ...`) and a missing pci.ids file.
-    public var warnings: [DumpDiagnostic]
+    public var warnings: [Diagnostic]
     /// Whether names were looked up and the pci.ids file could be loaded.
     public var namesLoaded: Bool
     /// What the `--dump` file held (`nil` for the live system).
@@ -77,7 +78,7 @@ public struct PCIReadResult: Hashable, Sendable {
     /// What the machine recorded besides config space (a snapshot; lspci text with `IOMMU group:` lines).
     public var recorded: RecordedSystem?
 
-    public init(source: PCISource, functions: [PCIFunction], warnings: [DumpDiagnostic], namesLoaded: Bool,
+    public init(source: PCISource, functions: [PCIFunction], warnings: [Diagnostic], namesLoaded: Bool,
                 format: InputFormat? = nil, assumptions: [InputAssumption] = [], recorded: RecordedSystem? = nil) {
         self.source = source
         self.functions = functions
@@ -111,7 +112,7 @@ public enum PCIReader {
     /// corrupt one is an error carrying libpci's `Parse error at FILE, line N`.
     /// - Throws: `PCIAccessError`.
     public static func load(_ source: PCISource, names: Bool = true, idsPath: String? = nil) throws(PCIAccessError) -> PCIReadResult {
-        var warnings: [DumpDiagnostic] = []
+        var warnings: [Diagnostic] = []
         var functions: [PCIFunction]
         var parsed: ParsedDump?
         switch source {
@@ -132,8 +133,8 @@ public enum PCIReader {
             for i in functions.indices {
                 guard let n = try db.names(of: functions[i].config) else {
                     namesLoaded = false
-                    warnings.append(DumpDiagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
-                                                   message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
+                    warnings.append(Diagnostic(file: idsPath ?? "pci.ids", line: nil, severity: .warning,
+                                               message: "cannot load the PCI ID database: names not shown (Debian package pci.ids)"))
                     break
                 }
                 functions[i].names = n

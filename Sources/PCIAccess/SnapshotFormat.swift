@@ -1,3 +1,4 @@
+import Diagnostics
 import PCIConfig
 
 /// What a machine recorded besides config space: the kernel's IOMMU groups, the drivers bound,
@@ -166,7 +167,7 @@ public enum SnapshotFormat {
 /// the line; a snapshot with one is refused.
 struct SnapshotSections {
     let file: String
-    var diagnostics: [DumpDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     var system = RecordedSystem(origin: "snapshot", iommuActive: false, iommuGroups: [:], drivers: [:])
     var section = ""
     var cmdline: String?
@@ -177,7 +178,7 @@ struct SnapshotSections {
     init(file: String) { self.file = file }
 
     mutating func fail(_ line: Int, _ m: String) {
-        diagnostics.append(DumpDiagnostic(file: file, line: line, severity: .error, message: m))
+        diagnostics.append(Diagnostic(file: file, line: line, severity: .error, message: m))
     }
 
     mutating func line(_ l: DumpLine) {
@@ -249,7 +250,7 @@ struct SnapshotSections {
     }
 
     /// What was recorded, and the errors.
-    mutating func finish() -> (RecordedSystem, [DumpDiagnostic]) {
+    mutating func finish() -> (RecordedSystem, [Diagnostic]) {
         if !sawConfig, diagnostics.isEmpty {
             fail(max(lastLine, 1), "no [config-space] section: the snapshot is cut")
         }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -58,7 +59,7 @@ public enum RegistryCheck {
         let analysis = GroupAnalysis(functions: present, entries: all, options: options)
         let index = RegistryIndex(entries)
         var checks: [EntryFunctionCheck] = []
-        var findings: [CheckFinding] = []
+        var findings: [Diagnostic] = []
 
         for f in present {
             guard let v = analysis.view.device(at: f.address) else { continue }
@@ -80,9 +81,9 @@ public enum RegistryCheck {
                     path: le.path, line: le.line, family: "\(e.vendorName) \(e.family)", status: e.kernel.status.rawValue,
                     function: e.kernel.function, bdf: v.address.description, id: v.idString, name: f.names?.device,
                     kind: v.kindDescription, conditions: conds, acs: acsSummary(v.acsStatus), answer: nil, kernel: nil, effect: [])
-                func finding(_ sev: CheckFinding.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
-                    findings.append(CheckFinding(severity: sev, rule: rule, path: le.path, position: le.locations.value(field),
-                                                 bdf: v.address.description, id: v.idString, message: msg))
+                func finding(_ sev: Diagnostic.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
+                    findings.append(rule.finding(sev, path: le.path, position: le.locations.value(field),
+                                                 bdf: v.address.description, id: v.idString, input: options.dump, message: msg))
                 }
                 let who = "\(v.address.shortDescription) [\(v.idString)]"
                 let devicesField = deviceField(e, v.device)
@@ -154,10 +155,11 @@ public enum RegistryCheck {
 
         let uncovered = analysis.uncovered(index: RegistryIndex(all))
         for u in uncovered {
-            findings.append(CheckFinding(severity: .note, rule: u.needsEntry ? .noEntry : .acsDisabled, path: nil, position: nil,
-                                         bdf: u.bdf, id: u.id,
+            let rule: CheckRule = u.needsEntry ? .noEntry : .acsDisabled
+            findings.append(rule.finding(.note, path: nil, position: nil, bdf: u.bdf, id: u.id, input: options.dump,
                                          message: "\(u.bdf) [\(u.id)]: " + (u.needsEntry ? "no entry; " : "")
-                                            + "\(u.reason); shares a group with \(u.sharedWith.joined(separator: " ")); \(u.suggestion)"))
+                                            + "\(u.reason); shares a group with \(u.sharedWith.joined(separator: " "))",
+                                         help: u.suggestion))
         }
         checks.sort { ($0.path, $0.line, $0.bdf) < ($1.path, $1.line, $1.bdf) }
         return CheckReport(source: source, kernel: analysis.kernelName, entries: all.count,

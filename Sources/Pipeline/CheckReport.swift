@@ -1,61 +1,8 @@
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIConfig
 import Registry
-
-/// One thing `acsquirk check` says about a registry entry and a function, or about a function no
-/// entry covers.
-///
-/// Severity: `error` = the entry contradicts the device it names (exit 1); `warning` = something
-/// a maintainer must look at (an upstream quirk overriding a real ACS capability, a shadowed row,
-/// an entry the kernel already answers for); `note` = information (ACS not readable, what the
-/// entry changes on this machine, a device without an entry).
-public struct CheckFinding: Hashable, Sendable, Codable, Comparable {
-    public enum Severity: String, Hashable, Sendable, Codable, Comparable {
-        case note, warning, error
-        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
-        var rank: Int { self == .note ? 0 : self == .warning ? 1 : 2 }
-    }
-
-    public var severity: Severity
-    /// What kind of finding (see `CheckRule`).
-    public var rule: String
-    /// The entry's file, or `nil` for a device without an entry.
-    public var path: String?
-    /// 1-based line and column in `path` of the field the finding is about.
-    public var line: Int?
-    public var column: Int?
-    /// The function: `dddd:bb:dd.f`.
-    public var bdf: String
-    /// `vvvv:dddd`.
-    public var id: String
-    /// One line.
-    public var message: String
-
-    public init(severity: Severity, rule: CheckRule, path: String?, position: SourcePosition?, bdf: String, id: String,
-                message: String) {
-        self.severity = severity
-        self.rule = rule.rawValue
-        self.path = path
-        self.line = position?.line
-        self.column = position?.column
-        self.bdf = bdf
-        self.id = id
-        self.message = message
-    }
-
-    /// Sorted by file (findings without a file last), line, device, rule.
-    public static func < (a: CheckFinding, b: CheckFinding) -> Bool {
-        (a.path == nil ? 1 : 0, a.path ?? "", a.line ?? 0, a.bdf, a.rule, a.message)
-            < (b.path == nil ? 1 : 0, b.path ?? "", b.line ?? 0, b.bdf, b.rule, b.message)
-    }
-
-    /// `path:line:col: severity: [rule] bdf: message` (or `severity: [rule] bdf: message`).
-    public var description: String {
-        let loc = path.map { "\($0):\(line ?? 1):\(column ?? 1): " } ?? ""
-        return "\(loc)\(severity.rawValue): [\(rule)] \(message)"
-    }
-}
 
 /// The kinds of finding, with their severity.
 public enum CheckRule: String, Hashable, Sendable, CaseIterable, Codable {
@@ -97,6 +44,53 @@ public enum CheckRule: String, Hashable, Sendable, CaseIterable, Codable {
         case .portType, .multifunction, .classID, .requirement, .hasACS: true
         default: false
         }
+    }
+}
+
+extension CheckRule {
+    /// One sentence: what a finding of this kind says (SARIF's `shortDescription`).
+    public var shortDescription: String {
+        switch self {
+        case .portType: "The entry's applies-to.port-type does not match the device."
+        case .multifunction: "The entry's applies-to.multifunction differs from Linux's multifunction flag for the device."
+        case .classID: "The entry's applies-to.class differs from the device's class code."
+        case .requirement: "A requires condition of the entry is not met by the device's config space."
+        case .notApplicable: "An upstream quirk lists the device ID but its conditions exclude the device."
+        case .hasACS: "The device advertises ACS with RR and CR: Linux uses it, so a new entry is unnecessary."
+        case .partialACS: "The device has an ACS capability without RR or CR, which Linux already passes."
+        case .overridesACS: "An upstream quirk overrides a real ACS capability with RR and CR."
+        case .acsUnknown: "Extended config space is not readable: ACS cannot be checked."
+        case .acsErratum: "The ACS registers of an erratum entry, decoded with its register layout."
+        case .shadowed: "An earlier kernel row answers first, so this upstream row never decides."
+        case .alreadyAnswered: "The kernel already answers for the device a new entry names."
+        case .effect: "What the entry changes in this machine's IOMMU groups."
+        case .noEntry: "A function shares its IOMMU group because of missing ACS and no entry covers it."
+        case .acsDisabled: "A function shares its IOMMU group because its ACS controls are off in the input."
+        }
+    }
+
+    /// The severity of this kind's findings where it does not depend on the entry's status.
+    public var defaultSeverity: Diagnostic.Severity {
+        switch self {
+        case .portType, .multifunction, .classID, .requirement, .hasACS: .error
+        case .partialACS, .overridesACS, .shadowed, .alreadyAnswered: .warning
+        case .notApplicable, .acsUnknown, .acsErratum, .effect, .noEntry, .acsDisabled: .note
+        }
+    }
+
+    /// Every kind of finding as the reporters describe it (SARIF's `driver.rules`).
+    public static var descriptors: [DiagnosticRule] {
+        allCases.map { DiagnosticRule(id: $0.rawValue, shortDescription: $0.shortDescription, defaultSeverity: $0.defaultSeverity) }
+    }
+
+    /// A finding of this kind about the function `bdf` (`vvvv:dddd` `id`), read from the dump
+    /// `input` (`nil`: this machine): at `position` of the entry file `path` when it is about an
+    /// entry's field, else about the function alone.
+    public func finding(_ severity: Diagnostic.Severity, path: String?, position: SourcePosition?, bdf: String, id: String,
+                        input: String?, message: String, help: String? = nil) -> Diagnostic {
+        Diagnostic(severity, Diagnostic.Location(file: path, line: position?.line, column: position?.column,
+                                                 device: Diagnostic.Device(bdf: bdf, id: id, input: input)),
+                   rule: rawValue, message: message, help: help)
     }
 }
 
@@ -168,12 +162,12 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// Devices without an entry whose missing ACS shares an IOMMU group.
     public var uncovered: [UncoveredDevice]
     /// Every finding, sorted.
-    public var findings: [CheckFinding]
+    public var findings: [Diagnostic]
     /// Assumptions and input limits the analysis made (from the group predictor and the reader).
     public var notes: [String]
 
-    public var errors: Int { findings.filter { $0.severity == .error }.count }
-    public var warnings: Int { findings.filter { $0.severity == .warning }.count }
+    public var errors: Int { findings.errorCount }
+    public var warnings: Int { findings.warningCount }
     /// Whether some entry contradicts its device (exit 1).
     public var hasContradictions: Bool { errors > 0 }
 
@@ -183,34 +177,25 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// The JSON document (`JSONOutput`, docs/schemas/check.schema.json).
     public func json() -> String { JSONOutput.encode(self, format: CheckReport.format) }
 
-    /// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=check <rule>::<message>`
-    /// for every error and warning (so the entry's line is annotated), `::notice` for notes.
+    /// GitHub Actions workflow commands (`GitHubReporter`): `::error file=…,line=…,col=…,title=acsquirk
+    /// check <rule>::[rule] message` for every finding (`::notice` for notes), so the entry's line is
+    /// annotated, then the summary as a notice.
     public func github() -> String {
-        func data(_ s: String) -> String {
-            s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
-                .replacingOccurrences(of: "\n", with: "%0A")
-        }
-        func prop(_ s: String) -> String { data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C") }
-        var out = ""
-        for f in findings {
-            let level = f.severity == .note ? "notice" : f.severity.rawValue
-            var props: [String] = []
-            if let p = f.path {
-                props.append("file=\(prop(p))")
-                props.append("line=\(f.line ?? 1)")
-                props.append("col=\(f.column ?? 1)")
-            }
-            props.append("title=\(prop("acsquirk check \(f.rule)"))")
-            out += "::\(level) \(props.joined(separator: ","))::\(data("[\(f.rule)] \(f.message)"))\n"
-        }
-        out += "::notice title=acsquirk check::\(data(summary))\n"
-        return out
+        GitHubReporter.render(findings, titlePrefix: "acsquirk check ")
+            + GitHubReporter.command("notice", [("title", "acsquirk check")], summary)
+    }
+
+    /// The findings as a SARIF 2.1.0 log (`SARIFReporter`) from acsquirk `toolVersion`, with every
+    /// kind of finding as a rule; paths under `root` relative to it.
+    public func sarif(toolVersion: String, root: String = FileManager.default.currentDirectoryPath) -> String {
+        SARIFReporter(toolName: "acsquirk", toolVersion: toolVersion, rules: CheckRule.descriptors, root: root)
+            .render(findings)
     }
 
     /// One line: `34 entries, 2 of them covering 6 of 21 functions; 1 error, 0 warnings, 2 notes; 1 device without an entry sharing a group`.
     public var summary: String {
         func n(_ k: Int, _ w: String) -> String { "\(k) \(w)\(k == 1 ? "" : "s")" }
-        let notesCount = findings.filter { $0.severity == .note }.count
+        let notesCount = findings.noteCount
         let checkedEntries = Set(checks.map(\.path)).count
         let checkedFunctions = Set(checks.map(\.bdf)).count
         return "\(entries) entr\(entries == 1 ? "y" : "ies"), \(checkedEntries) of them covering \(checkedFunctions) of \(n(functions, "function")); "
@@ -252,14 +237,15 @@ public struct CheckReport: Hashable, Sendable, Codable {
                 previous = c
             }
         }
-        let listed: Set<String> = [CheckRule.effect.rawValue, CheckRule.noEntry.rawValue, CheckRule.acsDisabled.rawValue]
+        let listed: Set<String?> = [CheckRule.effect.rawValue, CheckRule.noEntry.rawValue, CheckRule.acsDisabled.rawValue]
         let problems = findings.filter { $0.severity != .note || !listed.contains($0.rule) }
         if !problems.isEmpty {
             out += "\n" + paint("Findings", .header) + "\n"
             for f in problems {
-                let style: TextStyle = f.severity == .error ? .bad : f.severity == .warning ? .warn : .detail
-                let loc = f.path.map { "\($0):\(f.line ?? 1):\(f.column ?? 1): " } ?? ""
-                out += "  " + loc + paint("\(f.severity.rawValue):", style) + " [\(f.rule)] \(f.message)\n"
+                out += "  " + TextReporter.line(f) { s, part in
+                    guard case let .severity(severity) = part else { return s }
+                    return paint(s, severity == .error ? .bad : severity == .warning ? .warn : .detail)
+                } + "\n"
             }
         }
         let needed = uncovered.filter(\.needsEntry)

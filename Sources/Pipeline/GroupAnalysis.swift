@@ -1,3 +1,4 @@
+import Diagnostics
 import LinuxPCI
 import PCIAccess
 import PCIConfig
@@ -41,16 +42,16 @@ final class GroupAnalysis {
     func explain(_ why: ACSStatus.UnknownReason) -> String { why.description }
 
     /// Which kernel row decides for `v` (shadowing), what the entry answers, what it changes.
-    func examine(_ le: LoadedEntry, _ v: PCIDev, into c: inout EntryFunctionCheck, findings: inout [CheckFinding],
+    func examine(_ le: LoadedEntry, _ v: PCIDev, into c: inout EntryFunctionCheck, findings: inout [Diagnostic],
                  who: String, devicesField: String) {
         let i = v.index
         let e = le.entry
         let system = options.system
         let answer = e.pciQuirkACSEnabled(v, REQ_ACS_FLAGS, system).answer
         c.answer = answer.rawValue + " (for SV|RR|CR|UF, what Linux asks when it forms groups)"
-        func finding(_ sev: CheckFinding.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
-            findings.append(CheckFinding(severity: sev, rule: rule, path: le.path, position: le.locations.value(field),
-                                         bdf: v.address.description, id: v.idString, message: msg))
+        func finding(_ sev: Diagnostic.Severity, _ rule: CheckRule, _ field: String, _ msg: String) {
+            findings.append(rule.finding(sev, path: le.path, position: le.locations.value(field),
+                                         bdf: v.address.description, id: v.idString, input: options.dump, message: msg))
         }
         func rowName(_ dec: QuirkTable.Decision) -> String {
             let fn = dec.entry.kernel.function ?? "quirk"

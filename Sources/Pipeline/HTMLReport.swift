@@ -227,9 +227,8 @@ struct HTMLReport {
         if !check.findings.isEmpty {
             o += "<table>\n<tr><th>Severity</th><th>Where</th><th>Function</th><th>Finding</th></tr>\n"
             for f in check.findings {
-                let loc = f.path.map { "\($0):\(f.line ?? 1):\(f.column ?? 1)" } ?? ""
-                o += "<tr><td class=\"\(e(f.severity.rawValue))\">\(e(f.severity.rawValue))</td><td>\(e(loc))</td>"
-                    + "<td class=\"bdf\">\(e(f.bdf))</td><td>[\(e(f.rule))] \(e(f.message))</td></tr>\n"
+                o += "<tr><td class=\"\(e(f.severity.rawValue))\">\(e(f.severity.rawValue))</td><td>\(e(f.location.text ?? ""))</td>"
+                    + "<td class=\"bdf\">\(e(f.bdf ?? ""))</td><td>[\(e(f.rule ?? ""))] \(e(f.message))</td></tr>\n"
             }
             o += "</table>\n"
         }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -36,16 +37,21 @@ public struct InputSource: Hashable, Sendable {
 
     /// Reads the functions (`PCIReader.load`). A read error (unreadable or malformed file, libpci
     /// failure) or a file without PCI functions throws: a file's errors name it and the line
-    /// (`file:line: error: ...`), this machine's read `live system: ...`. `warn` gets the input's
-    /// warnings first (they explain an empty file).
-    public func read(names: Bool = true, warn: (DumpDiagnostic) -> Void = { _ in }) throws(PipelineError) -> PCIReadResult {
+    /// (`file:line: error: ...`), this machine's read `live system: ...`. `warnings` gets the input's
+    /// warnings first (they explain an empty file); a collector that stops on them
+    /// (`ErrorThrowingDiagnosticCollector`) makes them errors.
+    public func read(names: Bool = true, warnings: (any DiagnosticCollector)? = nil) throws(PipelineError) -> PCIReadResult {
         let result: PCIReadResult
         do throws(PCIAccessError) {
             result = try PCIReader.load(pciSource, names: names, idsPath: idsPath)
         } catch {
             throw PipelineError(dump == nil ? "live system: \(error.message)" : error.message)
         }
-        result.warnings.forEach(warn)
+        do {
+            try warnings?.emit(contentsOf: result.warnings)
+        } catch {
+            throw PipelineError("\(error)")
+        }
         if let dump, result.functions.isEmpty {
             throw PipelineError("\(dump): error: no PCI functions in this dump")
         }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import KernelOutput
 import LinuxPCI
@@ -326,7 +327,7 @@ public enum PipelineRunner {
         if let c = r.check {
             let covered = Set(c.checks.map(\.bdf)).count
             lines.append("devices checked: \(c.functions) functions of \(c.source), \(covered) covered by an entry")
-            let notes = c.findings.filter { $0.severity == .note }.count
+            let notes = c.findings.noteCount
             lines.append("findings: \(count(c.errors, "error")), \(count(c.warnings, "warning")), \(count(notes, "note")); "
                 + "\(count(c.uncovered.filter(\.needsEntry).count, "device")) without an entry sharing an IOMMU group")
         }

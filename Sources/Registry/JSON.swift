@@ -1,5 +1,5 @@
-/// A JSON value built member by member (the JSON Schema, `lint --format json|sarif`,
-/// `show --format json`), written out by `JSONOutput` (sorted keys) like every other document.
+/// A JSON value built member by member (the JSON Schema, `show --format json`), written out by
+/// `JSONOutput` (sorted keys) like every other document.
 public indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -68,16 +68,5 @@ extension JSONValue: Encodable {
             var c = encoder.container(keyedBy: Key.self)
             for (k, v) in members { try c.encode(v, forKey: Key(stringValue: k)) }
         }
-    }
-}
-
-extension Diagnostic {
-    /// `{"path", "line", "column", "severity", "rule", "message"}`.
-    public var json: JSONValue {
-        .object([
-            ("path", .string(path)), ("line", hasPosition ? .int(line) : .null),
-            ("column", hasPosition ? .int(column) : .null),
-            ("severity", .string(severity.rawValue)), ("rule", .string(rule)), ("message", .string(message)),
-        ])
     }
 }

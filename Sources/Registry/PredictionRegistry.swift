@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// The registry as the IOMMU-group predictor and `check`-like commands use it: the kernel's

@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// One lint rule, described once (as SwiftLint keeps them): its id, a one-line description, why it
 /// exists, its default severity, and examples that must pass and must trip it. The descriptions
 /// feed `--format sarif` (rule metadata) and docs; the examples are the test data of a generic test
@@ -9,7 +11,7 @@ public struct LintRule: Sendable, Hashable {
     public let description: String
     /// Why it matters (SARIF `fullDescription`, docs).
     public let rationale: String
-    public let severity: Severity
+    public let severity: Diagnostic.Severity
     /// Examples that must produce no diagnostic at all.
     public let good: [RuleExample]
     /// Examples that must produce exactly the marked diagnostics of this rule and nothing else.

@@ -102,8 +102,12 @@ extension StaticACSTable {
         }
         out += "};\n\n"
         out += "static const u32 \(id)_u32[\(b.count / 4)] = {\n"
-        let relWrites = stride(from: 0, to: b.count, by: 4).map { i in
-            UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+        // Little-endian dwords, typed step by step (the one-expression form exceeds the release
+        // build's type-checking budget).
+        let relWrites: [UInt32] = stride(from: 0, to: b.count, by: 4).map { (i: Int) -> UInt32 in
+            let b0 = UInt32(b[i]), b1 = UInt32(b[i + 1]) << 8
+            let b2 = UInt32(b[i + 2]) << 16, b3 = UInt32(b[i + 3]) << 24
+            return b0 | b1 | b2 | b3
         }
         for (n, v) in relWrites.enumerated() {
             let i = n * 4

@@ -15,7 +15,7 @@ struct Acsquirk: AsyncParsableCommand {
             Exit codes: 0 success, 1 findings (lint errors, check mismatches, group mismatches, \
             show of a device no entry covers), 2 usage or input error.
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [
             ScanCommand.self, LintCommand.self, ShowCommand.self, ImportKernelCommand.self,
             GroupsCommand.self, CheckCommand.self, NewCommand.self, GenerateCommand.self,
@@ -25,6 +25,9 @@ struct Acsquirk: AsyncParsableCommand {
 }
 
 extension Acsquirk {
+    /// What `acsquirk --version` prints, and the tool version in SARIF logs (`driver.version`).
+    static let version = "0.1.0"
+
     /// Runs the command line. Usage errors (unknown options, bad values) exit 2 like every other
     /// bad input instead of ArgumentParser's 64, so scripts see one code for "fix your input".
     static func main() async {

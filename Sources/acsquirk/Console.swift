@@ -1,3 +1,5 @@
+import Diagnostics
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +21,9 @@ enum Console {
 
     /// Writes bytes (a PNG picture) to standard output as they are.
     static func out(bytes: [UInt8]) { writeAll(1, bytes) }
+
+    /// Prints each diagnostic it is given to standard error, in the text format (`TextReporter`).
+    static let diagnostics = PrintingDiagnosticCollector { error($0) }
 
     /// Whether standard output is a terminal (binary output is refused there).
     static var outputIsTerminal: Bool { isatty(1) == 1 }

@@ -30,7 +30,7 @@ struct PlanTests {
         // The macro when pci_ids.h has one, the literal otherwise (with a note saying so).
         let nic = try #require(try CodePlanner.plan(TestRegistry.exampleNIC, model: model))
         #expect(nic.vendor == .literal(0x1f2a))
-        #expect(nic.notes.contains { $0.contains("no PCI_VENDOR_ID_* macro") && $0.contains("0x19a2") })
+        #expect(nic.notes.contains { $0.message.contains("no PCI_VENDOR_ID_* macro") && $0.message.contains("0x19a2") && $0.rule == "vendor-macro" })
         #expect(try CodePlanner.plan(TestRegistry.synopsysRP, model: model)?.vendor == .macro("PCI_VENDOR_ID_SYNOPSYS"))
         #expect(try CodePlanner.plan(TestRegistry.intelNIC, model: model)?.vendor == .macro("PCI_VENDOR_ID_INTEL"))
     }
@@ -167,7 +167,7 @@ struct PlanTests {
         _ = try new(zhaoxin)
         let anyRow = try #require(source.table.rows.first { $0.vendor == 0x1d17 && $0.device == nil })
         #expect(QuirksEditor.rowInsertionIndex(zx, source: source, model: model).index < anyRow.blockStartLine)
-        #expect(zx.notes.contains { $0.contains("answers \"not isolated\"") && $0.contains("a new function") })
+        #expect(zx.notes.contains { $0.message.contains("answers \"not isolated\"") && $0.message.contains("a new function") })
         _ = try QuirksEditor.apply(zx, to: source, renderer: renderer)
         var cavium = TestRegistry.synopsysRP
         cavium.entry.vendor = 0x177d

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 @testable import KernelOutput
 import Registry
@@ -18,7 +19,7 @@ struct TextTests {
     }
 
     @Test func invisibleAndControlCharactersAreRefused() {
-        let loc = SourceLocation(path: "x.yaml", line: 3)
+        let loc = Diagnostic.Location(file: "x.yaml", line: 3)
         for bad in ["a\u{202E}b", "a\u{2066}b", "\u{0}", "a\u{1b}[31m", "\u{7f}", "\u{85}x", "\u{FEFF}x"] {
             #expect(throws: KernelOutputError.self) { try CText.check(bad, field: "family", at: loc) }
         }
@@ -37,7 +38,7 @@ struct TextTests {
     /// (TextSafety), so a registry that passes lint never fails here for its text. Before the
     /// check was shared, lint let U+200B and U+202E (in a YAML escape) through.
     @Test func lintReportsWhatTheGeneratorRefuses() throws {
-        let loc = SourceLocation(path: "x.yaml", line: 1)
+        let loc = Diagnostic.Location(file: "x.yaml", line: 1)
         let refused: [Unicode.Scalar] = [0x202E, 0x202A, 0x2066, 0x2069, 0x200E, 0x061C, 0x200B, 0x200C, 0x200D, 0x2060, 0x2063,
                                          0xFEFF, 0x00AD, 0x180E, 0xFFF9, 0xE0041, 0x3164, 0x115F, 0xE000, 0x0378, 0xFDD0, 0x7,
                                          0x1B, 0x7F, 0x85, 0x9B, 0xB, 0xC].map { Unicode.Scalar($0)! }

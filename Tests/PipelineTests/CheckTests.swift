@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIAccess
 import PCIConfig
@@ -14,7 +15,7 @@ func check(_ fixture: String, _ extra: [LoadedEntry], withRegistry: Bool = true,
 }
 
 /// The findings about one entry file, except notes on what it changes.
-func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
+func problems(_ r: CheckReport, _ path: String) -> [Diagnostic] {
     r.findings.filter { $0.path == path && $0.rule != CheckRule.effect.rawValue }
 }
 
@@ -75,7 +76,7 @@ func problems(_ r: CheckReport, _ path: String) -> [CheckFinding] {
         #expect(f.filter { $0.rule == "multifunction" }.map(\.bdf) == ["0000:00:03.0"])
         #expect(f.allSatisfy { $0.severity == .error })
         #expect(f.first { $0.rule == "port-type" }?.line == 7)
-        #expect(f.first { $0.rule == "port-type" && $0.bdf.hasSuffix("06.0") }?.message.contains("00:06.0 [8086:10d3] is a multifunction RCiEP (rciep), but the entry applies to port-type endpoint") == true)
+        #expect(f.first { $0.rule == "port-type" && $0.bdf?.hasSuffix("06.0") == true }?.message.contains("00:06.0 [8086:10d3] is a multifunction RCiEP (rciep), but the entry applies to port-type endpoint") == true)
     }
 
     @Test func githubAnnotationsPointAtTheEntry() throws {

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIAccess
 import Registry
@@ -158,7 +159,7 @@ func acsquirk(_ args: [String], env: [String: String] = [:], in directory: Strin
         let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
         let result = try #require((((log["runs"] as? [[String: Any]])?.first)?["results"] as? [[String: Any]])?.first)
         let location = ((result["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any]
-        #expect((location?["artifactLocation"] as? [String: Any])?["uri"] as? String == "/nonexistent/quirks")
+        #expect((location?["artifactLocation"] as? [String: Any])?["uri"] as? String == "file:///nonexistent/quirks")
         #expect(!sarif.stdout.contains("startLine"))
     }
 
@@ -210,7 +211,7 @@ func acsquirk(_ args: [String], env: [String: String] = [:], in directory: Strin
     @Test func githubEscapingAndSummary() {
         let d = Diagnostic(path: "a,b:c.yaml", line: 3, column: 4, severity: .warning, rule: "unknown-vendor",
                            message: "100% odd\nline")
-        #expect(LintReporter.render([d], files: 1, format: .github)
+        #expect(LintReporter.render([d], files: 1, format: .github, toolVersion: "0.1.0")
                 == "::warning file=a%2Cb%3Ac.yaml,line=3,col=4,title=unknown-vendor::[unknown-vendor] 100%25 odd%0Aline\n")
         #expect(LintReporter.summary([d], files: 2) == "0 errors, 1 warning in 2 files")
         #expect(d.description == "a,b:c.yaml:3:4: warning: [unknown-vendor] 100% odd\nline")

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIAccess
 import Registry
@@ -61,7 +62,7 @@ func lintExample(_ ex: RuleExample) throws -> (diagnostics: [Diagnostic], expect
         for (n, ex) in rule.bad.enumerated() {
             let (diags, expected, root) = try lintExample(ex)
             defer { try? FileManager.default.removeItem(at: root) }
-            let got = diags.map { "\($0.path):\($0.line):\($0.column) [\($0.rule)] \($0.severity.rawValue)" }.sorted()
+            let got = diags.map { "\($0.path ?? ""):\($0.line ?? 1):\($0.column ?? 1) [\($0.rule ?? "")] \($0.severity.rawValue)" }.sorted()
             let want = expected.flatMap { path, positions in
                 positions.map { "\(path):\($0.line):\($0.column) [\(id)] \(rule.severity.rawValue)" }
             }.sorted()

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Registry
 import Testing
@@ -10,7 +11,7 @@ import TestSupport
             let p = dir.appendingPathComponent(name).path
             try Data(text.utf8).write(to: URL(fileURLWithPath: p))
             let r = Registry.load(file: p)
-            return (r.entry, r.diagnostics.map { var d = $0; d.path = name; return d })
+            return (r.entry, r.diagnostics.map { var d = $0; d.location.file = name; return d })
         }
     }
 
@@ -181,7 +182,7 @@ import TestSupport
             try Data("{}".utf8).write(to: dir.appendingPathComponent("schema.json"))
             try Data("notes".utf8).write(to: dir.appendingPathComponent("README.md"))
             let r = Registry.load(paths: [dir.path])
-            #expect(r.diagnostics.map { "\($0.path) \($0.rule) \($0.severity.rawValue)" }
+            #expect(r.diagnostics.map { "\($0.path ?? "") \($0.rule ?? "") \($0.severity.rawValue)" }
                 == [dir.path + "/.git hidden-file warning", dir.path + "/wangxun/.hidden hidden-file warning"])
             #expect(r.entries.map { URL(fileURLWithPath: $0.path).lastPathComponent } == ["sp-10gbe.yaml"])
         }
@@ -228,7 +229,7 @@ import TestSupport
             """
         let (e, d) = try loadText(text)
         #expect(e == nil)
-        let got = d.map { "\($0.line):\($0.column) \($0.rule)" }
+        let got = d.map { "\($0.line ?? 0):\($0.column ?? 0) \($0.rule ?? "")" }
         #expect(got == ["5:10 invalid-value", "6:25 invalid-value", "7:52 invalid-value",
                         "8:33 invalid-value", "8:61 invalid-value"], "\(d.map(\.description))")
     }

@@ -143,7 +143,7 @@ import TestSupport
             try Data(text.utf8).write(to: p)
             let r = Registry.lint(paths: [p.path], options: LintOptions(vendorName: nil))
             #expect(r.entries.isEmpty, "an entry with schema errors is never loaded for use")
-            return r.diagnostics.map { "\($0.line):\($0.column) [\($0.rule)]" }
+            return r.diagnostics.map { "\($0.line ?? 0):\($0.column ?? 0) [\($0.rule ?? "")]" }
         }
     }
 

@@ -291,8 +291,9 @@ public func withTemporaryDirectoryAsync(_ name: String = "acsquirk-test", _ body
 }
 
 /// Checks JSON documents against a JSON Schema file with a real validator, python3-jsonschema
-/// (Draft 2020-12; the schema itself is checked first), in one process. Returns, per document,
-/// one `/path: message` line per violation (empty: valid).
+/// (the draft the schema's `$schema` names, Draft 2020-12 when it names none; the schema itself is
+/// checked first), in one process. Returns, per document, one `/path: message` line per violation
+/// (empty: valid).
 public func jsonSchemaErrors(_ documents: [String], schemaFile: String) async throws -> [[String]] {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -302,10 +303,11 @@ public func jsonSchemaErrors(_ documents: [String], schemaFile: String) async th
     }
     let script = """
         import json, sys
-        from jsonschema import Draft202012Validator
+        from jsonschema import Draft202012Validator, validators
         schema = json.load(open(sys.argv[1], encoding="utf-8"))
-        Draft202012Validator.check_schema(schema)
-        validator = Draft202012Validator(schema)
+        cls = validators.validator_for(schema, default=Draft202012Validator)
+        cls.check_schema(schema)
+        validator = cls(schema)
         for i in range(int(sys.argv[3])):
             doc = json.load(open("%s/%d.json" % (sys.argv[2], i), encoding="utf-8"))
             for e in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):

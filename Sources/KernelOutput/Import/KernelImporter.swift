@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -34,7 +35,7 @@ public enum KernelImporter {
     public static func importTree(_ tree: String, known: [QuirkEntry] = []) throws(KernelOutputError) -> Result {
         let files = try KernelTreeFiles(root: tree)
         if files.macros.defines.isEmpty {
-            throw .tree(SourceLocation(path: files.idsPath), "no '#define NAME 0x....' lines found")
+            throw .tree(Diagnostic.Location(file: files.idsPath), "no '#define NAME 0x....' lines found")
         }
         let source = try files.source()
         let version = try version(tree)
@@ -44,7 +45,7 @@ public enum KernelImporter {
         for e in entries {
             let p = RegistryWriter.path(for: e, root: "")
             if let other = paths[p] {
-                throw .tree(SourceLocation(path: files.quirksPath), "families '\(other)' and '\(e.family)' would both be written to \(p)")
+                throw .tree(Diagnostic.Location(file: files.quirksPath), "families '\(other)' and '\(e.family)' would both be written to \(p)")
             }
             paths[p] = e.family
         }
@@ -169,7 +170,7 @@ public enum KernelImporter {
         do throws(FileError) {
             text = try TextFile.read(path)
         } catch {
-            throw .tree(SourceLocation(path: path), error.problem)
+            throw .tree(Diagnostic.Location(file: path), error.problem)
         }
         var v: [String: String] = [:]
         for line in text.split(separator: "\n").prefix(20) {
@@ -177,7 +178,7 @@ public enum KernelImporter {
             if parts.count == 2 { v[parts[0]] = parts[1] }
         }
         guard let major = v["VERSION"], let minor = v["PATCHLEVEL"], !major.isEmpty, !minor.isEmpty else {
-            throw .tree(SourceLocation(path: path), "VERSION and PATCHLEVEL not found")
+            throw .tree(Diagnostic.Location(file: path), "VERSION and PATCHLEVEL not found")
         }
         var s = "\(major).\(minor)"
         if let sub = v["SUBLEVEL"], !sub.isEmpty, sub != "0" { s += ".\(sub)" }

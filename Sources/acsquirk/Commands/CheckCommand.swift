@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -7,13 +8,7 @@ import Pipeline
 import Rainbow
 import Registry
 
-/// Output formats of `acsquirk check`.
-enum CheckFormat: String, OutputFormat {
-    case text, json, github
-    static var helpNote: String { " (github: workflow annotations)" }
-}
-
-/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github] [-o FILE] [--kernel V] [--assume-iommu]…`:
+/// `acsquirk check [--dump FILE] [PATH…] [--format text|json|github|sarif] [-o FILE] [--kernel V] [--assume-iommu]…`:
 /// registry entries against the devices present (docs/pipeline.md).
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,7 +41,7 @@ struct CheckCommand: AsyncParsableCommand {
     var platform: PlatformOptions
 
     @OptionGroup(title: "Output")
-    var output: OutputOptions<CheckFormat>
+    var output: OutputOptions<DiagnosticFormat>
 
     func run() async throws {
         // The kernel's table from the shipped registry wherever check runs; --registry adds.
@@ -66,6 +61,8 @@ struct CheckCommand: AsyncParsableCommand {
             text = report.json()
         case .github:
             text = report.github()
+        case .sarif:
+            text = report.sarif(toolVersion: Acsquirk.version)
         }
         try output.destination.write(text, command: "check")
         if report.hasContradictions { throw ExitStatus.findings }

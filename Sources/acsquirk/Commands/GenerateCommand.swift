@@ -57,7 +57,7 @@ struct GenerateCommand: AsyncParsableCommand {
         for s in stubs.skipped where s.entry.entry.kernel.status != .upstream {
             KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
         }
-        for n in stubs.notes { KernelOutputCLI.say("note: \(n)") }
+        for n in stubs.notes { KernelOutputCLI.say(n.description) }
         if files.isEmpty { KernelOutputCLI.say("nothing to generate: every entry is upstream or covered") }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import KernelOutput
 import PCIAccess
@@ -25,10 +26,11 @@ enum KernelOutputCLI {
     /// lint rule) says so and exits 2, writing nothing.
     static func loadRegistry(_ paths: [String]) throws -> [LoadedEntry] {
         let result = Registry.lint(paths: paths, options: LintOptions(vendorName: PCINameDatabase.standardVendorLookup))
-        for d in result.diagnostics { error(d.description) }
-        if result.diagnostics.hasErrors {
-            let files = Set(result.diagnostics.filter { $0.severity == .error }.map(\.path)).count
-            error("acsquirk: the registry has \(result.diagnostics.errorCount) lint error(s) in \(files) file(s) "
+        let printed = CountingDiagnosticCollector(upstream: Console.diagnostics)
+        try printed.emit(contentsOf: result.diagnostics)
+        if printed.errorCount > 0 {
+            let files = Set(result.diagnostics.errors.map(\.path)).count
+            error("acsquirk: the registry has \(printed.errorCount) lint error(s) in \(files) file(s) "
                   + "(run acsquirk lint); no code is generated from entries that fail lint; nothing written")
             throw ExitStatus.badInput
         }

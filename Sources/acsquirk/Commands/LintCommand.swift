@@ -1,12 +1,15 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIAccess
 import PCIConfig
 import Rainbow
 import Registry
 
-extension LintFormat: OutputFormat {
-    static var helpNote: String { " (text coloured on a terminal unless NO_COLOR)" }
+extension DiagnosticFormat: OutputFormat {
+    static var helpNote: String {
+        " (text coloured on a terminal unless NO_COLOR; github: workflow annotations; sarif: SARIF 2.1.0)"
+    }
 }
 
 /// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
@@ -25,7 +28,7 @@ struct LintCommand: AsyncParsableCommand {
     var paths: [String] = []
 
     @OptionGroup(title: "Output")
-    var output: OutputOptions<LintFormat>
+    var output: OutputOptions<DiagnosticFormat>
 
     @OptionGroup var names: NamesOptions
 
@@ -60,20 +63,24 @@ struct LintCommand: AsyncParsableCommand {
         switch output.format {
         case .text:
             let colour = output.destination.colour
-            try output.destination.write(d.map { colored($0, colour: colour) + "\n" }.joined(), command: "lint")
+            try output.destination.write(TextReporter.render(d, paint: colour ? Self.paint : { s, _ in s }), command: "lint")
             Console.error(LintReporter.summary(d, files: result.files.count))
         default:
-            try output.destination.write(LintReporter.render(d, files: result.files.count, format: output.format), command: "lint")
+            try output.destination.write(LintReporter.render(d, files: result.files.count, format: output.format,
+                                                             toolVersion: Acsquirk.version), command: "lint")
         }
         if result.unreadable { throw ExitStatus.badInput }
         if d.hasErrors { throw ExitStatus.findings }
     }
 
-    /// `path:line:col:` bold, severity red/yellow, rule dimmed (plain without `colour`, and when
-    /// Rainbow is off: NO_COLOR set, or not a terminal).
-    func colored(_ x: Diagnostic, colour: Bool) -> String {
-        guard colour else { return x.description }
-        let sev = x.severity == .error ? "error:".red.bold : "warning:".yellow.bold
-        return "\("\(x.location):".bold) \(sev) \("[\(x.rule)]".dim) \(x.message)"
+    /// `path:line:col:` bold, severity red/yellow, rule dimmed (used only with colour: a terminal,
+    /// no NO_COLOR, no `-o`).
+    static func paint(_ s: String, _ part: TextReporter.Part) -> String {
+        switch part {
+        case .location: s.bold
+        case .severity(.error): s.red.bold
+        case .severity: s.yellow.bold
+        case .rule: s.dim
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import KernelOutput
 import LinuxPCI
 import PCIAccess
@@ -61,7 +62,7 @@ struct InputOptions: ParsableArguments {
     func read(command: String, names: Bool = true) throws -> PCIReadResult {
         let result: PCIReadResult
         do throws(PipelineError) {
-            result = try source.read(names: names) { Console.error($0.description) }
+            result = try source.read(names: names, warnings: Console.diagnostics)
         } catch {
             // A file's errors name it and the line already (`file:line: error: ...`).
             Console.error(dump == nil ? "acsquirk \(command): \(error.message)" : error.message)

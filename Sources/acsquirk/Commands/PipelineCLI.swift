@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIAccess
 import PCIConfig
@@ -17,8 +18,9 @@ enum PipelineCLI {
     /// with errors exit 2 (run `acsquirk lint` for the details).
     static func loadRegistry(_ paths: [String], command: String) throws -> [LoadedEntry] {
         let loaded = Registry.load(paths: paths)
-        for d in loaded.diagnostics { error(d.description) }
-        if loaded.diagnostics.hasErrors {
+        let printed = CountingDiagnosticCollector(upstream: Console.diagnostics)
+        try printed.emit(contentsOf: loaded.diagnostics)
+        if printed.errorCount > 0 {
             error("acsquirk \(command): the registry has errors (acsquirk lint \(paths.joined(separator: " ")) shows them)")
             throw ExitStatus.badInput
         }

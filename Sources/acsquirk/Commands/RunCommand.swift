@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import KernelOutput
 import LinuxPCI
@@ -66,11 +67,11 @@ struct RunCommand: AsyncParsableCommand {
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
         if let lint = result.lint, lint.diagnostics.hasErrors {
-            for d in lint.diagnostics { PipelineCLI.error(d.description) }
+            try Console.diagnostics.emit(contentsOf: lint.diagnostics)
         }
         for e in result.errors { PipelineCLI.error("acsquirk run: \(e)") }
         if let check = result.check, check.hasContradictions {
-            for f in check.findings where f.severity == .error { PipelineCLI.error(f.description) }
+            try Console.diagnostics.emit(contentsOf: check.findings.errors)
         }
         PipelineCLI.out("\n" + result.summary)
         switch result.exitCode {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -40,7 +41,7 @@ struct ShowCommand: AsyncParsableCommand {
         let shipped = try RegistryCLI.shipped(command: "show")
         let loaded = Registry.load(paths: [shipped] + registry)
         if SourceReader.isUnreadable(loaded.diagnostics) {
-            for d in loaded.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            try Console.diagnostics.emit(contentsOf: loaded.diagnostics)
             throw ExitStatus.badInput
         }
         let index = RegistryIndex(loaded.entries)
