@@ -11,7 +11,7 @@ import TestSupport
 @Suite struct KernelCommandLineOracleTests {
     static func profile(_ kernel: String) -> KernelProfile? { KernelProfile(argument: kernel) }
 
-    /// Every kernel folder of the set whose release has a profile (5.10 joins when its profile exists).
+    /// Every kernel folder of the set whose release has a profile (6.12, 6.1 and 5.10).
     static let kernels = Fixtures.oracleKernels("qemu-cmdline").filter { profile($0) != nil }
 
     /// The parameter cases: everything but the default boots and the machine without an IOMMU

@@ -46,14 +46,18 @@ import TestSupport
         return (vfs, did)
     }
 
+    /// The case's kernel and the command line it booted with (`cmdline.txt`: the harness's
+    /// `intel_iommu=on iommu=pt`, plus `pci=disable_acs_redir=` in vfs-3-redir-rp1).
     static func system(_ c: OracleCase, sriov: [PCIAddress: Int] = [:]) throws -> LinuxSystem {
-        LinuxSystem(kernel: try #require(KernelProfile(argument: c.kernel)), sriovNumVFs: sriov)
+        let cmdline = KernelCommandLine(try Fixtures.text(c.file("cmdline.txt")).trimmingCharacters(in: .whitespacesAndNewlines))
+        return LinuxSystem(kernel: try #require(KernelProfile(argument: c.kernel)), commandLine: cmdline, sriovNumVFs: sriov)
     }
 
     @Test func theCasesAreThere() {
-        // 6 VF cases on 6.12 and 6.1 (5.10 joins when it has a profile).
-        #expect(Self.vfCases.filter { $0.kernel == "6.12" }.count == 6)
-        #expect(Self.vfCases.filter { $0.kernel == "6.1" }.count == 6)
+        // 6 VF cases on each booted kernel: 6.12, 6.1 and 5.10.
+        for kernel in ["6.12", "6.1", "5.10"] {
+            #expect(Self.vfCases.filter { $0.kernel == kernel }.count == 6, "\(kernel)")
+        }
     }
 
     /// The case's own dump (VFs read FFFFh): the VFs sysfs listed, with the IDs Linux gave them,
@@ -79,8 +83,8 @@ import TestSupport
     }
 
     /// The boot without VFs plus the NumVFs the case wrote (`--sriov`): the kernel's groups and
-    /// numbers. The parameter case (`pci=disable_acs_redir`) needs the kernel command line too.
-    @Test(arguments: vfCases.filter { $0.name != "vfs-3-redir-rp1" })
+    /// numbers; the parameter case (`pci=disable_acs_redir`) with the command line it booted with.
+    @Test(arguments: vfCases)
     func defaultDumpWithTheWhatIfGivesTheKernelsGroups(_ c: OracleCase) throws {
         let fns = try functions(c.defaultCase.file("dump.txt"))
         #expect(!fns.contains { $0.isAllOnes })
