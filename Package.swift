@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // ACS extended capability bytes and their placement.
-        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI", "SafeFiles"]),
+        .target(name: "StaticACS", dependencies: ["PCIConfig", "LinuxPCI", "Diagnostics", "SafeFiles"]),
         // Registry against devices (check), IOMMU groups reports (groups), scaffolding (new), the
         // whole pipeline (run), the HTML report and pictures through graphviz.
         .target(name: "Pipeline", dependencies: [
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Diagnostics", "PCIAccess", "PCIConfig", "TestSupport"]),
         .testTarget(name: "LinuxPCITests", dependencies: [
-            "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "TestSupport",
+            "LinuxPCI", "Pipeline", "StaticACS", "Registry", "PCIAccess", "PCIConfig", "Diagnostics", "TestSupport",
         ]),
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Diagnostics", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [

@@ -17,10 +17,13 @@ public struct PredictionRegistry: Sendable {
     /// the shipped registry's entries that are not `upstream`, and every entry of the extra paths
     /// except copies of a shipped upstream entry. Sorted by path.
     public var whatIf: [LoadedEntry]
-    /// Warnings worth printing (e.g. an extra `upstream` entry the shipped table does not have,
-    /// which is treated as what-if material), each `path:line: message`. Errors never land here:
-    /// they throw.
-    public var warnings: [String]
+    /// Warnings worth printing, at the entry's file and line (rule `upstream-not-shipped`: an
+    /// extra `upstream` entry the shipped table does not have, which is treated as what-if
+    /// material). Errors never land here: they throw.
+    public var warnings: [Diagnostic]
+
+    /// The rule of the warning about an extra `upstream` entry missing from the shipped table.
+    public static let upstreamNotShippedRule = "upstream-not-shipped"
 
     /// The kernel table's entries.
     public var kernelEntries: [QuirkEntry] { kernel.map(\.entry) }
@@ -110,7 +113,7 @@ extension Registry {
         let kernel = base.entries.filter { $0.entry.kernel.status == .upstream }
         if kernel.isEmpty { throw .shippedInvalid(path: shippedPath, diagnostics: []) }
         var whatIf = base.entries.filter { $0.entry.kernel.status != .upstream }
-        var warnings: [String] = []
+        var warnings: [Diagnostic] = []
 
         if !extra.isEmpty {
             let loaded = load(paths: extra)
@@ -125,8 +128,9 @@ extension Registry {
                 if shippedFiles.contains(file) || !seen.insert(file).inserted { continue }
                 if e.entry.kernel.status == .upstream {
                     if upstream.contains(e.entry) { continue }
-                    warnings.append("\(e.path):\(e.line): upstream entry \(e.entry.vendorName) \(e.entry.family) is not in "
-                        + "the shipped registry's kernel table (\(shippedPath)); it is what-if material, consulted before the kernel's rows")
+                    warnings.append(Diagnostic(.warning, .init(file: e.path, line: e.line), rule: PredictionRegistry.upstreamNotShippedRule,
+                        message: "upstream entry \(e.entry.vendorName) \(e.entry.family) is not in the shipped registry's kernel "
+                            + "table (\(shippedPath)); it is what-if material, consulted before the kernel's rows"))
                 }
                 whatIf.append(e)
             }

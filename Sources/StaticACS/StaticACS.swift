@@ -1,3 +1,4 @@
+import Diagnostics
 import LinuxPCI
 import PCIConfig
 
@@ -186,12 +187,13 @@ public struct StaticACSTable: Hashable, Sendable {
     public let request: ACSTableRequest
     /// `nil` for a firmware table (the capability bytes alone, next pointer 0).
     public let placement: ACSPlacement?
-    /// Notes for the user (not errors), e.g. that Linux ignores ACS on a single-function endpoint.
-    public let warnings: [String]
+    /// Notes for the user (not errors), e.g. that Linux ignores ACS on a single-function endpoint,
+    /// each at the function (`StaticACSNote` names the rules).
+    public let warnings: [Diagnostic]
     /// Why the table is right, for the C comment (a registry entry's evidence), one paragraph each.
     public let evidence: [String]
 
-    public init(subject: Subject, request: ACSTableRequest, placement: ACSPlacement?, warnings: [String] = [],
+    public init(subject: Subject, request: ACSTableRequest, placement: ACSPlacement?, warnings: [Diagnostic] = [],
                 evidence: [String] = []) {
         self.subject = subject
         self.request = request
@@ -323,27 +325,40 @@ extension StaticACSTable {
 
     /// Notes on how Linux will read the table on this function: `pci_acs_enabled()` (module
     /// LinuxPCI, drivers/pci/pci.c) asked about the function with the table in place, no quirk.
-    static func warnings(for dev: PCIDev?, request: ACSTableRequest) -> [String] {
+    static func warnings(for dev: PCIDev?, request: ACSTableRequest) -> [Diagnostic] {
         guard var f = dev else { return [] }
+        let at = Diagnostic.Location(device: Diagnostic.Device(bdf: f.address.description, id: f.idString))
         let table = ACSRegisters(capability: request.capability, control: request.control)
         f.acsStatus = .present(ACSCapability(offset: f.acs?.offset ?? ConfigSpace.extendedStart, registers: table))
         f.acs = PCIDevACS(offset: f.acs?.offset ?? ConfigSpace.extendedStart, standard: table, intelSPTDword: nil)
-        var w: [String] = []
+        var w: [Diagnostic] = []
         switch pciACSEnabled(f, quirks: QuirkTable(entries: []), system: LinuxSystem()).reason {
         case let .singleFunction(type):
-            w.append("\(f.address) is a single-function \(type.description): Linux's pci_acs_enabled() does not "
-                + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group")
+            w.append(Diagnostic(.note, at, rule: StaticACSNote.singleFunction.rawValue, message: "\(f.address) is a single-function \(type.description): Linux's pci_acs_enabled() does not "
+                + "look at ACS for it (it is isolated by definition), so this table changes no IOMMU group"))
         case .acsControls where f.type?.isDownstreamFacingPort == true:
             let missing = REQ_ACS_FLAGS.subtracting(request.capability)
             if !missing.isEmpty {
-                w.append("\(f.address) is a \(f.type!.description): not advertising \(missing) tells Linux the port "
-                    + "behaves as if they were enabled; only ship that if the port really never forwards peer-to-peer")
+                w.append(Diagnostic(.note, at, rule: StaticACSNote.unadvertisedControls.rawValue, message: "\(f.address) is a \(f.type!.description): not advertising \(missing) tells Linux the port "
+                    + "behaves as if they were enabled; only ship that if the port really never forwards peer-to-peer"))
             }
         case let .neverIsolatedType(type):
-            w.append("\(f.address) is a \(type.description): Linux never considers such a function isolated, whatever its ACS capability says")
+            w.append(Diagnostic(.note, at, rule: StaticACSNote.neverIsolated.rawValue, message: "\(f.address) is a \(type.description): Linux never considers such a function isolated, whatever its ACS capability says"))
         default:
             break
         }
         return w
     }
+}
+
+/// The rules of `StaticACSTable`'s notes: how `pci_acs_enabled()` (drivers/pci/pci.c) will read a
+/// static table on the function.
+public enum StaticACSNote: String, Sendable, CaseIterable {
+    /// A single-function endpoint: `pci_acs_enabled()` does not look at its ACS.
+    case singleFunction = "acs-ignored-single-function"
+    /// A downstream-facing port that does not advertise some of `REQ_ACS_FLAGS`, which
+    /// `pci_acs_flags_enabled()` then treats as enabled.
+    case unadvertisedControls = "acs-unadvertised-controls"
+    /// A type Linux never considers isolated (a PCIe-to-PCI bridge).
+    case neverIsolated = "acs-never-isolated"
 }

@@ -33,7 +33,7 @@ enum RegistryCLI {
     static func prediction(extra: [String], command: String) throws -> PredictionRegistry {
         do throws(PredictionRegistryError) {
             let reg = try Registry.loadForPrediction(extra: extra)
-            for w in reg.warnings { Console.error("acsquirk \(command): warning: \(w)") }
+            for w in reg.warnings { Console.diagnostics.emit(w) }
             return reg
         } catch {
             Console.error("acsquirk \(command): \(error)")

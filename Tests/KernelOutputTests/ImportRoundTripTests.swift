@@ -57,6 +57,9 @@ import TestSupport
             guard let r = try await acsquirk(["import-kernel", "--kernel-tree", tree, "--out", registry]) else { return }
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.contains("82574l.yaml: now upstream"))
+            // A stable tree: the since bound is a warning at the entry's file and line.
+            #expect(r.stderr.contains(entryPath + ":1: warning: [\(KernelImporter.sinceFromStableTreeRule)] since <=v6.12 written "
+                + "from stable tree"), "\(r.stderr)")
 
             // One file for 8086:10d3, upstream, evidence and applies-to kept, lint clean.
             let after = Registry.load(paths: [registry])

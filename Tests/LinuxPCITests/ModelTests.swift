@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Pipeline
@@ -162,7 +163,10 @@ import TestSupport
         func notes(_ bdf: String, _ request: ACSTableRequest) throws -> [String] {
             let a = try #require(PCIAddress(bdf))
             let f = try #require(fns.first { $0.address == a })
-            return try StaticACSTable.place(request, in: f, linux: view.device(at: a)).warnings
+            let found = try StaticACSTable.place(request, in: f, linux: view.device(at: a)).warnings
+            // Each note is at the function the table is for.
+            #expect(found.allSatisfy { $0.severity == .note && $0.bdf == a.description && $0.path == nil })
+            return found.map(\.message)
         }
         let noRR = try ACSTableRequest(capability: [.sv, .cr, .uf], control: [.sv, .cr, .uf])
         #expect(try notes("00:01.0", noRR) == ["0000:00:01.0 is a root-port: not advertising RR tells Linux the port "
@@ -294,9 +298,9 @@ import TestSupport
         // function is seen in its bus; viewed alone it would look like function 0 of a device.
         let f = try #require(Self.fns.first { $0.address == Self.f8 })
         let inBus = try StaticACSTable.place(try ACSTableRequest(), in: f, linux: dev)
-        #expect(!inBus.warnings.contains { $0.contains("single-function") })
+        #expect(!inBus.warnings.contains { $0.rule == StaticACSNote.singleFunction.rawValue })
         let alone = try StaticACSTable.place(try ACSTableRequest(), in: f)
-        #expect(alone.warnings.contains { $0.contains("single-function") })
+        #expect(alone.warnings.contains { $0.rule == StaticACSNote.singleFunction.rawValue && $0.message.contains("single-function") })
     }
 }
 

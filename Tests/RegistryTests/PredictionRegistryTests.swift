@@ -69,7 +69,12 @@ import TestSupport
             #expect(r.kernel.count == 33)
             #expect(r.whatIf.map(\.entry.family) == ["82576 more"])
             #expect(r.warnings.count == 1)
-            #expect(r.warnings.first?.contains("is not in the shipped registry's kernel table") == true)
+            let w = try #require(r.warnings.first)
+            #expect(w.message.contains("is not in the shipped registry's kernel table"))
+            #expect(w.severity == .warning && w.rule == PredictionRegistry.upstreamNotShippedRule)
+            // At the changed entry's file and its first line, as the text reporter prints it.
+            #expect(w.path == extra + "/intel/82576-more.yaml" && w.line == 1)
+            #expect(w.description.hasPrefix(extra + "/intel/82576-more.yaml:1: warning: [upstream-not-shipped] upstream entry "))
         }
     }
 

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import PCIConfig
 import Registry
@@ -10,9 +11,13 @@ extension KernelImporter {
         public var path: String
         /// Path of the existing non-upstream entry this one turns upstream, nil for a family file.
         public var merged: Bool
-        /// What the maintainer should check (e.g. `since` written as a bound from a stable tree).
-        public var warnings: [String]
+        /// What the maintainer should check, at the entry's file and line (rule
+        /// `sinceFromStableTreeRule`: `since` written as a bound from a stable tree).
+        public var warnings: [Diagnostic]
     }
+
+    /// The rule of the warning that `kernel.since` was written as `<=vX.Y` from a stable tree.
+    public static let sinceFromStableTreeRule = "since-from-stable-tree"
 
     /// The files to write for `result` into the registry folder `out` that already holds
     /// `existing` (its loaded entries; pass [] for an empty folder).
@@ -49,7 +54,7 @@ extension KernelImporter {
             let imported = parts.map { result.entries[$0] }
             var entry = old.entry
             var notes: [String] = []
-            var warnings: [String] = []
+            var warnings: [Diagnostic] = []
             var since: String?
             if let s = old.entry.kernel.since, let r = KernelRelease(s), r.sublevel == nil {
                 since = s
@@ -58,7 +63,9 @@ extension KernelImporter {
             } else if let r = KernelRelease("v" + result.kernelVersion) {
                 since = "<=" + r.mainline
                 notes.append("kernel.since <=\(r.mainline) was written by import-kernel from the stable tree \(result.kernelVersion), which cannot tell the first mainline release: replace it with the release that merged the patch.")
-                warnings.append("\(old.path): since <=\(r.mainline) written from stable tree \(result.kernelVersion); replace it with the mainline release that merged the quirk")
+                warnings.append(Diagnostic(.warning, .init(file: old.path, line: old.line), rule: Self.sinceFromStableTreeRule,
+                    message: "since <=\(r.mainline) written from stable tree \(result.kernelVersion); replace it with the "
+                        + "mainline release that merged the quirk"))
             }
             let importNotes = imported.compactMap(\.kernel.note).filter { !$0.hasPrefix("First mainline release not recorded; present in stable") }
             let allNotes = [old.entry.kernel.note].compactMap { $0 } + importNotes.flatMap { $0.split(separator: "\n").map(String.init) }

@@ -124,7 +124,10 @@ struct ACSTableCommand: AsyncParsableCommand {
         }
         let linux = KernelView(functions: functions, system: LinuxSystem()).device(at: address)
         let table = try StaticACSTable.place(request, in: function, at: at, linux: linux)
-        for w in table.warnings { note("note: \(w)") }
+        for var w in table.warnings {
+            w.location.device?.input = input.dump
+            Console.diagnostics.emit(w)
+        }
         if explain, let p = table.placement { note(explainText(p)) }
 
         if format == .dump && allFunctions, let patched = table.patchedFunction {

@@ -55,7 +55,7 @@ struct GenerateCommand: AsyncParsableCommand {
         for f in files { KernelOutputCLI.say("wrote \((out as NSString).appendingPathComponent(f.path))") }
         for r in report.removed { KernelOutputCLI.say("removed \((out as NSString).appendingPathComponent(r)) (not generated any more)") }
         for s in stubs.skipped where s.entry.entry.kernel.status != .upstream {
-            KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
+            Console.diagnostics.emit(s.diagnostic)
         }
         for n in stubs.notes { KernelOutputCLI.say(n.description) }
         if files.isEmpty { KernelOutputCLI.say("nothing to generate: every entry is upstream or covered") }

@@ -61,7 +61,7 @@ struct ImportKernelCommand: AsyncParsableCommand {
         for m in report.messages { Console.error("acsquirk import-kernel: \(m)") }
         for p in report.written { Console.line(p) }
         for f in files where f.merged { Console.error("\(f.path): now upstream (\(f.entry.kernel.function ?? ""), rows \(f.entry.kernel.table.map { String($0.row) }.joined(separator: ", ")))") }
-        for w in files.flatMap(\.warnings) { Console.error("warning: \(w)") }
+        for w in files.flatMap(\.warnings) { Console.diagnostics.emit(w) }
         Console.error("imported \(result.rowCount) rows of Linux \(result.kernelVersion) into \(files.count) entries under \(out)")
     }
 }

@@ -107,7 +107,7 @@ struct PatchCommand: AsyncParsableCommand {
             }
         }
         for s in produced.flatMap(\.skipped) where !(entries.isEmpty && s.entry.entry.kernel.status == .upstream) {
-            KernelOutputCLI.say("skipped \(s.entry.path): \(s.reason)")
+            Console.diagnostics.emit(s.diagnostic)
         }
         for n in produced.flatMap(\.notes) { KernelOutputCLI.say(n.description) }
         for r in report.removed { KernelOutputCLI.say("removed stale \((out as NSString).appendingPathComponent(r))") }
