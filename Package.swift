@@ -102,7 +102,7 @@ let package = Package(
         ]),
         .testTarget(name: "KernelOutputTests", dependencies: ["KernelOutput", "Diagnostics", "LinuxPCI", "Registry", "PCIAccess", "SafeFiles", "TestSupport"]),
         .testTarget(name: "StaticACSTests", dependencies: [
-            "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "TestSupport",
+            "StaticACS", "Pipeline", "PCIAccess", "PCIConfig", "Registry", "LinuxPCI", "Diagnostics", "TestSupport",
         ]),
         .testTarget(name: "BootProofTests", dependencies: [
             "BootProof", "KernelOutput", "Registry", "LinuxPCI", "PCIAccess", "PCIConfig", "TestSupport",

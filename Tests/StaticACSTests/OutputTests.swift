@@ -1,4 +1,6 @@
+import Diagnostics
 import Foundation
+import LinuxPCI
 import PCIAccess
 import PCIConfig
 import Pipeline
@@ -137,6 +139,24 @@ import TestSupport
                                     "--egress-bits", "3", "-o", out])
         #expect(r.status == 0 && r.stdout.isEmpty)
         #expect(try String(contentsOfFile: out, encoding: .utf8) == t.renderC())
+    }
+
+    /// A note on how Linux reads the table is a `Diagnostic` at the function (its BDF and IDs, the
+    /// dump it came from), printed by the text reporter: a PCIe-to-PCI bridge of a QEMU guest.
+    @Test func cliNoteIsADiagnosticAtTheFunction() async throws {
+        let path = "qemu/d-pci-bridge/dump.txt"
+        let functions = try PCIReader.read(.dump(path: Fixtures.path(path)))
+        let f = try fixtureFunction(path, "0000:01:00.0")
+        let linux = KernelView(functions: functions, system: LinuxSystem()).device(at: f.address)
+        let t = try StaticACSTable.place(try ACSTableRequest(capability: [.sv, .cr, .uf], control: [.sv, .cr, .uf]), in: f, linux: linux)
+        let note = try #require(t.warnings.first)
+        #expect(t.warnings.count == 1)
+        #expect(note.severity == .note && note.rule == StaticACSNote.neverIsolated.rawValue)
+        #expect(note.bdf == "0000:01:00.0" && note.location.device?.id == f.idString && note.path == nil)
+        let r = try await acsTable(["--device", "01:00.0", "--dump", Fixtures.path(path), "--controls", "SV,CR,UF"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "note: [acs-never-isolated] 0000:01:00.0 is a pcie-to-pci-bridge: Linux never considers such a "
+            + "function isolated, whatever its ACS capability says\n")
     }
 
     /// `--format dump --all-functions`: the whole system with the two e1000e functions patched one
