@@ -78,9 +78,7 @@ struct ShowCommand: AsyncParsableCommand {
                                                            format: "acsquirk-show/1"), command: "show")
         }
         if loaded.diagnostics.hasErrors {
-            for d in loaded.diagnostics where d.severity == .error {
-                FileHandle.standardError.write(Data((d.description + "\n").utf8))
-            }
+            for d in loaded.diagnostics where d.severity == .error { Console.diagnostics.emit(d) }
             throw ExitStatus.findings
         }
         if hits.isEmpty { throw ExitStatus.findings }
