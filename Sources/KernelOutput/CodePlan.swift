@@ -54,8 +54,11 @@ public enum CodePlanNote: String, Hashable, Sendable, CaseIterable {
     case vendorIDList = "vendor-id-list"
     /// The vendor's own rows call a function that claims what the entry claims.
     case vendorFunction = "vendor-function"
-    /// Some of the entry's IDs are covered by a row of the tree already.
+    /// Some of the entry's IDs are covered by a row of the tree already (every one: the entry is
+    /// skipped, `PatchSeries.Skipped`).
     case alreadyCovered = "already-covered"
+    /// The entry is `upstream`: skipped, the kernel has its rows (`PatchSeries.Skipped`).
+    case alreadyUpstream = "already-upstream"
 
     /// A note of this kind about `loaded` (at its file and line).
     public func note(_ loaded: LoadedEntry, _ message: String) -> Diagnostic {

@@ -24,18 +24,11 @@ public struct PatchSeries: Sendable {
     public struct Skipped: Sendable {
         public var entry: LoadedEntry
         public var reason: String
-        /// `upstreamRule` or `coveredRule`.
-        public var rule: String
-
-        /// The entry's `kernel.status` is `upstream`.
-        public static let upstreamRule = "already-upstream"
-        /// The kernel (tree) already has rows for every device of the entry.
-        public static let coveredRule = "already-covered"
+        /// `.alreadyUpstream` or `.alreadyCovered` (every device).
+        public var rule: CodePlanNote
 
         /// The skip as a note at the entry's file and line (printed by the text reporter).
-        public var diagnostic: Diagnostic {
-            Diagnostic(.note, .init(file: entry.path, line: entry.line), rule: rule, message: "skipped: " + reason)
-        }
+        public var diagnostic: Diagnostic { rule.note(entry, "skipped: " + reason) }
     }
 
     /// Where the series is written, relative to `--out`: "" for the whole registry, the vendor's
@@ -136,14 +129,14 @@ public struct PatchSeries: Sendable {
         for loaded in ordered {
             try CodePlanner.validate(loaded, forPatch: true)
             if loaded.entry.kernel.status == .upstream {
-                skipped.append(Skipped(entry: loaded, reason: "kernel.status is upstream", rule: Skipped.upstreamRule))
+                skipped.append(Skipped(entry: loaded, reason: "kernel.status is upstream", rule: .alreadyUpstream))
                 continue
             }
             let model = QuirkTableModel(source: current)
             guard let plan = try CodePlanner.plan(loaded, model: model) else {
                 let cov = EntryCoverage(entry: loaded.entry, model: model)
                 let rows = Set(cov.covered.map(\.row.label)).sorted().joined(separator: "; ")
-                skipped.append(Skipped(entry: loaded, reason: "the tree already covers every device: \(rows)", rule: Skipped.coveredRule))
+                skipped.append(Skipped(entry: loaded, reason: "the tree already covers every device: \(rows)", rule: .alreadyCovered))
                 continue
             }
             for c in plan.coverage.covered {

@@ -71,7 +71,7 @@ public struct StubFiles: Sendable {
         var byVendor: [UInt16: [CodePlan]] = [:]
         for loaded in entries.sorted(by: { ($0.entry.vendor, $0.entry.family, $0.path) < ($1.entry.vendor, $1.entry.family, $1.path) }) {
             if loaded.entry.kernel.status == .upstream {
-                skipped.append(PatchSeries.Skipped(entry: loaded, reason: "kernel.status is upstream", rule: PatchSeries.Skipped.upstreamRule))
+                skipped.append(PatchSeries.Skipped(entry: loaded, reason: "kernel.status is upstream", rule: .alreadyUpstream))
                 continue
             }
             try CodePlanner.validate(loaded, forPatch: false)
@@ -79,7 +79,7 @@ public struct StubFiles: Sendable {
                 let cov = EntryCoverage(entry: loaded.entry, model: model)
                 let rows = Set(cov.covered.map(\.row.label)).sorted().joined(separator: "; ")
                 skipped.append(PatchSeries.Skipped(entry: loaded, reason: "the kernel already covers every device: \(rows)",
-                                                    rule: PatchSeries.Skipped.coveredRule))
+                                                    rule: .alreadyCovered))
                 continue
             }
             notes += plan.notes

@@ -17,7 +17,7 @@ import TestSupport
         #expect(!upstream.isEmpty)
         let stubs = try StubFiles(entries: loaded.entries, model: QuirkTableModel(upstream: upstream.map(\.entry)),
                                   renderer: CodeRenderer(templates: try KernelTrees.templates()))
-        let skippedUpstream = stubs.skipped.filter { $0.rule == PatchSeries.Skipped.upstreamRule }
+        let skippedUpstream = stubs.skipped.filter { $0.rule == .alreadyUpstream }
         #expect(Set(skippedUpstream.map(\.entry.path)) == Set(upstream.map(\.path)))
         for s in skippedUpstream {
             let d = s.diagnostic
