@@ -244,6 +244,9 @@ public struct KernelView: Sendable {
     /// The command-line parameter that keeps the IOMMU off (`KernelCommandLine.iommuOff`): no
     /// IOMMU groups at all, and no ACS enabled by the kernel. `nil`: an IOMMU is on.
     public let iommuOff: String?
+    /// The one phrase every output says when `parameter` keeps the IOMMU off (`iommuOff`): the
+    /// text and JSON notes of `groups` and `check`, the pictures' caption, `run`'s page and summary.
+    public static func noIOMMUGroups(_ parameter: String) -> String { "No IOMMU groups: \(parameter) switches the IOMMU off" }
     /// Whether the IOMMU is AMD's (`--amd-iommu`, an AMD IOMMU function of class 0x0806 or an AMD
     /// host bridge on the first root bus), which decides whether `amd_iommu=` or `intel_iommu=` counts.
     public let amdIOMMU: Bool

@@ -391,7 +391,7 @@ public struct KernelProfileError: Error, Hashable, Sendable, CustomStringConvert
 /// releases.
 ///
 /// THE type for `--kernel`: `parse(_:)` is the one place a value is validated (the command
-/// line's `ExpressibleByArgument` conformance uses `init?(argument:)`, which calls it),
+/// line's `--kernel` option transforms its value with it and shows its reason),
 /// `resolve(_:live:recordedRelease:release:)` the one default. `X.Y` stands for the mainline
 /// release (`X.Y.0`); `X.Y.Z` for that stable release. A profile read from a distribution's
 /// release string that does not name its stable sublevel (`6.1.0-40-amd64`) is `X.Y.y`: the
@@ -445,8 +445,7 @@ public struct KernelProfile: Hashable, Sendable, Comparable, CustomStringConvert
         self = p
     }
 
-    /// `--kernel`'s lines, for help, completion and error messages (a stable release of any of
-    /// them is accepted too).
+    /// `--kernel`'s lines, for its shell completion (a stable release of any of them is accepted too).
     public static var allValueStrings: [String] { lines.map(\.description) }
 
     /// `6.12`, `6.12.117`, `6.1.y` (sublevel unknown).

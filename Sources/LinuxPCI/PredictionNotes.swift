@@ -39,8 +39,8 @@ enum PredictionNotes {
         if let off = view.iommuOff {
             kernelNumbers = false
             notes.append(PredictionNote(kind: .platform, text:
-                "NO IOMMU GROUPS: \(off) on the kernel command line keeps the \(view.amdIOMMU ? "AMD" : "Intel") IOMMU off, "
-                + "so Linux forms no IOMMU groups at all and VFIO can assign no device; ACS is not enabled by the kernel either"))
+                KernelView.noIOMMUGroups(off) + " (the \(view.amdIOMMU ? "AMD" : "Intel") IOMMU, from the kernel command line): "
+                + "Linux forms no IOMMU groups at all and VFIO can assign no device; ACS is not enabled by the kernel either"))
         }
         notes.append(PredictionNote(kind: .assumption, text:
             "kernel \(system.kernel) rules (pci_device_group, quirk table, DMA-alias quirks); "

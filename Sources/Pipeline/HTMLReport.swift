@@ -98,7 +98,9 @@ struct HTMLReport {
         o += "<tr><th>Source</th><td>\(e(m.source))</td></tr>\n"
         o += "<tr><th>PCI functions</th><td>\(m.functions) (\(m.pcie) PCI Express)</td></tr>\n"
         o += "<tr><th>ACS capability</th><td>present on \(m.acsPresent), absent on \(m.acsAbsent), unknown on \(m.acsUnknown)</td></tr>\n"
-        if let g = groups {
+        if let g = groups, let off = g.iommuOff {
+            o += "<tr><th>IOMMU groups</th><td><strong>\(e(KernelView.noIOMMUGroups(off)))</strong> (kernel \(e(g.kernel)) rules)</td></tr>\n"
+        } else if let g = groups {
             let shared = g.groups.filter { $0.members.count > 1 }.count
             o += "<tr><th>IOMMU groups</th><td>\(g.groups.count), \(shared) shared by several functions (kernel \(e(g.kernel)) rules; "
                 + (g.numbering == "kernel" ? "numbers as the kernel allocates them at boot" : "numbers label the partition only") + ")</td></tr>\n"
@@ -119,8 +121,9 @@ struct HTMLReport {
         var o = "<h2 id=\"picture\">Picture</h2>\n"
         switch picture {
         case let .success(svg)?:
-            o += "<p>Each coloured frame is one IOMMU group (click one for its details); the legend names every group. "
-                + "Alone: <a href=\"groups.svg\">groups.svg</a>; graphviz source: <a href=\"groups.dot\">groups.dot</a>.</p>\n"
+            o += groups?.iommuOff.map { "<p><strong>\(Self.escape(KernelView.noIOMMUGroups($0)))</strong>: the picture shows the PCI tree only. " }
+                ?? "<p>Each coloured frame is one IOMMU group (click one for its details); the legend names every group. "
+            o += "Alone: <a href=\"groups.svg\">groups.svg</a>; graphviz source: <a href=\"groups.dot\">groups.dot</a>.</p>\n"
             o += "<div class=\"picture\">\n\(svg)</div>\n"
         case let .failure(why)?:
             o += "<p class=\"missing\">No picture: \(Self.escape(why.description)). The groups are listed below; "
@@ -135,6 +138,10 @@ struct HTMLReport {
         let e = Self.escape
         var o = "<h2 id=\"groups\">IOMMU groups</h2>\n"
         guard let g = groups else { return o + "<p>No PCI function was read: no groups.</p>\n" }
+        if let off = g.iommuOff {
+            return o + "<p><strong>\(e(KernelView.noIOMMUGroups(off)))</strong> (\(e(g.source)), kernel \(e(g.kernel)) rules): "
+                + "Linux forms no IOMMU groups at all, so VFIO can assign no device.</p>\n"
+        }
         o += "<p>Every group Linux would form (\(e(g.source)), kernel \(e(g.kernel)) rules). A shared group says why each "
             + "function is in it (as <code>acsquirk groups --explain</code> does).</p>\n"
         for grp in g.groups {

@@ -385,8 +385,9 @@ enum GroupsStage {
         let (today, whatIf, report) = (predicted.today, predicted.whatIf, predicted.report)
         let json = report.json()
         let shared = today.groups.filter { $0.members.count > 1 }.count
-        var summary = "\(count(today.groups.count, "IOMMU group")) (kernel \(system.kernel) rules), \(shared) shared by several functions"
-        if let w = whatIf {
+        var summary = report.iommuOff.map { KernelView.noIOMMUGroups($0) + " (kernel \(system.kernel) rules)" }
+            ?? "\(count(today.groups.count, "IOMMU group")) (kernel \(system.kernel) rules), \(shared) shared by several functions"
+        if report.iommuOff == nil, let w = whatIf {
             let changes = WhatIf.compare(before: today, after: w)
             summary += "; with \(count(pending.count, "entry", "entries")) not upstream, \(count(changes.count, "group")) change\(changes.count == 1 ? "s" : "")"
         }

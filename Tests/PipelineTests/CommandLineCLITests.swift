@@ -41,7 +41,7 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
     @Test func iommuOffMeansNoGroupsInEveryOutput() async throws {
         guard let t = try await acsquirk(["groups", "--dump", Self.a612, "--cmdline", "intel_iommu=off"]) else { return }
         #expect(t.status == 0)
-        #expect(t.stdout.hasPrefix("No IOMMU groups for \(Self.a612): 12 functions, and intel_iommu=off on the kernel command line keeps the IOMMU off"))
+        #expect(t.stdout.hasPrefix("No IOMMU groups: intel_iommu=off switches the IOMMU off (\(Self.a612): 12 functions, kernel "), "\(t.stdout.prefix(300))")
         #expect(!t.stdout.contains("IOMMU group 0\n"))
         guard let j = try await acsquirk(["groups", "--dump", Self.a612, "--cmdline", "iommu=off", "--format", "json"]) else { return }
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
@@ -51,9 +51,20 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
         guard let c = try await acsquirk(["check", "--dump", Self.a612, "--cmdline", "intel_iommu=off", "--format", "json"]) else { return }
         #expect(c.status == 0)
         let notes = try #require((try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as? [String: Any])?["notes"] as? [String])
-        #expect(notes.contains { $0.contains("NO IOMMU GROUPS: intel_iommu=off") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("platform: No IOMMU groups: intel_iommu=off switches the IOMMU off") }, "\(notes)")
         guard let ct = try await acsquirk(["check", "--dump", Self.a612, "--cmdline", "intel_iommu=off"]) else { return }
-        #expect(ct.stdout.contains("NO IOMMU GROUPS: intel_iommu=off"))
+        #expect(ct.stdout.contains("No IOMMU groups: intel_iommu=off switches the IOMMU off"))
+        // The pictures (issue #12): the tree without group clusters, captioned with the same phrase.
+        guard let dot = try await acsquirk(["groups", "--dump", Self.a612, "--cmdline", "intel_iommu=off", "--format", "dot"]),
+              let svg = try await acsquirk(["groups", "--dump", Self.a612, "--cmdline", "amd_iommu=off iommu=off", "--format", "svg"])
+        else { return }
+        #expect(dot.status == 0 && svg.status == 0, "\(dot.stderr)\(svg.stderr)")
+        #expect(dot.stdout.contains("label=\"No IOMMU groups: intel_iommu=off switches the IOMMU off\\n"), "\(dot.stdout.prefix(600))")
+        #expect(svg.stdout.contains(">No IOMMU groups: iommu=off switches the IOMMU off</text>"), "\(svg.stdout.prefix(1500))")
+        for picture in [dot.stdout, svg.stdout] {
+            #expect(!picture.contains("cluster_group") && !picture.contains("IOMMU groups</") && !picture.contains("not isolating"))
+            for bdf in ["0000:00:01.0", "0000:01:00.0"] { #expect(picture.contains("\(bdf)"), "\(bdf) is drawn") }
+        }
     }
 
     @Test func acsOverrideWarnsInEveryOutput() async throws {
@@ -127,7 +138,7 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
         #expect(!r.stdout.contains("[hint]"))
         // --cmdline overrides what the snapshot recorded (here: the IOMMU off).
         guard let off = try await acsquirk(["groups", "--dump", file, "--cmdline", "intel_iommu=off"]) else { return }
-        #expect(off.stdout.hasPrefix("No IOMMU groups for"))
+        #expect(off.stdout.hasPrefix("No IOMMU groups: intel_iommu=off switches the IOMMU off"))
     }
 
     @Test func runTakesTheCommandLine() async throws {
@@ -138,8 +149,18 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
                                           "--cmdline", "intel_iommu=off"]) else { return }
         #expect(r.status == 0, "\(r.stderr)")
         let groups = try String(contentsOfFile: out + "/groups.txt", encoding: .utf8)
-        #expect(groups.hasPrefix("No IOMMU groups for"), "\(groups.prefix(400))")
+        let phrase = "No IOMMU groups: intel_iommu=off switches the IOMMU off"
+        #expect(groups.hasPrefix(phrase), "\(groups.prefix(400))")
         let check = try String(contentsOfFile: out + "/check.txt", encoding: .utf8)
-        #expect(check.contains("NO IOMMU GROUPS: intel_iommu=off"))
+        #expect(check.contains(phrase))
+        // The summary, the page and its picture say it too; no group is drawn or listed.
+        #expect(r.stdout.contains("groups: \(phrase) (kernel "), "\(r.stdout)")
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(page.contains("<tr><th>IOMMU groups</th><td><strong>\(phrase)</strong>"), "\(page.prefix(3000))")
+        #expect(page.contains("<p><strong>\(phrase)</strong>: the picture shows the PCI tree only."))
+        #expect(page.contains("<p><strong>\(phrase)</strong> ("))
+        #expect(!page.contains("id=\"group-") && !page.contains("cluster_group"))
+        let svg = try String(contentsOfFile: out + "/groups.svg", encoding: .utf8)
+        #expect(svg.contains(">\(phrase)</text>") && !svg.contains("cluster_group"))
     }
 }

@@ -10,7 +10,6 @@ import TestSupport
 @Suite struct PictureTests {
     static let dump = Fixtures.path("machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt")
     static let ids = Fixtures.path("pictures/snb-h67.pci.ids")
-    static let reference = Fixtures.path("pictures/snb-h67.dot")
 
     func groups(_ format: String, ids: String = ids) async throws -> ToolResult? {
         try await acsquirk(["groups", "--dump", Self.dump, "--ids-path", ids, "--format", format])
@@ -27,15 +26,19 @@ import TestSupport
         }
     }
 
-    @Test func dotMatchesTheReference() async throws {
-        guard let r = try await groups("dot") else { return }
+    /// The DOT as the IOMMU on (`snb-h67.dot`) and off (`snb-h67-iommu-off.dot`: `--cmdline
+    /// intel_iommu=off`, the tree without group clusters, captioned "No IOMMU groups: …") draw it.
+    @Test(arguments: [("snb-h67.dot", [String]()), ("snb-h67-iommu-off.dot", ["--cmdline", "intel_iommu=off"])])
+    func dotMatchesTheReference(_ reference: String, _ extra: [String]) async throws {
+        guard let r = try await acsquirk(["groups", "--dump", Self.dump, "--ids-path", Self.ids, "--format", "dot"] + extra) else { return }
         #expect(r.status == 0, "\(r.stderr)")
+        let file = Fixtures.path("pictures/" + reference)
         if ProcessInfo.processInfo.environment["ACSQUIRK_RECORD"] == "1" {
-            try r.stdout.write(toFile: Self.reference, atomically: true, encoding: .utf8)
+            try r.stdout.write(toFile: file, atomically: true, encoding: .utf8)
         }
-        let want = try String(contentsOfFile: Self.reference, encoding: .utf8)
+        let want = try String(contentsOfFile: file, encoding: .utf8)
         if r.stdout != want {
-            Issue.record("groups --format dot differs from Tests/Fixtures/pictures/snb-h67.dot:\n\(await textDiff(expected: want, actual: r.stdout))")
+            Issue.record("groups --format dot differs from Tests/Fixtures/pictures/\(reference):\n\(await textDiff(expected: want, actual: r.stdout))")
         }
     }
 

@@ -205,8 +205,8 @@ extension GroupsReport {
         let short = groups.allSatisfy { $0.members.allSatisfy { $0.bdf.hasPrefix("0000:") } }
         func s(_ bdf: String) -> String { short && bdf.hasPrefix("0000:") ? String(bdf.dropFirst(5)) : bdf }
         if let off = iommuOff {
-            out += "No IOMMU groups for \(source): \(functions) functions, and \(off) on the kernel command line keeps the IOMMU off "
-                + "(kernel \(kernel) rules): Linux forms no IOMMU groups at all, so VFIO can assign no device.\n"
+            out += KernelView.noIOMMUGroups(off) + " (\(source): \(functions) functions, kernel \(kernel) rules): "
+                + "Linux forms no IOMMU groups at all, so VFIO can assign no device.\n"
         } else {
             out += "IOMMU groups predicted for \(source): \(functions) functions, \(selection?.groupsInAll ?? groups.count) groups (kernel \(kernel) rules)\n"
         }

@@ -13,11 +13,6 @@ import SafeFiles
 // (`PCISelectionOptions`), where the output goes in which format (`OutputOptions`), and what the
 // kernel-code commands share (`TemplatesOptions`, `SubmitterOptions`).
 
-/// `--kernel 6.12`, `--kernel 5.9.3`: parsed and validated once, by `KernelProfile.parse(_:)`
-/// (through `init?(argument:)`); a release outside 5.4 to the newest line is a usage error
-/// (exit 2) that lists the known lines (`allValueStrings`).
-extension KernelProfile: ExpressibleByArgument {}
-
 /// `--sriov 01:00.0=8`: parsed by `SRIOVNumVFs.init?(argument:)`; a malformed one is a usage error (exit 2).
 extension SRIOVNumVFs: ExpressibleByArgument {}
 
@@ -79,7 +74,10 @@ struct InputOptions: ParsableArguments {
 /// The platform a prediction assumes beyond config space: every command that predicts IOMMU
 /// groups (`groups`, `check`, `run`, `scan -t`, `survey`) takes these.
 struct PlatformOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Kernel release the group prediction is for (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: the running kernel's on this machine, a snapshot's recorded kernel's, else the newest, \(KernelProfile.newest)).", valueName: "version"))
+    /// `--kernel 6.12`, `--kernel 5.9.3`: parsed and validated once, by `KernelProfile.parse(_:)`;
+    /// a value it refuses is a usage error (exit 2) that says parse's reason (`KernelProfileError`).
+    @Option(name: .long, help: ArgumentHelp("Kernel release the group prediction is for (\(KernelProfile.oldest) to \(KernelProfile.newest), e.g. 5.10, 5.9.3, 6.6.58; default: the running kernel's on this machine, a snapshot's recorded kernel's, else the newest, \(KernelProfile.newest)).", valueName: "version"),
+            completion: .list(KernelProfile.allValueStrings), transform: KernelProfile.parse)
     var kernel: KernelProfile?
 
     @Option(name: .customLong("cmdline"), help: ArgumentHelp(
