@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -56,20 +57,37 @@ public struct Scaffold: Sendable {
     /// Registry entries that already answer for a function of the device (its ID listed, the
     /// entry's conditions hold), one sentence each naming the entry's file and line: a second
     /// entry would duplicate it (lint rule duplicate-device). `acsquirk new` refuses such a device
-    /// (exit 2, nothing written) unless `--force`.
-    public var covered: [String] = []
+    /// (exit 2, nothing written) unless `--force`. Warnings under `ScaffoldFinding.alreadyCovered`.
+    public var covered: [Diagnostic] = []
     /// Functions of the device that already have a working ACS capability (present, advertising
     /// RR and CR, which Linux enables when an IOMMU asks): for them the entry is unnecessary and
     /// `acsquirk check` reports it as an error (rule has-acs). One sentence per function; empty
     /// when every function lacks ACS (or it cannot be read). `acsquirk new` refuses such a
-    /// device unless `--force`.
-    public var workingACS: [String] = []
+    /// device unless `--force`. Warnings under `ScaffoldFinding.workingACS`.
+    public var workingACS: [Diagnostic] = []
     /// Functions of the device whose ACS capability cannot be read from the input (e.g. a dump of
     /// 256 bytes per function: the extended capabilities, where ACS lives, are missing), so
     /// whether the device lacks ACS, the entry's whole claim, is unconfirmed. One sentence per
     /// function; empty when ACS is known for every function. `acsquirk new` refuses such a device
-    /// (exit 2, nothing written) unless `--force`.
-    public var unknownACS: [String] = []
+    /// (exit 2, nothing written) unless `--force`. Warnings under `ScaffoldFinding.unknownACS`.
+    public var unknownACS: [Diagnostic] = []
+}
+
+/// The rules of `acsquirk new`'s findings about the device it scaffolds (`Scaffold.covered`,
+/// `workingACS`, `unknownACS`): each a warning at the function (and the dump it was read from).
+public enum ScaffoldFinding: String, Hashable, Sendable, CaseIterable {
+    /// An entry of the registry already answers for a function of the device.
+    case alreadyCovered = "device-already-covered"
+    /// A function advertises ACS with RR and CR: Linux uses it, an entry is unnecessary (`check`'s has-acs).
+    case workingACS = "device-has-working-acs"
+    /// A function's ACS capability cannot be read from the input (a 256-byte dump).
+    case unknownACS = "device-acs-unknown"
+
+    /// A warning of this kind about `view`, read from the dump `input` (`nil`: this machine).
+    func warning(_ view: PCIDev, input: String?, _ message: String) -> Diagnostic {
+        Diagnostic(.warning, Diagnostic.Location(device: Diagnostic.Device(bdf: view.address.description, id: view.idString, input: input)),
+                   rule: rawValue, message: message)
+    }
 }
 
 /// Builds new registry entries from real devices (`acsquirk new`).
@@ -92,6 +110,8 @@ public enum EntryScaffolder {
     ///   entries that already cover the device are named in `covered`.
     /// - `root`: the registry folder the paths are under (`quirks`).
     /// - `sourceLabel`: where the functions came from, for the comment (`dump.txt`, `this machine`).
+    /// - `input`: the dump file the functions were read from (`nil`: this machine), the location
+    ///   of the findings.
     /// - `rebuiltFromText`: the reader's assumptions when the functions were rebuilt from lspci
     ///   text (`PCIReadResult.assumptions`): the saved record then says that its bytes are a
     ///   rebuild, with the assumptions as `#` comments (which libpci and lspci ignore); a device
@@ -99,7 +119,8 @@ public enum EntryScaffolder {
     /// - Throws: `PipelineError` when no function has that address, or it reads all-ones.
     public static func scaffold(device address: PCIAddress, functions: [PCIFunction], family: String? = nil,
                                 names: NameSource, registry: [LoadedEntry] = [], root: String,
-                                sourceLabel: String, rebuiltFromText: [InputAssumption]? = nil) throws(PipelineError) -> Scaffold {
+                                sourceLabel: String, input: String? = nil,
+                                rebuiltFromText: [InputAssumption]? = nil) throws(PipelineError) -> Scaffold {
         guard let target = functions.first(where: { $0.address == address }) else {
             let near = functions.filter { $0.address.bus == address.bus && $0.address.domain == address.domain }
                 .map(\.address.description)
@@ -175,11 +196,11 @@ public enum EntryScaffolder {
         // Entries that already answer for these functions.
         let index = RegistryIndex(registry)
         var seen = Set<String>()
-        var covered: [String] = []
+        var covered: [Diagnostic] = []
         for v in views {
             for le in index.entries(vendor: v.vendor, device: v.device) {
                 guard le.entry.conditions(for: v, system: kernel.system).failing.isEmpty, seen.insert(le.path).inserted else { continue }
-                covered.append("\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))")
+                covered.append(ScaffoldFinding.alreadyCovered.warning(v, input: input, "\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))"))
             }
         }
         for o in others {
@@ -214,17 +235,18 @@ public enum EntryScaffolder {
         header.append("  acsquirk check --dump \(dumpPath) \(entryPath)")
         let comment = header.map { "# " + $0 }.joined(separator: "\n") + "\n"
         // The same test as `check` (rule has-acs): ACS advertising RR and CR works without a quirk.
-        var working: [String] = []
+        var working: [Diagnostic] = []
         for v in views {
             if case let .present(cap) = v.acsStatus, cap.advertisesRedirect {
-                working.append("\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
-                    + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error")
+                working.append(ScaffoldFinding.workingACS.warning(v, input: input, "\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
+                    + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error"))
             }
         }
-        var unknown: [String] = []
+        var unknown: [Diagnostic] = []
         for v in views {
             if case let .unknown(why) = v.acsStatus {
-                unknown.append("\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed")
+                unknown.append(ScaffoldFinding.unknownACS.warning(v, input: input,
+                    "\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed"))
             }
         }
         var record = DumpWriter.text(recorded)

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import KernelOutput
 import LinuxPCI
@@ -10,6 +11,25 @@ import Glibc
 import Darwin
 #endif
 
+/// The rules of the warnings about reading this machine (`acsquirk snapshot`, and every command
+/// that reads it live without `--dump`): what could not be read, so what a result leaves out.
+public enum LiveReadFinding: String, Hashable, Sendable, CaseIterable {
+    /// Not root: Linux lets only CAP_SYS_ADMIN read past the first 64 bytes of a sysfs `config`
+    /// file (drivers/pci/pci-sysfs.c `pci_read_config`), so capabilities and ACS are invisible.
+    case configSpaceNeedsRoot = "config-space-needs-root"
+    /// `/sys/kernel/iommu_groups` could not be read.
+    case iommuGroupsUnreadable = "iommu-groups-unreadable"
+    /// `/sys/kernel/iommu_groups` is empty: no IOMMU is active.
+    case noIOMMU = "no-iommu"
+    /// `/proc/sys/kernel/osrelease` could not be read.
+    case kernelReleaseUnreadable = "kernel-release-unreadable"
+
+    /// A warning of this kind (about the machine as a whole: no location).
+    public func warning(_ message: String) -> Diagnostic {
+        Diagnostic(.warning, Diagnostic.Location(), rule: rawValue, message: message)
+    }
+}
+
 /// `acsquirk snapshot`: everything acsquirk reads on a live machine, in one file that every
 /// command reads back with `--dump` (format: `SnapshotFormat`, docs/input-formats.md).
 public enum SnapshotTaker {
@@ -20,8 +40,9 @@ public enum SnapshotTaker {
         /// Functions recorded (serial numbers zeroed).
         public var functions: [PCIFunction]
         public var system: RecordedSystem
-        /// Things the user must know (not root, no IOMMU, a file that could not be read).
-        public var warnings: [String]
+        /// Things the user must know: the reader's warnings, then `LiveReadFinding`s (not root,
+        /// no IOMMU, a file that could not be read).
+        public var warnings: [Diagnostic]
     }
 
     /// Reads this machine: config space of every function through libpci (`sysRoot/bus/pci`),
@@ -38,7 +59,7 @@ public enum SnapshotTaker {
             throw PipelineError("this machine: \(error.message)")
         }
         guard !read.functions.isEmpty else { throw PipelineError("this machine: no PCI functions found under \(sysRoot)/bus/pci") }
-        var warnings = read.warnings.map(\.description)
+        var warnings = read.warnings
         let functions = read.functions.map { f -> PCIFunction in
             var g = f
             g.config = f.config.zeroingSerialNumbers()
@@ -47,8 +68,9 @@ public enum SnapshotTaker {
         // Linux lets only CAP_SYS_ADMIN read past 64 bytes (128 for CardBus) of a sysfs config file.
         let root = !functions.contains { !$0.isAllOnes && $0.config.readable <= 128 }
         if !root {
-            warnings.append("not run as root: only the first 64 bytes of config space were readable, so capabilities and ACS "
-                + "are not in the snapshot; run `sudo acsquirk snapshot`")
+            warnings.append(LiveReadFinding.configSpaceNeedsRoot.warning(
+                "not run as root: only the first 64 bytes of config space were readable, so capabilities and ACS "
+                + "are not in the snapshot; run `sudo acsquirk snapshot`"))
         }
         var groups: [PCIAddress: Int] = [:]
         var active = false
@@ -57,15 +79,19 @@ public enum SnapshotTaker {
             groups = l.groups
             active = l.iommuActive
         } catch {
-            warnings.append("\(error): IOMMU groups not recorded")
+            warnings.append(LiveReadFinding.iommuGroupsUnreadable.warning("\(error): IOMMU groups not recorded"))
         }
-        if !active { warnings.append("\(sysRoot)/kernel/iommu_groups is empty: no IOMMU is active, no groups recorded") }
+        if !active {
+            warnings.append(LiveReadFinding.noIOMMU.warning("\(sysRoot)/kernel/iommu_groups is empty: no IOMMU is active, no groups recorded"))
+        }
         var drivers: [PCIAddress: String] = [:]
         for f in functions {
             if let d = driverName(sysRoot + "/bus/pci/devices/" + f.address.description + "/driver") { drivers[f.address] = d }
         }
         let release = firstLine(procRoot + "/sys/kernel/osrelease")
-        if release == nil { warnings.append("\(procRoot)/sys/kernel/osrelease cannot be read: kernel release not recorded") }
+        if release == nil {
+            warnings.append(LiveReadFinding.kernelReleaseUnreadable.warning("\(procRoot)/sys/kernel/osrelease cannot be read: kernel release not recorded"))
+        }
         let cmdline = firstLine(procRoot + "/cmdline")
         let system = RecordedSystem(origin: "snapshot", kernelRelease: release, commandLine: cmdline, iommuActive: active,
                                     iommuGroups: groups, drivers: drivers, root: root)

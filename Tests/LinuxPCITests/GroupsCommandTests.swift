@@ -72,7 +72,7 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
         let dump = Fixtures.path("qemu/f-quirk/dump.txt")
         guard let r = try await groups(["--dump", dump, "--quirk", "8086:10d4", "--quirk", "8086:10d3"], in: dir.path) else { return }
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr == "acsquirk groups: warning: --quirk 8086:10d4 matches no device in \(dump): it changes nothing\n")
+        #expect(r.stderr == "warning: [what-if-matches-nothing] --quirk 8086:10d4 matches no device in \(dump): it changes nothing\n", "\(r.stderr)")
         #expect(r.stdout.contains("--quirk 8086:10d4 (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT): matches no device in \(dump)"), "\(r.stdout)")
         #expect(!r.stdout.contains("8086:10d3 (pci_quirk_mf_endpoint_acs: SV|TB|RR|CR|UF|DT): matches"))
         #expect(r.stdout.contains("group 4 {01:00.0 01:00.1} splits into group 4 {01:00.0}, group 5 {01:00.1}"))
@@ -107,6 +107,19 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
         guard let r = try await groups(["--dump", "/nonexistent"], in: dir.path) else { return }
         #expect(r.status == 2)
         #expect(r.stderr == "/nonexistent: error: cannot open: No such file or directory\n")
+    }
+
+    /// Read live where a function's config file holds 64 bytes (what Linux lets a user who is not
+    /// root read): one warning under `config-space-needs-root`, through the one text reporter.
+    @Test func liveReadWithoutRootWarnsUnderItsRule() async throws {
+        let root = try LiveTests.fakeSysfs(dump: "qemu/b-switch/dump.txt", groups: try Fixtures.groups("qemu/b-switch/groups.txt"))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = root.appendingPathComponent("bus/pci/devices/0000:03:00.0/config")
+        try Data(try Data(contentsOf: config).prefix(64)).write(to: config)
+        guard let r = try await groups(["--sysfs-root", root.path, "--kernel", "6.12"], in: root.path) else { return }
+        #expect(r.stderr.hasPrefix("warning: [config-space-needs-root] config space beyond 64 bytes is readable only as root; "
+                                   + "without it ACS is invisible and the prediction treats it as absent\n"), "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "[config-space-needs-root]").count == 2, "\(r.stderr)")
     }
 
     /// A live difference is a finding in every format; JSON and DOT say what differs on stderr.

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import KernelOutput
 import PCIAccess
@@ -78,7 +79,10 @@ import TestSupport
         let s = try EntryScaffolder.scaffold(device: PCIAddress("00:01.0")!, functions: fs, names: names,
                                              registry: committedRegistry(), root: "quirks", sourceLabel: "dump.txt")
         #expect(s.workingACS.count == 1)
-        #expect(s.workingACS.first?.hasPrefix("0000:00:01.0 [1b36:000c] advertises ACS with RR and CR") == true, "\(s.workingACS)")
+        #expect(s.workingACS.first?.message.hasPrefix("0000:00:01.0 [1b36:000c] advertises ACS with RR and CR") == true, "\(s.workingACS)")
+        #expect(s.workingACS.first?.rule == "device-has-working-acs")
+        #expect(s.workingACS.first?.severity == .warning)
+        #expect(s.workingACS.first?.location.device == Diagnostic.Device(bdf: "0000:00:01.0", id: "1b36:000c"))
     }
 
     @Test func commandRefusesADeviceWithWorkingACSUnlessForced() async throws {
@@ -88,12 +92,12 @@ import TestSupport
         let args = ["new", "--device", "00:01.0", "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out]
         guard let refused = try await acsquirk(args) else { return }
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("warning: 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("warning: [device-has-working-acs] 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--force"))
         #expect(!FileManager.default.fileExists(atPath: out))
         guard let forced = try await acsquirk(args + ["--force"]) else { return }
         #expect(forced.status == 0, "\(forced.stderr)")
-        #expect(forced.stderr.contains("warning: 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"))
+        #expect(forced.stderr.contains("warning: [device-has-working-acs] 0000:00:01.0 [1b36:000c] advertises ACS with RR and CR"), "\(forced.stderr)")
         #expect(forced.stdout.contains("wrote \(out)/"))
     }
 
@@ -106,13 +110,13 @@ import TestSupport
                     Fixtures.path("machines/ppc64le-talos2-power9-phb4/dump.txt"), "--out", out]
         guard let refused = try await acsquirk(args) else { return }
         #expect(refused.status == 2, "\(refused.stderr)")
-        #expect(refused.stderr.contains("0004:01:00.0 ["), "\(refused.stderr)")
+        #expect(refused.stderr.contains("warning: [device-acs-unknown] 0004:01:00.0 ["), "\(refused.stderr)")
         #expect(refused.stderr.contains("ACS cannot be read"), "\(refused.stderr)")
         #expect(refused.stderr.contains("take the dump with `sudo lspci -xxxx`"), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
         guard let forced = try await acsquirk(args + ["--force"]) else { return }
         #expect(forced.status == 0, "\(forced.stderr)")
-        #expect(forced.stderr.contains("warning: 0004:01:00.0 ["), "\(forced.stderr)")
+        #expect(forced.stderr.contains("warning: [device-acs-unknown] 0004:01:00.0 ["), "\(forced.stderr)")
         #expect(forced.stderr.contains("ACS cannot be read"))
         #expect(forced.stdout.contains("wrote \(out)/"))
     }
@@ -122,7 +126,8 @@ import TestSupport
         let s = try EntryScaffolder.scaffold(device: PCIAddress("0004:01:00.0")!, functions: fs, names: names,
                                              registry: [], root: "quirks", sourceLabel: "dump.txt")
         #expect(!s.unknownACS.isEmpty)
-        #expect(s.unknownACS.allSatisfy { $0.contains("ACS cannot be read") })
+        #expect(s.unknownACS.allSatisfy { $0.message.contains("ACS cannot be read") && $0.rule == "device-acs-unknown" })
+        #expect(s.unknownACS.allSatisfy { $0.location.device?.bdf.hasPrefix("0004:01:00.") == true })
         // f-quirk's e1000e has 4096 bytes: its ACS is known.
         #expect(try e1000eScaffold(root: "quirks").unknownACS.isEmpty)
     }
@@ -275,7 +280,9 @@ import TestSupport
         }
         let s = try EntryScaffolder.scaffold(device: PCIAddress("01:00.0")!, functions: fs, family: "82576 again", names: names,
                                             registry: try committedRegistry(), root: "quirks", sourceLabel: "dump.txt")
-        #expect(s.covered == ["8086:10c9 is already covered by \(quirksFolder)/intel/82576.yaml:1 (Intel 82576, upstream)"], "\(s.covered)")
+        #expect(s.covered.map(\.message) == ["8086:10c9 is already covered by \(quirksFolder)/intel/82576.yaml:1 (Intel 82576, upstream)"], "\(s.covered)")
+        #expect(s.covered.map(\.rule) == ["device-already-covered"])
+        #expect(s.covered.first?.location.device?.bdf == "0000:01:00.0")
         #expect(s.notes.isEmpty, "\(s.notes)")
     }
 
@@ -296,7 +303,7 @@ import TestSupport
         // --force it still never overwrites a file.
         guard let second = try await acsquirk(args) else { return }
         #expect(second.status == 2)
-        #expect(second.stderr.contains("warning: 8086:10d3 is already covered by \(entryPath):"), "\(second.stderr)")
+        #expect(second.stderr.contains("warning: [device-already-covered] 8086:10d3 is already covered by \(entryPath):"), "\(second.stderr)")
         #expect(second.stderr.contains("the device already has an entry: no entry written (pass --force"), "\(second.stderr)")
         guard let forced = try await acsquirk(args + ["--force"]) else { return }
         #expect(forced.status == 2)

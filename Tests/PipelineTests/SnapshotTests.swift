@@ -94,6 +94,22 @@ import TestSupport
         }
     }
 
+    /// A machine without IOMMU groups and without /proc/sys/kernel/osrelease: each gap is a
+    /// warning under its `LiveReadFinding` rule, through the one text reporter; the snapshot is written.
+    @Test func warnsUnderRulesAboutWhatCannotBeRecorded() async throws {
+        let root = try FakeSysfs.make(dump: "qemu/b-switch/dump.txt", groups: [:], cmdline: Self.cmdline)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let taken = try SnapshotTaker.take(sysRoot: root.path, procRoot: root.path + "/proc", tool: "acsquirk test")
+        #expect(taken.warnings.compactMap(\.rule) == ["no-iommu", "kernel-release-unreadable"], "\(taken.warnings)")
+        guard let r = try await acsquirk(["snapshot", "--sysfs-root", root.path, "--proc-root", root.path + "/proc", "-o", "/dev/null"])
+        else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: [no-iommu] \(root.path)/kernel/iommu_groups is empty: no IOMMU is active, no groups recorded\n"),
+                "\(r.stderr)")
+        #expect(r.stderr.contains("warning: [kernel-release-unreadable] \(root.path)/proc/sys/kernel/osrelease cannot be read: "
+                                  + "kernel release not recorded\n"), "\(r.stderr)")
+    }
+
     /// stdout by default; /dev/null discards (and stays the device); a directory and a link are refused.
     @Test func writesSafely() async throws {
         let root = try Self.sysfs()

@@ -1,3 +1,4 @@
+import Diagnostics
 import LinuxPCI
 import PCIConfig
 import Registry
@@ -33,18 +34,22 @@ public struct WhatIfTables: Sendable {
         asked = true
     }
 
+    /// The rule of the warning about a `--quirk` ID that no function of the input has.
+    public static let matchesNothing = "what-if-matches-nothing"
+
     /// Adds `--quirk` IDs (`add(quirk:note:)`); an ID no function of `functions` has is most
     /// likely a typo or the wrong input, so its label says `matches no device in SOURCE`. Returns
-    /// those IDs, for the command to warn about.
+    /// a warning for each (rule `WhatIfTables.matchesNothing`), for the command to report.
     @discardableResult
-    public mutating func add(quirks ids: [PCIDeviceID], presentIn functions: [PCIFunction], source: String) -> [PCIDeviceID] {
-        var unmatched: [PCIDeviceID] = []
+    public mutating func add(quirks ids: [PCIDeviceID], presentIn functions: [PCIFunction], source: String) -> [Diagnostic] {
+        var unmatched: [Diagnostic] = []
         for id in ids {
             if functions.contains(where: { !$0.isAllOnes && $0.vendorID == id.vendor && $0.deviceID == id.device }) {
                 add(quirk: id)
             } else {
                 add(quirk: id, note: "matches no device in \(source)")
-                unmatched.append(id)
+                unmatched.append(Diagnostic(.warning, Diagnostic.Location(), rule: Self.matchesNothing,
+                                            message: "--quirk \(id) matches no device in \(source): it changes nothing"))
             }
         }
         return unmatched

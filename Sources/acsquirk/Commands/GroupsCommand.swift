@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import LinuxPCI
 import PCIAccess
@@ -81,9 +82,9 @@ struct GroupsCommand: AsyncParsableCommand {
 
         // The kernel's table and the what-if entries (the builder `run` and `check` use).
         var tables = WhatIfTables(kernel: reg.kernelEntries)
-        for id in tables.add(quirks: try whatIf.quirkIDs(command: "groups"), presentIn: functions, source: source) {
-            // Most likely a typo or the wrong dump: say so instead of printing "no change".
-            printError("acsquirk groups: warning: --quirk \(id) matches no device in \(source): it changes nothing")
+        // An ID no function has is most likely a typo or the wrong dump: say so instead of printing "no change".
+        for d in tables.add(quirks: try whatIf.quirkIDs(command: "groups"), presentIn: functions, source: source) {
+            Console.diagnostics.emit(d)
         }
         if whatIf.withRegistry {
             let local = reg.whatIfEntries

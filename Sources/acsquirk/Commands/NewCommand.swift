@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import PCIAccess
 import PCIConfig
@@ -74,28 +75,20 @@ struct NewCommand: AsyncParsableCommand {
         do throws(PipelineError) {
             scaffold = try EntryScaffolder.scaffold(device: address, functions: read.functions, family: family,
                                                     names: .pciIDs(db), registry: existing, root: out,
-                                                    sourceLabel: input.source.label,
+                                                    sourceLabel: input.source.label, input: input.dump,
                                                     rebuiltFromText: read.format == .lspciText ? read.assumptions : nil)
-            if !scaffold.covered.isEmpty {
-                for c in scaffold.covered { PipelineCLI.error("warning: \(c)") }
-                if !force {
-                    throw PipelineError("the device already has an entry: no entry written (pass --force to write another anyway)")
-                }
+            // Findings about the device, through the one reporter; each refuses without --force.
+            for d in scaffold.covered + scaffold.workingACS + scaffold.unknownACS { Console.diagnostics.emit(d) }
+            if !force, !scaffold.covered.isEmpty {
+                throw PipelineError("the device already has an entry: no entry written (pass --force to write another anyway)")
             }
-            if !scaffold.workingACS.isEmpty {
-                for w in scaffold.workingACS { PipelineCLI.error("warning: \(w)") }
-                if !force {
-                    throw PipelineError("the device already has a working ACS capability: no entry written "
-                        + "(pass --force to write it anyway)")
-                }
+            if !force, !scaffold.workingACS.isEmpty {
+                throw PipelineError("the device already has a working ACS capability: no entry written "
+                    + "(pass --force to write it anyway)")
             }
-            if !scaffold.unknownACS.isEmpty {
-                if !force {
-                    throw PipelineError(scaffold.unknownACS.joined(separator: "\n") + "\n"
-                        + "the device's ACS capability is unknown: no entry written; take the dump with "
-                        + "`sudo lspci -xxxx` (all 4096 bytes of config space) and run new on it (or pass --force)")
-                }
-                for u in scaffold.unknownACS { PipelineCLI.error("warning: \(u) (--force: written anyway)") }
+            if !force, !scaffold.unknownACS.isEmpty {
+                throw PipelineError("the device's ACS capability is unknown: no entry written; take the dump with "
+                    + "`sudo lspci -xxxx` (all 4096 bytes of config space) and run new on it (or pass --force)")
             }
             let report = try EntryScaffolder.write(scaffold)
             for m in report.messages { PipelineCLI.error(m) }

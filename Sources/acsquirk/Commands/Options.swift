@@ -64,8 +64,8 @@ struct InputOptions: ParsableArguments {
             throw ExitStatus.badInput
         }
         if dump == nil, result.functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
-            Console.error("acsquirk \(command): warning: config space beyond 64 bytes is readable only as root; "
-                + "without it ACS is invisible and the prediction treats it as absent")
+            Console.diagnostics.emit(LiveReadFinding.configSpaceNeedsRoot.warning(
+                "config space beyond 64 bytes is readable only as root; without it ACS is invisible and the prediction treats it as absent"))
         }
         return result
     }

@@ -34,7 +34,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             Console.error("acsquirk snapshot: \(error.message)")
             throw ExitStatus.badInput
         }
-        for w in snapshot.warnings { Console.error("acsquirk snapshot: warning: \(w)") }
+        for w in snapshot.warnings { Console.diagnostics.emit(w) }
         try destination.write(snapshot.text, command: "snapshot")
         guard let output = destination.output else { return }
         Console.error("acsquirk snapshot: wrote \(output) (\(snapshot.functions.count) functions, "
