@@ -52,8 +52,9 @@ public struct Scaffold: Sendable {
     public var dumpPath: String
     /// The device's functions (serial numbers zeroed), in address order.
     public var functions: [PCIFunction]
-    /// Things the user must know (a single-function endpoint, a conventional function, ...).
-    public var notes: [String]
+    /// Things the user must know (a single-function endpoint, a conventional function, ...):
+    /// notes under a `ScaffoldFinding` rule.
+    public var notes: [Diagnostic]
     /// Registry entries that already answer for a function of the device (its ID listed, the
     /// entry's conditions hold), one sentence each naming the entry's file and line: a second
     /// entry would duplicate it (lint rule duplicate-device). `acsquirk new` refuses such a device
@@ -73,8 +74,9 @@ public struct Scaffold: Sendable {
     public var unknownACS: [Diagnostic] = []
 }
 
-/// The rules of `acsquirk new`'s findings about the device it scaffolds (`Scaffold.covered`,
-/// `workingACS`, `unknownACS`): each a warning at the function (and the dump it was read from).
+/// The rules of `acsquirk new`'s findings about the device it scaffolds, each at the function
+/// (and the dump it was read from): warnings (`Scaffold.covered`, `workingACS`, `unknownACS`)
+/// and notes (`Scaffold.notes`).
 public enum ScaffoldFinding: String, Hashable, Sendable, CaseIterable {
     /// An entry of the registry already answers for a function of the device.
     case alreadyCovered = "device-already-covered"
@@ -82,10 +84,29 @@ public enum ScaffoldFinding: String, Hashable, Sendable, CaseIterable {
     case workingACS = "device-has-working-acs"
     /// A function's ACS capability cannot be read from the input (a 256-byte dump).
     case unknownACS = "device-acs-unknown"
+    /// Note: a single-function device, which Linux already treats as isolated.
+    case singleFunction = "device-single-function"
+    /// Note: a function `applies-to.port-type` has no word for (conventional PCI, a PCIe bridge).
+    case portTypeAny = "port-type-any"
+    /// Note: a function in the same slot with another vendor ID, left out of the entry.
+    case otherVendorInSlot = "other-vendor-in-slot"
+    /// Note: what the lspci text could not tell and what was taken instead.
+    case textAssumption = "text-assumption"
 
-    /// A warning of this kind about `view`, read from the dump `input` (`nil`: this machine).
-    func warning(_ view: PCIDev, input: String?, _ message: String) -> Diagnostic {
-        Diagnostic(.warning, Diagnostic.Location(device: Diagnostic.Device(bdf: view.address.description, id: view.idString, input: input)),
+    /// A warning of this kind about the function `address` (`vvvv:dddd` `id`), read from the
+    /// dump `input` (`nil`: this machine).
+    func warning(_ address: PCIAddress, id: String, input: String?, _ message: String) -> Diagnostic {
+        finding(.warning, address, id: id, input: input, message)
+    }
+
+    /// A note of this kind about the function `address`.
+    func note(_ address: PCIAddress, id: String, input: String?, _ message: String) -> Diagnostic {
+        finding(.note, address, id: id, input: input, message)
+    }
+
+    private func finding(_ severity: Diagnostic.Severity, _ address: PCIAddress, id: String, input: String?,
+                         _ message: String) -> Diagnostic {
+        Diagnostic(severity, Diagnostic.Location(device: Diagnostic.Device(bdf: address.description, id: id, input: input)),
                    rule: rawValue, message: message)
     }
 }
@@ -153,7 +174,7 @@ public enum EntryScaffolder {
         let views = mine.compactMap { kernel.device(at: $0.address) }
         let targetView = views.first { $0.address == address }!
 
-        var notes: [String] = []
+        var notes: [Diagnostic] = []
         let vendor = target.vendorID
         let vendorName = registry.first { $0.entry.vendor == vendor }?.entry.vendorName
             ?? names.vendorName(vendor).map(shortVendorName) ?? "Vendor \(hex(vendor, width: 4))"
@@ -177,13 +198,13 @@ public enum EntryScaffolder {
             if targetView.multifunction { applies.multifunction = true }
             isolation = Isolation(kind: .noPeerToPeer, acsEquivalent: .multifunctionEndpointQuirk)
             if !targetView.multifunction {
-                notes.append("\(address) is a single-function \(targetView.type.map { "\($0)" } ?? "conventional PCI function"): "
-                    + "Linux already treats it as isolated, so an entry for it changes no IOMMU group")
+                notes.append(ScaffoldFinding.singleFunction.note(address, id: targetView.idString, input: input, "\(address) is a single-function \(targetView.type.map { "\($0)" } ?? "conventional PCI function"): "
+                    + "Linux already treats it as isolated, so an entry for it changes no IOMMU group"))
             }
         }
         if portType == nil {
-            notes.append("\(address) is " + (targetView.type == nil ? "a conventional PCI function (no PCI Express capability)"
-                                                              : "a \(targetView.portTypeName)") + ": applies-to.port-type has no word for it and stays 'any'")
+            notes.append(ScaffoldFinding.portTypeAny.note(address, id: targetView.idString, input: input, "\(address) is " + (targetView.type == nil ? "a conventional PCI function (no PCI Express capability)"
+                                                              : "a \(targetView.portTypeName)") + ": applies-to.port-type has no word for it and stays 'any'"))
         }
         let entry = QuirkEntry(
             vendor: vendor, vendorName: vendorName, family: familyName,
@@ -200,11 +221,12 @@ public enum EntryScaffolder {
         for v in views {
             for le in index.entries(vendor: v.vendor, device: v.device) {
                 guard le.entry.conditions(for: v, system: kernel.system).failing.isEmpty, seen.insert(le.path).inserted else { continue }
-                covered.append(ScaffoldFinding.alreadyCovered.warning(v, input: input, "\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))"))
+                covered.append(ScaffoldFinding.alreadyCovered.warning(v.address, id: v.idString, input: input, "\(v.idString) is already covered by \(le.path):\(le.line) (\(le.entry.vendorName) \(le.entry.family), \(le.entry.kernel.status.rawValue))"))
             }
         }
         for o in others {
-            notes.append("\(o.address) in the same slot has another vendor (\(o.idString)) and is left out")
+            notes.append(ScaffoldFinding.otherVendorInSlot.note(o.address, id: o.idString, input: input,
+                                                                "\(o.address) in the same slot has another vendor (\(o.idString)) and is left out"))
         }
 
         let recorded = mine.map { f -> PCIFunction in
@@ -238,14 +260,14 @@ public enum EntryScaffolder {
         var working: [Diagnostic] = []
         for v in views {
             if case let .present(cap) = v.acsStatus, cap.advertisesRedirect {
-                working.append(ScaffoldFinding.workingACS.warning(v, input: input, "\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
+                working.append(ScaffoldFinding.workingACS.warning(v.address, id: v.idString, input: input, "\(v.address) [\(v.idString)] advertises ACS with RR and CR (cap \(cap.capability), ctl \(cap.control)): "
                     + "Linux enables and uses it, so an entry for it is unnecessary and `acsquirk check` reports it as an error"))
             }
         }
         var unknown: [Diagnostic] = []
         for v in views {
             if case let .unknown(why) = v.acsStatus {
-                unknown.append(ScaffoldFinding.unknownACS.warning(v, input: input,
+                unknown.append(ScaffoldFinding.unknownACS.warning(v.address, id: v.idString, input: input,
                     "\(v.address) [\(v.idString)]: ACS cannot be read (\(why)), so that it lacks ACS is not confirmed"))
             }
         }
@@ -256,7 +278,9 @@ public enum EntryScaffolder {
                          "What the text could not tell, and what was taken instead:"]
             for a in textAssumptions { lines += wordWrap("- " + a.text, width: 96).enumerated().map { $0.offset == 0 ? $0.element : "  " + $0.element } }
             record = lines.map { "# " + $0 }.joined(separator: "\n") + "\n\n" + record
-            for a in textAssumptions where a.kind != .rebuiltFromText { notes.append("from the lspci text: " + a.text) }
+            for a in textAssumptions where a.kind != .rebuiltFromText {
+                notes.append(ScaffoldFinding.textAssumption.note(address, id: target.idString, input: input, "from the lspci text: " + a.text))
+            }
         }
         return Scaffold(entry: entry, yaml: comment + RegistryWriter.yaml(entry),
                         dump: record, entryPath: entryPath, dumpPath: dumpPath,

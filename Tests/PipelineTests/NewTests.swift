@@ -137,9 +137,10 @@ import TestSupport
         let fs = try functions("qemu/a-rootports/dump.txt")
         let s = try EntryScaffolder.scaffold(device: PCIAddress("00:1f.0")!, functions: fs, names: names,
                                              registry: [], root: "quirks", sourceLabel: "dump.txt")
-        #expect(s.notes.contains("0000:00:1f.0 is a conventional PCI function (no PCI Express capability): "
-                                 + "applies-to.port-type has no word for it and stays 'any'"), "\(s.notes)")
-        #expect(!s.notes.contains { $0.contains("is a conventional:") })
+        #expect(s.notes.contains { $0.message == "0000:00:1f.0 is a conventional PCI function (no PCI Express capability): "
+                                 + "applies-to.port-type has no word for it and stays 'any'" && $0.rule == "port-type-any"
+                                 && $0.severity == .note }, "\(s.notes)")
+        #expect(!s.notes.contains { $0.message.contains("is a conventional:") })
         #expect(s.entry.appliesTo.portType == .any)
     }
 
@@ -155,6 +156,18 @@ import TestSupport
         #expect(f.first?.severity == .error)
         #expect(f.first?.message.contains("is not multifunction: single function (header type bit 7 clear), but the entry claims it is multifunction") == true, "\(f)")
         #expect(r.hasContradictions)
+    }
+
+    /// a-rootports 01:00.0 is a single-function e1000e: written, with a note under its rule.
+    @Test func commandNotesASingleFunctionDevice() async throws {
+        let dir = try Fixtures.temporaryDirectory("new-single")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("quirks").path
+        guard let r = try await acsquirk(["new", "--device", "01:00.0", "--dump", Fixtures.path("qemu/a-rootports/dump.txt"),
+                                          "--out", out]) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: [device-single-function] 0000:01:00.0 is a single-function endpoint: "
+                                  + "Linux already treats it as isolated, so an entry for it changes no IOMMU group\n"), "\(r.stderr)")
     }
 
     @Test func missingAndAllOnesDevicesAreRefused() throws {

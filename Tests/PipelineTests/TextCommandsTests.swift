@@ -14,6 +14,7 @@ import TestSupport
         guard let r = try await acsquirk(["new", "--device", "01:00.0", "--dump", Fixtures.path("qemu/f-quirk/vvv.txt"),
                                           "--out", out.path, "--family", "82574L"]) else { return }
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: [text-assumption] from the lspci text: "), "\(r.stderr)")
         let record = out.appendingPathComponent("intel/82574l.dump.txt").path
         let text = try String(contentsOfFile: record, encoding: .utf8)
         #expect(text.hasPrefix("# Rebuilt by `acsquirk new --device 0000:01:00.0` from the lspci text vvv.txt: not a dump."))

@@ -96,7 +96,7 @@ struct NewCommand: AsyncParsableCommand {
             PipelineCLI.error("acsquirk new: \(error.message)")
             throw ExitStatus.badInput
         }
-        for n in scaffold.notes { PipelineCLI.error("note: \(n)") }
+        for n in scaffold.notes { Console.diagnostics.emit(n) }
         let ids = scaffold.functions.map { "\($0.address.shortDescription) [\($0.idString)]" }.joined(separator: ", ")
         PipelineCLI.out("""
             wrote \(scaffold.entryPath)
