@@ -361,7 +361,7 @@ extension TextParser {
             for (k, cap) in caps.enumerated() {
                 let next = k + 1 < caps.count ? caps[k + 1].offset : 0
                 c.set32(cap.offset, UInt32(cap.id) | UInt32((cap.version ?? 1) & 0xf) << 16 | UInt32(next) << 20)
-                if cap.id == PCI_EXT_CAP_ID_SRIOV, let v = f.sriov, v.offset == cap.offset, cap.offset + 0x1c <= (next == 0 ? ConfigSpace.size : next) {
+                if cap.id == PCI_EXT_CAP_ID_SRIOV, let v = f.sriov, v.offset == cap.offset, cap.offset + PCI_SRIOV_VF_DID + 2 <= (next == 0 ? ConfigSpace.size : next) {
                     writeSRIOV(v, into: &c)
                 }
                 guard cap.id == PCI_EXT_CAP_ID_ACS, let acs = f.acs, acs.offset == cap.offset else { continue }
@@ -392,14 +392,14 @@ extension TextParser {
     /// 3.3.3-3.3.11; the kernel's `PCI_SRIOV_CTRL` .. `PCI_SRIOV_VF_DID`).
     func writeSRIOV(_ v: TextSRIOV, into c: inout ConfigSpace) {
         let base = v.offset
-        if let x = v.control { c.set16(base + 0x08, x) }
-        if let x = v.initialVFs { c.set16(base + 0x0c, x) }
-        if let x = v.totalVFs { c.set16(base + 0x0e, x) }
-        if let x = v.numVFs { c.set16(base + 0x10, x) }
-        if let x = v.functionLink { c.set8(base + 0x12, x) }
-        if let x = v.firstVFOffset { c.set16(base + 0x14, x) }
-        if let x = v.vfStride { c.set16(base + 0x16, x) }
-        if let x = v.vfDevice { c.set16(base + 0x1a, x) }
+        if let x = v.control { c.set16(base + PCI_SRIOV_CTRL, x) }
+        if let x = v.initialVFs { c.set16(base + PCI_SRIOV_INITIAL_VF, x) }
+        if let x = v.totalVFs { c.set16(base + PCI_SRIOV_TOTAL_VF, x) }
+        if let x = v.numVFs { c.set16(base + PCI_SRIOV_NUM_VF, x) }
+        if let x = v.functionLink { c.set8(base + PCI_SRIOV_FUNC_LINK, x) }
+        if let x = v.firstVFOffset { c.set16(base + PCI_SRIOV_VF_OFFSET, x) }
+        if let x = v.vfStride { c.set16(base + PCI_SRIOV_VF_STRIDE, x) }
+        if let x = v.vfDevice { c.set16(base + PCI_SRIOV_VF_DID, x) }
     }
 
     /// Capabilities in text order without repeated offsets (a repeated offset is a loop lspci
