@@ -38,6 +38,12 @@ if [ "$headers" = 0 ] && [ -f "$resolved" ] && [ -e "$lists" ] && [ "$resolved" 
     cat "$resolved"
     exit 0
 fi
+# One kernel.sh at a time from here on: parallel boots share the cache (make test runs the module
+# route's proofs at once), and one run's unpacking must not remove a folder another run is
+# unpacking or building against. A run that waited finds the folders made and reuses them.
+mkdir -p "$ORACLE_CACHE"
+exec 9>"$ORACLE_CACHE/kernel.lock"
+flock 9
 oracle_apt "$suite"
 
 pkg=$(apt-cache "${APT[@]}" depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}')
@@ -82,10 +88,16 @@ if [ ! -f "$dir/headers/.unpacked" ]; then
     while read -r dep; do
         pkgs+=("$dep=$(candidate_version "$dep")")
     done < <(apt-cache "${APT[@]}" depends "$hpkg" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-(headers|kbuild)-/ {print $2}')
-    rm -rf "$dir/headers"; mkdir -p "$dir/headers"
-    for p in "${pkgs[@]}"; do dpkg-deb -x "$(oracle_download "${p%%=*}" "${p#*=}")" "$dir/headers"; done
-    [ -f "$build/Makefile" ] || die "no $build/Makefile after unpacking ${pkgs[*]}"
-    sed -i "s#/usr/src/linux-headers-#$dir/headers/usr/src/linux-headers-#" "$build/Makefile"
-    touch "$dir/headers/.unpacked"
+    # Unpacked beside the folder and renamed into place: a run cut off leaves no half folder.
+    tmp=$dir/headers.tmp.$$
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    trap 'rm -rf "$tmp"' EXIT
+    for p in "${pkgs[@]}"; do dpkg-deb -x "$(oracle_download "${p%%=*}" "${p#*=}")" "$tmp"; done
+    staged=$tmp/usr/src/linux-headers-$release
+    [ -f "$staged/Makefile" ] || die "no $build/Makefile after unpacking ${pkgs[*]}"
+    sed -i "s#/usr/src/linux-headers-#$dir/headers/usr/src/linux-headers-#" "$staged/Makefile"
+    touch "$tmp/.unpacked"
+    rm -rf "$dir/headers"; mv "$tmp" "$dir/headers"
+    trap - EXIT
 fi
 echo "$build"
