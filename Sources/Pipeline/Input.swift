@@ -38,8 +38,10 @@ public struct InputSource: Hashable, Sendable {
     /// Reads the functions (`PCIReader.load`). A read error (unreadable or malformed file, libpci
     /// failure) or a file without PCI functions throws: a file's errors name it and the line
     /// (`file:line: error: ...`), this machine's read `live system: ...`. `warnings` gets the input's
-    /// warnings first (they explain an empty file); a collector that stops on them
-    /// (`ErrorThrowingDiagnosticCollector`) makes them errors.
+    /// warnings first (they explain an empty file): the reader's (`PCIReadResult.warnings`), then,
+    /// read live without root, `LiveReadFinding.configSpaceNeedsRoot`. A collector that stops on
+    /// them (`ErrorThrowingDiagnosticCollector` at `.warning`: `--strict`) makes them errors: the
+    /// read throws at the first, with it as `PipelineError.stoppedOn`.
     public func read(names: Bool = true, warnings: (any DiagnosticCollector)? = nil) throws(PipelineError) -> PCIReadResult {
         let result: PCIReadResult
         do throws(PCIAccessError) {
@@ -47,8 +49,17 @@ public struct InputSource: Hashable, Sendable {
         } catch {
             throw PipelineError(dump == nil ? "live system: \(error.message)" : error.message)
         }
+        var found = result.warnings
+        // Linux lets only CAP_SYS_ADMIN read past the first 64 bytes of a sysfs `config` file
+        // (drivers/pci/pci-sysfs.c `pci_read_config`).
+        if dump == nil, result.functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
+            found.append(LiveReadFinding.configSpaceNeedsRoot.warning(
+                "config space beyond 64 bytes is readable only as root; without it ACS is invisible and the prediction treats it as absent"))
+        }
         do {
-            try warnings?.emit(contentsOf: result.warnings)
+            try warnings?.emit(contentsOf: found)
+        } catch let stop as DiagnosticError {
+            throw PipelineError(stop.description, stoppedOn: stop.diagnostic)
         } catch {
             throw PipelineError("\(error)")
         }

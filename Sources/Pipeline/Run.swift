@@ -47,6 +47,11 @@ public struct RunConfiguration: Sendable {
         get { input.idsPath }
         set { input.idsPath = newValue }
     }
+    /// `--strict`: warnings are errors where they are about what the run reads. A lint warning
+    /// stops the run as a lint error does (exit 1), and the input is refused at its first read
+    /// warning (`InputSource.read` through `ErrorThrowingDiagnosticCollector`; exit 2); nothing is
+    /// written either way. `check`'s findings keep their severity (as `acsquirk check --strict`).
+    public var strict = false
     /// The patches' submitter (`From:`, `Signed-off-by:`; see `Submitter.resolve`). `nil` with a
     /// kernel tree: the patch stage refuses (exit 2, no patch written, earlier stages' files kept).
     /// Never an entry's `confirmed-by`: those are named in the message and copied (`Cc:`).
@@ -74,7 +79,8 @@ public struct RunConfiguration: Sendable {
 /// IOMMU groups are all fine); **1** lint errors (the run stops after lint and writes nothing) or
 /// an entry contradicts its device (every stage still runs and writes its files); **2** bad input:
 /// an unreadable registry path, dump or kernel tree, missing templates, an entry the generators
-/// refuse, or an output file that cannot be written.
+/// refuse, or an output file that cannot be written. With `strict` a lint warning is a lint
+/// error (1) and an input with a read warning is bad input (2).
 public struct RunResult: Sendable {
     public var lint: LintResult?
     public var functions: [PCIFunction]
@@ -154,12 +160,16 @@ public enum PipelineRunner {
         }
         let lint = Registry.lint(paths: config.registry, options: lintOptions)
         result.lint = lint
-        stage("lint: \(LintReporter.summary(lint.diagnostics, files: lint.files.count))")
+        stage("lint: \(LintReporter.summary(lint.diagnostics, files: lint.files.count, strict: config.strict))")
         if lint.unreadable {
             return fail(2, "the registry cannot be read: " + lint.diagnostics.filter { $0.rule == LintRules.unreadable.id }.map(\.description).joined(separator: "; "))
         }
         if lint.diagnostics.hasErrors {
             return fail(1, "the registry has lint errors: nothing else was run or written (acsquirk lint \(config.registry.joined(separator: " ")))")
+        }
+        if LintReporter.fails(lint.diagnostics, strict: config.strict) {
+            return fail(1, "the registry has lint warnings and --strict makes them errors: nothing else was run or written "
+                + "(acsquirk lint --strict \(config.registry.joined(separator: " ")))")
         }
         let entries = lint.entries
         // The kernel's table (and coverage) from the shipped registry, whatever was linted.
@@ -177,9 +187,12 @@ public enum PipelineRunner {
         // 2. scan
         let read: PCIReadResult
         do throws(PipelineError) {
-            read = try config.input.read()
+            // Without --strict the read's warnings reach scan.txt and scan.json with the functions.
+            read = try config.input.read(warnings: config.strict
+                ? ErrorThrowingDiagnosticCollector(upstream: AccumulatingDiagnosticCollector(), severity: .warning) : nil)
         } catch {
-            return fail(2, error.message)
+            return fail(2, error.stoppedOn == nil ? error.message
+                : "the input is refused: --strict makes its warnings errors; the first: \(error.message)")
         }
         result.functions = read.functions
         // One kernel profile for every stage.

@@ -11,7 +11,14 @@ import SafeFiles
 /// name the file or device and what is wrong.
 public struct PipelineError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The diagnostic a collector stopped the work on (`ErrorThrowingDiagnosticCollector`): that
+    /// collector's upstream has been given it already, so a caller whose upstream printed it need
+    /// not print `message` (which is this diagnostic's text line) again.
+    public var stoppedOn: Diagnostic?
+    public init(_ message: String, stoppedOn: Diagnostic? = nil) {
+        self.message = message
+        self.stoppedOn = stoppedOn
+    }
     public var description: String { message }
 }
 

@@ -30,10 +30,18 @@ public enum LintReporter {
         var diagnostics: [Diagnostic]
     }
 
-    /// One summary line: `2 errors, 1 warning in 132 files`.
-    public static func summary(_ diagnostics: [Diagnostic], files: Int) -> String {
+    /// One summary line: `2 errors, 1 warning in 132 files`; `strict` (`lint --strict`) adds
+    /// `(--strict: warnings are errors)`.
+    public static func summary(_ diagnostics: [Diagnostic], files: Int, strict: Bool = false) -> String {
         func n(_ k: Int, _ w: String) -> String { "\(k) \(w)\(k == 1 ? "" : "s")" }
         return "\(n(diagnostics.errorCount, "error")), \(n(diagnostics.warningCount, "warning")) in \(n(files, "file"))"
+            + (strict ? " (--strict: warnings are errors)" : "")
+    }
+
+    /// Whether the findings fail the lint (exit 1): an error, or with `strict` (`--strict`, as
+    /// SwiftLint's) a warning too. Every finding is reported either way.
+    public static func fails(_ diagnostics: [Diagnostic], strict: Bool = false) -> Bool {
+        diagnostics.contains { $0.severity >= (strict ? .warning : .error) }
     }
 }
 

@@ -120,6 +120,13 @@ private func groups(_ args: [String], in directory: String) async throws -> Tool
         #expect(r.stderr.hasPrefix("warning: [config-space-needs-root] config space beyond 64 bytes is readable only as root; "
                                    + "without it ACS is invisible and the prediction treats it as absent\n"), "\(r.stderr)")
         #expect(r.stderr.components(separatedBy: "[config-space-needs-root]").count == 2, "\(r.stderr)")
+        #expect(r.status == 0 && r.stdout.contains("IOMMU group"), "\(r.stderr)")
+        // --strict: the same warning, once, refuses the read (exit 2, as any bad input).
+        guard let strict = try await groups(["--sysfs-root", root.path, "--kernel", "6.12", "--strict"], in: root.path) else { return }
+        #expect(strict.status == 2 && strict.stdout.isEmpty, "\(strict.stdout)\(strict.stderr)")
+        #expect(strict.stderr == "warning: [config-space-needs-root] config space beyond 64 bytes is readable only as root; "
+                + "without it ACS is invisible and the prediction treats it as absent\n"
+                + "acsquirk groups: the input is refused: --strict makes its warnings errors\n", "\(strict.stderr)")
     }
 
     /// A live difference is a finding in every format; JSON and DOT say what differs on stderr.

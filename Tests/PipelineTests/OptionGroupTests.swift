@@ -1,5 +1,7 @@
+import Diagnostics
 import Foundation
 import LinuxPCI
+import Pipeline
 import Testing
 import TestSupport
 
@@ -161,6 +163,92 @@ import TestSupport
         }
         for flag in Self.perCommandFlags.keys.sorted() {
             #expect((flags[flag]?.count ?? 0) > 1, "--\(flag) is allowed per command but declared in \(flags[flag] ?? [])")
+        }
+    }
+}
+
+/// `--strict` in the input group (`InputOptions`, Sources/acsquirk/Commands/Options.swift): the
+/// input's warnings go through `ErrorThrowingDiagnosticCollector` at `.warning`, so an input with a
+/// read warning is refused (exit 2) at the first one, printed once with its `FILE:LINE`; without
+/// `--strict` the same input is predicted as before, and an input without warnings is unaffected.
+@Suite struct StrictInputTests {
+    /// Real inputs with read warnings, and the first warning's line: the real `lspci -vvv -xxxx`
+    /// text of a machine whose hex line 946 a pcilib message interrupts, and a dump whose 3-digit
+    /// bus header libpci ignores (line 6) and merges below the device before it (line 7).
+    static let warned: [(path: String, line: Int, fragment: String, summary: String)] = [
+        (Fixtures.path("machines/x99-huananzhi-bd4/vvv.txt"), 946, "a tool message interrupts this hex line",
+         "87 functions, 28 groups"),
+        (Fixtures.path("malformed/05-header-3-digit-bus.txt"), 6, "not a device header for libpci (3-digit bus",
+         "1 functions, 1 groups"),
+    ]
+
+    @Test(arguments: 0..<warned.count)
+    func strictRefusesAnInputWithAReadWarningAtTheFirst(_ i: Int) async throws {
+        let (path, line, fragment, summary) = Self.warned[i]
+        guard let plain = try await acsquirk(["groups", "--dump", path]) else { return }
+        // Without --strict: the warning on stderr, the prediction as always.
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains(summary), "\(plain.stdout)")
+        #expect(plain.stderr.contains("\(path):\(line): warning: \(fragment)"), "\(plain.stderr)")
+
+        try await withTemporaryDirectoryAsync { dir in
+            let out = dir.path + "/quirks"
+            for (command, extra) in [("groups", [String]()), ("scan", []), ("check", []), ("new", ["--device", "00:00.0", "--out", out])] {
+                guard let strict = try await acsquirk([command, "--dump", path, "--strict"] + extra) else { return }
+                #expect(strict.status == 2, "\(command): \(strict.stderr)")
+                #expect(strict.stdout.isEmpty, "\(command): \(strict.stdout)")
+                let lines = strict.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // The first warning once, with its location, then why the input is refused; no second warning.
+                #expect(lines.count == 3 && lines[0].hasPrefix("\(path):\(line): warning: \(fragment)"), "\(command): \(strict.stderr)")
+                #expect(lines.dropFirst().first == "acsquirk \(command): the input is refused: --strict makes its warnings errors",
+                        "\(command): \(strict.stderr)")
+                #expect(strict.stderr.components(separatedBy: ": warning: ").count == 2, "\(command): \(strict.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: out), "new wrote an entry for a refused input")
+        }
+    }
+
+    /// `run --strict` refuses the input before anything is written; the warning is in its error line.
+    @Test func runStrictRefusesTheInputAndWritesNothing() async throws {
+        let (path, line, fragment, _) = Self.warned[0]
+        try await withTemporaryDirectoryAsync { dir in
+            let out = dir.path + "/out"
+            guard let r = try await acsquirk(["run", "--dump", path, "--out", out, "--strict"]) else { return }
+            #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("acsquirk run: the input is refused: --strict makes its warnings errors; the first: \(path):\(line): warning: \(fragment)"),
+                    "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+            guard let plain = try await acsquirk(["run", "--dump", path, "--out", out]) else { return }
+            #expect(plain.status == 0, "\(plain.stdout)\(plain.stderr)")
+            #expect(FileManager.default.fileExists(atPath: out + "/groups.txt"))
+        }
+    }
+
+    /// An input without warnings: --strict changes nothing, byte for byte.
+    @Test func strictChangesNothingForAnInputWithoutWarnings() async throws {
+        for args in [["groups", "--dump", OptionGroupTests.pchDump], ["check", "--dump", OptionGroupTests.pchDump, "--format", "json"],
+                     ["scan", "--dump", OptionGroupTests.pchDump]] {
+            guard let plain = try await acsquirk(args), let strict = try await acsquirk(args + ["--strict"]) else { return }
+            #expect(plain.status == 0 && !plain.stdout.isEmpty, "\(args[0]): \(plain.stderr)")
+            #expect(strict.status == plain.status && strict.stdout == plain.stdout && strict.stderr == plain.stderr, "\(args[0])")
+        }
+    }
+
+    /// The reader itself: the collector is given the first warning only, and the error carries it.
+    @Test func theReadStopsAtTheFirstWarningWithIt() throws {
+        let (path, line, fragment, _) = Self.warned[1]
+        let seen = AccumulatingDiagnosticCollector()
+        let input = InputSource(dump: path)
+        #expect(try input.read(names: false).warnings.count == 2)
+        do throws(PipelineError) {
+            _ = try input.read(names: false, warnings: ErrorThrowingDiagnosticCollector(upstream: seen, severity: .warning))
+            Issue.record("the read did not stop")
+        } catch {
+            #expect(seen.diagnostics.count == 1)
+            let first = try #require(seen.diagnostics.first)
+            #expect(first.severity == .warning && first.line == line && first.message.contains(fragment), "\(first)")
+            #expect(error.stoppedOn == first)
+            #expect(error.message == first.description)
         }
     }
 }

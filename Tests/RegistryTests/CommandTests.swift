@@ -85,6 +85,36 @@ func acsquirk(_ args: [String], env: [String: String] = [:], in directory: Strin
         }
     }
 
+    /// `lint --strict` (as SwiftLint's): a registry file whose only finding is a warning (a vendor
+    /// the pci.ids given does not know) passes without it and fails with exit 1 with it; every
+    /// format prints the same bytes either way, and the text summary says warnings are errors.
+    @Test func lintStrictFailsOnAWarningAndPrintsTheSame() async throws {
+        let file = Fixtures.path("kernel-output/registry/example-switches/es-8-test-only.yaml")
+        let ids = ["--pci-ids", Fixtures.path("pictures/snb-h67.pci.ids")]
+        for format in DiagnosticFormat.allCases {
+            let args = ["lint", "--format", format.rawValue, file] + ids
+            guard let plain = try await acsquirk(args, env: ["NO_COLOR": "1"]),
+                  let strict = try await acsquirk(args + ["--strict"], env: ["NO_COLOR": "1"]) else { return }
+            #expect(plain.status == 0, "\(format): \(plain.stdout)\(plain.stderr)")
+            #expect(strict.status == 1, "\(format): \(strict.stdout)\(strict.stderr)")
+            #expect(strict.stdout == plain.stdout && plain.stdout.contains("unknown-vendor"), "\(format): \(strict.stdout)")
+            if format == .text {
+                #expect(plain.stdout == "\(file):2:9: warning: [unknown-vendor] vendor 0x1f2b is not in pci.ids; check the ID\n")
+                #expect(plain.stderr == "0 errors, 1 warning in 1 file\n")
+                #expect(strict.stderr == "0 errors, 1 warning in 1 file (--strict: warnings are errors)\n")
+            } else {
+                #expect(strict.stderr == plain.stderr, "\(format)")
+            }
+        }
+        // A registry without warnings passes --strict; an unreadable path is still exit 2.
+        guard let clean = try await acsquirk(["lint", "--strict", quirksFolder], env: ["NO_COLOR": "1"]),
+              let missing = try await acsquirk(["lint", "--strict", "/nonexistent/quirks"]) else { return }
+        #expect(clean.status == 0 && clean.stderr.hasPrefix("0 errors, 0 warnings in ")
+                && clean.stderr.hasSuffix(" files (--strict: warnings are errors)\n"),
+                "\(clean.stdout)\(clean.stderr)")
+        #expect(missing.status == 2)
+    }
+
     /// Colour on a terminal (a pty from script(1)), none with NO_COLOR.
     @Test func textIsColouredOnATerminalUnlessNoColor() async throws {
         guard let bin = acsquirkBinary() else { return }

@@ -22,9 +22,15 @@ struct CheckCommand: AsyncParsableCommand {
             machine. Upstream entries are checked too, but only for devices they really act on. \
             Then every device without an entry whose missing ACS makes functions share an IOMMU \
             group: what a vendor would need to confirm. \
+            --strict refuses an input with a read warning (exit 2), as every command that reads \
+            config space does; check's own warnings (a kernel row shadowed or overriding real ACS, \
+            ACS without RR or CR, an erratum port whose ACS is not enabled, a device the kernel \
+            already answers for) stay warnings: they are about the kernel's table and the state the \
+            input was taken in, not contradictions. \
             Exit status: 0 no contradiction; 1 an entry contradicts its device (wrong port type, \
             claims no ACS but the device advertises ACS with RR and CR, single-function device \
-            claimed multifunction, ...); 2 bad input (unreadable dump or registry).
+            claimed multifunction, ...); 2 bad input (unreadable dump or registry; with --strict, \
+            an input with a read warning).
             """
     )
 

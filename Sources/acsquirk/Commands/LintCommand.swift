@@ -12,8 +12,9 @@ extension DiagnosticFormat: OutputFormat {
     }
 }
 
-/// `acsquirk lint [PATH…] [--format text|json|github|sarif]`: validates registry entries.
-/// Exit 0 when there are no errors (warnings alone pass), 1 on errors, 2 when a path cannot be read.
+/// `acsquirk lint [PATH…] [--format text|json|github|sarif] [--strict]`: validates registry entries.
+/// Exit 0 when there are no errors (warnings alone pass, but not with `--strict`), 1 on errors
+/// (and with `--strict` on warnings), 2 when a path cannot be read.
 struct LintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
@@ -21,7 +22,9 @@ struct LintCommand: AsyncParsableCommand {
         discussion: """
             Every finding is printed as path:line:col: error|warning: [rule-id] message. \
             Exit status: 0 no errors (warnings alone pass), 1 errors, 2 a path that cannot be read. \
-            --list-rules prints the rules; docs/registry.md explains each.
+            --strict makes warnings errors (as SwiftLint's --strict): every finding is printed as \
+            without it, in every format, but a warning fails the run with exit 1 and the summary line \
+            says so. --list-rules prints the rules; docs/registry.md explains each.
             """)
 
     @Argument(help: "Registry files or folders (default: ./quirks when present, else the shipped registry).")
@@ -31,6 +34,8 @@ struct LintCommand: AsyncParsableCommand {
     var output: OutputOptions<DiagnosticFormat>
 
     @OptionGroup var names: NamesOptions
+
+    @OptionGroup var strictness: StrictOptions
 
     @Flag(help: "Print the rules (id, severity, description) and exit.")
     var listRules = false
@@ -64,13 +69,13 @@ struct LintCommand: AsyncParsableCommand {
         case .text:
             let colour = output.destination.colour
             try output.destination.write(TextReporter.render(d, paint: colour ? Self.paint : { s, _ in s }), command: "lint")
-            Console.error(LintReporter.summary(d, files: result.files.count))
+            Console.error(LintReporter.summary(d, files: result.files.count, strict: strictness.strict))
         default:
             try output.destination.write(LintReporter.render(d, files: result.files.count, format: output.format,
                                                              toolVersion: Acsquirk.version), command: "lint")
         }
         if result.unreadable { throw ExitStatus.badInput }
-        if d.hasErrors { throw ExitStatus.findings }
+        if LintReporter.fails(d, strict: strictness.strict) { throw ExitStatus.findings }
     }
 
     /// `path:line:col:` bold, severity red/yellow, rule dimmed (used only with colour: a terminal,

@@ -38,6 +38,22 @@ struct SystemRootOptions: ParsableArguments {
     var procRoot: String?
 }
 
+/// `--strict`: warnings are errors (as SwiftLint's `--strict`), declared once for `lint` and for
+/// every command that reads config space (`InputOptions`). `lint` still prints every finding and
+/// fails on warnings as on errors (exit 1); a read refuses its input at the first warning through
+/// `ErrorThrowingDiagnosticCollector` (exit 2, as any bad input). Other findings of a command
+/// (`check`'s about entries and devices, `groups --quirk`'s) keep their severity.
+struct StrictOptions: ParsableArguments {
+    @Flag(help: "Warnings are errors: lint still prints every finding but fails on a warning (exit 1); a command that reads config space refuses an input with a read warning, printing the first (exit 2).")
+    var strict = false
+
+    /// Where the input's warnings go: `upstream`, which with `--strict` is given the first warning
+    /// and then stops the read (`ErrorThrowingDiagnosticCollector` at `.warning`).
+    func collector(upstream: any DiagnosticCollector) -> any DiagnosticCollector {
+        strict ? ErrorThrowingDiagnosticCollector(upstream: upstream, severity: .warning) : upstream
+    }
+}
+
 /// What a command reads: this machine through libpci, or a file (`--dump`). The one way commands
 /// read config space: `read(command:)` (`InputSource.read`, which `run` uses as well).
 struct InputOptions: ParsableArguments {
@@ -46,28 +62,34 @@ struct InputOptions: ParsableArguments {
 
     @OptionGroup var names: NamesOptions
 
+    @OptionGroup var strictness: StrictOptions
+
     @OptionGroup var roots: SystemRootOptions
 
     /// The input as the Pipeline takes it.
     var source: InputSource { InputSource(dump: dump, sysfsRoot: roots.sysfsRoot, idsPath: names.idsPath) }
 
-    /// Reads the functions and prints the input's warnings to stderr. A read error (unreadable
-    /// or malformed file, libpci failure) or a file without PCI functions is printed and exits 2.
-    /// Read live without root, the extended config space (and ACS with it) is invisible: said once.
+    /// `--strict`.
+    var strict: Bool { strictness.strict }
+
+    /// Reads the functions and prints the input's warnings to stderr (read live without root, the
+    /// extended config space, and ACS with it, is invisible: said once). A read error (unreadable
+    /// or malformed file, libpci failure) or a file without PCI functions is printed and exits 2;
+    /// with `--strict` so is an input with a warning: the first is printed, with its location, and
+    /// the read stops there.
     func read(command: String, names: Bool = true) throws -> PCIReadResult {
-        let result: PCIReadResult
         do throws(PipelineError) {
-            result = try source.read(names: names, warnings: Console.diagnostics)
+            return try source.read(names: names, warnings: strictness.collector(upstream: Console.diagnostics))
         } catch {
-            // A file's errors name it and the line already (`file:line: error: ...`).
-            Console.error(dump == nil ? "acsquirk \(command): \(error.message)" : error.message)
+            if error.stoppedOn != nil {
+                // The warning is printed already (`file:line: warning: ...`): say only why it stops.
+                Console.error("acsquirk \(command): the input is refused: --strict makes its warnings errors")
+            } else {
+                // A file's errors name it and the line already (`file:line: error: ...`).
+                Console.error(dump == nil ? "acsquirk \(command): \(error.message)" : error.message)
+            }
             throw ExitStatus.badInput
         }
-        if dump == nil, result.functions.contains(where: { $0.config.readable < PCI_CFG_SPACE_SIZE }) {
-            Console.diagnostics.emit(LiveReadFinding.configSpaceNeedsRoot.warning(
-                "config space beyond 64 bytes is readable only as root; without it ACS is invisible and the prediction treats it as absent"))
-        }
-        return result
     }
 }
 

@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
             earlier run this one did not make are removed, patches only from OUT/patches and only \
             those acsquirk wrote; other files kept). A link or special file where an output goes is \
             refused. A run that stops on lint errors or bad input writes nothing. \
+            --strict makes warnings errors where they are about what the run reads: a lint warning \
+            stops the run like a lint error, an input with a read warning is refused as bad input \
+            (check's findings keep their severity, as in acsquirk check). \
             Exit status: 0 clean (warnings, devices without an entry, a machine without PCIe \
             functions or IOMMU groups are fine); 1 lint errors (nothing else runs) or an entry \
             contradicts a device present; 2 bad input (unreadable registry, dump or kernel tree, \
@@ -64,9 +67,10 @@ struct RunCommand: AsyncParsableCommand {
             templates: templateOptions.templates, from: kernelTree == nil ? nil : await submitter.submitter())
         config.input = input.source
         config.platform = platform.assumptions
+        config.strict = input.strict
         let result = await PipelineRunner.run(config) { PipelineCLI.out($0 + "\n") }
         for m in result.write?.messages ?? [] { PipelineCLI.error("acsquirk run: \(m)") }
-        if let lint = result.lint, lint.diagnostics.hasErrors {
+        if let lint = result.lint, LintReporter.fails(lint.diagnostics, strict: input.strict) {
             try Console.diagnostics.emit(contentsOf: lint.diagnostics)
         }
         for e in result.errors { PipelineCLI.error("acsquirk run: \(e)") }
