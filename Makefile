@@ -88,7 +88,7 @@ kernel-versions: test-deps
 	scripts/kernel-versions.sh $(VERSIONS)
 
 lint-registry: build
-	$(BIN) lint quirks
+	$(BIN) lint --strict quirks
 
 # `make install` into a scratch folder (DESTDIR, PREFIX=/acsquirk) before the Swift tests;
 # InstalledTests copies that tree elsewhere and runs it from / with no Swift toolchain on PATH.
