@@ -1,8 +1,9 @@
 // `patch` of 10 entries (goal: 0.5 s CPU): `acsquirk patch --kernel-tree DIR` on Debian's
-// linux-source-6.12 (the tree scripts/kernel-trees.sh unpacks; `make bench` passes it), as a user runs it (the release binary, CPU time of
-// the child), and the same work in this process stage by stage: lint the registry (the
-// committed quirks/ and 10 new entries of every shape the generator writes), read the tree
-// once, plan, edit and render the series, write it. Skipped when run without make bench's ACSQUIRK_KERNEL_TREE_6_12.
+// linux-source-6.12 (the tree scripts/kernel-trees.sh unpacks; `make bench` passes it), as a
+// user runs it (the release binary, CPU time of the child), and the same work in this process
+// stage by stage: lint the registry (the committed quirks/ and 10 new entries of every shape the
+// generator writes), read the tree once, plan, edit and render the series, write it. Skipped
+// when run without make bench's ACSQUIRK_KERNEL_TREE_6_12.
 
 import Foundation
 import KernelOutput
