@@ -160,9 +160,10 @@ dist: stage
 # Release builds with the Swift runtime linked in, as `make install` ships acsquirk: the
 # benchmark compares that binary's CPU time with lspci's on the same dumps.
 bench: deps
+	@scripts/ensure-packages.sh linux-source-6.12
 	$(RELEASE_BUILD) --product acsquirk-bench
 	$(RELEASE_BUILD) --product acsquirk
-	.build/release/acsquirk-bench --acsquirk .build/release/acsquirk
+	scripts/kernel-trees.sh 6.12 -- .build/release/acsquirk-bench --acsquirk .build/release/acsquirk
 
 # Fuzzing for longer than `make test` does: libFuzzer (coverage-guided, with AddressSanitizer)
 # on each target for FUZZ_SECONDS; where that build fails, the seeded runner for as long.
