@@ -121,9 +121,13 @@ public struct SARIFReporter: Sendable {
     }
 
     /// The log as JSON (`JSONOutput`: sorted keys, byte-identical for the same input).
-    public func render(_ diagnostics: [Diagnostic]) -> String { JSONOutput.encode(log(diagnostics)) }
+    /// `notifications`: what the run itself must say beside the results (no rule, no location),
+    /// written as the invocation's `toolExecutionNotifications` (§3.20.21, §3.58 notification).
+    public func render(_ diagnostics: [Diagnostic], notifications: [(Diagnostic.Severity, String)] = []) -> String {
+        JSONOutput.encode(log(diagnostics, notifications: notifications))
+    }
 
-    public func log(_ diagnostics: [Diagnostic]) -> SARIFLog {
+    public func log(_ diagnostics: [Diagnostic], notifications: [(Diagnostic.Severity, String)] = []) -> SARIFLog {
         let index = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let driver = SARIFLog.Driver(
             name: toolName, version: toolVersion, semanticVersion: toolVersion, informationUri: informationURI,
@@ -153,7 +157,10 @@ public struct SARIFReporter: Sendable {
             return SARIFLog.Result(ruleId: d.rule, ruleIndex: d.rule.flatMap { index[$0] }, level: Self.level(d.severity),
                                    message: .init(text: text), locations: locations)
         }
-        return SARIFLog(runs: [.init(tool: .init(driver: driver), results: results)])
+        let invocations = notifications.isEmpty ? nil : [SARIFLog.Invocation(
+            executionSuccessful: true,
+            toolExecutionNotifications: notifications.map { .init(level: Self.level($0.0), message: .init(text: $0.1)) })]
+        return SARIFLog(runs: [.init(tool: .init(driver: driver), invocations: invocations, results: results)])
     }
 
     /// SARIF's level for a severity (§3.27.10: `note`, `warning`, `error`).
@@ -209,7 +216,27 @@ public struct SARIFLog: Encodable, Hashable, Sendable {
         public var tool: Tool
         /// libyaml counts columns in Unicode scalars.
         public var columnKind = "unicodeCodePoints"
+        /// How the run went, with its notifications (`nil`: nothing to say).
+        public var invocations: [Invocation]?
         public var results: [Result]
+
+        public init(tool: Tool, invocations: [Invocation]? = nil, results: [Result]) {
+            self.tool = tool
+            self.invocations = invocations
+            self.results = results
+        }
+    }
+
+    /// §3.20 invocation: `executionSuccessful` is required.
+    public struct Invocation: Encodable, Hashable, Sendable {
+        public var executionSuccessful: Bool
+        public var toolExecutionNotifications: [Notification]
+    }
+
+    /// §3.58 notification: a message about the run, with its level.
+    public struct Notification: Encodable, Hashable, Sendable {
+        public var level: String
+        public var message: Message
     }
 
     public struct Tool: Encodable, Hashable, Sendable {

@@ -426,6 +426,15 @@ public struct KernelProfile: Hashable, Sendable, Comparable, CustomStringConvert
     /// `oldest` to the newest known; anything else is refused with what is wrong.
     public static func parse(_ text: String) throws(KernelProfileError) -> KernelProfile {
         guard let v = KernelVersion(text) else {
+            // `uname -r` pasted as it prints (`6.6.58-1-lts`, `6.1.0-40-amd64`): name the release to give.
+            if text.contains(where: { $0 == "-" || $0 == "+" }), let line = KernelVersion(release: text),
+               line >= oldest, line <= newest.version, let p = closest(toRelease: text) {
+                throw KernelProfileError(description: "\(text.debugDescription) is a release string as uname -r prints it, not a kernel release: "
+                    + (p.sublevelUnknown
+                        ? "its .0-N counts ABI changes, not stable releases; give the stable release it is built from, "
+                            + "--kernel \(line).N (Debian's uname -v names it: \"Debian \(line).N-…\")"
+                        : "--kernel \(p.version)"))
+            }
             throw KernelProfileError(description: "\(text.debugDescription) is not a kernel release (e.g. 5.10, 5.9.3, 6.6.58)")
         }
         guard v.line >= oldest else {

@@ -182,14 +182,29 @@ public struct CheckReport: Hashable, Sendable, Codable {
     /// annotated, then the summary as a notice.
     public func github() -> String {
         GitHubReporter.render(findings, titlePrefix: "acsquirk check ")
+            + runNotes.map { GitHubReporter.command($0.0 == .warning ? "warning" : "notice", [("title", "acsquirk check")], $0.1) }
+                .joined()
             + GitHubReporter.command("notice", [("title", "acsquirk check")], summary)
     }
 
     /// The findings as a SARIF 2.1.0 log (`SARIFReporter`) from acsquirk `toolVersion`, with every
-    /// kind of finding as a rule; paths under `root` relative to it.
+    /// kind of finding as a rule; paths under `root` relative to it. `runNotes` are the
+    /// invocation's notifications.
     public func sarif(toolVersion: String, root: String = FileManager.default.currentDirectoryPath) -> String {
         SARIFReporter(toolName: "acsquirk", toolVersion: toolVersion, rules: CheckRule.descriptors, root: root)
-            .render(findings)
+            .render(findings, notifications: runNotes)
+    }
+
+    /// The notes no format may drop, as the text and JSON list them: a `warning` (the out-of-tree
+    /// `pcie_acs_override=` asserts isolation nobody confirmed) and a `platform` note (the IOMMU
+    /// off on the command line: no groups at all; a platform whose groups ACS does not form).
+    /// GitHub annotations and SARIF, which carry findings, carry these too.
+    var runNotes: [(Diagnostic.Severity, String)] {
+        notes.compactMap { n in
+            if n.hasPrefix("warning: ") { return (.warning, String(n.dropFirst("warning: ".count))) }
+            if n.hasPrefix("platform: ") { return (.note, String(n.dropFirst("platform: ".count))) }
+            return nil
+        }
     }
 
     /// One line: `34 entries, 2 of them covering 6 of 21 functions; 1 error, 0 warnings, 2 notes; 1 device without an entry sharing a group`.

@@ -9,7 +9,7 @@ struct Acsquirk: AsyncParsableCommand {
         discussion: """
             The kernel's quirk table comes from the registry acsquirk shipped with: \
             ../share/acsquirk/quirks next to the executable (make install), else \
-            $ACSQUIRK_HOME/quirks, else the checkout the executable is in (a debug build: or was built from); the \
+            $ACSQUIRK_HOME/quirks, else the checkout a debug build is in or was built from; the \
             templates likewise. Commands work on ./quirks when the current directory has one, else \
             on the shipped registry; --registry never replaces the kernel's table. \
             Exit codes: 0 success, 1 findings (lint errors, check mismatches, group mismatches, \

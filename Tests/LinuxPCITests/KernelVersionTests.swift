@@ -32,6 +32,13 @@ import TestSupport
         #expect(message("5.20") == "5.20 is not a Linux release line")
         #expect(message("6.12.x").contains("is not a kernel release"))
         for bad in ["", "7", "6.12-rc3", "abc", "6.12.1.2"] { #expect(KernelProfile(argument: bad) == nil, "\(bad)") }
+        // `uname -r` pasted as is: refused, naming the release to give instead.
+        #expect(message("6.6.58-1-lts") == "\"6.6.58-1-lts\" is a release string as uname -r prints it, not a kernel release: --kernel 6.6.58")
+        #expect(message("6.12.43+deb13-amd64").hasSuffix("not a kernel release: --kernel 6.12.43"))
+        #expect(message("6.1.0-40-amd64") == "\"6.1.0-40-amd64\" is a release string as uname -r prints it, not a kernel release: "
+            + "its .0-N counts ABI changes, not stable releases; give the stable release it is built from, --kernel 6.1.N "
+            + "(Debian's uname -v names it: \"Debian 6.1.N-…\")")
+        #expect(message("4.19.0-27-amd64").contains("is not a kernel release"))
     }
 
     // MARK: release strings

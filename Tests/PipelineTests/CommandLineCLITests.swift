@@ -77,9 +77,54 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
         #expect(j.stdout.contains("\"kind\" : \"warning\"") || j.stdout.contains("\"kind\": \"warning\""), "\(j.stdout.prefix(2000))")
         guard let c = try await acsquirk(["check"] + args) else { return }
         #expect(c.stdout.contains("Nobody confirmed that isolation"))
+        // The CI formats carry it too: a GitHub warning annotation, a SARIF notification.
+        guard let gh = try await acsquirk(["check"] + args + ["--format", "github"]) else { return }
+        #expect(gh.status == 0)
+        #expect(gh.stdout.contains("::warning title=acsquirk check::pcie_acs_override (out-of-tree patch, not in Linux)"), "\(gh.stdout)")
+        guard let sarif = try await acsquirk(["check"] + args + ["--format", "sarif"]) else { return }
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let invocation = try #require((run["invocations"] as? [[String: Any]])?.first)
+        #expect(invocation["executionSuccessful"] as? Bool == true)
+        let notifications = try #require(invocation["toolExecutionNotifications"] as? [[String: Any]])
+        #expect(notifications.contains {
+            $0["level"] as? String == "warning"
+                && (($0["message"] as? [String: Any])?["text"] as? String)?.contains("Nobody confirmed that isolation") == true
+        }, "\(notifications)")
+        // IOMMU off: no groups, said in the annotations as in the text.
+        guard let off = try await acsquirk(["check", "--dump", Self.c612, "--cmdline", "intel_iommu=off", "--format", "github"])
+        else { return }
+        #expect(off.stdout.contains("::notice title=acsquirk check::No IOMMU groups: intel_iommu=off switches the IOMMU off"), "\(off.stdout)")
+        guard let quiet = try await acsquirk(["check", "--dump", Self.c612, "--format", "github"]) else { return }
+        #expect(!quiet.stdout.contains("::warning"), "\(quiet.stdout)")
         // Without the parameter: no warning.
         guard let plain = try await acsquirk(["groups", "--dump", Self.c612]) else { return }
         #expect(!plain.stdout.contains("[warning]"))
+    }
+
+    /// `scan -t` draws each function's group with its enabled ACS controls: both must follow the
+    /// command line, or the tree contradicts itself (a port that "enforces SV RR CR UF" yet shares
+    /// its group with the card below it). The IOMMU off and the override are said on stderr.
+    @Test func scanTreeFollowsTheCommandLine() async throws {
+        let args = ["scan", "--dump", Self.a612, "-t", "--kernel", "6.12"]
+        guard let plain = try await acsquirk(args) else { return }
+        #expect(plain.stdout.contains("+-01.0 (group 1, ACS SV RR CR UF)-[01]----00.0 (group 6, no ACS)"), "\(plain.stdout)")
+        #expect(plain.stderr.isEmpty, "\(plain.stderr)")
+        guard let redir = try await acsquirk(args + ["--cmdline", "pci=disable_acs_redir=0000:00:01.0"]) else { return }
+        #expect(redir.status == 0)
+        // 6.12 writes the firmware's value without RR, CR, EC: 0x0000 on QEMU's root port.
+        #expect(redir.stdout.contains("+-01.0 (group 1, ACS none enabled)-[01]----00.0 (group 1, no ACS)"), "\(redir.stdout)")
+        #expect(redir.stdout.contains("+-02.0 (group 2, ACS SV RR CR UF)"))
+        guard let old = try await acsquirk(["scan", "--dump", Self.a612, "-t", "--kernel", "6.1",
+                                            "--cmdline", "pci=disable_acs_redir=0000:00:01.0"]) else { return }
+        // Before 6.11: RR and CR cleared from what the kernel set, SV and UF stay.
+        #expect(old.stdout.contains("+-01.0 (group 1, ACS SV UF)-[01]----00.0 (group 1, no ACS)"), "\(old.stdout)")
+        guard let off = try await acsquirk(args + ["--cmdline", "intel_iommu=off"]) else { return }
+        #expect(off.status == 0)
+        #expect(!off.stdout.contains("group"), "\(off.stdout)")
+        #expect(off.stderr.contains("acsquirk scan: -t: No IOMMU groups: intel_iommu=off switches the IOMMU off"), "\(off.stderr)")
+        guard let override = try await acsquirk(args + ["--cmdline", "pcie_acs_override=downstream,multifunction"]) else { return }
+        #expect(override.stderr.contains("acsquirk scan: -t: warning: pcie_acs_override (out-of-tree patch, not in Linux)"), "\(override.stderr)")
     }
 
     /// The false advice of issue #12: on a dump taken with disable_acs_redir the hint offered only

@@ -111,6 +111,26 @@ import TestSupport
         })
     }
 
+    /// `--cmdline` on survey: an IOMMU is assumed on for every report, so a command line that
+    /// switches it off is refused rather than ignored; the override's warning is said (stderr and
+    /// the JSON notes), as groups and check say it.
+    @Test func commandLineThatSwitchesTheIOMMUOffIsRefusedAndTheOverrideWarns() async throws {
+        let report = Fixtures.path("qemu/b-switch/dump.txt")
+        for off in ["intel_iommu=off", "amd_iommu=off", "quiet iommu=off"] {
+            guard let r = try await acsquirk(["survey", report, "--cmdline", off]) else { return }
+            #expect(r.status == 2, "\(off): \(r.stdout)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.contains("switches the IOMMU off, but survey predicts every report with an IOMMU on"), "\(r.stderr)")
+        }
+        guard let on = try await acsquirk(["survey", report, "--cmdline", "intel_iommu=on quiet"]) else { return }
+        #expect(on.status == 0 && on.stderr.isEmpty, "\(on.stderr)")
+        guard let o = try await acsquirk(["survey", report, "--cmdline", "pcie_acs_override=downstream", "--format", "json"]) else { return }
+        #expect(o.status == 0)
+        #expect(o.stderr.contains("acsquirk survey: warning: pcie_acs_override (out-of-tree patch, not in Linux)"), "\(o.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
+        #expect((doc["notes"] as? [String])?.contains { $0.hasPrefix("warning: pcie_acs_override") } == true)
+    }
+
     /// The command: text, JSON (streamed, one document), the SVG chart, exit codes.
     @Test func commandWritesTextJSONAndSVG() async throws {
         let dir = try Fixtures.temporaryDirectory("acsquirk-survey-cli")

@@ -37,10 +37,10 @@ struct GroupsCommand: AsyncParsableCommand {
     @OptionGroup(title: "What-if")
     var whatIf: WhatIfOptions
 
-    @Option(name: .long, help: "Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.")
+    @Option(name: .long, help: ArgumentHelp("Registry files or folders added to the shipped registry: what-if material for --with-registry (repeatable; default: ./quirks when present). The kernel's table always comes from the shipped registry's upstream entries.", valueName: "path"))
     var registry: [String] = []
 
-    @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict.")
+    @Flag(name: .long, help: "Explain every member that is not alone and every ACS verdict, and advise VFIO: per group what to bind to vfio-pci, and which root ports give a card a group of its own.")
     var explain = false
 
     @OptionGroup(title: "Selection (as lspci; text and JSON show only the groups of the selected functions)")

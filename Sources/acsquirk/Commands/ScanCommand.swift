@@ -115,9 +115,16 @@ struct ScanCommand: AsyncParsableCommand {
         let system = platform.system(for: result, from: input)
         if let note = system.kernelNote { printError("acsquirk scan: -t: \(note)") }
         let p = GroupPredictor.predict(result.functions, quirks: QuirkTable(entries: reg.kernelEntries), system: system)
+        // What the command line did that the tree cannot show: the IOMMU off (no groups at all)
+        // and the out-of-tree override's warning, said as `groups` says them.
+        for note in p.notes where note.kind == .warning || (p.view.iommuOff != nil && note.kind == .platform) {
+            printError("acsquirk scan: -t: \(note.kind == .warning ? "warning: " : "")\(note.text)")
+        }
         var notes: [PCIAddress: String] = [:]
         for (i, f) in p.tree.functions.enumerated() {
-            var parts = ["group \(p.groupNumber[i])", Self.acsWords(f.acs)]
+            // ACS as Linux left it (pci_enable_acs with the command line), which the groups follow.
+            var parts = [Self.acsWords(f.acs, effective: p.devices[i].acs)]
+            if p.view.iommuOff == nil { parts.insert("group \(p.groupNumber[i])", at: 0) }
             if case .quirk = p.verdicts[i].reason { parts.append("quirk") }
             if let d = drivers[f.address] { parts.append(d) }
             notes[f.address] = " (" + parts.joined(separator: ", ") + ")"
@@ -132,10 +139,13 @@ struct ScanCommand: AsyncParsableCommand {
 
     /// A function's ACS capability in a few words: the enabled controls among those Linux asks
     /// for (`pci_acs_enabled(dev, SV|RR|CR|UF)`), `none enabled`, `no ACS` or `ACS unknown`.
-    static func acsWords(_ acs: ACSStatus) -> String {
+    /// `effective`: the registers as `pci_enable_acs()` left them (the kernel command line, an
+    /// IOMMU that is off), which the predicted groups follow; without it, Control as read.
+    static func acsWords(_ acs: ACSStatus, effective: PCIDevACS? = nil) -> String {
         switch acs {
         case let .present(cap):
-            let on = cap.control.intersection([.sv, .rr, .cr, .uf])
+            let control = effective?.registers(cap.layout)?.control ?? cap.control
+            let on = control.intersection([.sv, .rr, .cr, .uf])
             return on.isEmpty ? "ACS none enabled" : "ACS " + on.shortNames.joined(separator: " ")
         case .absent: return "no ACS"
         case .unknown: return "ACS unknown"

@@ -23,7 +23,7 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: "Vendor and device ID in hex, e.g. 8086:10c9.")
     var id: String
 
-    @Option(help: "Registry files or folders searched besides the shipped registry (repeatable).")
+    @Option(help: ArgumentHelp("Registry files or folders searched besides the shipped registry (repeatable).", valueName: "path"))
     var registry: [String] = []
 
     @OptionGroup(title: "Output")

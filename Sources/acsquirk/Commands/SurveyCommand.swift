@@ -56,6 +56,17 @@ struct SurveyCommand: AsyncParsableCommand {
         let reg = try RegistryCLI.prediction(extra: registry, command: "survey")
         let system = platform.assumptions.resolved(live: false, recorded: nil)
         let profile = system.kernel
+        // Every report is predicted with an IOMMU on: a command line that switches it off cannot
+        // hold for them (it would be silently ignored), so it is refused.
+        if let off = system.commandLine.iommuOff(amd: false) ?? system.commandLine.iommuOff(amd: true) {
+            Console.error("acsquirk survey: --cmdline \(off) switches the IOMMU off, but survey predicts every report with an "
+                + "IOMMU on (there are no groups to rank without one); leave it out")
+            throw ExitStatus.badInput
+        }
+        // The out-of-tree override's warning, as groups and check say it (the prediction's notes).
+        let warnings = GroupPredictor.predict([], quirks: QuirkTable(entries: []), system: system).notes
+            .filter { $0.kind == .warning }.map(\.text)
+        for w in warnings { Console.error("acsquirk survey: warning: \(w)") }
         let pciIDs = names.idsPath
         var options = Survey.Options(system: system, idsPath: pciIDs)
         if let jobs { options.jobs = jobs }
@@ -68,6 +79,7 @@ struct SurveyCommand: AsyncParsableCommand {
         let notes = ["kernel \(profile) rules; an IOMMU assumed on (ACS controls as Linux enables them, --assume-iommu)",
                      "a device counts when Linux's standard ACS check fails for it for lack of an ACS capability and no quirk answers; "
                          + "its effect is a pci_quirk_mf_endpoint_acs-style quirk for its ID consulted first"]
+            + warnings.map { "warning: " + $0 }
         let format = output.format
         let out = output.destination.sink(command: "survey")
         if format == .json { out.write(SurveyOutput.jsonStart(kernel: profile.description, notes: notes)) }
