@@ -65,10 +65,20 @@ extension GroupPrediction {
         return parts.isEmpty ? "" : ": " + parts.joined(separator: "; ")
     }
 
+    /// Why ACS does not form this platform's groups (`PredictionNotes.groupsNotFormedByACS`): the
+    /// root-port verdicts are then no slot advice. `nil` where ACS decides.
+    public var groupsNotFormedByACS: String? { PredictionNotes.groupsNotFormedByACS(devices) }
+
     /// Root ports with whether a device below them would start its own group
     /// (`pci_acs_path_enabled(port)`), in address order.
-    public var rootPortIsolation: [(port: Int, isolated: Bool, reason: String)] {
-        devices.filter { $0.type == .rootPort }.sorted { $0.address < $1.address }.map { d in
+    public var rootPortIsolation: [(port: Int, isolated: Bool, reason: String)] { portIsolation(.rootPort) }
+
+    /// Switch downstream ports with whether a device below them would start its own group
+    /// (`pci_acs_path_enabled(port)`: the port, the switch's upstream port and everything above).
+    public var downstreamPortIsolation: [(port: Int, isolated: Bool, reason: String)] { portIsolation(.downstreamPort) }
+
+    private func portIsolation(_ type: PCIExpressPortType) -> [(port: Int, isolated: Bool, reason: String)] {
+        devices.filter { $0.type == type }.sorted { $0.address < $1.address }.map { d in
             if let f = pathFailure[d.index] {
                 let why = verdicts[f].phrase(for: devices[f])
                 return (d.index, false, f == d.index ? why : "\(why) (above it: \(name(f)))")
@@ -181,25 +191,47 @@ extension ACSVerdict {
     }
 }
 
-/// What a VFIO user must do with one IOMMU group before a device of it can be assigned: VFIO
-/// takes a group only when it is viable, and it is viable only when no member is bound to a
-/// driver that uses the kernel's DMA API. Since the DMA-ownership rework (5.19) the test is
-/// `iommu_group_claim_dma_owner()` (drivers/iommu/iommu.c) failing while a member's driver took
-/// the default domain in `pci_dma_configure()` (drivers/pci/pci-driver.c): drivers with
-/// `driver_managed_dma` do not (vfio-pci and its variant drivers, pci-stub, and pcieport,
-/// drivers/pci/pcie/portdrv.c, which binds PCI Express ports), nor does a device without a
-/// driver. Before, `vfio_dev_viable()` with `vfio_dev_driver_allowed()` (drivers/vfio/vfio.c)
-/// let any device whose header type is not 0 (bridges) keep its driver. Either way: bridges may
-/// stay as they are, every other member must be on vfio-pci (or pci-stub, or without driver).
+/// What a VFIO user must do with one IOMMU group before a device of it can be assigned. VFIO
+/// takes the DMA ownership of the whole group with `iommu_group_claim_dma_owner()`
+/// (drivers/iommu/iommu.c, since 5.19), which fails while a member's driver took the default
+/// domain through `iommu_device_use_default_domain()` in `pci_dma_configure()`
+/// (drivers/pci/pci-driver.c). Only drivers with `struct device_driver.driver_managed_dma` set do
+/// not: vfio-pci (and its variant drivers), pci-stub and pcieport. So every member must be
+/// unbound, or on vfio-pci or pci-stub, or, for a PCI Express port, on pcieport, which
+/// `pcie_portdrv_probe()` (drivers/pci/pcie/portdrv.c) binds only to root ports, switch upstream
+/// and downstream ports and Root Complex Event Collectors, never to a PCIe-to-PCI or PCI-to-PCI
+/// bridge (those normally have no driver). Before 5.19, `vfio_dev_driver_allowed()`
+/// (drivers/vfio/vfio.c) let any function whose header type is not 0 keep its driver.
 public struct VFIOAdvice: Hashable, Sendable {
-    /// Members that must be bound to vfio-pci (or have no driver) for the group to be viable.
+    /// Functions with a type 0 header (endpoints, and host or ISA bridges, which are type 0 too):
+    /// unbound, or on vfio-pci or pci-stub, for the group to be viable.
     public var bind: [Int]
-    /// Members that may keep their driver: bridges (header type 1 or 2) and PCI Express ports
-    /// pcieport binds (a Root Complex Event Collector has a type 0 header).
+    /// Members that need not be bound to vfio-pci: the PCI Express ports (`ports`) and the other
+    /// bridges (header type 1 or 2), which need no driver.
     public var bridges: [Int]
+    /// The members of `bridges` pcieport binds (`pcie_portdrv_probe()`): they may keep it.
+    public var ports: [Int]
+    /// The members of `bind` the host cannot give up: host bridges (class 0600h) and ISA/LPC
+    /// bridges (0601h). A group holding one is unusable for passthrough in practice.
+    public var hostDevices: [Int]
     /// PFs whose VFs share this group: assigning a VF takes the PF away from its driver too
     /// (pci-pf-stub is not `driver_managed_dma`).
     public var physfnsWithVFs: [Int]
+}
+
+extension PCIDev {
+    /// Whether pcieport binds this function: `pcie_portdrv_probe()` (drivers/pci/pcie/portdrv.c)
+    /// takes root ports, switch upstream and downstream ports and RCECs, and no other type.
+    public var pcieportBinds: Bool {
+        switch type {
+        case .rootPort, .upstreamPort, .downstreamPort, .rcEventCollector: true
+        default: false
+        }
+    }
+
+    /// A host bridge (class 0600h) or an ISA/LPC bridge (0601h): a type 0 function the host
+    /// cannot detach (chipset, firmware and legacy I/O hang on it).
+    public var isHostDevice: Bool { classID == 0x0600 || classID == 0x0601 }
 }
 
 extension GroupPrediction {
@@ -208,11 +240,14 @@ extension GroupPrediction {
         let members = groups[number].members.sorted { tree.functions[$0].address < tree.functions[$1].address }
         func isBridge(_ i: Int) -> Bool {
             let layout = tree.functions[i].headerType?.layout
-            return (layout != nil && layout != .normal) || devices[i].type == .rcEventCollector
+            return (layout != nil && layout != .normal) || devices[i].pcieportBinds
         }
         let inGroup = Set(members)
         let pfs = Set(members.compactMap { i in devices[i].physfn.flatMap { inGroup.contains($0) ? $0 : nil } })
-        return VFIOAdvice(bind: members.filter { !isBridge($0) }, bridges: members.filter(isBridge),
+        let bind = members.filter { !isBridge($0) }
+        return VFIOAdvice(bind: bind, bridges: members.filter(isBridge),
+                          ports: members.filter { isBridge($0) && devices[$0].pcieportBinds },
+                          hostDevices: bind.filter { devices[$0].isHostDevice },
                           physfnsWithVFs: members.filter(pfs.contains))
     }
 }

@@ -14,6 +14,21 @@ enum PredictionNotes {
     /// Intel VMD controllers (drivers/pci/controller/vmd.c).
     static let intelVMD: Set<UInt16> = [0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b, 0x9a0b, 0xa77f, 0xad0b, 0xb60b, 0xb06f]
 
+    /// Why ACS does not decide which slot isolates a card on this platform, or `nil` where it does:
+    /// a PE-based IBM POWER machine (groups per partitionable endpoint, from firmware) or a SoC
+    /// without an IOMMU (no groups). The platform notes of `make` say the same at more length.
+    static func groupsNotFormedByACS(_ devices: [PCIDev]) -> String? {
+        func key(_ d: PCIDev) -> UInt32 { UInt32(d.vendor) << 16 | UInt32(d.device) }
+        if devices.contains(where: { ibmPHB.contains(key($0)) || ibmEADS.contains(key($0)) }) {
+            return "on this PE-based platform Linux forms IOMMU groups per partitionable endpoint from firmware, "
+                + "not by ACS, so which slot gives a card a group of its own depends on the firmware's PEs (not predicted here)"
+        }
+        if let soc = devices.first(where: { noIOMMUSoC[key($0)] != nil }) {
+            return "\(noIOMMUSoC[key(soc)]!) has no IOMMU: Linux forms no IOMMU groups here and VFIO can assign no device"
+        }
+        return nil
+    }
+
     static func make(view: KernelView, verdicts: [ACSVerdict]) -> ([PredictionNote], Bool) {
         let tree = view.tree, devices = view.devices, system = view.system
         var notes: [PredictionNote] = []
@@ -51,7 +66,8 @@ enum PredictionNotes {
             notes.append(PredictionNote(kind: .assumption, text:
                 "--assume-iommu: ACS Control taken as firmware left it plus what Linux enables "
                 + "(capability ∩ SV|RR|CR|UF, pci_std_enable_acs; Intel SPT dword op)"))
-        } else {
+        } else if view.iommuOff == nil {
+            // With the IOMMU off there are no groups for Control to decide (the platform note says so).
             notes.append(PredictionNote(kind: .assumption, text:
                 "ACS Control as found in the input (a dump taken under Linux with the IOMMU on shows the kernel's settings)"))
             if view.iommuOff == nil, let hint = controlHint(devices: devices) { notes.append(hint) }
@@ -133,7 +149,7 @@ enum PredictionNotes {
                 "group numbers as the kernel allocates them at boot (probe order, lowest free number; assumes only "
                 + "PCI devices take numbers" + (tree.rootBuses.count > 1 ? " and host bridges are probed in domain/bus order" : "")
                 + ")" + (view.virtualFunctions.vfs.isEmpty ? "" : "; VFs after every boot device, their PFs enabled in address order")))
-        } else {
+        } else if view.iommuOff == nil {
             notes.append(PredictionNote(kind: .assumption, text: "group numbers only label the partition"))
         }
         return (notes, kernelNumbers)

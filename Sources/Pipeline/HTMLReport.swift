@@ -159,8 +159,9 @@ struct HTMLReport {
             o += "</ul>\n</section>\n"
         }
         if !g.rootPorts.isEmpty {
-            o += "<h3>Root ports</h3>\n<p>A card in an isolated slot gets its own group; a multifunction card still needs ACS or a "
-                + "quirk to split its functions.</p>\n<table>\n<tr><th>Root port</th><th>ID</th><th>Isolated</th><th>Why</th></tr>\n"
+            o += "<h3>Root ports</h3>\n<p>" + (g.groupsNotFormedByACS.map { "ACS verdicts only, no slot advice: \(e($0))." }
+                ?? "A card in an isolated slot gets its own group; a multifunction card still needs ACS or a quirk to split its functions.")
+                + "</p>\n<table>\n<tr><th>Root port</th><th>ID</th><th>Isolated</th><th>Why</th></tr>\n"
             for r in g.rootPorts {
                 o += "<tr><td class=\"bdf\">\(e(r.bdf))</td><td>\(e(r.id))</td><td>\(r.isolated ? "yes" : "no")</td><td>\(e(r.reason))</td></tr>\n"
             }

@@ -182,15 +182,16 @@ import TestSupport
         #expect(Self.names(p, shared.bind) == ["02:00.0", "02:00.1", "02:00.2", "02:00.3"])
         #expect(Self.names(p, shared.bridges) == ["00:02.0"])
         #expect(Self.names(p, shared.physfnsWithVFs) == ["02:00.0"])
+        #expect(Self.names(p, shared.ports) == ["00:02.0"])
         // Behind the switch: the downstream port is the bridge.
         #expect(Self.names(p, try advice("05:00.3").bridges) == ["04:00.0"])
         #expect(Self.names(p, p.rootPortIsolation.filter(\.isolated).map(\.port)) == ["00:01.0", "00:03.0"])
 
         let text = GroupsReport(prediction: p, source: "vfs-3").text(explain: true)
-        #expect(text.contains("  vfio: bind 02:00.0 02:00.1 02:00.2 02:00.3 to vfio-pci (or leave them without a driver) for the group "
-            + "to be viable; 00:02.0 is a bridge and may keep pcieport; 02:00.0 shares the group with its VFs"))
-        #expect(text.contains("For VFIO: a card below 00:01.0, 00:03.0 gets a group of its own"))
-        #expect(text.contains("below 00:02.0 it shares the port's group"))
+        #expect(text.contains("  vfio: bind 02:00.0 02:00.1 02:00.2 02:00.3 to vfio-pci (or pci-stub, or leave them without a driver) "
+            + "for the group to be viable; 00:02.0 is a PCIe port and may keep pcieport; 02:00.0 shares the group with its VFs"))
+        #expect(text.contains("For VFIO: a card directly in the slot of 00:01.0, 00:03.0 gets a group of its own"))
+        #expect(text.contains("a card shares the port's group"))
         #expect(!GroupsReport(prediction: p, source: "vfs-3").text(explain: false).contains("vfio:"))
     }
 
@@ -204,5 +205,73 @@ import TestSupport
         #expect(Self.names(p, a.bind) == ["04:01.0", "04:02.0"])
         #expect(Self.names(p, a.bridges) == ["00:03.0"])
         #expect(a.physfnsWithVFs.isEmpty)
+    }
+
+    /// pcieport binds PCI Express ports only (`pcie_portdrv_probe()`): a PCIe-to-PCI bridge keeps
+    /// no driver, and a host or LPC bridge (type 0 headers) makes its group unusable.
+    @Test func pcieportOnlyForPortsAndHostBridgesMakeAGroupUnusable() throws {
+        let p = try Self.prediction("machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt")
+        func advice(_ bdf: String) throws -> VFIOAdvice {
+            let a = try #require(PCIAddress(bdf))
+            return p.vfioAdvice(p.groupNumber[try #require(p.tree.index(of: a))])
+        }
+        let card = try advice("02:08.0")
+        #expect(Self.names(p, card.bind) == ["02:08.0"])
+        #expect(Self.names(p, card.bridges) == ["00:01.0", "01:00.0"])
+        #expect(Self.names(p, card.ports) == ["00:01.0"])
+        #expect(card.hostDevices.isEmpty)
+        #expect(Self.names(p, try advice("00:00.0").hostDevices) == ["00:00.0"])
+        #expect(Self.names(p, try advice("00:1f.2").hostDevices) == ["00:1f.0"])
+
+        let text = GroupsReport(prediction: p, source: "snb").text(explain: true)
+        #expect(text.contains("  vfio: bind 02:08.0 to vfio-pci (or pci-stub, or leave it without a driver) for the group to be viable; "
+            + "00:01.0 is a PCIe port and may keep pcieport; 01:00.0 is a bridge and needs no driver\n"))
+        #expect(!text.contains("01:00.0 are bridges and may keep pcieport"))
+        #expect(!text.contains("bind 00:00.0"))
+        #expect(!text.contains("bind 00:1f.0"))
+        #expect(text.contains("  vfio: unusable for passthrough in practice: 00:00.0 is a host or ISA/LPC bridge"))
+        #expect(text.contains("  vfio: unusable for passthrough in practice: 00:1f.0 is a host or ISA/LPC bridge"))
+    }
+
+    /// A switch whose downstream ports have no ACS below an isolated root port (00:03.0): the
+    /// cards behind it share their downstream port's group, so the slot advice names only the
+    /// root port's own slot and lists the downstream ports as shared.
+    @Test func cardsBehindASwitchWithoutACSAreNotPromisedAGroup() throws {
+        let p = try Self.prediction("qemu-sriov/switch-rootports/default/6.12/dump.txt")
+        #expect(p.groupOf("05:00.0") == ["04:00.0", "05:00.0"])
+        #expect(Self.names(p, p.downstreamPortIsolation.filter { !$0.isolated }.map(\.port)) == ["04:00.0", "04:01.0"])
+        let text = GroupsReport(prediction: p, source: "default").text(explain: true)
+        #expect(!text.contains("a card below 00:01.0, 00:03.0 gets a group of its own"))
+        #expect(text.contains("  For VFIO: a card directly in the slot of 00:01.0, 00:03.0 gets a group of its own (each SR-IOV VF too; "
+            + "the functions of a multifunction card only with ACS or a quirk); behind a switch no card does; "
+            + "below 00:02.0, 04:00.0, 04:01.0 a card shares the port's group.\n"))
+    }
+
+    /// On a PE-based POWER machine the groups come from firmware, not ACS: no ACS slot advice.
+    @Test func peBasedPlatformGetsNoACSSlotAdvice() throws {
+        let p = try Self.prediction("machines/ppc64le-talos2-power9-phb4/dump.txt")
+        #expect(p.groupsNotFormedByACS != nil)
+        let r = GroupsReport(prediction: p, source: "talos")
+        let text = r.text(explain: true)
+        #expect(!text.contains("gets a group of its own ("))
+        #expect(!text.contains("a card in an isolated slot gets its own group"))
+        #expect(text.contains("  For VFIO: no slot advice from ACS: on this PE-based platform Linux forms IOMMU groups per "
+            + "partitionable endpoint from firmware, not by ACS"))
+        #expect(r.json().contains("\"groupsNotFormedByACS\" : \"on this PE-based platform"))
+        // An x86 machine keeps its slot advice.
+        #expect(try Self.prediction("machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt").groupsNotFormedByACS == nil)
+    }
+
+    /// With the IOMMU off there are no groups: no group-numbering line, no ACS Control note.
+    @Test func iommuOffPrintsNoGroupOnlyLines() throws {
+        let system = LinuxSystem(kernel: .v6_12, commandLine: KernelCommandLine("intel_iommu=off"))
+        let p = GroupPredictor.predict(try functions("qemu-cmdline/a-rootports/default/6.12/dump.txt"),
+                                       quirks: try KernelTable.table(), system: system)
+        let text = GroupsReport(prediction: p, source: "a").text(explain: true)
+        #expect(text.hasPrefix("No IOMMU groups: intel_iommu=off switches the IOMMU off"))
+        #expect(!text.contains("Group numbers:"))
+        #expect(!text.contains("ACS Control as found"))
+        #expect(!text.contains("group numbers only label the partition"))
+        #expect(!text.contains("For VFIO"))
     }
 }

@@ -43,6 +43,8 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
         #expect(t.status == 0)
         #expect(t.stdout.hasPrefix("No IOMMU groups: intel_iommu=off switches the IOMMU off (\(Self.a612): 12 functions, kernel "), "\(t.stdout.prefix(300))")
         #expect(!t.stdout.contains("IOMMU group 0\n"))
+        // No group-only lines: numbering, the ACS Control assumption.
+        #expect(!t.stdout.contains("Group numbers:") && !t.stdout.contains("ACS Control as found"), "\(t.stdout)")
         guard let j = try await acsquirk(["groups", "--dump", Self.a612, "--cmdline", "iommu=off", "--format", "json"]) else { return }
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         #expect(doc["iommuOff"] as? String == "iommu=off")

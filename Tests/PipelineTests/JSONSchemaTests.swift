@@ -22,6 +22,9 @@ import TestSupport
         ("groups", ["groups", "--dump", x58, "--format", "json", "--with-registry", "--quirk", "8086:3a40"], 0),
         ("groups", ["groups", "--dump", ivb, "--format", "json", "--assume-iommu", "-s", "0:1c"], 0),
         ("groups", ["groups", "--dump", multidomain, "--format", "json"], 0),
+        // groupsNotFormedByACS (a PE-based POWER machine), downstreamPorts and vfio.ports/hostDevices.
+        ("groups", ["groups", "--dump", Fixtures.path("machines/ppc64le-talos2-power9-phb4/dump.txt"), "--format", "json"], 0),
+        ("groups", ["groups", "--dump", Fixtures.path("qemu-sriov/switch-rootports/default/6.12/dump.txt"), "--format", "json"], 0),
         // SR-IOV VFs (physfn, vfio), and VFs of the what-if.
         ("groups", ["groups", "--dump", Fixtures.path("qemu-sriov/switch-rootports/vfs-3/6.12/dump.txt"), "--format", "json"], 0),
         ("groups", ["groups", "--dump", Fixtures.path("qemu-sriov/rciep/default/6.1/dump.txt"), "--format", "json", "--sriov", "00:06.0=4"], 0),

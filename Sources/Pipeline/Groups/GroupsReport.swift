@@ -36,11 +36,15 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         public var vfio: VFIO
     }
 
-    /// `VFIOAdvice` as BDFs: the members to bind to vfio-pci for the group to be viable, the
-    /// bridges that may keep their driver, and PFs whose VFs share the group.
+    /// `VFIOAdvice` as BDFs: the members to leave unbound or bind to vfio-pci (or pci-stub) for the
+    /// group to be viable, the bridges and PCI Express ports that need not be, the ports among
+    /// them that may keep pcieport, the host or ISA bridges among `bind` (the group is then no use
+    /// for passthrough), and PFs whose VFs share the group.
     public struct VFIO: Codable, Hashable, Sendable {
         public var bind: [String]
         public var bridges: [String]
+        public var ports: [String]
+        public var hostDevices: [String]
         public var physfnsWithVFs: [String]
     }
 
@@ -95,6 +99,11 @@ public struct GroupsReport: Codable, Hashable, Sendable {
     public var notes: [Note]
     public var groups: [Group]
     public var rootPorts: [RootPort]
+    /// Switch downstream ports, as `rootPorts`: whether a card below one gets its own group.
+    public var downstreamPorts: [RootPort]
+    /// Why ACS does not form this platform's groups (`GroupPrediction.groupsNotFormedByACS`):
+    /// `rootPorts` and `downstreamPorts` then give the ACS verdicts, not slot advice.
+    public var groupsNotFormedByACS: String?
     public var whatIf: WhatIfSection?
     public var live: LiveSection?
     /// Set when lspci's `-s`/`-d` narrowed `groups` and `rootPorts` (see `selecting`).
@@ -132,7 +141,8 @@ public struct GroupsReport: Codable, Hashable, Sendable {
                     type: d.type.map(\.description) ?? "conventional", multifunction: d.multifunction,
                     isolated: p.verdicts[i].isolated, acs: p.verdicts[i].phrase(for: d), reason: p.explanation(i),
                     physfn: d.physfn.map { p.devices[$0].address.description })
-            }, vfio: VFIO(bind: bdfs(vfio.bind), bridges: bdfs(vfio.bridges), physfnsWithVFs: bdfs(vfio.physfnsWithVFs)))
+            }, vfio: VFIO(bind: bdfs(vfio.bind), bridges: bdfs(vfio.bridges), ports: bdfs(vfio.ports),
+                             hostDevices: bdfs(vfio.hostDevices), physfnsWithVFs: bdfs(vfio.physfnsWithVFs)))
         }
         commandLine = p.system.commandLine.isEmpty ? nil : p.system.commandLine.text
         iommuOff = p.view.iommuOff
@@ -140,12 +150,16 @@ public struct GroupsReport: Codable, Hashable, Sendable {
             // Linux forms no IOMMU groups at all: nothing to list.
             groups = []
             rootPorts = []
+            downstreamPorts = []
             return
         }
-        rootPorts = p.rootPortIsolation.map { r in
+        func port(_ r: (port: Int, isolated: Bool, reason: String)) -> RootPort {
             RootPort(bdf: p.devices[r.port].address.description, id: p.devices[r.port].idString,
                      isolated: r.isolated, reason: r.reason)
         }
+        rootPorts = p.rootPortIsolation.map(port)
+        downstreamPorts = p.downstreamPortIsolation.map(port)
+        groupsNotFormedByACS = p.groupsNotFormedByACS
         func pg(_ g: WhatIf.NumberedGroup) -> PartitionGroup {
             PartitionGroup(number: g.number, members: g.members.map(\.description))
         }
@@ -182,6 +196,7 @@ public struct GroupsReport: Codable, Hashable, Sendable {
         var r = self
         r.groups = groups.filter { $0.members.contains { functions.contains($0.bdf) } }
         r.rootPorts = rootPorts.filter { ports.contains($0.bdf) }
+        r.downstreamPorts = downstreamPorts.filter { ports.contains($0.bdf) || functions.contains($0.bdf) }
         r.selection = Selection(filter: filter, groupsInAll: groups.count)
         return r
     }
@@ -214,8 +229,10 @@ extension GroupsReport {
         if let selection {
             out += "Shown: the \(groups.count) group\(groups.count == 1 ? "" : "s") of the functions \(selection.filter) selects, and the root ports above them.\n"
         }
-        out += numbering == "kernel" ? "Group numbers: as the kernel allocates them at boot.\n"
-                                     : "Group numbers: labels of the partition only (the kernel's numbers cannot be known here).\n"
+        if iommuOff == nil {
+            out += numbering == "kernel" ? "Group numbers: as the kernel allocates them at boot.\n"
+                                         : "Group numbers: labels of the partition only (the kernel's numbers cannot be known here).\n"
+        }
         out += "\nAssumptions and limits:\n"
         for n in notes { out += "  - [\(n.kind)] \(n.text)\n" }
         out += "\n"
@@ -231,18 +248,15 @@ extension GroupsReport {
             if explain { out += vfioText(g.vfio, s) }
         }
         if !rootPorts.isEmpty {
-            out += "\nRoot ports (a card in an isolated slot gets its own group; a multifunction card still needs ACS or a quirk to split its functions):\n"
+            if groupsNotFormedByACS != nil {
+                out += "\nRoot ports (ACS verdicts only, no slot advice: this platform's groups are not formed by ACS, see the platform note):\n"
+            } else {
+                out += "\nRoot ports (a card in an isolated slot gets its own group; a multifunction card still needs ACS or a quirk to split its functions):\n"
+            }
             for r in rootPorts {
                 out += "  \(s(r.bdf))  [\(r.id)]  " + (r.isolated ? "isolated" : "NOT isolated") + ": \(r.reason)\n"
             }
-            if explain {
-                let own = rootPorts.filter(\.isolated).map { s($0.bdf) }
-                let shared = rootPorts.filter { !$0.isolated }.map { s($0.bdf) }
-                out += "  For VFIO: " + (own.isEmpty ? "no root port here gives a card a group of its own"
-                    : "a card below \(own.joined(separator: ", ")) gets a group of its own (each SR-IOV VF too; the functions "
-                        + "of a multifunction card only with ACS or a quirk)")
-                    + (shared.isEmpty ? "" : "; below \(shared.joined(separator: ", ")) it shares the port's group") + ".\n"
-            }
+            if explain { out += slotAdvice(s) }
         }
         func list(_ gs: [PartitionGroup]) -> String {
             gs.map { "group \($0.number) {" + $0.members.map(s).joined(separator: " ") + "}" }.joined(separator: ", ")
@@ -267,15 +281,47 @@ extension GroupsReport {
         return out
     }
 
-    /// The `vfio:` line of a group in `--explain`: what to bind to vfio-pci, which bridges may keep
-    /// their driver, and PFs whose VFs share the group.
+    /// The `For VFIO:` line under the root ports in `--explain`: which slots give a card a group
+    /// of its own. A card directly in an isolated root port's slot does; behind a switch only a
+    /// card below a downstream port whose whole path isolates (`pci_acs_path_enabled`). Where ACS
+    /// does not form the groups (`groupsNotFormedByACS`) it says so instead.
+    func slotAdvice(_ s: (String) -> String) -> String {
+        if let why = groupsNotFormedByACS { return "  For VFIO: no slot advice from ACS: \(why).\n" }
+        let own = rootPorts.filter(\.isolated).map { s($0.bdf) }
+        let shared = (rootPorts + downstreamPorts).filter { !$0.isolated }.map { s($0.bdf) }
+        let ownDown = downstreamPorts.filter(\.isolated).map { s($0.bdf) }
+        var line = "  For VFIO: " + (own.isEmpty ? "no root port here gives a card a group of its own"
+            : "a card directly in the slot of \(own.joined(separator: ", ")) gets a group of its own (each SR-IOV VF too; the functions "
+                + "of a multifunction card only with ACS or a quirk)")
+        if !downstreamPorts.isEmpty {
+            line += ownDown.isEmpty ? "; behind a switch no card does"
+                : "; behind a switch only a card below downstream port\(ownDown.count == 1 ? "" : "s") \(ownDown.joined(separator: ", ")) does"
+        }
+        return line + (shared.isEmpty ? "" : "; below \(shared.joined(separator: ", ")) a card shares the port's group") + ".\n"
+    }
+
+    /// The `vfio:` line of a group in `--explain` (`VFIOAdvice`): what must be unbound or on
+    /// vfio-pci/pci-stub, which PCI Express ports may keep pcieport, which bridges need no driver,
+    /// whether a host or ISA bridge makes the group unusable, and PFs whose VFs share the group.
     func vfioText(_ v: VFIO, _ s: (String) -> String) -> String {
         guard !v.bind.isEmpty else { return "" }
-        var line = "  vfio: bind " + v.bind.map(s).joined(separator: " ") + " to vfio-pci (or leave "
-            + (v.bind.count == 1 ? "it" : "them") + " without a driver) for the group to be viable"
-        if !v.bridges.isEmpty {
-            line += "; " + v.bridges.map(s).joined(separator: " ") + (v.bridges.count == 1 ? " is a bridge and may" : " are bridges and may")
-                + " keep pcieport"
+        func list(_ xs: [String]) -> String { xs.map(s).joined(separator: " ") }
+        var line: String
+        if !v.hostDevices.isEmpty {
+            line = "  vfio: unusable for passthrough in practice: " + list(v.hostDevices)
+                + (v.hostDevices.count == 1 ? " is a host or ISA/LPC bridge" : " are host or ISA/LPC bridges")
+                + ", which the host cannot give up (VFIO needs every endpoint of the group unbound or on vfio-pci/pci-stub)"
+        } else {
+            line = "  vfio: bind " + list(v.bind) + " to vfio-pci (or pci-stub, or leave "
+                + (v.bind.count == 1 ? "it" : "them") + " without a driver) for the group to be viable"
+        }
+        let ports = v.bridges.filter(v.ports.contains)
+        let others = v.bridges.filter { !v.ports.contains($0) }
+        if !ports.isEmpty {
+            line += "; " + list(ports) + (ports.count == 1 ? " is a PCIe port and may" : " are PCIe ports and may") + " keep pcieport"
+        }
+        if !others.isEmpty {
+            line += "; " + list(others) + (others.count == 1 ? " is a bridge and needs" : " are bridges and need") + " no driver"
         }
         if !v.physfnsWithVFs.isEmpty {
             line += "; " + v.physfnsWithVFs.map(s).joined(separator: " ") + " shares the group with its VFs: assigning a VF takes "
