@@ -91,12 +91,19 @@ public struct RunResult: Sendable {
     public var progress: [String]
     /// Problems that stopped the run or that the user must see (lint errors, generation errors).
     public var errors: [String]
+    /// What the prediction rests on that nobody confirmed: the group prediction's warnings
+    /// (`PredictionNote.Kind.warning`, the out-of-tree `pcie_acs_override=`), as `groups` and
+    /// `check` say them; in the summary (`warning: …`) and its console copy.
+    public var warnings: [String] = []
     /// What writing the folder did besides writing: leftovers of interrupted runs removed,
     /// notes (`WriteReport.messages`); nil when nothing was written.
     public var write: WriteReport?
     public var exitCode: Int32
-    /// The closing summary (several lines).
+    /// The closing summary (several lines), as `summary.txt` holds it.
     public var summary: String
+    /// The summary as the console shows it: without its `error: …` lines, which `acsquirk run`
+    /// prints on stderr (`errors`), so each error is said once.
+    public var consoleSummary: String = ""
 }
 
 /// The whole pipeline, stage by stage: lint → scan → check → groups → C stubs → static ACS tables
@@ -146,7 +153,7 @@ public enum PipelineRunner {
         func fail(_ code: Int32, _ message: String) -> RunResult {
             result.errors.append(message)
             result.exitCode = code
-            result.summary = summaryText(result, config: config)
+            (result.summary, result.consoleSummary) = summaries(result, config: config)
             return result
         }
         func add(_ files: [(path: String, text: String)]) {
@@ -224,7 +231,8 @@ public enum PipelineRunner {
         let groups = GroupsStage.run(functions: read.functions, entries: kernelContext + entries, input: config.input, label: label,
                                      system: config.check.system, recorded: read.recorded, inputNotes: read.inputNotes)
         add(groups.files)
-        stage("groups: \(groups.summary)")
+        result.warnings = groups.warnings
+        stage("groups: \(groups.summary)" + (groups.warnings.isEmpty ? "" : "; \(count(groups.warnings.count, "warning")) (below)"))
 
         // 5. generate
         let renderer: CodeRenderer
@@ -307,7 +315,12 @@ public enum PipelineRunner {
             files: (outputs.map(\.path) + pictureFiles.map(\.path) + ["summary.txt"]).sorted())
         add(pictureFiles + [("index.html", page.html())])
         switch picture {
-        case .success?: stage("report: index.html with the IOMMU groups picture (groups.svg)")
+        case .success?:
+            if let off = groups.report?.iommuOff {
+                stage("report: index.html (\(KernelView.noIOMMUGroups(off)): the picture, groups.svg, shows the PCI tree only)")
+            } else {
+                stage("report: index.html with the IOMMU groups picture (groups.svg)")
+            }
         case let .failure(why)?: stage("report: index.html without a picture: \(why)")
         case nil: stage("report: index.html (no PCI functions: no picture)")
         }
@@ -318,7 +331,7 @@ public enum PipelineRunner {
         }
         // The summary file lists every file, itself included.
         result.written = (outputs.map(\.path) + ["summary.txt"]).sorted()
-        result.summary = summaryText(result, config: config)
+        (result.summary, result.consoleSummary) = summaries(result, config: config)
         do throws(FileError) {
             result.write = try OutputFolder(config.out).replace(with: outputs + [OutputFolder.File("summary.txt", result.summary)],
                                                                  stale: isEarlierOutput, commit: "summary.txt")
@@ -329,8 +342,14 @@ public enum PipelineRunner {
         return result
     }
 
-    /// The closing summary: entries, devices checked, findings, files written.
-    static func summaryText(_ r: RunResult, config: RunConfiguration) -> String {
+    /// The closing summary as `summary.txt` holds it and as the console shows it (`consoleSummary`).
+    static func summaries(_ r: RunResult, config: RunConfiguration) -> (file: String, console: String) {
+        (summaryText(r, config: config), summaryText(r, config: config, errors: false))
+    }
+
+    /// The closing summary: entries, devices checked, findings, the prediction's warnings, files
+    /// written, and with `errors` the errors.
+    static func summaryText(_ r: RunResult, config: RunConfiguration, errors: Bool = true) -> String {
         var lines: [String] = []
         if let lint = r.lint {
             let up = lint.entries.filter { $0.entry.kernel.status == .upstream }.count
@@ -346,9 +365,10 @@ public enum PipelineRunner {
         }
         lines.append("kernel profile: \(config.check.system.kernel) (group prediction rules)"
             + (config.check.system.kernelNote.map { "; \($0)" } ?? ""))
+        for w in r.warnings { lines.append("warning: \(w)") }
         lines.append("files written: \(r.written.count)" + (r.written.isEmpty ? "" : " in \(config.out)/"))
         for f in r.written { lines.append("  \(f)") }
-        for e in r.errors { lines.append("error: \(e)") }
+        if errors { for e in r.errors { lines.append("error: \(e)") } }
         lines.append("exit \(r.exitCode)")
         return lines.joined(separator: "\n") + "\n"
     }
@@ -375,6 +395,8 @@ enum GroupsStage {
         var summary: String
         var today: GroupPrediction?
         var report: GroupsReport?
+        /// The prediction's warnings (`PredictionNote.Kind.warning`), as groups.txt lists them.
+        var warnings: [String] = []
     }
 
     static func run(functions: [PCIFunction], entries: [LoadedEntry], input: InputSource, label: String,
@@ -409,7 +431,8 @@ enum GroupsStage {
         }
         summary += liveNote
         return Output(files: [("groups.txt", report.text(explain: true)), ("groups.json", json), ("groups.dot", today.dot())],
-                      summary: summary, today: today, report: report)
+                      summary: summary, today: today, report: report,
+                      warnings: today.notes.filter { $0.kind == .warning }.map(\.text))
     }
 }
 

@@ -209,5 +209,34 @@ private func acsquirk(_ args: [String]) async throws -> ToolResult? {
         #expect(!page.contains("id=\"group-") && !page.contains("cluster_group"))
         let svg = try String(contentsOfFile: out + "/groups.svg", encoding: .utf8)
         #expect(svg.contains(">\(phrase)</text>") && !svg.contains("cluster_group"))
+        // The report stage does not promise a groups picture that has no groups.
+        #expect(r.stdout.contains("[8/8] report: index.html (\(phrase): the picture, groups.svg, shows the PCI tree only)\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains("IOMMU groups picture"))
+    }
+
+    /// `run` with the out-of-tree override says its warning as `groups` and `check` do, in the
+    /// console and in summary.txt (a fresh user saw only "0 groups change", not why).
+    @Test func runWarnsOfTheOverride() async throws {
+        let dir = try Fixtures.temporaryDirectory("run-override")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dump = Fixtures.path("machines/snb-h67-pcie-pci-bridge-saa7134/dump.txt")
+        let out = dir.appendingPathComponent("out").path
+        guard let r = try await acsquirk(["run", "--dump", dump, "--out", out, "--registry", Fixtures.repoPath("quirks"),
+                                          "--cmdline", "pcie_acs_override=downstream"]),
+              let g = try await acsquirk(["groups", "--dump", dump, "--cmdline", "pcie_acs_override=downstream"]) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        // The same words as groups' [warning] note, from the same prediction note.
+        let warning = try #require(g.stdout.split(separator: "\n").first { $0.contains("[warning] pcie_acs_override") }
+            .map { String($0[$0.range(of: "[warning] ")!.upperBound...]) })
+        #expect(warning.contains("Nobody confirmed that isolation"))
+        let groupsLine = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("[4/8] groups: ") })
+        #expect(groupsLine.hasSuffix("; 1 warning (below)"), "\(groupsLine)")
+        let summary = try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)
+        #expect(summary.contains("\nwarning: \(warning)\n"), "\(summary)")
+        #expect(r.stdout.hasSuffix(summary))
+        // Without the parameter: no warning.
+        guard let plain = try await acsquirk(["run", "--dump", dump, "--out", out, "--registry", Fixtures.repoPath("quirks")])
+        else { return }
+        #expect(plain.status == 0 && !plain.stdout.contains("\nwarning: ") && !plain.stdout.contains("(below)"), "\(plain.stdout)")
     }
 }

@@ -107,6 +107,18 @@ import TestSupport
             // A folder where the file goes is refused, and nothing is written (SafeFiles).
             guard let refused = try await acsquirk(["groups", "--dump", Self.pchDump, "-o", dir.path]) else { return }
             #expect(refused.status == 2 && refused.stderr.contains("nothing written"), "\(refused.stderr)")
+            // Missing folders above a new file are created (mkdir -p), as the help and docs/options.md say;
+            // a file where a folder of the path should be is refused.
+            let nested = dir.path + "/new/sub/groups.json"
+            guard let made = try await acsquirk(["groups", "--dump", Self.pchDump, "--format", "json", "-o", nested]),
+                  let blocked = try await acsquirk(["groups", "--dump", Self.pchDump, "-o", dir.path + "/groups.out/x.txt"]),
+                  let help = try await acsquirk(["groups", "--help"]) else { return }
+            #expect(made.status == 0 && FileManager.default.fileExists(atPath: nested), "\(made.stderr)")
+            #expect(blocked.status == 2 && blocked.stderr.contains("nothing written"), "\(blocked.stderr)")
+            #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+                .contains("a new path, whose missing folders are created"), "\(help.stdout)")
+            let docs = try String(contentsOfFile: Fixtures.repoPath("docs/options.md"), encoding: .utf8)
+            #expect(docs.contains("missing folders above a new FILE are created"))
         }
     }
 

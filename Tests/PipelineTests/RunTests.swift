@@ -254,6 +254,13 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(r.lint?.diagnostics.map(\.rule) == Array(repeating: "evidence-todo", count: 5))
         #expect(r.progress.count == 1)
         #expect(!FileManager.default.fileExists(atPath: out))
+        // The command says the error once: on stderr, not again in the summary it prints.
+        guard let c = try await acsquirk(["run", "--registry", root, "--dump", Fixtures.path("qemu/f-quirk/dump.txt"), "--out", out])
+        else { return }
+        #expect(c.status == 1)
+        #expect((c.stdout + c.stderr).components(separatedBy: "the registry has lint errors").count == 2, "\(c.stdout)\(c.stderr)")
+        #expect(c.stderr.contains("acsquirk run: the registry has lint errors"), "\(c.stderr)")
+        #expect(c.stdout.hasSuffix("exit 1\n"), "\(c.stdout)")
     }
 
     @Test func contradictedEntryFailsButWritesEverything() async throws {
@@ -268,6 +275,10 @@ var kernelTree612: String? { KernelTreeCache.available("6.12") }
         #expect(r.exitCode == 1)
         #expect(r.check?.errors == 4)
         #expect(r.errors == ["4 contradictions between entries and devices (see check.txt)"])
+        // summary.txt lists the error; the console's copy leaves it to stderr.
+        let summary = try String(contentsOfFile: out + "/summary.txt", encoding: .utf8)
+        #expect(summary == r.summary && summary.contains("\nerror: 4 contradictions"))
+        #expect(r.consoleSummary == summary.replacingOccurrences(of: "error: 4 contradictions between entries and devices (see check.txt)\n", with: ""))
         let files = filesUnder(out)
         #expect(Set(alwaysWritten).isSubset(of: Set(files)) && files.contains("quirks/red-hat.c"), "\(files)")
     }

@@ -203,7 +203,7 @@ extension OutputFormat {
 /// files through `OutputFile.write` (SafeFiles: staged next to the file and renamed over it,
 /// links and special files refused), stdout through `Console`.
 struct OutputDestination: ParsableArguments {
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to FILE instead of stdout: staged next to it and renamed over it (a regular file or a new path; links, folders and special files are refused). `-` or /dev/stdout is stdout, /dev/null discards.", valueName: "file"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to FILE instead of stdout: staged next to it and renamed over it (a regular file or a new path, whose missing folders are created; links, folders and special files are refused). `-` or /dev/stdout is stdout, /dev/null discards.", valueName: "file"))
     var output: String?
 
     /// Whether the output goes to a terminal (binary output is refused there).

@@ -77,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
         if let check = result.check, check.hasContradictions {
             try Console.diagnostics.emit(contentsOf: check.findings.errors)
         }
-        PipelineCLI.out("\n" + result.summary)
+        // The summary without its error lines: each error was just said on stderr.
+        PipelineCLI.out("\n" + result.consoleSummary)
         switch result.exitCode {
         case 0: return
         case 1: throw ExitStatus.findings
